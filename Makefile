@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: Apache-2.0
+# hull — build, test, benchmark, fuzz, install.  `make help` lists targets.
+
+.DELETE_ON_ERROR:
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+msg = $(if $(filter 1,$(V)),,@printf '  %-8s %s\n' $(1) $(2);)
+
+# Debian packages that build, tests and benchmarks need.
+DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
+	libjansson-dev libcmocka-dev libnl-3-dev libnl-route-3-dev \
+	libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev \
+	bpftool iproute2 valgrind
+
+# Recursive '=' so pkg-config runs when a recipe needs it, after `make deps`.
+PKGS := jansson libnl-3.0 libnl-route-3.0
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+SANITIZE ?=
+SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+HULL_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+HULL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+# Everything but the programs' main()s goes into one library that the
+# command, the tests, the benchmarks and the fuzzers link.
+LIB_DIRS := common persist runtime net vmm bpf
+MAIN_SRCS := runtime/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRCS) %.bpf.c,$(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libhull.a
+HULL := $(BUILD)/bin/hull
+
+TEST_SRCS := $(wildcard $(addsuffix /tests/test_*.c,$(LIB_DIRS)))
+TEST_HELPER_SRCS := $(wildcard $(addsuffix /tests/helpers_*.c,$(LIB_DIRS)))
+TEST_BINS := $(foreach t,$(TEST_SRCS),$(BUILD)/tests/$(firstword $(subst /, ,$(t)))_$(basename $(notdir $(t))))
+BENCH_SRCS := $(wildcard tools/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tools/bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRCS := $(wildcard $(addsuffix /fuzz/fuzz_*.c,$(LIB_DIRS)))
+FUZZ_BINS := $(foreach f,$(FUZZ_SRCS),$(BUILD)/fuzz/$(basename $(notdir $(f))))
+
+DEPFILES := $(LIB_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
+
+.PHONY: all help deps unit-tests asan-tests selftests check check-only bench fuzz \
+	install uninstall format format-check clean
+
+all: $(HULL) $(TEST_BINS)
+
+help:
+	@echo "make            build build/bin/hull and the unit tests"
+	@echo "make deps       install the Debian packages hull needs (idempotent)"
+	@echo "make check      install deps, build, run unit tests (plain and ASan/UBSan) and selftests"
+	@echo "make bench      run the benchmarks (medians over repeats)"
+	@echo "make fuzz       run the libFuzzer targets for FUZZ_SECONDS (default 60) each"
+	@echo "make install    install into DESTDIR/PREFIX (default /usr/local)"
+	@echo "make format-check   check formatting against .clang-format"
+	@echo "V=1 shows full commands"
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BUILD)/obj/%.o: %.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(HULL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(HULL): $(BUILD)/obj/runtime/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(HULL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# A unit test X/tests/test_Y.c becomes build/tests/X_test_Y.
+define test_rule
+$(BUILD)/tests/$(firstword $(subst /, ,$(1)))_$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(TEST_HELPER_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$$(call msg,LINK,$$@)
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$$(CC) $$(HULL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lcmocka
+endef
+$(foreach t,$(TEST_SRCS),$(eval $(call test_rule,$(t))))
+
+$(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(HULL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+unit-tests: $(TEST_BINS) $(HULL)
+	$(Q)selftests/tap_run.sh --name unit $(TEST_BINS)
+
+# The same unit tests built with AddressSanitizer and UBSan.
+asan-tests:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=address,undefined CFLAGS="-O1 -g" unit-tests
+
+selftests: $(HULL)
+	$(Q)HULL=$(abspath $(HULL)) selftests/run_tests.sh
+
+# `make check` installs what it needs, then builds and tests in a fresh
+# make, so that pkg-config sees the packages deps just installed.
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-only
+
+check-only: export HULL_TAP_COUNTS = $(abspath $(BUILD))/tap-counts
+check-only:
+	$(Q)rm -f $(HULL_TAP_COUNTS); rc=0; \
+	$(MAKE) --no-print-directory all || exit 1; \
+	$(MAKE) --no-print-directory unit-tests || rc=1; \
+	$(MAKE) --no-print-directory asan-tests || rc=1; \
+	$(MAKE) --no-print-directory selftests || rc=1; \
+	selftests/tap_summary.sh; exit $$rc
+
+bench: $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=clang \
+		SANITIZE=fuzzer-no-link,address,undefined CFLAGS="-O1 -g" fuzz-run
+
+define fuzz_rule
+$(BUILD)/fuzz/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIB)
+	$$(call msg,LINK,$$@)
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$$(CC) $$(HULL_LDFLAGS) -fsanitize=fuzzer -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach f,$(FUZZ_SRCS),$(eval $(call fuzz_rule,$(f))))
+
+.PHONY: fuzz-run
+fuzz-run: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f); corpus=$(BUILD)/fuzz/corpus/$$name; mkdir -p $$corpus; \
+		seeds=$$(ls -d */fuzz/corpus/$$name 2>/dev/null); \
+		echo "== $$name ($(FUZZ_SECONDS)s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus $$seeds 2>&1 \
+			| grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)' ; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+install: $(HULL)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(HULL) $(DESTDIR)$(PREFIX)/bin/hull
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/hull
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h')
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "format-check: ok"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(DEPFILES) $(TEST_SRCS:%.c=$(BUILD)/obj/%.d)

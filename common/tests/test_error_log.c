@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The error and logging conventions (common/error.h, common/log.h). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/log.h"
+
+static void error_prefix_reads_outside_in(void **state)
+{
+	(void)state;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *text = NULL;
+
+	assert_int_equal(hull_fail(&err, ENOENT, "open %s", "/dev/tap7"), -1);
+	assert_int_equal(hull_error_prefix(&err, "attach endpoint %s", "eth0"), -1);
+	assert_int_equal(hull_error_prefix(&err, "create sandbox"), -1);
+	text = hull_error_text(err);
+	assert_string_equal(text,
+			    "create sandbox: attach endpoint eth0: open /dev/tap7: No such file or directory");
+}
+
+static void first_error_is_kept(void **state)
+{
+	(void)state;
+	cleanup_error hull_error_t err = NULL;
+
+	hull_fail(&err, 0, "inner cause");
+	hull_fail(&err, 0, "outer symptom");
+	assert_string_equal(err->msg, "inner cause");
+	assert_int_equal(hull_fail(NULL, 0, "no error object"), -1);
+}
+
+static void log_format_names_bad_value(void **state)
+{
+	(void)state;
+	cleanup_error hull_error_t err = NULL;
+	enum hull_log_format f;
+
+	assert_int_equal(hull_log_parse_format("json", &f, &err), 0);
+	assert_int_equal(f, HULL_LOG_JSON);
+	assert_int_equal(hull_log_parse_format("yaml", &f, &err), -1);
+	assert_non_null(strstr(err->msg, "\"yaml\""));
+}
+
+static void json_log_line_has_runc_shape(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/hull-log-XXXXXX";
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *line = NULL;
+	cleanup_file FILE *f = NULL;
+	char buf[512];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(hull_log_init(path, HULL_LOG_JSON, false, &err), 0);
+	log_debug("not written without --debug");
+	log_warning("tap %s: mtu %d", "tap0", 1500);
+	hull_log_close();
+
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	assert_null(fgets(buf + 256, 256, f)); /* exactly one line */
+	line = json_loads(buf, 0, NULL);
+	assert_non_null(line);
+	assert_string_equal(json_string_value(json_object_get(line, "level")), "warning");
+	assert_string_equal(json_string_value(json_object_get(line, "msg")), "tap tap0: mtu 1500");
+	assert_non_null(strchr(json_string_value(json_object_get(line, "time")), 'T'));
+	unlink(path);
+}
+
+static void log_to_unwritable_path_fails(void **state)
+{
+	(void)state;
+	cleanup_error hull_error_t err = NULL;
+
+	assert_int_equal(hull_log_init("/nonexistent-dir/x.log", HULL_LOG_TEXT, false, &err), -1);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_non_null(strstr(err->msg, "/nonexistent-dir/x.log"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(error_prefix_reads_outside_in),
+		cmocka_unit_test(first_error_is_kept),
+		cmocka_unit_test(log_format_names_bad_value),
+		cmocka_unit_test(json_log_line_has_runc_shape),
+		cmocka_unit_test(log_to_unwritable_path_fails),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * An endpoint: one link of the container's network namespace (veth,
+ * macvlan or ipvlan) and what hull built to carry it into the VM.
+ *
+ * This is the one description of an endpoint: net/ fills it while it
+ * discovers the link and sets it up, persist/ saves and restores it
+ * (persist/state.h), and teardown reads `done` to undo exactly what was
+ * done, even when a crash stopped setup halfway.
+ */
+#ifndef HULL_NET_ENDPOINT_H
+#define HULL_NET_ENDPOINT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum hull_link_kind {
+	HULL_LINK_VETH,
+	HULL_LINK_MACVLAN,
+	HULL_LINK_IPVLAN,
+};
+
+/* Kata's interworking models (runtime.internetworking_model). */
+enum hull_net_model {
+	HULL_NET_TCFILTER,
+	HULL_NET_MACVTAP,
+	HULL_NET_NONE,
+};
+
+struct hull_ip_addr {
+	int family;        /* AF_INET or AF_INET6 */
+	uint8_t addr[16];  /* network byte order; IPv4 in the first 4 bytes */
+	uint8_t prefix_len;
+};
+
+struct hull_route {
+	int family;
+	uint8_t dst[16];
+	uint8_t dst_len;   /* 0 = default route */
+	bool has_gateway;
+	uint8_t gateway[16];
+	uint8_t scope;     /* RT_SCOPE_* */
+	uint32_t mtu;      /* RTAX_MTU, 0 = none */
+};
+
+struct hull_neighbour {
+	int family;
+	uint8_t addr[16];
+	uint8_t mac[6];
+};
+
+/* Steps of setup, recorded as they complete, undone in reverse. */
+enum hull_endpoint_step {
+	HULL_STEP_TAP_CREATED = 1u << 0,      /* tcfilter: tap made by hull */
+	HULL_STEP_MACVTAP_CREATED = 1u << 1,  /* macvtap: macvtap made by hull */
+	HULL_STEP_LINK_QDISC_ADDED = 1u << 2, /* clsact on the link made by hull */
+	HULL_STEP_VM_QDISC_ADDED = 1u << 3,   /* clsact on the tap/macvtap made by hull */
+	HULL_STEP_LINK_FILTER = 1u << 4,      /* cls_bpf attached on the link */
+	HULL_STEP_VM_FILTER = 1u << 5,        /* cls_bpf attached on the tap/macvtap */
+	HULL_STEP_BPF_PINNED = 1u << 6,       /* maps pinned under bpf_pin_dir */
+	HULL_STEP_LINK_MAC_CHANGED = 1u << 7, /* macvtap: link given a new MAC */
+	HULL_STEP_LINK_ADDRS_REMOVED = 1u << 8, /* macvtap: addresses moved to the guest */
+};
+
+struct hull_endpoint {
+	/* The link in the container's netns, as discovered. */
+	char name[IFNAMSIZ];
+	enum hull_link_kind kind;
+	int ifindex;
+	uint8_t mac[6];
+	uint32_t mtu;
+	struct hull_ip_addr *addrs;
+	size_t n_addrs;
+	struct hull_route *routes;
+	size_t n_routes;
+	struct hull_neighbour *neighbours; /* permanent entries only */
+	size_t n_neighbours;
+
+	/* What carries it into the VM. */
+	enum hull_net_model model;
+	char vm_ifname[IFNAMSIZ]; /* tap or macvtap name */
+	int vm_ifindex;
+	char vm_device[32];       /* macvtap: "/dev/tapN"; tcfilter: "" */
+	uint8_t guest_mac[6];     /* the MAC the guest's NIC takes */
+	uint8_t link_saved_mac[6]; /* macvtap: the link's MAC before hull changed it */
+	char bpf_pin_dir[256];    /* /sys/fs/bpf/hull/<sandbox>/<name> */
+	unsigned done;            /* enum hull_endpoint_step bits */
+};
+
+void hull_endpoint_clear(struct hull_endpoint *ep);
+
+#endif

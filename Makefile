@@ -16,7 +16,7 @@ msg = $(if $(filter 1,$(V)),,@printf '  %-8s %s\n' $(1) $(2);)
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libjansson-dev libcmocka-dev libnl-3-dev libnl-route-3-dev \
 	libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev \
-	bpftool iproute2 valgrind
+	bpftool iproute2 valgrind busybox-static qemu-system-x86
 
 # Recursive '=' so pkg-config runs when a recipe needs it, after `make deps`.
 PKGS := jansson libnl-3.0 libnl-route-3.0
@@ -39,6 +39,13 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libhull.a
 HULL := $(BUILD)/bin/hull
 
+# The guest agent: its own sources plus the few library files it shares
+# with the host, linked statically (it runs as PID 1 of a busybox initrd).
+AGENT := $(BUILD)/bin/hull-agent
+AGENT_SRCS := $(wildcard vmm/agent/*.c) common/error.c common/log.c common/base64.c vmm/agent_proto.c
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
+AGENT_STATIC := $(if $(SANITIZE),,-static)
+
 TEST_SRCS := $(wildcard $(addsuffix /tests/test_*.c,$(LIB_DIRS)))
 TEST_HELPER_SRCS := $(wildcard $(addsuffix /tests/helpers_*.c,$(LIB_DIRS)))
 TEST_BINS := $(foreach t,$(TEST_SRCS),$(BUILD)/tests/$(firstword $(subst /, ,$(t)))_$(basename $(notdir $(t))))
@@ -47,17 +54,18 @@ BENCH_BINS := $(BENCH_SRCS:tools/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS := $(wildcard $(addsuffix /fuzz/fuzz_*.c,$(LIB_DIRS)))
 FUZZ_BINS := $(foreach f,$(FUZZ_SRCS),$(BUILD)/fuzz/$(basename $(notdir $(f))))
 
-DEPFILES := $(LIB_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
+DEPFILES := $(LIB_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
 
-.PHONY: all help deps unit-tests asan-tests selftests check check-only bench fuzz \
+.PHONY: guest all help deps unit-tests asan-tests selftests check check-only bench fuzz \
 	install uninstall format format-check clean
 
-all: $(HULL) $(TEST_BINS)
+all: $(HULL) $(AGENT) $(TEST_BINS)
 
 help:
 	@echo "make            build build/bin/hull and the unit tests"
 	@echo "make deps       install the Debian packages hull needs (idempotent)"
 	@echo "make check      install deps, build, run unit tests (plain and ASan/UBSan) and selftests"
+	@echo "make guest      build the guest kernel + initrd (build/guest/) from Debian packages"
 	@echo "make bench      run the benchmarks (medians over repeats)"
 	@echo "make fuzz       run the libFuzzer targets for FUZZ_SECONDS (default 60) each"
 	@echo "make install    install into DESTDIR/PREFIX (default /usr/local)"
@@ -88,6 +96,18 @@ $(HULL): $(BUILD)/obj/runtime/main.o $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(HULL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(AGENT): $(AGENT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(HULL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ $(shell pkg-config --libs jansson) -lutil
+
+# The guest kernel and initrd, from Debian packages (vmm/guest/mkguest.sh).
+GUEST := $(BUILD)/guest
+guest: $(GUEST)/initrd.img
+$(GUEST)/initrd.img: $(AGENT) vmm/guest/mkguest.sh vmm/guest/init
+	$(call msg,GUEST,$(GUEST))
+	$(Q)vmm/guest/mkguest.sh $(GUEST) $(AGENT)
+
 # A unit test X/tests/test_Y.c becomes build/tests/X_test_Y.
 define test_rule
 $(BUILD)/tests/$(firstword $(subst /, ,$(1)))_$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(TEST_HELPER_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
@@ -102,7 +122,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(HULL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-unit-tests: $(TEST_BINS) $(HULL)
+unit-tests: $(TEST_BINS) $(HULL) $(AGENT)
 	$(Q)selftests/tap_run.sh --name unit $(TEST_BINS)
 
 # The same unit tests built with AddressSanitizer and UBSan.

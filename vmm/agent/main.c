@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hull-agent's main loop: find the host's virtio-serial port, say "ready",
+ * then serve requests and relay process output until told to shut down.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "vmm/agent/agent.h"
+#include "vmm/agent_proto.h"
+
+void agent_emit(struct agent *a, json_t *msg)
+{
+	cleanup_error hull_error_t err = NULL;
+
+	if (msg == NULL || agent_send(a->channel, msg, &err) < 0)
+		log_warning("cannot send to the host: %s", err ? err->msg : "out of memory");
+}
+
+static void reply_error(struct agent *a, json_t *id, hull_error_t e)
+{
+	cleanup_free char *text = hull_error_text(e);
+	json_t *msg = json_pack("{s:O?, s:s}", "id", id, "error", text ? text : "out of memory");
+
+	agent_emit(a, msg);
+	json_decref(msg);
+}
+
+static void reply_ok(struct agent *a, json_t *id, json_t *extra)
+{
+	json_t *msg = extra ? extra : json_object();
+
+	json_object_set(msg, "id", id ? id : json_null());
+	json_object_set_new(msg, "ok", json_true());
+	agent_emit(a, msg);
+	json_decref(msg);
+}
+
+static struct agent_process *find_named(struct agent *a, json_t *req, hull_error_t *err)
+{
+	const char *id = json_string_value(json_object_get(req, "process_id"));
+	struct agent_process *p;
+
+	if (id == NULL) {
+		hull_fail(err, 0, "missing \"process_id\"");
+		return NULL;
+	}
+	p = agent_process_find(a, id);
+	if (p == NULL)
+		hull_fail(err, 0, "no process \"%s\"", id);
+	return p;
+}
+
+static void shutdown_now(struct agent *a)
+{
+	for (int i = 0; i < AGENT_MAX_PROCESSES; i++)
+		if (a->procs[i].id && !a->procs[i].exited)
+			kill(a->procs[i].pid, SIGKILL);
+	sync();
+	if (a->is_init)
+		reboot(RB_POWER_OFF);
+	exit(0);
+}
+
+static void handle_request(struct agent *a, json_t *req)
+{
+	cleanup_error hull_error_t err = NULL;
+	json_t *id = json_object_get(req, "id");
+	const char *op = json_string_value(json_object_get(req, "op"));
+	struct agent_process *p;
+
+	if (!json_is_integer(id)) {
+		hull_fail(&err, 0, "request needs an integer \"id\"");
+		goto fail;
+	}
+	if (op == NULL) {
+		hull_fail(&err, 0, "request needs an \"op\"");
+		goto fail;
+	}
+	if (strcmp(op, "ping") == 0) {
+		reply_ok(a, id, json_pack("{s:i}", "version", HULL_AGENT_PROTO_VERSION));
+	} else if (strcmp(op, "start") == 0) {
+		const char *pid_name = json_string_value(json_object_get(req, "process_id"));
+		const char *root = json_string_value(json_object_get(req, "root"));
+
+		if (pid_name == NULL) {
+			hull_fail(&err, 0, "missing \"process_id\"");
+			goto fail;
+		}
+		if (agent_process_start(a, pid_name, json_object_get(req, "process"), root, &err) <
+		    0)
+			goto fail;
+		reply_ok(a, id, json_pack("{s:i}", "pid", agent_process_find(a, pid_name)->pid));
+	} else if (strcmp(op, "stdin") == 0) {
+		const char *data = json_string_value(json_object_get(req, "data"));
+
+		if ((p = find_named(a, req, &err)) == NULL)
+			goto fail;
+		if (data == NULL) {
+			hull_fail(&err, 0, "missing \"data\"");
+			goto fail;
+		}
+		if (agent_process_write_stdin(p, data, &err) < 0)
+			goto fail;
+		reply_ok(a, id, NULL);
+	} else if (strcmp(op, "close_stdin") == 0) {
+		if ((p = find_named(a, req, &err)) == NULL)
+			goto fail;
+		agent_process_close_stdin(p);
+		reply_ok(a, id, NULL);
+	} else if (strcmp(op, "signal") == 0) {
+		json_t *sig = json_object_get(req, "signal");
+
+		if ((p = find_named(a, req, &err)) == NULL)
+			goto fail;
+		if (!json_is_integer(sig) || json_integer_value(sig) < 1 ||
+		    json_integer_value(sig) > 64) {
+			hull_fail(&err, 0, "\"signal\" must be a number from 1 to 64");
+			goto fail;
+		}
+		if (!p->exited && kill(p->pid, (int)json_integer_value(sig)) < 0) {
+			hull_fail(&err, errno, "signal process \"%s\"", p->id);
+			goto fail;
+		}
+		reply_ok(a, id, NULL);
+	} else if (strcmp(op, "shutdown") == 0) {
+		reply_ok(a, id, NULL);
+		shutdown_now(a);
+	} else {
+		hull_fail(&err, 0, "unknown op \"%s\"", op);
+		goto fail;
+	}
+	return;
+fail:
+	reply_error(a, json_is_integer(id) ? id : NULL, err);
+}
+
+/* Reads what the host sent; returns -1 when the host has gone for good. */
+static int serve_channel(struct agent *a, struct agent_reader *reader)
+{
+	uint8_t buf[65536];
+	ssize_t n = read(a->channel, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0)
+		return -1;
+	{
+		cleanup_error hull_error_t err = NULL;
+
+		if (agent_reader_feed(reader, buf, (size_t)n, &err) < 0) {
+			reply_error(a, NULL, err);
+			return 0;
+		}
+	}
+	for (;;) {
+		cleanup_error hull_error_t err = NULL;
+		json_t *msg;
+		enum agent_read_result r = agent_reader_next(reader, &msg, &err);
+
+		if (r == AGENT_READ_AGAIN)
+			return 0;
+		if (r == AGENT_READ_ERROR) {
+			reply_error(a, NULL, err);
+			continue;
+		}
+		handle_request(a, msg);
+		json_decref(msg);
+	}
+}
+
+/* The port's /dev node: the vport whose sysfs name is "hull.agent". */
+static int open_port(hull_error_t *err)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		cleanup_free char *found = NULL;
+		DIR *d = opendir("/sys/class/virtio-ports");
+		struct dirent *de;
+
+		while (d && (de = readdir(d)) != NULL) {
+			char path[300], name[64] = "";
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", de->d_name);
+			f = fopen(path, "re");
+			if (f == NULL)
+				continue;
+			if (fgets(name, sizeof(name), f) &&
+			    strncmp(name, HULL_AGENT_PORT_NAME, strlen(HULL_AGENT_PORT_NAME)) == 0)
+				if (asprintf(&found, "/dev/%s", de->d_name) < 0)
+					found = NULL;
+			fclose(f);
+		}
+		if (d)
+			closedir(d);
+		if (found) {
+			int fd = open(found, O_RDWR | O_CLOEXEC);
+
+			if (fd >= 0)
+				return fd;
+		}
+		usleep(50 * 1000);
+	}
+	return hull_fail(err, 0, "no virtio-serial port named %s", HULL_AGENT_PORT_NAME);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"channel-fd", required_argument, NULL, 'c'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0},
+	};
+	cleanup_error hull_error_t err = NULL;
+	struct agent a = {.channel = -1, .is_init = getpid() == 1};
+	struct agent_reader reader;
+	bool debug = false;
+	sigset_t mask;
+	int sfd, c;
+
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (c == 'c')
+			a.channel = atoi(optarg);
+		else if (c == 'd')
+			debug = true;
+		else
+			return 1;
+	}
+	hull_log_init(NULL, HULL_LOG_TEXT, debug, NULL);
+	for (int i = 0; i < AGENT_MAX_PROCESSES; i++)
+		a.procs[i].stdin_fd = a.procs[i].stdout_fd = a.procs[i].stderr_fd = -1;
+	if (a.channel < 0 && (a.channel = open_port(&err)) < 0) {
+		hull_error_print(stderr, err);
+		if (a.is_init)
+			reboot(RB_POWER_OFF);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	agent_reader_init(&reader);
+
+	json_t *ready =
+	    json_pack("{s:s, s:i}", "event", "ready", "version", HULL_AGENT_PROTO_VERSION);
+	agent_emit(&a, ready);
+	json_decref(ready);
+
+	for (;;) {
+		struct pollfd fds[2 + 2 * AGENT_MAX_PROCESSES];
+		struct agent_process *owner[2 + 2 * AGENT_MAX_PROCESSES];
+		nfds_t n = 0;
+
+		fds[n++] = (struct pollfd){.fd = a.channel, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		for (int i = 0; i < AGENT_MAX_PROCESSES; i++) {
+			struct agent_process *p = &a.procs[i];
+
+			if (p->id && p->stdout_fd >= 0) {
+				owner[n] = p;
+				fds[n++] = (struct pollfd){.fd = p->stdout_fd, .events = POLLIN};
+			}
+			if (p->id && p->stderr_fd >= 0) {
+				owner[n] = p;
+				fds[n++] = (struct pollfd){.fd = p->stderr_fd, .events = POLLIN};
+			}
+		}
+		if (poll(fds, n, -1) < 0 && errno != EINTR)
+			break;
+		/* Output first, so that it reaches the host before the exit event. */
+		for (nfds_t i = 2; i < n; i++) {
+			struct agent_process *p = owner[i];
+
+			/* The slot may have been released by an earlier fd of this round. */
+			if (fds[i].revents && p->id &&
+			    (fds[i].fd == p->stdout_fd || fds[i].fd == p->stderr_fd))
+				agent_process_relay(&a, p, fds[i].fd);
+		}
+		if (fds[1].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				;
+			agent_process_reap(&a);
+		}
+		if (fds[0].revents & POLLIN) {
+			if (serve_channel(&a, &reader) < 0 && !a.is_init)
+				break; /* the host closed the channel */
+		} else if (fds[0].revents & (POLLHUP | POLLERR)) {
+			if (!a.is_init)
+				break;
+			/* No host connected to the port yet (or any more): wait for one. */
+			usleep(100 * 1000);
+		}
+	}
+	agent_reader_release(&reader);
+	shutdown_now(&a);
+	return 0;
+}

@@ -26,11 +26,11 @@ typedef struct hull_error *hull_error_t;
 
 /* Fills *err (if err is non-NULL and empty) and returns -1. */
 int hull_fail(hull_error_t *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepends "<context>: " to the message in *err and returns -1. */
 int hull_error_prefix(hull_error_t *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The full message, "<msg>" or "<msg>: <strerror(errnum)>", malloc'd. */
 char *hull_error_text(const struct hull_error *err);

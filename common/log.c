@@ -18,10 +18,10 @@ static struct {
 } logger;
 
 static const char *const level_names[] = {
-	[HULL_LOG_ERROR] = "error",
-	[HULL_LOG_WARNING] = "warning",
-	[HULL_LOG_INFO] = "info",
-	[HULL_LOG_DEBUG] = "debug",
+    [HULL_LOG_ERROR] = "error",
+    [HULL_LOG_WARNING] = "warning",
+    [HULL_LOG_INFO] = "info",
+    [HULL_LOG_DEBUG] = "debug",
 };
 
 int hull_log_parse_format(const char *name, enum hull_log_format *out, hull_error_t *err)
@@ -91,7 +91,7 @@ void hull_log(enum hull_log_level level, const char *fmt, ...)
 	format_time(when, sizeof(when));
 	if (logger.format == HULL_LOG_JSON) {
 		json_t *line = json_pack("{s:s, s:s, s:s}", "level", level_names[level], "msg", msg,
-					 "time", when);
+		                         "time", when);
 		char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 
 		if (text)

@@ -37,7 +37,8 @@ void hull_log_close(void);
 /* True when messages go to a --log file rather than stderr. */
 bool hull_log_is_file(void);
 
-void hull_log(enum hull_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hull_log(enum hull_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) hull_log(HULL_LOG_ERROR, __VA_ARGS__)
 #define log_warning(...) hull_log(HULL_LOG_WARNING, __VA_ARGS__)

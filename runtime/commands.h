@@ -23,7 +23,7 @@ struct hull_globals {
 };
 
 typedef int (*hull_command_fn)(struct hull_globals *globals, int argc, char **argv,
-			       hull_error_t *err);
+                               hull_error_t *err);
 
 struct hull_command {
 	const char *name;

@@ -26,8 +26,9 @@ static void error_prefix_reads_outside_in(void **state)
 	assert_int_equal(hull_error_prefix(&err, "attach endpoint %s", "eth0"), -1);
 	assert_int_equal(hull_error_prefix(&err, "create sandbox"), -1);
 	text = hull_error_text(err);
-	assert_string_equal(text,
-			    "create sandbox: attach endpoint eth0: open /dev/tap7: No such file or directory");
+	assert_string_equal(
+	    text,
+	    "create sandbox: attach endpoint eth0: open /dev/tap7: No such file or directory");
 }
 
 static void first_error_is_kept(void **state)
@@ -95,11 +96,11 @@ static void log_to_unwritable_path_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(error_prefix_reads_outside_in),
-		cmocka_unit_test(first_error_is_kept),
-		cmocka_unit_test(log_format_names_bad_value),
-		cmocka_unit_test(json_log_line_has_runc_shape),
-		cmocka_unit_test(log_to_unwritable_path_fails),
+	    cmocka_unit_test(error_prefix_reads_outside_in),
+	    cmocka_unit_test(first_error_is_kept),
+	    cmocka_unit_test(log_format_names_bad_value),
+	    cmocka_unit_test(json_log_line_has_runc_shape),
+	    cmocka_unit_test(log_to_unwritable_path_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

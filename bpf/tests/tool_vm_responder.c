@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Plays the VM at the guest end of an existing tap (tcfilter) for the
- * selftests: opens it as QEMU does (TUNSETIFF, IFF_TAP | IFF_NO_PI |
- * IFF_VNET_HDR) and
+ * Plays the VM at the guest end of an existing tap (tcfilter) or macvtap
+ * (--tap /dev/tapN) for the selftests: opens it as QEMU does (TUNSETIFF,
+ * IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) and
  *
  *   serve: answers ARP requests and ICMP echo requests for --ip, as --mac,
  *          until SIGTERM; writes "ready" to stdout once the tap is open.
@@ -11,7 +11,7 @@
  *          another IPv4 address), arp-spoof (ARP claiming another
  *          address), truncated (IPv4 frame cut inside its header).
  *
- *   tool_vm_responder --netns NAME --tap DEV --mac MAC --ip IPV4
+ *   tool_vm_responder --netns NAME --tap DEV|/dev/tapN --mac MAC --ip IPV4
  *                     [--peer-mac MAC --peer-ip IPV4] serve|send KIND
  */
 #include <arpa/inet.h>
@@ -83,13 +83,15 @@ static int parse_ip(const char *s, uint8_t ip[4], hull_error_t *err)
 	return 0;
 }
 
+/* A tap by name (through /dev/net/tun), or a macvtap's /dev/tapN by path. */
 static int open_tap(const char *name, hull_error_t *err)
 {
 	struct ifreq ifr;
-	cleanup_close int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	const char *path = name[0] == '/' ? name : "/dev/net/tun";
+	cleanup_close int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		return hull_fail(err, errno, "open /dev/net/tun");
+		return hull_fail(err, errno, "open %s", path);
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);

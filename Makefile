@@ -16,18 +16,19 @@ msg = $(if $(filter 1,$(V)),,@printf '  %-8s %s\n' $(1) $(2);)
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libjansson-dev libcmocka-dev libnl-3-dev libnl-route-3-dev \
 	libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev \
-	bpftool iproute2 valgrind busybox-static qemu-system-x86
+	bpftool iproute2 iputils-ping util-linux valgrind busybox-static qemu-system-x86
 
 # Recursive '=' so pkg-config runs when a recipe needs it, after `make deps`.
-PKGS := jansson libnl-3.0 libnl-route-3.0
+PKGS := jansson libnl-3.0 libnl-route-3.0 libbpf
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lelf -lz
 
 CC ?= cc
 CFLAGS ?= -O2 -g
 SANITIZE ?=
 SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
-HULL_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+HULL_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -I$(BUILD)/bpf $(PKG_CFLAGS) \
+	$(SAN_FLAGS) $(CFLAGS)
 HULL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 # Everything but the programs' main()s goes into one library that the
@@ -51,15 +52,31 @@ TEST_HELPER_SRCS := $(wildcard $(addsuffix /tests/helpers_*.c,$(LIB_DIRS)))
 TEST_BINS := $(foreach t,$(TEST_SRCS),$(BUILD)/tests/$(firstword $(subst /, ,$(t)))_$(basename $(notdir $(t))))
 BENCH_SRCS := $(wildcard tools/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tools/bench/%.c=$(BUILD)/bench/%)
+# Helper programs the selftests drive (<dir>/tests/tool_*.c -> build/tests/<dir>_tool_*).
+TOOL_SRCS := $(wildcard $(addsuffix /tests/tool_*.c,$(LIB_DIRS)))
+TOOL_BINS := $(foreach t,$(TOOL_SRCS),$(BUILD)/tests/$(firstword $(subst /, ,$(t)))_$(basename $(notdir $(t))))
 FUZZ_SRCS := $(wildcard $(addsuffix /fuzz/fuzz_*.c,$(LIB_DIRS)))
 FUZZ_BINS := $(foreach f,$(FUZZ_SRCS),$(BUILD)/fuzz/$(basename $(notdir $(f))))
+
+# The TC programs: bpf/X.bpf.c -> $(BUILD)/bpf/X.bpf.o -> $(BUILD)/bpf/X.skel.h,
+# the skeleton that the loader and its tests include (libbpf-bootstrap's way).
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
+BPF_CLANG ?= clang
+BPFTOOL ?= bpftool
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I/usr/include/$(shell gcc -print-multiarch) -Ibpf
+# Everything C under bpf/ may include a skeleton: build those first.
+BPF_USER_OBJS = $(filter $(BUILD)/obj/bpf/%,$(LIB_OBJS) $(TEST_SRCS:%.c=$(BUILD)/obj/%.o) \
+	$(TOOL_SRCS:%.c=$(BUILD)/obj/%.o))
 
 DEPFILES := $(LIB_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
 
 .PHONY: guest all help deps unit-tests asan-tests selftests check check-only bench fuzz \
 	install uninstall format format-check clean
 
-all: $(HULL) $(AGENT) $(TEST_BINS)
+all: $(HULL) $(AGENT) $(TEST_BINS) $(TOOL_BINS)
 
 help:
 	@echo "make            build build/bin/hull and the unit tests"
@@ -85,6 +102,18 @@ $(BUILD)/obj/%.o: %.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(HULL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $<))) > $@
+
+$(BPF_USER_OBJS): $(BPF_SKELS)
+.SECONDARY: $(BPF_OBJS)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -117,6 +146,15 @@ $(BUILD)/tests/$(firstword $(subst /, ,$(1)))_$(basename $(notdir $(1))): $(BUIL
 endef
 $(foreach t,$(TEST_SRCS),$(eval $(call test_rule,$(t))))
 
+# A helper X/tests/tool_Y.c becomes build/tests/X_tool_Y.
+define tool_rule
+$(BUILD)/tests/$(firstword $(subst /, ,$(1)))_$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIB)
+	$$(call msg,LINK,$$@)
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$$(CC) $$(HULL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach t,$(TOOL_SRCS),$(eval $(call tool_rule,$(t))))
+
 $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -129,7 +167,7 @@ unit-tests: $(TEST_BINS) $(HULL) $(AGENT)
 asan-tests:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=address,undefined CFLAGS="-O1 -g" unit-tests
 
-selftests: $(HULL)
+selftests: $(HULL) $(TOOL_BINS)
 	$(Q)HULL=$(abspath $(HULL)) selftests/run_tests.sh
 
 # `make check` installs what it needs, then builds and tests in a fresh
@@ -190,4 +228,4 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
--include $(DEPFILES) $(TEST_SRCS:%.c=$(BUILD)/obj/%.d)
+-include $(DEPFILES) $(TEST_SRCS:%.c=$(BUILD)/obj/%.d) $(TOOL_SRCS:%.c=$(BUILD)/obj/%.d)

@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "bpf/tc_endpoint.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "hull_tc.skel.h"
+
+static const char *const drop_reason_names[HULL_DROP_REASON_COUNT] = {
+    [HULL_DROP_BAD_SRC_MAC] = "bad_src_mac",     [HULL_DROP_BAD_SRC_IPV4] = "bad_src_ipv4",
+    [HULL_DROP_BAD_SRC_IPV6] = "bad_src_ipv6",   [HULL_DROP_BAD_ARP_SENDER] = "bad_arp_sender",
+    [HULL_DROP_MALFORMED] = "malformed",         [HULL_DROP_REDIRECT_FAILED] = "redirect_failed",
+    [HULL_DROP_BAD_ETHERTYPE] = "bad_ethertype", [HULL_DROP_NO_CONFIG] = "no_config",
+};
+
+/* What gets pinned, by the names the skeleton gives them. */
+static const char *const pinned_names[] = {
+    "hull_config", "hull_stats", "hull_drops", "hull_to_guest", "hull_from_guest",
+};
+
+const char *hull_tc_drop_reason_name(unsigned reason)
+{
+	if (reason >= HULL_DROP_REASON_COUNT || !drop_reason_names[reason])
+		return "unknown";
+	return drop_reason_names[reason];
+}
+
+const char *hull_tc_direction_name(unsigned dir)
+{
+	switch (dir) {
+	case HULL_TC_TO_GUEST:
+		return "to_guest";
+	case HULL_TC_FROM_GUEST:
+		return "from_guest";
+	default:
+		return "unknown";
+	}
+}
+
+static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	size_t n;
+
+	(void)level;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("libbpf: %s", line);
+	return 0;
+}
+
+void hull_tc_route_libbpf_logs(void)
+{
+	libbpf_set_print(libbpf_to_log);
+}
+
+int hull_bpffs_ensure_mounted(hull_error_t *err)
+{
+	struct statfs st;
+
+	if (statfs(HULL_BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir(HULL_BPFFS, 0700) < 0 && errno != EEXIST)
+		return hull_fail(err, errno, "create %s", HULL_BPFFS);
+	if (mount("bpf", HULL_BPFFS, "bpf", 0, "mode=0700") < 0)
+		return hull_fail(err, errno, "mount bpffs at %s", HULL_BPFFS);
+	log_debug("mounted bpffs at %s", HULL_BPFFS);
+	return 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int hull_tc_config_from_endpoint(const struct hull_endpoint *ep, struct hull_tc_config *cfg,
+                                 hull_error_t *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	switch (ep->model) {
+	case HULL_NET_TCFILTER:
+		cfg->mode = HULL_TC_MODE_REDIRECT;
+		break;
+	case HULL_NET_MACVTAP:
+		cfg->mode = HULL_TC_MODE_PASS;
+		break;
+	default:
+		return hull_fail(err, 0, "endpoint %s: model %d has no TC programs", ep->name,
+		                 (int)ep->model);
+	}
+	if (ep->ifindex <= 0)
+		return hull_fail(err, 0, "endpoint %s: link ifindex %d is not valid", ep->name,
+		                 ep->ifindex);
+	if (ep->vm_ifindex <= 0)
+		return hull_fail(err, 0, "endpoint %s: %s ifindex %d is not valid", ep->name,
+		                 ep->model == HULL_NET_TCFILTER ? "tap" : "macvtap",
+		                 ep->vm_ifindex);
+	cfg->configured = 1;
+	cfg->link_ifindex = (uint32_t)ep->ifindex;
+	cfg->vm_ifindex = (uint32_t)ep->vm_ifindex;
+	memcpy(cfg->mac, all_zero(ep->guest_mac, 6) ? ep->mac : ep->guest_mac, 6);
+	if (all_zero(cfg->mac, 6))
+		return hull_fail(err, 0, "endpoint %s: no MAC address for the guest", ep->name);
+	for (size_t i = 0; i < ep->n_addrs; i++) {
+		const struct hull_ip_addr *a = &ep->addrs[i];
+
+		if (a->family == AF_INET) {
+			if (cfg->n_ipv4 == HULL_TC_MAX_IPV4)
+				return hull_fail(
+				    err, 0,
+				    "endpoint %s: more than %d IPv4 addresses (%zu addresses)",
+				    ep->name, HULL_TC_MAX_IPV4, ep->n_addrs);
+			memcpy(&cfg->ipv4[cfg->n_ipv4++], a->addr, 4);
+		} else if (a->family == AF_INET6) {
+			if (cfg->n_ipv6 == HULL_TC_MAX_IPV6)
+				return hull_fail(
+				    err, 0,
+				    "endpoint %s: more than %d IPv6 addresses (%zu addresses)",
+				    ep->name, HULL_TC_MAX_IPV6, ep->n_addrs);
+			memcpy(cfg->ipv6[cfg->n_ipv6++].addr, a->addr, 16);
+		} else {
+			return hull_fail(err, 0, "endpoint %s: address %zu has unknown family %d",
+			                 ep->name, i, a->family);
+		}
+	}
+	return 0;
+}
+
+/* A path component: not empty, no '/', not "." or "..". */
+static int check_component(const char *what, const char *s, hull_error_t *err)
+{
+	if (!s || !*s || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, ".."))
+		return hull_fail(err, 0, "%s \"%s\" cannot name a pin directory", what, s ? s : "");
+	return 0;
+}
+
+static const char *step_name(unsigned step)
+{
+	switch (step) {
+	case HULL_STEP_BPF_PINNED:
+		return "bpf_pinned";
+	case HULL_STEP_LINK_QDISC_ADDED:
+		return "link_qdisc_added";
+	case HULL_STEP_VM_QDISC_ADDED:
+		return "vm_qdisc_added";
+	case HULL_STEP_LINK_FILTER:
+		return "link_filter";
+	case HULL_STEP_VM_FILTER:
+		return "vm_filter";
+	default:
+		return "?";
+	}
+}
+
+/* Fails on purpose after the step HULL_FAULT_AFTER_STEP names (tests only). */
+static int fault_after(unsigned step, hull_error_t *err)
+{
+	const char *want = getenv(HULL_FAULT_ENV);
+
+	if (want && !strcmp(want, step_name(step)))
+		return hull_fail(err, 0, "injected fault after step %s (%s)", want, HULL_FAULT_ENV);
+	return 0;
+}
+
+static void hull_tc_destroyp(struct hull_tc **skel)
+{
+	hull_tc__destroy(*skel);
+}
+#define cleanup_hull_tc __attribute__((cleanup(hull_tc_destroyp)))
+
+static int pin_all(struct hull_tc *skel, const char *dir, hull_error_t *err)
+{
+	struct bpf_map *maps[] = {skel->maps.hull_config, skel->maps.hull_stats,
+	                          skel->maps.hull_drops};
+	struct bpf_program *progs[] = {skel->progs.hull_to_guest, skel->progs.hull_from_guest};
+	char path[PATH_MAX];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(maps[i]));
+		rc = bpf_map__pin(maps[i], path);
+		if (rc < 0)
+			return hull_fail(err, -rc, "pin map at %s", path);
+	}
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_program__name(progs[i]));
+		rc = bpf_program__pin(progs[i], path);
+		if (rc < 0)
+			return hull_fail(err, -rc, "pin program at %s", path);
+	}
+	return 0;
+}
+
+/* mkdir that tells whether it made the directory. */
+static int make_dir(const char *path, bool *made, hull_error_t *err)
+{
+	*made = false;
+	if (mkdir(path, 0700) == 0) {
+		*made = true;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	return hull_fail(err, errno, "create %s", path);
+}
+
+static int make_pin_dir(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+{
+	char sandbox_dir[PATH_MAX];
+	bool made;
+
+	snprintf(sandbox_dir, sizeof(sandbox_dir), "%s/%s", HULL_BPF_PIN_ROOT, sandbox_id);
+	if (snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "%s/%s", sandbox_dir, ep->name) >=
+	    (int)sizeof(ep->bpf_pin_dir))
+		return hull_fail(err, 0, "pin directory for sandbox \"%s\" is too long",
+		                 sandbox_id);
+	if (make_dir(HULL_BPF_PIN_ROOT, &made, err) < 0 || make_dir(sandbox_dir, &made, err) < 0)
+		return -1;
+	if (mkdir(ep->bpf_pin_dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return hull_fail(err, EEXIST,
+			                 "pin directory %s is left from an earlier attach: detach "
+			                 "the endpoint first",
+			                 ep->bpf_pin_dir);
+		return hull_fail(err, errno, "create %s", ep->bpf_pin_dir);
+	}
+	ep->done |= HULL_STEP_BPF_PINNED;
+	return 0;
+}
+
+struct hook_place {
+	int ifindex;
+	const char *ifname;
+	enum bpf_tc_attach_point point;
+};
+
+static const char *point_name(enum bpf_tc_attach_point point)
+{
+	return point == BPF_TC_INGRESS ? "ingress" : "egress";
+}
+
+/* Where each program goes for ep's model. */
+static void hook_places(const struct hull_endpoint *ep, struct hook_place *to_guest,
+                        struct hook_place *from_guest)
+{
+	if (ep->model == HULL_NET_TCFILTER) {
+		*to_guest = (struct hook_place){ep->ifindex, ep->name, BPF_TC_INGRESS};
+		*from_guest = (struct hook_place){ep->vm_ifindex, ep->vm_ifname, BPF_TC_INGRESS};
+	} else {
+		*to_guest = (struct hook_place){ep->vm_ifindex, ep->vm_ifname, BPF_TC_INGRESS};
+		*from_guest = (struct hook_place){ep->vm_ifindex, ep->vm_ifname, BPF_TC_EGRESS};
+	}
+}
+
+/* Creates clsact on a device; *created tells whether it was not there before. */
+static int clsact_create(int ifindex, const char *ifname, bool *created, hull_error_t *err)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	int rc = bpf_tc_hook_create(&hook);
+
+	*created = rc == 0;
+	if (rc == -EEXIST) {
+		log_debug("clsact on %s existed already: leaving it in place at teardown", ifname);
+		return 0;
+	}
+	if (rc < 0)
+		return hull_fail(err, -rc, "create clsact qdisc on %s (ifindex %d)", ifname,
+		                 ifindex);
+	return 0;
+}
+
+static int filter_attach(const struct hook_place *at, int prog_fd, const char *prog_name,
+                         hull_error_t *err)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex, .attach_point = at->point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HULL_TC_HANDLE,
+	                    .priority = HULL_TC_PRIORITY, .prog_fd = prog_fd);
+	int rc = bpf_tc_attach(&hook, &opts);
+
+	if (rc < 0)
+		return hull_fail(err, -rc, "attach %s to %s %s (handle %#x priority %d)", prog_name,
+		                 at->ifname, point_name(at->point), HULL_TC_HANDLE,
+		                 HULL_TC_PRIORITY);
+	log_debug("attached %s (id %u) to %s %s", prog_name, opts.prog_id, at->ifname,
+	          point_name(at->point));
+	return 0;
+}
+
+static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+{
+	cleanup_hull_tc struct hull_tc *skel = NULL;
+	struct hull_tc_config cfg;
+	struct hook_place to_guest, from_guest;
+	uint32_t zero = 0;
+	bool created;
+	int rc;
+
+	if (check_component("sandbox id", sandbox_id, err) < 0 ||
+	    check_component("endpoint name", ep->name, err) < 0)
+		return -1;
+	if (hull_tc_config_from_endpoint(ep, &cfg, err) < 0)
+		return -1;
+	if (hull_bpffs_ensure_mounted(err) < 0)
+		return -1;
+
+	skel = hull_tc__open();
+	if (!skel)
+		return hull_fail(err, errno, "open BPF programs");
+	rc = hull_tc__load(skel);
+	if (rc < 0)
+		return hull_fail(err, -rc,
+		                 "load BPF programs (run with --debug for the verifier log)");
+	rc = bpf_map_update_elem(bpf_map__fd(skel->maps.hull_config), &zero, &cfg, BPF_ANY);
+	if (rc < 0)
+		return hull_fail(err, errno, "fill map hull_config");
+
+	if (make_pin_dir(ep, sandbox_id, err) < 0 || pin_all(skel, ep->bpf_pin_dir, err) < 0 ||
+	    fault_after(HULL_STEP_BPF_PINNED, err) < 0)
+		return -1;
+
+	hook_places(ep, &to_guest, &from_guest);
+	if (ep->model == HULL_NET_TCFILTER) {
+		if (clsact_create(ep->ifindex, ep->name, &created, err) < 0)
+			return -1;
+		if (created)
+			ep->done |= HULL_STEP_LINK_QDISC_ADDED;
+		if (fault_after(HULL_STEP_LINK_QDISC_ADDED, err) < 0)
+			return -1;
+	}
+	if (clsact_create(ep->vm_ifindex, ep->vm_ifname, &created, err) < 0)
+		return -1;
+	if (created)
+		ep->done |= HULL_STEP_VM_QDISC_ADDED;
+	if (fault_after(HULL_STEP_VM_QDISC_ADDED, err) < 0)
+		return -1;
+
+	if (filter_attach(&to_guest, bpf_program__fd(skel->progs.hull_to_guest), "hull_to_guest",
+	                  err) < 0)
+		return -1;
+	ep->done |= HULL_STEP_LINK_FILTER;
+	if (fault_after(HULL_STEP_LINK_FILTER, err) < 0)
+		return -1;
+	if (filter_attach(&from_guest, bpf_program__fd(skel->progs.hull_from_guest),
+	                  "hull_from_guest", err) < 0)
+		return -1;
+	ep->done |= HULL_STEP_VM_FILTER;
+	return fault_after(HULL_STEP_VM_FILTER, err);
+}
+
+int hull_tc_endpoint_attach(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+{
+	hull_tc_route_libbpf_logs();
+	if (attach_steps(ep, sandbox_id, err) < 0)
+		return hull_error_prefix(err, "attach TC programs to endpoint %s", ep->name);
+	log_debug("endpoint %s: TC programs attached, pinned at %s", ep->name, ep->bpf_pin_dir);
+	return 0;
+}
+
+/* The device, the qdisc or the filter is gone already: nothing to remove. */
+static bool is_gone(int rc)
+{
+	/* EINVAL: the kernel's answer when the clsact parent does not exist. */
+	return rc == -ENOENT || rc == -ENODEV || rc == -EINVAL;
+}
+
+/* The name of the program with this id, "" when it cannot be read. */
+static void prog_name_of(uint32_t id, char *name, size_t size)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	cleanup_close int fd = bpf_prog_get_fd_by_id(id);
+
+	name[0] = '\0';
+	memset(&info, 0, sizeof(info));
+	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+		snprintf(name, size, "%s", info.name);
+}
+
+/* Detaches hull's filter at `at` if it is there and is a hull program. */
+static int filter_detach(const struct hook_place *at, const char *prog_name, hull_error_t *err)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex, .attach_point = at->point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HULL_TC_HANDLE,
+	                    .priority = HULL_TC_PRIORITY);
+	char found[BPF_OBJ_NAME_LEN];
+	int rc = bpf_tc_query(&hook, &opts);
+
+	if (is_gone(rc))
+		return 0;
+	if (rc < 0)
+		return hull_fail(err, -rc, "query filter on %s %s", at->ifname,
+		                 point_name(at->point));
+	prog_name_of(opts.prog_id, found, sizeof(found));
+	if (strcmp(found, prog_name) != 0)
+		return hull_fail(err, 0,
+		                 "filter handle %#x priority %d on %s %s runs \"%s\" (id %u), not "
+		                 "%s: leaving it",
+		                 HULL_TC_HANDLE, HULL_TC_PRIORITY, at->ifname,
+		                 point_name(at->point), found, opts.prog_id, prog_name);
+	opts.prog_id = 0; /* bpf_tc_detach wants only handle and priority */
+	rc = bpf_tc_detach(&hook, &opts);
+	if (rc < 0 && !is_gone(rc))
+		return hull_fail(err, -rc, "detach %s from %s %s", prog_name, at->ifname,
+		                 point_name(at->point));
+	return 0;
+}
+
+static int clsact_destroy(int ifindex, const char *ifname, hull_error_t *err)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+	                    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int rc = bpf_tc_hook_destroy(&hook);
+
+	if (rc < 0 && !is_gone(rc))
+		return hull_fail(err, -rc, "delete clsact qdisc on %s (ifindex %d)", ifname,
+		                 ifindex);
+	return 0;
+}
+
+static int unpin_all(const char *dir, hull_error_t *err)
+{
+	char path[PATH_MAX], *slash;
+
+	for (size_t i = 0; i < sizeof(pinned_names) / sizeof(pinned_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pinned_names[i]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return hull_fail(err, errno, "remove pin %s", path);
+	}
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		return hull_fail(err, errno, "remove pin directory %s", dir);
+	/* The sandbox's directory goes with its last endpoint. */
+	snprintf(path, sizeof(path), "%s", dir);
+	slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		*slash = '\0';
+		if (rmdir(path) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
+			return hull_fail(err, errno, "remove pin directory %s", path);
+	}
+	return 0;
+}
+
+static int detach_steps(struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct hook_place to_guest, from_guest;
+
+	hook_places(ep, &to_guest, &from_guest);
+	if (ep->done & HULL_STEP_VM_FILTER) {
+		if (filter_detach(&from_guest, "hull_from_guest", err) < 0)
+			return -1;
+		ep->done &= ~HULL_STEP_VM_FILTER;
+	}
+	if (ep->done & HULL_STEP_LINK_FILTER) {
+		if (filter_detach(&to_guest, "hull_to_guest", err) < 0)
+			return -1;
+		ep->done &= ~HULL_STEP_LINK_FILTER;
+	}
+	if (ep->done & HULL_STEP_VM_QDISC_ADDED) {
+		if (clsact_destroy(ep->vm_ifindex, ep->vm_ifname, err) < 0)
+			return -1;
+		ep->done &= ~HULL_STEP_VM_QDISC_ADDED;
+	}
+	if (ep->done & HULL_STEP_LINK_QDISC_ADDED) {
+		if (clsact_destroy(ep->ifindex, ep->name, err) < 0)
+			return -1;
+		ep->done &= ~HULL_STEP_LINK_QDISC_ADDED;
+	}
+	if (ep->done & HULL_STEP_BPF_PINNED) {
+		if (ep->bpf_pin_dir[0] && unpin_all(ep->bpf_pin_dir, err) < 0)
+			return -1;
+		ep->done &= ~HULL_STEP_BPF_PINNED;
+	}
+	return 0;
+}
+
+int hull_tc_endpoint_detach(struct hull_endpoint *ep, hull_error_t *err)
+{
+	hull_tc_route_libbpf_logs();
+	if (detach_steps(ep, err) < 0)
+		return hull_error_prefix(err, "detach TC programs from endpoint %s", ep->name);
+	return 0;
+}
+
+static int open_pinned_map(const char *pin_dir, const char *name, hull_error_t *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return hull_fail(err, errno, "open pinned map %s", path);
+	return fd;
+}
+
+/* Adds up the per-CPU values of entries [0, n) of a pinned counter map. */
+static int sum_counters(const char *pin_dir, const char *name, struct hull_tc_counter *out,
+                        unsigned n, hull_error_t *err)
+{
+	cleanup_close int fd = open_pinned_map(pin_dir, name, err);
+	cleanup_free struct hull_tc_counter *percpu = NULL;
+	int ncpus = libbpf_num_possible_cpus();
+
+	if (fd < 0)
+		return -1;
+	if (ncpus <= 0)
+		return hull_fail(err, -ncpus, "count possible CPUs");
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	if (!percpu)
+		return hull_fail(err, ENOMEM, "read %s", name);
+	for (uint32_t key = 0; key < n; key++) {
+		out[key] = (struct hull_tc_counter){0, 0};
+		if (bpf_map_lookup_elem(fd, &key, percpu) < 0)
+			return hull_fail(err, errno, "read %s/%s entry %u", pin_dir, name, key);
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			out[key].packets += percpu[cpu].packets;
+			out[key].bytes += percpu[cpu].bytes;
+		}
+	}
+	return 0;
+}
+
+int hull_tc_counters_read(const char *pin_dir, struct hull_tc_counters *out, hull_error_t *err)
+{
+	hull_tc_route_libbpf_logs();
+	if (sum_counters(pin_dir, "hull_stats", out->dir, HULL_TC_DIRECTION_COUNT, err) < 0 ||
+	    sum_counters(pin_dir, "hull_drops", out->drops, HULL_DROP_REASON_COUNT, err) < 0)
+		return hull_error_prefix(err, "read counters");
+	return 0;
+}
+
+int hull_tc_config_read(const char *pin_dir, struct hull_tc_config *out, hull_error_t *err)
+{
+	cleanup_close int fd = open_pinned_map(pin_dir, "hull_config", err);
+	uint32_t zero = 0;
+
+	if (fd < 0)
+		return hull_error_prefix(err, "read endpoint config");
+	if (bpf_map_lookup_elem(fd, &zero, out) < 0)
+		return hull_fail(err, errno, "read endpoint config from %s/hull_config", pin_dir);
+	return 0;
+}

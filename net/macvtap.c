@@ -20,6 +20,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvtap.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "common/cleanup.h"
@@ -336,6 +337,32 @@ static int give_back_routes(struct nl_sock *sk, struct hull_endpoint *ep, hull_e
 	return 0;
 }
 
+/* Removing a link's last IPv4 address flushes its neighbours, permanent ones too. */
+static int give_back_neighbours(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
+{
+	for (size_t i = 0; i < ep->n_neighbours; i++) {
+		const struct hull_neighbour *nb = &ep->neighbours[i];
+		cleanup_nl_object struct rtnl_neigh *neigh = rtnl_neigh_alloc();
+		cleanup_nl_addr struct nl_addr *dst =
+		    nl_addr_build(nb->family, nb->addr, nb->family == AF_INET ? 4 : 16);
+		cleanup_nl_addr struct nl_addr *ll = nl_addr_build(AF_LLC, nb->mac, 6);
+		int r;
+
+		if (neigh == NULL || dst == NULL || ll == NULL)
+			return hull_fail(err, ENOMEM, "allocate neighbour");
+		rtnl_neigh_set_ifindex(neigh, ep->ifindex);
+		rtnl_neigh_set_family(neigh, nb->family);
+		rtnl_neigh_set_dst(neigh, dst);
+		rtnl_neigh_set_lladdr(neigh, ll);
+		rtnl_neigh_set_state(neigh, NUD_PERMANENT);
+		r = rtnl_neigh_add(sk, neigh, NLM_F_CREATE | NLM_F_REPLACE);
+		if (r < 0)
+			return hull_nl_fail(err, r, "restore permanent neighbour %zu on %s", i,
+			                    ep->name);
+	}
+	return 0;
+}
+
 int hull_macvtap_give_back_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -359,7 +386,7 @@ int hull_macvtap_give_back_addrs(struct nl_sock *sk, struct hull_endpoint *ep, h
 			return hull_nl_fail(err, r, "give address %s back to %s",
 			                    addr_str(&ep->addrs[i], buf, sizeof(buf)), ep->name);
 	}
-	if (give_back_routes(sk, ep, err) < 0)
+	if (give_back_routes(sk, ep, err) < 0 || give_back_neighbours(sk, ep, err) < 0)
 		return -1;
 	ep->done &= ~HULL_STEP_LINK_ADDRS_REMOVED;
 	return 0;

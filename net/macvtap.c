@@ -337,7 +337,10 @@ static int give_back_routes(struct nl_sock *sk, struct hull_endpoint *ep, hull_e
 	return 0;
 }
 
-/* Removing a link's last IPv4 address flushes its neighbours, permanent ones too. */
+/*
+ * Changing a link's MAC, and removing its last IPv4 address, flush its
+ * neighbours, permanent ones too: put the saved ones back after either.
+ */
 static int give_back_neighbours(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
 	for (size_t i = 0; i < ep->n_neighbours; i++) {
@@ -430,6 +433,8 @@ int hull_macvtap_give_back_link_mac(struct nl_sock *sk, struct hull_endpoint *ep
 		*err = steal_pointer(&inner);
 		return hull_error_prefix(err, "give link %s its MAC back", ep->name);
 	}
+	if (r == 0 && give_back_neighbours(sk, ep, err) < 0)
+		return -1;
 	ep->done &= ~HULL_STEP_LINK_MAC_CHANGED;
 	return 0;
 }

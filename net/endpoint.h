@@ -30,19 +30,19 @@ enum hull_net_model {
 };
 
 struct hull_ip_addr {
-	int family;       /* AF_INET or AF_INET6 */
-	uint8_t addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+	int family;        /* AF_INET or AF_INET6 */
+	uint8_t addr[16];  /* network byte order; IPv4 in the first 4 bytes */
 	uint8_t prefix_len;
 };
 
 struct hull_route {
 	int family;
 	uint8_t dst[16];
-	uint8_t dst_len; /* 0 = default route */
+	uint8_t dst_len;   /* 0 = default route */
 	bool has_gateway;
 	uint8_t gateway[16];
-	uint8_t scope; /* RT_SCOPE_* */
-	uint32_t mtu;  /* RTAX_MTU, 0 = none */
+	uint8_t scope;     /* RT_SCOPE_* */
+	uint32_t mtu;      /* RTAX_MTU, 0 = none */
 };
 
 struct hull_neighbour {
@@ -53,15 +53,15 @@ struct hull_neighbour {
 
 /* Steps of setup, recorded as they complete, undone in reverse. */
 enum hull_endpoint_step {
-	HULL_STEP_TAP_CREATED = 1u << 0,            /* tcfilter: tap made by hull */
-	HULL_STEP_MACVTAP_CREATED = 1u << 1,        /* macvtap: macvtap made by hull */
-	HULL_STEP_LINK_QDISC_ADDED = 1u << 2,       /* clsact on the link made by hull */
-	HULL_STEP_VM_QDISC_ADDED = 1u << 3,         /* clsact on the tap/macvtap made by hull */
-	HULL_STEP_LINK_FILTER = 1u << 4,            /* cls_bpf attached on the link */
-	HULL_STEP_VM_FILTER = 1u << 5,              /* cls_bpf attached on the tap/macvtap */
-	HULL_STEP_BPF_PINNED = 1u << 6,             /* maps pinned under bpf_pin_dir */
-	HULL_STEP_LINK_MAC_CHANGED = 1u << 7,       /* macvtap: link given a new MAC */
-	HULL_STEP_LINK_ADDRS_REMOVED = 1u << 8,     /* macvtap: addresses moved to the guest */
+	HULL_STEP_TAP_CREATED = 1u << 0,      /* tcfilter: tap made by hull */
+	HULL_STEP_MACVTAP_CREATED = 1u << 1,  /* macvtap: macvtap made by hull */
+	HULL_STEP_LINK_QDISC_ADDED = 1u << 2, /* clsact on the link made by hull */
+	HULL_STEP_VM_QDISC_ADDED = 1u << 3,   /* clsact on the tap/macvtap made by hull */
+	HULL_STEP_LINK_FILTER = 1u << 4,      /* cls_bpf attached on the link */
+	HULL_STEP_VM_FILTER = 1u << 5,        /* cls_bpf attached on the tap/macvtap */
+	HULL_STEP_BPF_PINNED = 1u << 6,       /* maps pinned under bpf_pin_dir */
+	HULL_STEP_LINK_MAC_CHANGED = 1u << 7, /* macvtap: link given a new MAC */
+	HULL_STEP_LINK_ADDRS_REMOVED = 1u << 8, /* macvtap: addresses moved to the guest */
 	HULL_STEP_VM_DEVICE_NODE_CREATED = 1u << 9, /* macvtap: hull mknod'ed vm_device */
 };
 
@@ -83,11 +83,11 @@ struct hull_endpoint {
 	enum hull_net_model model;
 	char vm_ifname[IFNAMSIZ]; /* tap or macvtap name */
 	int vm_ifindex;
-	char vm_device[32];        /* macvtap: "/dev/tapN"; tcfilter: "" */
-	uint8_t guest_mac[6];      /* the MAC the guest's NIC takes */
+	char vm_device[32];       /* macvtap: "/dev/tapN"; tcfilter: "" */
+	uint8_t guest_mac[6];     /* the MAC the guest's NIC takes */
 	uint8_t link_saved_mac[6]; /* macvtap: the link's MAC before hull changed it */
-	char bpf_pin_dir[256];     /* /sys/fs/bpf/hull/<sandbox>/<name> */
-	unsigned done;             /* enum hull_endpoint_step bits */
+	char bpf_pin_dir[256];    /* /sys/fs/bpf/hull/<sandbox>/<name> */
+	unsigned done;            /* enum hull_endpoint_step bits */
 };
 
 void hull_endpoint_clear(struct hull_endpoint *ep);

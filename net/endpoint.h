@@ -62,6 +62,7 @@ enum hull_endpoint_step {
 	HULL_STEP_BPF_PINNED = 1u << 6,         /* maps pinned under bpf_pin_dir */
 	HULL_STEP_LINK_MAC_CHANGED = 1u << 7,   /* macvtap: link given a new MAC */
 	HULL_STEP_LINK_ADDRS_REMOVED = 1u << 8, /* macvtap: addresses moved to the guest */
+	HULL_STEP_VM_DEVICE_NODE_CREATED = 1u << 9, /* macvtap: hull mknod'ed vm_device */
 };
 
 struct hull_endpoint {

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * macvtap's VM side: a bridge-mode macvtap on the endpoint's link, which
+ * QEMU reads and writes through its character device.  As in Kata, the
+ * link's identity moves to the guest: the macvtap (and the guest NIC) take
+ * the link's MAC while the link gets a new random one, and the link's
+ * addresses are removed (the guest configures them).  Each change is
+ * recorded in ep->done and saved in ep so that teardown can give it back.
+ *
+ * The character device: udev does not see links in other network
+ * namespaces, and devtmpfs names the node /dev/tap<ifindex>, which
+ * collides between namespaces (ifindexes are per namespace).  So hull
+ * uses /dev/tap<ifindex> only when it is the macvtap's own device, and
+ * otherwise makes its own node /dev/hull-tap<major>-<minor> (unique on
+ * the host), removed at teardown.  The device number is read from sysfs
+ * as the namespace sees it (a sysfs mounted in a private mount namespace
+ * of a short-lived child).
+ *
+ * All functions work in the calling thread's network namespace.
+ */
+#ifndef HULL_NET_MACVTAP_H
+#define HULL_NET_MACVTAP_H
+
+#include <sys/types.h>
+
+#include <netlink/netlink.h>
+
+#include "common/error.h"
+#include "net/endpoint.h"
+#include "net/tap.h"
+
+/* "mvtap<index>_hull" into name (IFNAMSIZ). */
+void hull_macvtap_name(unsigned index, char name[IFNAMSIZ]);
+
+/* Saves the link's MAC in ep->link_saved_mac, gives the link a random one (LINK_MAC_CHANGED). */
+int hull_macvtap_take_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+
+/*
+ * Creates the bridge-mode macvtap on the link with the link's original
+ * MAC (MACVTAP_CREATED); sets ep->vm_ifname, vm_ifindex, guest_mac.
+ */
+int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
+                        hull_error_t *err);
+
+/* Removes ep->addrs from the link (LINK_ADDRS_REMOVED). */
+int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+
+/* Brings the macvtap up. */
+int hull_macvtap_up(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err);
+
+/* The macvtap's device number, as the current network namespace's sysfs shows it. */
+int hull_macvtap_devnum(const struct hull_endpoint *ep, dev_t *out, hull_error_t *err);
+
+/* Finds or makes the character device; sets ep->vm_device (and VM_DEVICE_NODE_CREATED). */
+int hull_macvtap_make_device(struct hull_endpoint *ep, hull_error_t *err);
+
+/* Opens ep->vm_device `queues` times (one queue each), close-on-exec. */
+int hull_macvtap_open_queues(const struct hull_endpoint *ep, unsigned queues,
+                             struct hull_vm_fds *out, hull_error_t *err);
+
+/* Teardown, each a no-op without its bit, each clearing its bit; gone things are fine. */
+int hull_macvtap_remove_device(struct hull_endpoint *ep, hull_error_t *err);
+int hull_macvtap_give_back_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+int hull_macvtap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+int hull_macvtap_give_back_link_mac(struct nl_sock *sk, struct hull_endpoint *ep,
+                                    hull_error_t *err);
+
+#endif

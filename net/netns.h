@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Network namespaces: enter one by path and come back, and create or
+ * delete a namespace that hull owns, kept alive by a bind mount under
+ * /run/hull/netns/<name> (the way `ip netns add` does under /run/netns).
+ *
+ * setns(2) moves only the calling thread, so enter and return must run
+ * on the same thread.
+ */
+#ifndef HULL_NET_NETNS_H
+#define HULL_NET_NETNS_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+#define HULL_NETNS_DIR "/run/hull/netns"
+
+/* The namespace the thread was in before hull_netns_enter(). */
+struct hull_netns_saved {
+	int fd; /* -1 when nothing is saved */
+};
+
+/*
+ * Moves the calling thread into the network namespace at `path` (for
+ * example /var/run/netns/x or /proc/<pid>/ns/net), keeping an fd of the
+ * current one in *saved.  Errors name the path.
+ */
+int hull_netns_enter(const char *path, struct hull_netns_saved *saved, hull_error_t *err);
+
+/* Moves the thread back and closes the saved fd.  A no-op when none is saved. */
+int hull_netns_return(struct hull_netns_saved *saved, hull_error_t *err);
+
+/* For cleanup: returns and ignores errors (the thread stays where it is). */
+void hull_netns_return_quietly(struct hull_netns_saved *saved);
+#define cleanup_netns __attribute__((cleanup(hull_netns_return_quietly)))
+
+/*
+ * Creates a new, empty network namespace bound at HULL_NETNS_DIR/<name>
+ * (dir NULL) or <dir>/<name>; writes the path into path_out.  Fails if
+ * the name is taken.  The calling thread stays in its namespace.
+ */
+int hull_netns_create(const char *dir, const char *name, char *path_out, size_t path_size,
+                      hull_error_t *err);
+
+/* Unmounts and removes the bind mount at path.  A path already gone is fine. */
+int hull_netns_delete(const char *path, hull_error_t *err);
+
+#endif

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "net/setup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "net/discover.h"
+#include "net/macvtap.h"
+#include "net/netns.h"
+#include "net/nl.h"
+
+void hull_net_setup_result_clear(struct hull_net_setup_result *res)
+{
+	if (res->fds)
+		for (size_t i = 0; i < res->n; i++)
+			hull_vm_fds_close(&res->fds[i]);
+	free(res->fds);
+	hull_endpoints_free(res->eps, res->n);
+	memset(res, 0, sizeof(*res));
+}
+
+unsigned hull_net_queues_for_vcpus(unsigned vcpus)
+{
+	if (vcpus < 1)
+		return 1;
+	return vcpus > HULL_NET_MAX_QUEUES ? HULL_NET_MAX_QUEUES : vcpus;
+}
+
+/*
+ * After a step: if ep->done changed, record it.  A failing step's error
+ * wins over a failing record.
+ */
+static int recorded(const struct hull_net_hooks *hooks, struct hull_endpoint *ep, unsigned before,
+                    int r, hull_error_t *err)
+{
+	cleanup_error hull_error_t record_err = NULL;
+
+	if (ep->done == before || hooks == NULL || hooks->record == NULL)
+		return r;
+	if (hooks->record(hooks->data, ep, r < 0 ? &record_err : err) < 0 && r == 0) {
+		hull_error_prefix(err, "record endpoint %s", ep->name);
+		return -1;
+	}
+	return r;
+}
+
+#define STEP(call)                                                                                 \
+	do {                                                                                       \
+		unsigned before_ = ep->done;                                                       \
+		if (recorded(hooks, ep, before_, (call), err) < 0)                                 \
+			goto fail;                                                                 \
+	} while (0)
+
+static int setup_tcfilter(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
+                          unsigned queues, const struct hull_net_hooks *hooks,
+                          struct hull_vm_fds *fds, hull_error_t *err)
+{
+	STEP(hull_tap_create(sk, ep, index, queues, err));
+	STEP(hull_tap_configure(sk, ep, err));
+	STEP(hull_tap_open_queues(ep, queues, fds, err));
+	return 0;
+fail:
+	return -1;
+}
+
+static int setup_macvtap(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
+                         unsigned queues, const struct hull_net_hooks *hooks,
+                         struct hull_vm_fds *fds, hull_error_t *err)
+{
+	/* The link's MAC changes first so that the macvtap can take the old one. */
+	STEP(hull_macvtap_take_link_mac(sk, ep, err));
+	STEP(hull_macvtap_create(sk, ep, index, err));
+	STEP(hull_macvtap_take_link_addrs(sk, ep, err));
+	STEP(hull_macvtap_up(sk, ep, err));
+	STEP(hull_macvtap_make_device(ep, err));
+	STEP(hull_macvtap_open_queues(ep, queues, fds, err));
+	return 0;
+fail:
+	return -1;
+}
+
+int hull_net_endpoint_setup(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
+                            enum hull_net_model model, unsigned queues,
+                            const struct hull_net_hooks *hooks, struct hull_vm_fds *fds,
+                            hull_error_t *err)
+{
+	int r;
+
+	fds->n = 0;
+	ep->model = model;
+	switch (model) {
+	case HULL_NET_TCFILTER:
+		r = setup_tcfilter(sk, ep, index, queues, hooks, fds, err);
+		break;
+	case HULL_NET_MACVTAP:
+		if (ep->kind == HULL_LINK_IPVLAN)
+			return hull_fail(err, 0,
+			                 "endpoint %s: an ipvlan link cannot carry a macvtap "
+			                 "(use the tcfilter model)",
+			                 ep->name);
+		r = setup_macvtap(sk, ep, index, queues, hooks, fds, err);
+		break;
+	case HULL_NET_NONE:
+		return 0;
+	default:
+		return hull_fail(err, 0, "endpoint %s: unknown model %d", ep->name, (int)model);
+	}
+	if (r == 0 && hooks && hooks->bpf_attach) {
+		/* BPF CALL SITE: the VM side exists; bpf/ attaches its programs here. */
+		STEP(hooks->bpf_attach(hooks->data, ep, err));
+	}
+	if (r == 0)
+		return 0;
+fail:
+	hull_vm_fds_close(fds);
+	return hull_error_prefix(err, "endpoint %s", ep->name);
+}
+
+int hull_net_setup(const char *netns_path, enum hull_net_model model, unsigned vcpus,
+                   const struct hull_net_hooks *hooks, struct hull_net_setup_result *out,
+                   hull_error_t *err)
+{
+	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	unsigned queues = hull_net_queues_for_vcpus(vcpus);
+
+	memset(out, 0, sizeof(*out));
+	if (model == HULL_NET_NONE)
+		return 0;
+	if (hull_netns_enter(netns_path, &saved, err) < 0)
+		return -1;
+	sk = hull_nl_connect(err);
+	if (sk == NULL || hull_discover_here(sk, &out->eps, &out->n, err) < 0)
+		return hull_error_prefix(err, "netns %s", netns_path);
+	out->fds = calloc(out->n, sizeof(*out->fds));
+	if (out->fds == NULL)
+		return hull_fail(err, ENOMEM, "allocate");
+	/* Refuse before changing anything. */
+	for (size_t i = 0; i < out->n; i++)
+		if (model == HULL_NET_MACVTAP && out->eps[i].kind == HULL_LINK_IPVLAN)
+			return hull_fail(err, 0,
+			                 "netns %s: endpoint %s: an ipvlan link cannot carry a "
+			                 "macvtap (use the tcfilter model)",
+			                 netns_path, out->eps[i].name);
+	for (size_t i = 0; i < out->n; i++) {
+		if (hull_net_endpoint_setup(sk, &out->eps[i], i, model, queues, hooks, &out->fds[i],
+		                            err) < 0) {
+			for (size_t j = 0; j < i; j++)
+				hull_vm_fds_close(&out->fds[j]);
+			return hull_error_prefix(err, "netns %s", netns_path);
+		}
+		log_debug("endpoint %s (%s): %s on %s, %u queue(s)", out->eps[i].name,
+		          hull_link_kind_name(out->eps[i].kind),
+		          model == HULL_NET_MACVTAP ? "macvtap" : "tap", out->eps[i].vm_ifname,
+		          out->fds[i].n);
+	}
+	return hull_netns_return(&saved, err);
+}
+
+/*
+ * One teardown step, with its own error: records a change, keeps the
+ * first error in *err and lets teardown go on.
+ */
+#define UNDO(call)                                                                                 \
+	do {                                                                                       \
+		cleanup_error hull_error_t step_err = NULL;                                        \
+		unsigned before_ = ep->done;                                                       \
+		int r_ = (call);                                                                   \
+		if (recorded(hooks, ep, before_, r_, &step_err) < 0 && *err == NULL)               \
+			*err = steal_pointer(&step_err);                                           \
+	} while (0)
+
+static int detach_bpf(struct hull_endpoint *ep, const struct hull_net_hooks *hooks,
+                      hull_error_t *err)
+{
+	if (!(ep->done & HULL_STEPS_BPF))
+		return 0;
+	if (hooks == NULL || hooks->bpf_detach == NULL)
+		return hull_fail(err, 0, "BPF state recorded (steps 0x%x) but no BPF detach given",
+		                 ep->done & HULL_STEPS_BPF);
+	return hooks->bpf_detach(hooks->data, ep, err);
+}
+
+/* The namespace is gone, and everything hull made inside it went with it. */
+static int forget_netns_steps(struct hull_endpoint *ep)
+{
+	ep->done &= ~(HULL_STEP_TAP_CREATED | HULL_STEP_MACVTAP_CREATED |
+	              HULL_STEP_LINK_MAC_CHANGED | HULL_STEP_LINK_ADDRS_REMOVED);
+	return 0;
+}
+
+int hull_net_teardown(const char *netns_path, struct hull_endpoint *ep,
+                      const struct hull_net_hooks *hooks, hull_error_t *err)
+{
+	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
+	cleanup_error hull_error_t enter_err = NULL;
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	bool netns_gone = false;
+
+	if (ep->done == 0)
+		return 0;
+	if (hull_netns_enter(netns_path, &saved, &enter_err) < 0) {
+		if (enter_err->errnum != ENOENT) {
+			*err = steal_pointer(&enter_err);
+			return hull_error_prefix(err, "tear down endpoint %s", ep->name);
+		}
+		log_debug("netns %s is gone: so are the links of endpoint %s", netns_path,
+		          ep->name);
+		netns_gone = true;
+	}
+	UNDO(detach_bpf(ep, hooks, &step_err));
+	UNDO(hull_macvtap_remove_device(ep, &step_err));
+	if (netns_gone) {
+		UNDO(forget_netns_steps(ep));
+	} else {
+		sk = hull_nl_connect(err);
+		if (sk == NULL)
+			return hull_error_prefix(err, "tear down endpoint %s", ep->name);
+		UNDO(hull_macvtap_give_back_addrs(sk, ep, &step_err));
+		UNDO(hull_macvtap_delete(sk, ep, &step_err));
+		UNDO(hull_macvtap_give_back_link_mac(sk, ep, &step_err));
+		UNDO(hull_tap_delete(sk, ep, &step_err));
+	}
+	if (*err)
+		return hull_error_prefix(err, "tear down endpoint %s", ep->name);
+	return hull_netns_return(&saved, err);
+}

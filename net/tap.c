@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "net/tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/if_tun.h>
+#include <netlink/route/link.h>
+
+#include "common/cleanup.h"
+#include "net/nl.h"
+
+void hull_vm_fds_close(struct hull_vm_fds *fds)
+{
+	for (unsigned i = 0; i < fds->n; i++)
+		if (fds->fds[i] >= 0)
+			close(fds->fds[i]);
+	fds->n = 0;
+}
+
+void hull_tap_name(unsigned index, char name[IFNAMSIZ])
+{
+	snprintf(name, IFNAMSIZ, "tap%u_hull", index);
+}
+
+static short tap_flags(unsigned queues)
+{
+	return IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (queues > 1 ? IFF_MULTI_QUEUE : 0);
+}
+
+/* An fd of /dev/net/tun attached to the tap `name` (created if absent). */
+static int tun_attach(const char *name, short flags, hull_error_t *err)
+{
+	cleanup_close int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	struct ifreq ifr = {0};
+
+	if (fd < 0)
+		return hull_fail(err, errno, "open /dev/net/tun");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_flags = flags;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return hull_fail(err, errno, "tap %s: TUNSETIFF", name);
+	return steal_fd(&fd);
+}
+
+int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, unsigned queues,
+                    hull_error_t *err)
+{
+	cleanup_nl_object struct rtnl_link *existing = NULL;
+	cleanup_nl_object struct rtnl_link *tap = NULL;
+	cleanup_error hull_error_t probe = NULL;
+	cleanup_close int fd = -1;
+	char name[IFNAMSIZ];
+	int r;
+
+	hull_tap_name(index, name);
+	/* TUNSETIFF would silently attach to a tap left by someone else. */
+	r = hull_nl_get_link(sk, 0, name, &existing, &probe);
+	if (r == 0)
+		return hull_fail(err, EEXIST, "tap %s", name);
+	if (r != -ENODEV) {
+		*err = steal_pointer(&probe);
+		return -1;
+	}
+	fd = tun_attach(name, tap_flags(queues), err);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, TUNSETPERSIST, 1) < 0)
+		return hull_fail(err, errno, "tap %s: TUNSETPERSIST", name);
+	snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "%s", name);
+	ep->vm_device[0] = '\0';
+	memcpy(ep->guest_mac, ep->mac, 6);
+	ep->done |= HULL_STEP_TAP_CREATED;
+
+	if (hull_nl_get_link(sk, 0, name, &tap, err) < 0)
+		return hull_error_prefix(err, "tap %s", name);
+	ep->vm_ifindex = rtnl_link_get_ifindex(tap);
+	return 0;
+}
+
+int hull_tap_configure(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err)
+{
+	uint8_t mac[6];
+
+	if (hull_random_mac(mac, ep->mac, err) < 0)
+		return -1;
+	if (hull_nl_link_change(sk, ep->vm_ifindex, mac, ep->mtu, true, err) < 0)
+		return hull_error_prefix(err, "tap %s", ep->vm_ifname);
+	return 0;
+}
+
+int hull_tap_open_queues(const struct hull_endpoint *ep, unsigned queues, struct hull_vm_fds *out,
+                         hull_error_t *err)
+{
+	struct hull_vm_fds fds = {.n = 0};
+
+	if (queues < 1 || queues > HULL_NET_MAX_QUEUES)
+		return hull_fail(err, 0, "tap %s: %u queues (1 to %d)", ep->vm_ifname, queues,
+		                 HULL_NET_MAX_QUEUES);
+	for (unsigned i = 0; i < queues; i++) {
+		int fd = tun_attach(ep->vm_ifname, tap_flags(queues), err);
+
+		if (fd < 0) {
+			hull_vm_fds_close(&fds);
+			return hull_error_prefix(err, "queue %u", i);
+		}
+		fds.fds[fds.n++] = fd;
+	}
+	*out = fds;
+	return 0;
+}
+
+int hull_tap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
+{
+	cleanup_nl_object struct rtnl_link *tap = NULL;
+	cleanup_error hull_error_t probe = NULL;
+	int r;
+
+	if (!(ep->done & HULL_STEP_TAP_CREATED))
+		return 0;
+	r = hull_nl_get_link(sk, 0, ep->vm_ifname, &tap, &probe);
+	if (r == -ENODEV) {
+		ep->done &= ~HULL_STEP_TAP_CREATED;
+		return 0;
+	}
+	if (r < 0) {
+		*err = steal_pointer(&probe);
+		return -1;
+	}
+	r = rtnl_link_delete(sk, tap);
+	if (r < 0 && !hull_nl_is_gone(r))
+		return hull_nl_fail(err, r, "delete tap %s", ep->vm_ifname);
+	ep->done &= ~HULL_STEP_TAP_CREATED;
+	return 0;
+}

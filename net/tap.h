@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tcfilter's VM side: a persistent tap per endpoint in the container's
+ * network namespace (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, plus
+ * IFF_MULTI_QUEUE when the VM gets more than one queue), with the link's
+ * MTU and its own random MAC; the guest's NIC takes the link's MAC.
+ * QEMU gets one fd per queue (netdev tap,fds=...).
+ *
+ * All functions work in the calling thread's network namespace; the
+ * netlink socket must be bound to the same one.
+ */
+#ifndef HULL_NET_TAP_H
+#define HULL_NET_TAP_H
+
+#include <netlink/netlink.h>
+
+#include "common/error.h"
+#include "net/endpoint.h"
+
+#define HULL_NET_MAX_QUEUES 8
+
+/* The fds QEMU gets for one NIC: tap queues or macvtap queues. */
+struct hull_vm_fds {
+	int fds[HULL_NET_MAX_QUEUES];
+	unsigned n;
+};
+
+void hull_vm_fds_close(struct hull_vm_fds *fds);
+
+/* "tap<index>_hull" into name (IFNAMSIZ). */
+void hull_tap_name(unsigned index, char name[IFNAMSIZ]);
+
+/*
+ * Creates the persistent tap hull_tap_name(index) for ep, fails if a link
+ * of that name exists already.  Sets ep->vm_ifname, ep->vm_ifindex,
+ * ep->guest_mac (the link's MAC) and HULL_STEP_TAP_CREATED.
+ */
+int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, unsigned queues,
+                    hull_error_t *err);
+
+/* Gives the tap the link's MTU and a random MAC (not the link's), and brings it up. */
+int hull_tap_configure(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err);
+
+/* Opens `queues` close-on-exec queue fds of the tap ep->vm_ifname. */
+int hull_tap_open_queues(const struct hull_endpoint *ep, unsigned queues, struct hull_vm_fds *out,
+                         hull_error_t *err);
+
+/* Deletes the tap if HULL_STEP_TAP_CREATED; a tap already gone is fine.  Clears the bit. */
+int hull_tap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+
+#endif

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Setup and teardown of endpoints (net/setup.h, net/tap.h, net/macvtap.h)
+ * on real namespaces: what the kernel shows after setup, and that
+ * teardown gives back exactly what was there, whenever it runs.
+ */
+#include "net/tests/netns_fixture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <linux/if_tun.h>
+
+#include "net/discover.h"
+#include "net/macvtap.h"
+#include "net/netns.h"
+#include "net/nl.h"
+#include "net/setup.h"
+#include "net/tap.h"
+
+struct recorder {
+	int calls;
+	int fail_at; /* 0: never */
+	unsigned last_done;
+	int attach_calls, detach_calls;
+	bool attach_fails;
+};
+
+static int record(void *data, const struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct recorder *r = data;
+
+	r->calls++;
+	r->last_done = ep->done;
+	if (r->fail_at && r->calls == r->fail_at)
+		return hull_fail(err, 0, "injected failure at record %d", r->calls);
+	return 0;
+}
+
+/* Stands in for bpf/: checks the VM side exists, claims a qdisc step. */
+static int fake_bpf_attach(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct recorder *r = data;
+
+	r->attach_calls++;
+	if (ep->vm_ifindex <= 0 || ep->vm_ifname[0] == '\0')
+		return hull_fail(err, 0, "BPF attach called before the VM side exists");
+	ep->done |= HULL_STEP_LINK_QDISC_ADDED;
+	if (r->attach_fails)
+		return hull_fail(err, 0, "injected BPF failure");
+	return 0;
+}
+
+static int fake_bpf_detach(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct recorder *r = data;
+
+	(void)err;
+	r->detach_calls++;
+	ep->done &= ~HULL_STEPS_BPF;
+	return 0;
+}
+
+static struct hull_net_hooks hooks_for(struct recorder *r)
+{
+	return (struct hull_net_hooks){.record = record,
+	                               .bpf_attach = fake_bpf_attach,
+	                               .bpf_detach = fake_bpf_detach,
+	                               .data = r};
+}
+
+static void setup_ok(struct fixture *f, enum hull_net_model model, unsigned vcpus,
+                     const struct hull_net_hooks *hooks, struct hull_net_setup_result *res)
+{
+	cleanup_error hull_error_t err = NULL;
+
+	if (hull_net_setup(f->c_path, model, vcpus, hooks, res, &err) < 0)
+		fail_msg("setup: %s", err->msg);
+}
+
+static void teardown_ok(struct fixture *f, struct hull_endpoint *ep,
+                        const struct hull_net_hooks *hooks)
+{
+	cleanup_error hull_error_t err = NULL;
+
+	if (hull_net_teardown(f->c_path, ep, hooks, &err) < 0)
+		fail_msg("teardown: %s", err->msg);
+	assert_int_equal(ep->done, 0);
+}
+
+static bool link_exists(const char *ns, const char *link)
+{
+	return sh("ip -n %s link show %s >/dev/null 2>&1", ns, link) == 0;
+}
+
+static void tcfilter_makes_multiqueue_tap(void **state)
+{
+	struct fixture *f = *state;
+	struct recorder rec = {0};
+	struct hull_net_hooks hooks = hooks_for(&rec);
+	struct hull_net_setup_result res;
+	cleanup_free char *before = NULL, *after = NULL, *flags = NULL, *show = NULL;
+	uint8_t link_mac[6], tap_mac[6];
+	struct ifreq ifr = {0};
+
+	make_veth_topology(f);
+	assert_int_equal(sh("ip -n %s link set eth0 mtu 1450", f->c), 0);
+	before = snapshot(f);
+	read_mac(f->c, "eth0", link_mac);
+
+	setup_ok(f, HULL_NET_TCFILTER, 2, &hooks, &res);
+	assert_int_equal(res.n, 1);
+	assert_string_equal(res.eps[0].vm_ifname, "tap0_hull");
+	assert_int_equal(res.eps[0].model, HULL_NET_TCFILTER);
+	assert_int_equal(res.eps[0].done, HULL_STEP_TAP_CREATED | HULL_STEP_LINK_QDISC_ADDED);
+	assert_int_equal(rec.last_done, res.eps[0].done);
+	assert_int_equal(rec.attach_calls, 1);
+	assert_string_equal(res.eps[0].vm_device, "");
+
+	/* IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE | IFF_PERSIST, as sysfs shows it. */
+	flags = capture("ip netns exec %s cat /sys/class/net/tap0_hull/tun_flags", f->c);
+	assert_string_equal(flags, "0x5902\n");
+	show = capture("ip -n %s link show tap0_hull", f->c);
+	assert_non_null(strstr(show, "mtu 1450"));
+	assert_non_null(strstr(show, ",UP"));
+	read_mac(f->c, "tap0_hull", tap_mac);
+	assert_memory_not_equal(tap_mac, link_mac, 6);
+	assert_int_equal(tap_mac[0] & 0x03, 0x02); /* unicast, locally administered */
+	assert_memory_equal(res.eps[0].guest_mac, link_mac, 6);
+
+	/* Two queue fds for QEMU, attached to the tap, close-on-exec. */
+	assert_int_equal(res.fds[0].n, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(ioctl(res.fds[0].fds[i], TUNGETIFF, &ifr), 0);
+		assert_string_equal(ifr.ifr_name, "tap0_hull");
+		assert_true(ifr.ifr_flags & IFF_MULTI_QUEUE);
+		assert_true(fcntl(res.fds[0].fds[i], F_GETFD) & FD_CLOEXEC);
+	}
+
+	hull_vm_fds_close(&res.fds[0]);
+	teardown_ok(f, &res.eps[0], &hooks);
+	assert_int_equal(rec.detach_calls, 1);
+	assert_int_equal(rec.last_done, 0);
+	assert_false(link_exists(f->c, "tap0_hull"));
+	after = snapshot(f);
+	assert_string_equal(after, before);
+	hull_net_setup_result_clear(&res);
+}
+
+static void tcfilter_single_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct hull_net_setup_result res;
+	cleanup_free char *flags = NULL;
+
+	make_veth_topology(f);
+	setup_ok(f, HULL_NET_TCFILTER, 1, NULL, &res);
+	assert_int_equal(res.fds[0].n, 1);
+	flags = capture("ip netns exec %s cat /sys/class/net/tap0_hull/tun_flags", f->c);
+	assert_string_equal(flags, "0x5802\n"); /* no IFF_MULTI_QUEUE */
+	teardown_ok(f, &res.eps[0], NULL);
+	hull_net_setup_result_clear(&res);
+}
+
+static void macvtap_moves_mac_and_addresses(void **state)
+{
+	struct fixture *f = *state;
+	struct recorder rec = {0};
+	struct hull_net_hooks hooks = hooks_for(&rec);
+	struct hull_net_setup_result res;
+	cleanup_free char *before = NULL, *after = NULL, *show = NULL, *addrs = NULL;
+	cleanup_free char *neigh = NULL;
+	uint8_t link_mac[6], mac[6];
+	char device[32];
+	struct stat st;
+
+	make_veth_topology(f);
+	before = snapshot(f);
+	read_mac(f->c, "eth0", link_mac);
+
+	setup_ok(f, HULL_NET_MACVTAP, 2, &hooks, &res);
+	assert_int_equal(res.n, 1);
+	assert_string_equal(res.eps[0].vm_ifname, "mvtap0_hull");
+	show = capture("ip -n %s -d link show mvtap0_hull", f->c);
+	assert_non_null(strstr(show, "macvtap mode bridge"));
+	assert_non_null(strstr(show, "@eth0"));
+	read_mac(f->c, "mvtap0_hull", mac);
+	assert_memory_equal(mac, link_mac, 6); /* the macvtap took the link's MAC */
+	assert_memory_equal(res.eps[0].guest_mac, link_mac, 6);
+	read_mac(f->c, "eth0", mac);
+	assert_memory_not_equal(mac, link_mac, 6); /* the link has a new one */
+	assert_memory_equal(res.eps[0].link_saved_mac, link_mac, 6);
+	addrs = capture("ip -n %s -br addr show eth0", f->c);
+	assert_null(strstr(addrs, "10.1.0.2"));
+	assert_null(strstr(addrs, "fd00::2"));
+	assert_true(res.eps[0].done & HULL_STEP_LINK_ADDRS_REMOVED);
+
+	/* QEMU's side: the character device opens, one fd per queue. */
+	assert_int_equal(res.fds[0].n, 2);
+	assert_int_equal(stat(res.eps[0].vm_device, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	for (unsigned i = 0; i < res.fds[0].n; i++)
+		assert_true(res.fds[0].fds[i] >= 0);
+	snprintf(device, sizeof(device), "%s", res.eps[0].vm_device);
+
+	hull_vm_fds_close(&res.fds[0]);
+	teardown_ok(f, &res.eps[0], &hooks);
+	assert_false(link_exists(f->c, "mvtap0_hull"));
+	if (strncmp(device, "/dev/hull-tap", 13) == 0)
+		assert_int_equal(access(device, F_OK), -1);
+	after = snapshot(f);
+	assert_string_equal(after, before);
+	neigh = capture("ip -n %s neigh show nud permanent", f->c);
+	assert_non_null(strstr(neigh, "10.1.0.1 dev eth0 lladdr 02:00:00:00:00:01"));
+	hull_net_setup_result_clear(&res);
+}
+
+/* Without udev (or when devtmpfs's /dev/tapN names another namespace's macvtap). */
+static void macvtap_device_node_made_when_missing(void **state)
+{
+	struct fixture *f = *state;
+	struct hull_net_setup_result res;
+	cleanup_error hull_error_t err = NULL;
+	struct hull_netns_saved saved;
+	struct hull_vm_fds fds;
+	char udev_path[32], device[32];
+	struct stat st;
+	dev_t dev;
+
+	make_veth_topology(f);
+	setup_ok(f, HULL_NET_MACVTAP, 1, NULL, &res);
+	hull_vm_fds_close(&res.fds[0]);
+	snprintf(udev_path, sizeof(udev_path), "/dev/tap%d", res.eps[0].vm_ifindex);
+	unlink(udev_path);
+	assert_int_equal(hull_netns_enter(f->c_path, &saved, &err), 0);
+	assert_int_equal(hull_macvtap_devnum(&res.eps[0], &dev, &err), 0);
+	assert_int_equal(hull_macvtap_make_device(&res.eps[0], &err), 0);
+	assert_int_equal(hull_netns_return(&saved, &err), 0);
+
+	snprintf(device, sizeof(device), "/dev/hull-tap%u-%u", major(dev), minor(dev));
+	assert_string_equal(res.eps[0].vm_device, device);
+	assert_true(res.eps[0].done & HULL_STEP_VM_DEVICE_NODE_CREATED);
+	assert_int_equal(stat(device, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(st.st_rdev, dev);
+	assert_int_equal(hull_macvtap_open_queues(&res.eps[0], 2, &fds, &err), 0);
+	assert_int_equal(fds.n, 2);
+	hull_vm_fds_close(&fds);
+
+	teardown_ok(f, &res.eps[0], NULL);
+	assert_int_equal(access(device, F_OK), -1);
+	hull_net_setup_result_clear(&res);
+}
+
+static void teardown_twice_is_fine(void **state)
+{
+	struct fixture *f = *state;
+	enum hull_net_model models[] = {HULL_NET_TCFILTER, HULL_NET_MACVTAP};
+	cleanup_free char *before = NULL;
+
+	make_veth_topology(f);
+	before = snapshot(f);
+	for (size_t m = 0; m < 2; m++) {
+		struct hull_net_setup_result res;
+		cleanup_free char *after = NULL;
+		struct hull_endpoint copy;
+
+		setup_ok(f, models[m], 1, NULL, &res);
+		copy = res.eps[0]; /* what persist/ would read back: the same bits */
+		teardown_ok(f, &res.eps[0], NULL);
+		teardown_ok(f, &res.eps[0], NULL);
+		/* A stale record (bits still set, everything gone) tears down too. */
+		teardown_ok(f, &copy, NULL);
+		after = snapshot(f);
+		assert_string_equal(after, before);
+		hull_net_setup_result_clear(&res);
+	}
+}
+
+/* Fails setup after each recorded step in turn; teardown must give back everything. */
+static void teardown_after_failure_at_each_step(void **state)
+{
+	struct fixture *f = *state;
+	enum hull_net_model models[] = {HULL_NET_TCFILTER, HULL_NET_MACVTAP};
+	cleanup_free char *before = NULL;
+
+	make_veth_topology(f);
+	before = snapshot(f);
+	for (size_t m = 0; m < 2; m++) {
+		int failures = 0;
+
+		for (int n = 1;; n++) {
+			struct recorder rec = {.fail_at = n};
+			struct hull_net_hooks hooks = hooks_for(&rec);
+			struct hull_net_setup_result res;
+			cleanup_error hull_error_t err = NULL;
+			cleanup_free char *after = NULL;
+			int r = hull_net_setup(f->c_path, models[m], 2, &hooks, &res, &err);
+
+			if (r < 0) {
+				failures++;
+				assert_non_null(strstr(err->msg, "injected failure"));
+				assert_non_null(strstr(err->msg, "endpoint eth0"));
+				assert_int_equal(res.n, 1);
+				assert_int_equal(res.fds[0].n, 0);
+			}
+			rec.fail_at = 0; /* teardown's records must not fail */
+			teardown_ok(f, &res.eps[0], &hooks);
+			after = snapshot(f);
+			if (strcmp(after, before) != 0)
+				fail_msg("model %zu, failure at record %d: before\n%s\nafter\n%s",
+				         m, n, before, after);
+			hull_net_setup_result_clear(&res);
+			if (r == 0)
+				break;
+		}
+		/* tcfilter: tap, bpf; macvtap: mac, macvtap, addrs, node?, bpf */
+		assert_true(failures >= (models[m] == HULL_NET_TCFILTER ? 2 : 4));
+	}
+}
+
+static void failing_bpf_attach_is_torn_down(void **state)
+{
+	struct fixture *f = *state;
+	struct recorder rec = {.attach_fails = true};
+	struct hull_net_hooks hooks = hooks_for(&rec);
+	struct hull_net_setup_result res;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *before = NULL, *after = NULL;
+
+	make_veth_topology(f);
+	before = snapshot(f);
+	assert_int_equal(hull_net_setup(f->c_path, HULL_NET_TCFILTER, 1, &hooks, &res, &err), -1);
+	assert_non_null(strstr(err->msg, f->c_path));
+	assert_non_null(strstr(err->msg, "endpoint eth0: injected BPF failure"));
+	/* The BPF step is recorded even though attach failed. */
+	assert_true(rec.last_done & HULL_STEP_LINK_QDISC_ADDED);
+	teardown_ok(f, &res.eps[0], &hooks);
+	assert_int_equal(rec.detach_calls, 1);
+	after = snapshot(f);
+	assert_string_equal(after, before);
+	hull_net_setup_result_clear(&res);
+}
+
+static void teardown_refuses_bpf_bits_without_detach(void **state)
+{
+	struct fixture *f = *state;
+	struct hull_net_setup_result res;
+	cleanup_error hull_error_t err = NULL;
+
+	make_veth_topology(f);
+	setup_ok(f, HULL_NET_TCFILTER, 1, NULL, &res);
+	res.eps[0].done |= HULL_STEP_VM_FILTER;
+	assert_int_equal(hull_net_teardown(f->c_path, &res.eps[0], NULL, &err), -1);
+	assert_non_null(strstr(err->msg, "tear down endpoint eth0: BPF state recorded (steps 0x20) "
+	                                 "but no BPF detach given"));
+	/* Everything else was still undone. */
+	assert_int_equal(res.eps[0].done, HULL_STEP_VM_FILTER);
+	assert_false(link_exists(f->c, "tap0_hull"));
+	hull_net_setup_result_clear(&res);
+}
+
+static void links_already_gone_are_fine(void **state)
+{
+	struct fixture *f = *state;
+	struct hull_net_setup_result res;
+	char device[32];
+
+	make_veth_topology(f);
+	/* The tap deleted behind hull's back. */
+	setup_ok(f, HULL_NET_TCFILTER, 1, NULL, &res);
+	assert_int_equal(sh("ip -n %s link del tap0_hull", f->c), 0);
+	teardown_ok(f, &res.eps[0], NULL);
+	hull_net_setup_result_clear(&res);
+
+	/* The link itself deleted (the macvtap goes with it). */
+	setup_ok(f, HULL_NET_MACVTAP, 1, NULL, &res);
+	hull_vm_fds_close(&res.fds[0]);
+	assert_int_equal(sh("ip -n %s link del eth0", f->c), 0);
+	teardown_ok(f, &res.eps[0], NULL);
+	hull_net_setup_result_clear(&res);
+
+	/* The whole namespace gone: only the device node is left to remove. */
+	make_veth_topology(f);
+	setup_ok(f, HULL_NET_MACVTAP, 1, NULL, &res);
+	snprintf(device, sizeof(device), "%s", res.eps[0].vm_device);
+	hull_vm_fds_close(&res.fds[0]);
+	assert_int_equal(sh("ip netns del %s", f->c), 0);
+	teardown_ok(f, &res.eps[0], NULL);
+	if (strncmp(device, "/dev/hull-tap", 13) == 0)
+		assert_int_equal(access(device, F_OK), -1);
+	hull_net_setup_result_clear(&res);
+}
+
+static void existing_tap_name_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	struct hull_endpoint *eps = NULL;
+	struct hull_netns_saved saved;
+	size_t n = 0;
+
+	make_veth_topology(f);
+	assert_int_equal(hull_discover(f->c_path, &eps, &n, &err), 0);
+	assert_int_equal(sh("ip -n %s tuntap add tap0_hull mode tap", f->c), 0);
+	assert_int_equal(hull_netns_enter(f->c_path, &saved, &err), 0);
+	sk = hull_nl_connect(&err);
+	assert_non_null(sk);
+	assert_int_equal(hull_tap_create(sk, &eps[0], 0, 1, &err), -1);
+	assert_int_equal(hull_netns_return(&saved, &err), 0);
+	assert_string_equal(err->msg, "tap tap0_hull");
+	assert_int_equal(err->errnum, EEXIST);
+	assert_int_equal(eps[0].done, 0);
+	hull_endpoints_free(eps, n);
+}
+
+static void model_none_touches_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct hull_net_setup_result res;
+	cleanup_free char *before = NULL, *after = NULL;
+
+	make_veth_topology(f);
+	before = snapshot(f);
+	setup_ok(f, HULL_NET_NONE, 4, NULL, &res);
+	assert_int_equal(res.n, 0);
+	after = snapshot(f);
+	assert_string_equal(after, before);
+	hull_net_setup_result_clear(&res);
+}
+
+static void ipvlan_refuses_macvtap(void **state)
+{
+	struct fixture *f = *state;
+	struct hull_net_setup_result res;
+	cleanup_error hull_error_t err = NULL;
+
+	assert_int_equal(sh("ip -n %s link add eth0 type veth peer name peer0", f->p), 0);
+	if (sh("ip -n %s link add ipv0 link eth0 type ipvlan mode l2 2>/dev/null", f->p) != 0) {
+		print_message("# kernel has no ipvlan\n");
+		skip();
+	}
+	assert_int_equal(sh("ip -n %s link set ipv0 netns %s", f->p, f->c), 0);
+	assert_int_equal(hull_net_setup(f->c_path, HULL_NET_MACVTAP, 1, NULL, &res, &err), -1);
+	assert_non_null(strstr(err->msg, "endpoint ipv0: an ipvlan link cannot carry a macvtap"));
+	assert_int_equal(res.eps[0].done, 0);
+	hull_net_setup_result_clear(&res);
+}
+
+static void queues_follow_vcpus(void **state)
+{
+	(void)state;
+	assert_int_equal(hull_net_queues_for_vcpus(0), 1);
+	assert_int_equal(hull_net_queues_for_vcpus(1), 1);
+	assert_int_equal(hull_net_queues_for_vcpus(4), 4);
+	assert_int_equal(hull_net_queues_for_vcpus(64), HULL_NET_MAX_QUEUES);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(tcfilter_makes_multiqueue_tap),
+	    T(tcfilter_single_queue),
+	    T(macvtap_moves_mac_and_addresses),
+	    T(macvtap_device_node_made_when_missing),
+	    T(teardown_twice_is_fine),
+	    T(teardown_after_failure_at_each_step),
+	    T(failing_bpf_attach_is_torn_down),
+	    T(teardown_refuses_bpf_bits_without_detach),
+	    T(links_already_gone_are_fine),
+	    T(existing_tap_name_is_refused),
+	    T(model_none_touches_nothing),
+	    T(ipvlan_refuses_macvtap),
+	    cmocka_unit_test(queues_follow_vcpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -61,6 +61,11 @@ bool hull_log_is_file(void)
 	return logger.out != NULL;
 }
 
+bool hull_log_debug_enabled(void)
+{
+	return logger.debug;
+}
+
 static void format_time(char *buf, size_t size)
 {
 	struct timeval tv;

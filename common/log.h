@@ -37,6 +37,9 @@ void hull_log_close(void);
 /* True when messages go to a --log file rather than stderr. */
 bool hull_log_is_file(void);
 
+/* True with --debug: lets a caller skip building a costly debug message. */
+bool hull_log_debug_enabled(void);
+
 void hull_log(enum hull_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "vmm/virtiofsd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/spawn.h"
+
+#define STARTUP_TIMEOUT_MS 5000
+
+/* 1: the socket is there; 0: the daemon exited first; -1: timeout. */
+static int wait_for_socket(pid_t pid, const char *socket, int *status)
+{
+	struct stat st;
+
+	for (int waited = 0; waited < STARTUP_TIMEOUT_MS; waited += 10) {
+		if (stat(socket, &st) == 0 && S_ISSOCK(st.st_mode))
+			return 1;
+		if (wait_exit_timeout(pid, 10, status))
+			return 0;
+	}
+	return -1;
+}
+
+static int try_start(const struct virtiofsd_config *c, const char *sandbox, int log_fd, pid_t *pid,
+                     int *status, hull_error_t *err)
+{
+	char socket_opt[PATH_MAX + 32], source_opt[PATH_MAX + 32], cache_opt[64], sandbox_opt[64];
+	char *argv[] = {(char *)c->binary, socket_opt, "-o",        source_opt, "-o",
+	                cache_opt,         "-o",       sandbox_opt, NULL};
+	struct spawn_options opts = {
+	    .stdout_fd = log_fd, .stderr_fd = log_fd, .die_with_parent = true, .new_session = true};
+	int r;
+
+	snprintf(socket_opt, sizeof(socket_opt), "--socket-path=%s", c->socket);
+	snprintf(source_opt, sizeof(source_opt), "source=%s", c->shared_dir);
+	snprintf(cache_opt, sizeof(cache_opt), "cache=%s", c->cache ? c->cache : "auto");
+	snprintf(sandbox_opt, sizeof(sandbox_opt), "sandbox=%s", sandbox);
+	unlink(c->socket);
+	if (spawn_program(argv, &opts, pid, err) < 0)
+		return -1;
+	r = wait_for_socket(*pid, c->socket, status);
+	if (r < 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, status, 0);
+		return hull_fail(err, ETIMEDOUT, "virtiofsd: no socket %s after %d ms", c->socket,
+		                 STARTUP_TIMEOUT_MS);
+	}
+	return r; /* 1 started, 0 exited */
+}
+
+int virtiofsd_start(const struct virtiofsd_config *c, struct virtiofsd *v, hull_error_t *err)
+{
+	cleanup_close int log_fd = -1;
+	struct stat st;
+	int status = 0, r;
+
+	memset(v, 0, sizeof(*v));
+	v->pid = -1;
+	if (stat(c->shared_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return hull_fail(err, errno ? errno : ENOTDIR, "virtiofsd: shared directory %s",
+		                 c->shared_dir);
+	if (strlen(c->socket) >= sizeof(v->socket))
+		return hull_fail(err, ENAMETOOLONG, "virtiofsd socket %s", c->socket);
+	if (c->log_path) {
+		log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (log_fd < 0)
+			return hull_fail(err, errno, "virtiofsd log %s", c->log_path);
+	}
+	r = try_start(c, "namespace", log_fd, &v->pid, &status, err);
+	if (r < 0)
+		return -1;
+	v->sandbox = "namespace";
+	if (r == 0) {
+		log_info("virtiofsd: the namespace sandbox cannot start here (exit %d); "
+		         "using -o sandbox=chroot",
+		         WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		r = try_start(c, "chroot", log_fd, &v->pid, &status, err);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return hull_fail(
+			    err, 0, "virtiofsd exited at start (status %d)%s%s",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			    c->log_path ? ": see " : "", c->log_path ? c->log_path : "");
+		v->sandbox = "chroot";
+	}
+	snprintf(v->socket, sizeof(v->socket), "%s", c->socket);
+	log_debug("virtiofsd pid %d shares %s on %s (sandbox=%s)", v->pid, c->shared_dir, c->socket,
+	          v->sandbox);
+	return 0;
+}
+
+void virtiofsd_stop(struct virtiofsd *v)
+{
+	int status;
+
+	if (v->pid > 0) {
+		kill(v->pid, SIGTERM);
+		if (!wait_exit_timeout(v->pid, 2000, &status)) {
+			kill(v->pid, SIGKILL);
+			waitpid(v->pid, &status, 0);
+		}
+	}
+	v->pid = -1;
+	if (v->socket[0])
+		unlink(v->socket);
+	v->socket[0] = '\0';
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtiofsd, which shares the container's rootfs with the guest: hull
+ * starts it before QEMU and stops it after.  Its namespace sandbox is
+ * tried first; where that cannot start (a container without the
+ * privileges to make namespaces, as some CI hosts), chroot is used, and
+ * that is logged once at info level.
+ */
+#ifndef HULL_VMM_VIRTIOFSD_H
+#define HULL_VMM_VIRTIOFSD_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+struct virtiofsd {
+	pid_t pid;
+	char socket[PATH_MAX];
+	const char *sandbox; /* "namespace" or "chroot": the one that started */
+};
+
+struct virtiofsd_config {
+	const char *binary;     /* /usr/lib/qemu/virtiofsd */
+	const char *shared_dir; /* the rootfs */
+	const char *socket;     /* vhost-user socket QEMU connects to */
+	const char *cache;      /* auto, always, none; NULL = auto */
+	const char *log_path;   /* its stderr; NULL = /dev/null */
+};
+
+int virtiofsd_start(const struct virtiofsd_config *c, struct virtiofsd *v, hull_error_t *err);
+
+/* SIGTERM, then SIGKILL after 2 s; removes the socket.  Idempotent. */
+void virtiofsd_stop(struct virtiofsd *v);
+
+#endif

@@ -23,7 +23,7 @@ struct hull_globals {
 };
 
 typedef int (*hull_command_fn)(struct hull_globals *globals, int argc, char **argv,
-			       hull_error_t *err);
+                               hull_error_t *err);
 
 struct hull_command {
 	const char *name;
@@ -31,6 +31,8 @@ struct hull_command {
 	const char *usage;   /* arguments after the command name */
 	const char *summary; /* one line for `hull --help` */
 };
+
+int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 
 /* The table main() dispatches on, NULL-terminated (runtime/main.c). */
 extern const struct hull_command hull_commands[];

@@ -16,42 +16,52 @@
 #include "runtime/version.h"
 
 const struct hull_command hull_commands[] = {
-	{NULL, NULL, NULL, NULL},
+    {"config", cmd_config, "--bundle DIR [ID]",
+     "print the resolved sandbox configuration of a bundle as JSON"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static void print_usage(FILE *out)
 {
 	fprintf(out, "usage: hull [global options] COMMAND [options] [arguments]\n\n"
-		     "hull runs each OCI container in its own QEMU virtual machine.\n\n"
-		     "Commands:\n");
+	             "hull runs each OCI container in its own QEMU virtual machine.\n\n"
+	             "Commands:\n");
 	for (const struct hull_command *c = hull_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\nGlobal options:\n"
-		     "  --root DIR          state directory (default: the configuration's, /run/hull)\n"
-		     "  --config FILE       configuration file (default: $HULL_CONFIG or "
-		     "/etc/hull/config.json)\n"
-		     "  --log FILE          write log messages to FILE instead of stderr\n"
-		     "  --log-format FMT    text (default) or json\n"
-		     "  --debug             log debug messages\n"
-		     "  --systemd-cgroup    accepted for runc compatibility\n"
-		     "  --version, -v       print the version\n"
-		     "  --help, -h          print this help\n\n"
-		     "Run 'hull COMMAND --help' for a command's options.\n");
+	fprintf(out,
+	        "\nGlobal options:\n"
+	        "  --root DIR          state directory (default: the configuration's, /run/hull)\n"
+	        "  --config FILE       configuration file (default: $HULL_CONFIG or "
+	        "/etc/hull/config.json)\n"
+	        "  --log FILE          write log messages to FILE instead of stderr\n"
+	        "  --log-format FMT    text (default) or json\n"
+	        "  --debug             log debug messages\n"
+	        "  --systemd-cgroup    accepted for runc compatibility\n"
+	        "  --version, -v       print the version\n"
+	        "  --help, -h          print this help\n\n"
+	        "Run 'hull COMMAND --help' for a command's options.\n");
 }
 
 static int parse_globals(int argc, char **argv, struct hull_globals *g, hull_error_t *err)
 {
-	enum { OPT_ROOT = 256, OPT_CONFIG, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD };
+	enum {
+		OPT_ROOT = 256,
+		OPT_CONFIG,
+		OPT_LOG,
+		OPT_LOG_FORMAT,
+		OPT_DEBUG,
+		OPT_SYSTEMD
+	};
 	static const struct option options[] = {
-		{"root", required_argument, NULL, OPT_ROOT},
-		{"config", required_argument, NULL, OPT_CONFIG},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-		{"debug", no_argument, NULL, OPT_DEBUG},
-		{"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
-		{"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"config", required_argument, NULL, OPT_CONFIG},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -88,7 +98,7 @@ static int parse_globals(int argc, char **argv, struct hull_globals *g, hull_err
 			return hull_fail(err, 0, "option %s needs a value", argv[optind - 1]);
 		default:
 			return hull_fail(err, 0, "unknown option %s (see hull --help)",
-					 argv[optind - 1]);
+			                 argv[optind - 1]);
 		}
 	}
 	if (g->config_path == NULL) {

@@ -33,6 +33,7 @@ static int switch_config_file(struct hull_sandbox_config *sc, hull_error_t *err)
 int hull_sandbox_config_build(struct hull_sandbox_config *sc, const char *name, const char *text,
                               size_t len, const char *bundle, const char *id, hull_error_t *err)
 {
+	cleanup_json json_t *others = NULL;
 	const char *sandbox_id;
 
 	sc->id = strdup(id);
@@ -41,8 +42,15 @@ int hull_sandbox_config_build(struct hull_sandbox_config *sc, const char *name, 
 		return hull_fail(err, ENOMEM, "sandbox configuration");
 	if (hull_spec_parse(name, text, len, bundle, &sc->spec, err) < 0)
 		return -1;
-	if (switch_config_file(sc, err) < 0 ||
-	    hull_annotations_apply(&sc->config, sc->spec.annotations, err) < 0 ||
+	if (switch_config_file(sc, err) < 0)
+		return hull_error_prefix(err, "%s", name);
+	/* The config_path annotation was checked (against the first file)
+	 * and used: the other settings are checked against the new one. */
+	others = json_copy(sc->spec.annotations);
+	if (others == NULL)
+		return hull_fail(err, ENOMEM, "sandbox configuration");
+	json_object_del(others, HULL_ANNOTATION_CONFIG_PATH);
+	if (hull_annotations_apply(&sc->config, others, err) < 0 ||
 	    hull_annotations_container_type(sc->spec.annotations, id, &sc->type, &sandbox_id, err) <
 	        0)
 		return hull_error_prefix(err, "%s", name);

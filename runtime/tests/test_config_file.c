@@ -270,6 +270,32 @@ static void bad_explicit_file_names_the_path(void **state)
 	hull_config_free(&cfg);
 }
 
+/* `hull config`'s sections are a valid configuration file that resolves
+ * to the same settings: the output and the file share one shape. */
+static void output_reads_back_as_a_configuration_file(void **state)
+{
+	struct hull_config cfg = {0}, back = {0};
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *out = NULL, *again = NULL;
+	cleanup_free char *text = NULL;
+	static const char custom[] =
+	    "{\"hypervisor\": {\"kernel_params\": \"a=1 b\", \"enable_annotations\": [\"kernel\"],"
+	    " \"default_memory\": 300}, \"agent\": {\"kernel_modules\": [\"m p=1\"]}}";
+
+	(void)state;
+	assert_int_equal(hull_config_init_defaults(&cfg, &err), 0);
+	assert_int_equal(hull_config_file_parse("c", custom, strlen(custom), &cfg, &err), 0);
+	out = hull_config_to_json(&cfg);
+	text = json_dumps(out, 0);
+	assert_int_equal(hull_config_init_defaults(&back, &err), 0);
+	if (hull_config_file_parse("out", text, strlen(text), &back, &err) < 0)
+		fail_msg("%s", err->msg);
+	again = hull_config_to_json(&back);
+	assert_true(json_equal(out, again));
+	hull_config_free(&cfg);
+	hull_config_free(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +307,7 @@ int main(void)
 	    cmocka_unit_test(vcpus_in_file_bounded_by_host),
 	    cmocka_unit_test(broken_json_names_line_and_column),
 	    cmocka_unit_test(bad_explicit_file_names_the_path),
+	    cmocka_unit_test(output_reads_back_as_a_configuration_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

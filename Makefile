@@ -16,7 +16,7 @@ msg = $(if $(filter 1,$(V)),,@printf '  %-8s %s\n' $(1) $(2);)
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libjansson-dev libcmocka-dev libnl-3-dev libnl-route-3-dev \
 	libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev \
-	bpftool iproute2 iputils-ping util-linux valgrind busybox-static qemu-system-x86
+	bpftool iproute2 iputils-ping util-linux jq valgrind busybox-static qemu-system-x86
 
 # Recursive '=' so pkg-config runs when a recipe needs it, after `make deps`.
 PKGS := jansson libnl-3.0 libnl-route-3.0 libbpf

@@ -53,15 +53,15 @@ struct hull_neighbour {
 
 /* Steps of setup, recorded as they complete, undone in reverse. */
 enum hull_endpoint_step {
-	HULL_STEP_TAP_CREATED = 1u << 0,        /* tcfilter: tap made by hull */
-	HULL_STEP_MACVTAP_CREATED = 1u << 1,    /* macvtap: macvtap made by hull */
-	HULL_STEP_LINK_QDISC_ADDED = 1u << 2,   /* clsact on the link made by hull */
-	HULL_STEP_VM_QDISC_ADDED = 1u << 3,     /* clsact on the tap/macvtap made by hull */
-	HULL_STEP_LINK_FILTER = 1u << 4,        /* cls_bpf attached on the link */
-	HULL_STEP_VM_FILTER = 1u << 5,          /* cls_bpf attached on the tap/macvtap */
-	HULL_STEP_BPF_PINNED = 1u << 6,         /* maps pinned under bpf_pin_dir */
-	HULL_STEP_LINK_MAC_CHANGED = 1u << 7,   /* macvtap: link given a new MAC */
-	HULL_STEP_LINK_ADDRS_REMOVED = 1u << 8, /* macvtap: addresses moved to the guest */
+	HULL_STEP_TAP_CREATED = 1u << 0,            /* tcfilter: tap made by hull */
+	HULL_STEP_MACVTAP_CREATED = 1u << 1,        /* macvtap: macvtap made by hull */
+	HULL_STEP_LINK_QDISC_ADDED = 1u << 2,       /* clsact on the link made by hull */
+	HULL_STEP_VM_QDISC_ADDED = 1u << 3,         /* clsact on the tap/macvtap made by hull */
+	HULL_STEP_LINK_FILTER = 1u << 4,            /* cls_bpf attached on the link */
+	HULL_STEP_VM_FILTER = 1u << 5,              /* cls_bpf attached on the tap/macvtap */
+	HULL_STEP_BPF_PINNED = 1u << 6,             /* maps pinned under bpf_pin_dir */
+	HULL_STEP_LINK_MAC_CHANGED = 1u << 7,       /* macvtap: link given a new MAC */
+	HULL_STEP_LINK_ADDRS_REMOVED = 1u << 8,     /* macvtap: addresses moved to the guest */
 	HULL_STEP_VM_DEVICE_NODE_CREATED = 1u << 9, /* macvtap: hull mknod'ed vm_device */
 };
 

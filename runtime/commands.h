@@ -32,6 +32,8 @@ struct hull_command {
 	const char *summary; /* one line for `hull --help` */
 };
 
+int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+
 /* The table main() dispatches on, NULL-terminated (runtime/main.c). */
 extern const struct hull_command hull_commands[];
 

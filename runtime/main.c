@@ -16,6 +16,8 @@
 #include "runtime/version.h"
 
 const struct hull_command hull_commands[] = {
+    {"config", cmd_config, "--bundle DIR [ID]",
+     "print the resolved sandbox configuration of a bundle as JSON"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,674 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* config.json: parse, check and keep what hull needs (Kata's ContainerConfig). */
+#include "runtime/oci_spec.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "runtime/read_file.h"
+
+/* A field's path for messages: "process.user" + "uid". */
+struct field_path {
+	char text[256];
+};
+
+/* A path too long for the buffer (a huge annotation key) ends in "...". */
+static const char *mark_truncated(struct field_path *p, int n)
+{
+	if (n < 0 || (size_t)n >= sizeof(p->text))
+		strcpy(p->text + sizeof(p->text) - 4, "...");
+	return p->text;
+}
+
+static const char *join(struct field_path *p, const char *parent, const char *key)
+{
+	return mark_truncated(
+	    p, snprintf(p->text, sizeof(p->text), "%s%s%s", parent, parent[0] ? "." : "", key));
+}
+
+static const char *join_index(struct field_path *p, const char *parent, size_t i)
+{
+	return mark_truncated(p, snprintf(p->text, sizeof(p->text), "%s[%zu]", parent, i));
+}
+
+static int fail_type(const char *path, const char *what, hull_error_t *err)
+{
+	return hull_fail(err, 0, "%s: expected %s", path, what);
+}
+
+/* The member key of obj: NULL when absent (or JSON null), an error when
+ * required and absent. */
+static int member(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
+                  hull_error_t *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_null(v))
+		v = NULL;
+	if (v == NULL && required) {
+		if (parent[0])
+			return hull_fail(err, 0, "%s: missing \"%s\"", parent, key);
+		return hull_fail(err, 0, "missing \"%s\"", key);
+	}
+	*out = v;
+	return 0;
+}
+
+static int get_string(json_t *obj, const char *parent, const char *key, bool required,
+                      const char **out, hull_error_t *err)
+{
+	struct field_path p;
+	json_t *v;
+
+	*out = NULL;
+	if (member(obj, parent, key, required, &v, err) < 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return fail_type(join(&p, parent, key), "a string", err);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_bool(json_t *obj, const char *parent, const char *key, bool *out, hull_error_t *err)
+{
+	struct field_path p;
+	json_t *v;
+
+	*out = false;
+	if (member(obj, parent, key, false, &v, err) < 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return fail_type(join(&p, parent, key), "true or false", err);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int check_int_range(json_t *v, const char *path, json_int_t min, json_int_t max,
+                           hull_error_t *err)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v))
+		return fail_type(path, "an integer", err);
+	n = json_integer_value(v);
+	if (n < min || n > max)
+		return hull_fail(err, 0,
+		                 "%s: %" JSON_INTEGER_FORMAT
+		                 " is out of range (%" JSON_INTEGER_FORMAT
+		                 " to %" JSON_INTEGER_FORMAT ")",
+		                 path, n, min, max);
+	return 0;
+}
+
+static int get_uint32(json_t *obj, const char *parent, const char *key, bool required,
+                      uint32_t *out, hull_error_t *err)
+{
+	struct field_path p;
+	json_t *v;
+
+	*out = 0;
+	if (member(obj, parent, key, required, &v, err) < 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (check_int_range(v, join(&p, parent, key), 0, UINT32_MAX, err) < 0)
+		return -1;
+	*out = (uint32_t)json_integer_value(v);
+	return 0;
+}
+
+/* An optional integer member checked for range only (kept as JSON). */
+static int check_int_member(json_t *obj, const char *parent, const char *key, json_int_t min,
+                            json_int_t max, hull_error_t *err)
+{
+	struct field_path p;
+	json_t *v;
+
+	if (member(obj, parent, key, false, &v, err) < 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	return check_int_range(v, join(&p, parent, key), min, max, err);
+}
+
+static int get_object(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
+                      hull_error_t *err)
+{
+	struct field_path p;
+
+	if (member(obj, parent, key, required, out, err) < 0)
+		return -1;
+	if (*out && !json_is_object(*out))
+		return fail_type(join(&p, parent, key), "an object", err);
+	return 0;
+}
+
+static int get_array(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
+                     hull_error_t *err)
+{
+	struct field_path p;
+
+	if (member(obj, parent, key, required, out, err) < 0)
+		return -1;
+	if (*out && !json_is_array(*out))
+		return fail_type(join(&p, parent, key), "an array", err);
+	return 0;
+}
+
+/* Checks that key, if present, is an array of strings. */
+static int check_string_array(json_t *obj, const char *parent, const char *key, bool required,
+                              json_t **out, hull_error_t *err)
+{
+	struct field_path p, ip;
+	const char *path = join(&p, parent, key);
+	json_t *item;
+	size_t i;
+
+	if (get_array(obj, parent, key, required, out, err) < 0)
+		return -1;
+	json_array_foreach(*out, i, item) if (!json_is_string(item)) return fail_type(
+	    join_index(&ip, path, i), "a string", err);
+	return 0;
+}
+
+/* An array of strings, copied into *out (NULL-terminated; empty when
+ * absent). */
+static int get_string_array(json_t *obj, const char *parent, const char *key, bool required,
+                            char ***out, hull_error_t *err)
+{
+	json_t *array, *item;
+	size_t i;
+
+	if (check_string_array(obj, parent, key, required, &array, err) < 0)
+		return -1;
+	*out = calloc(json_array_size(array) + 1, sizeof(char *));
+	if (*out == NULL)
+		return hull_fail(err, ENOMEM, "%s", key);
+	json_array_foreach(array, i, item)
+	{
+		(*out)[i] = strdup(json_string_value(item));
+		if ((*out)[i] == NULL)
+			return hull_fail(err, ENOMEM, "%s", key);
+	}
+	return 0;
+}
+
+char *hull_path_clean(const char *path)
+{
+	size_t n = strlen(path);
+	char *out = malloc(n + 2);
+	size_t len = 0;
+	const char *p = path;
+
+	if (out == NULL)
+		return NULL;
+	out[len++] = '/';
+	while (*p) {
+		size_t seg;
+
+		while (*p == '/')
+			p++;
+		seg = strcspn(p, "/");
+		if (seg == 0)
+			break;
+		if (seg == 1 && p[0] == '.') {
+			/* "." adds nothing */
+		} else if (seg == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 1 && out[len - 1] != '/')
+				len--;
+			if (len > 1)
+				len--; /* the '/' before the dropped segment */
+		} else {
+			if (len > 1)
+				out[len++] = '/';
+			memcpy(out + len, p, seg);
+			len += seg;
+		}
+		p += seg;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+int hull_path_absolute(const char *path, char **out, hull_error_t *err)
+{
+	cleanup_free char *cwd = NULL;
+	cleanup_free char *joined = NULL;
+
+	if (path[0] == '/') {
+		*out = hull_path_clean(path);
+		return *out ? 0 : hull_fail(err, ENOMEM, "%s", path);
+	}
+	cwd = getcwd(NULL, 0);
+	if (cwd == NULL)
+		return hull_fail(err, errno, "getcwd");
+	if (asprintf(&joined, "%s/%s", cwd, path) < 0)
+		return hull_fail(err, ENOMEM, "%s", path);
+	*out = hull_path_clean(joined);
+	return *out ? 0 : hull_fail(err, ENOMEM, "%s", path);
+}
+
+int hull_env_split(const char *entry, char **name, char **value, hull_error_t *err)
+{
+	const char *eq = strchr(entry, '=');
+
+	if (eq == NULL)
+		return hull_fail(err, 0, "\"%s\" is not KEY=VALUE", entry);
+	if (eq == entry)
+		return hull_fail(err, 0, "\"%s\" has an empty variable name", entry);
+	*name = strndup(entry, (size_t)(eq - entry));
+	*value = strdup(eq + 1);
+	if (*name == NULL || *value == NULL) {
+		free(*name);
+		free(*value);
+		*name = *value = NULL;
+		return hull_fail(err, ENOMEM, "environment");
+	}
+	return 0;
+}
+
+static int parse_version(const char *version, hull_error_t *err)
+{
+	unsigned int major, minor, patch;
+	int used = 0;
+
+	if (sscanf(version, "%u.%u.%u%n", &major, &minor, &patch, &used) != 3 ||
+	    (version[used] != '\0' && version[used] != '-' && version[used] != '+') ||
+	    version[0] < '0' || version[0] > '9')
+		return hull_fail(err, 0, "ociVersion: \"%s\" is not a version", version);
+	if (major != 1)
+		return hull_fail(
+		    err, 0, "ociVersion: \"%s\" is not supported (hull supports 1.0.x to 1.2.x)",
+		    version);
+	if (minor > 2)
+		log_warning("ociVersion %s is newer than the 1.2 hull knows; reading it "
+		            "as 1.2",
+		            version);
+	return 0;
+}
+
+static int check_capability_list(json_t *caps, const char *key, hull_error_t *err)
+{
+	struct field_path p, ip;
+	const char *path = join(&p, "process.capabilities", key);
+	json_t *list, *item;
+	size_t i;
+
+	if (get_array(caps, "process.capabilities", key, false, &list, err) < 0)
+		return -1;
+	json_array_foreach(list, i, item)
+	{
+		const char *name = json_string_value(item);
+
+		if (name == NULL)
+			return fail_type(join_index(&ip, path, i), "a string", err);
+		if (strncmp(name, "CAP_", 4) != 0 || name[4] == '\0')
+			return hull_fail(err, 0, "%s: \"%s\" is not a capability name",
+			                 join_index(&ip, path, i), name);
+	}
+	return 0;
+}
+
+static int check_rlimits(json_t *process, hull_error_t *err)
+{
+	static const char *const types[] = {
+	    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",        "RLIMIT_DATA",
+	    "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",    "RLIMIT_MSGQUEUE",
+	    "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",      "RLIMIT_RSS",
+	    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
+	};
+	struct field_path p;
+	json_t *list, *rl;
+	size_t i;
+
+	if (get_array(process, "process", "rlimits", false, &list, err) < 0)
+		return -1;
+	json_array_foreach(list, i, rl)
+	{
+		const char *path = join_index(&p, "process.rlimits", i);
+		const char *type;
+		size_t t;
+
+		if (!json_is_object(rl))
+			return fail_type(path, "an object", err);
+		if (get_string(rl, path, "type", true, &type, err) < 0)
+			return -1;
+		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			if (strcmp(types[t], type) == 0)
+				break;
+		if (t == sizeof(types) / sizeof(types[0]))
+			return hull_fail(err, 0, "%s.type: \"%s\" is not an RLIMIT_* name", path,
+			                 type);
+		if (member(rl, path, "hard", true, &(json_t *){NULL}, err) < 0 ||
+		    member(rl, path, "soft", true, &(json_t *){NULL}, err) < 0 ||
+		    check_int_member(rl, path, "hard", 0, INT64_MAX, err) < 0 ||
+		    check_int_member(rl, path, "soft", 0, INT64_MAX, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_user(json_t *process, struct hull_spec *spec, hull_error_t *err)
+{
+	struct field_path p;
+	json_t *user, *gids, *item;
+	size_t i;
+
+	if (get_object(process, "process", "user", false, &user, err) < 0)
+		return -1;
+	if (user == NULL)
+		return 0;
+	if (get_uint32(user, "process.user", "uid", true, &spec->uid, err) < 0 ||
+	    get_uint32(user, "process.user", "gid", true, &spec->gid, err) < 0 ||
+	    check_int_member(user, "process.user", "umask", 0, 07777, err) < 0 ||
+	    get_array(user, "process.user", "additionalGids", false, &gids, err) < 0)
+		return -1;
+	spec->additional_gids = calloc(json_array_size(gids) + 1, sizeof(uint32_t));
+	if (spec->additional_gids == NULL)
+		return hull_fail(err, ENOMEM, "process.user.additionalGids");
+	json_array_foreach(gids, i, item)
+	{
+		if (check_int_range(item, join_index(&p, "process.user.additionalGids", i), 0,
+		                    UINT32_MAX, err) < 0)
+			return -1;
+		spec->additional_gids[i] = (uint32_t)json_integer_value(item);
+	}
+	spec->n_additional_gids = json_array_size(gids);
+	return 0;
+}
+
+static int parse_process(json_t *root, struct hull_spec *spec, hull_error_t *err)
+{
+	static const char *const cap_sets[] = {"bounding", "effective", "inheritable", "permitted",
+	                                       "ambient"};
+	struct field_path p;
+	json_t *process, *caps;
+	const char *cwd;
+
+	if (get_object(root, "", "process", true, &process, err) < 0)
+		return -1;
+	spec->process = json_incref(process);
+	if (get_string_array(process, "process", "args", true, &spec->args, err) < 0)
+		return -1;
+	if (spec->args[0] == NULL)
+		return hull_fail(err, 0, "process.args: must name the program to run");
+	if (get_string_array(process, "process", "env", false, &spec->env, err) < 0)
+		return -1;
+	for (size_t i = 0; spec->env[i]; i++) {
+		cleanup_free char *name = NULL, *value = NULL;
+
+		if (hull_env_split(spec->env[i], &name, &value, err) < 0)
+			return hull_error_prefix(err, "%s", join_index(&p, "process.env", i));
+	}
+	if (get_string(process, "process", "cwd", true, &cwd, err) < 0)
+		return -1;
+	if (cwd[0] != '/')
+		return hull_fail(err, 0, "process.cwd: \"%s\" is not an absolute path", cwd);
+	spec->cwd = strdup(cwd);
+	if (spec->cwd == NULL)
+		return hull_fail(err, ENOMEM, "process.cwd");
+	if (parse_user(process, spec, err) < 0 ||
+	    get_bool(process, "process", "terminal", &spec->terminal, err) < 0 ||
+	    get_bool(process, "process", "noNewPrivileges", &spec->no_new_privileges, err) < 0 ||
+	    get_object(process, "process", "capabilities", false, &caps, err) < 0)
+		return -1;
+	for (size_t i = 0; caps && i < sizeof(cap_sets) / sizeof(cap_sets[0]); i++)
+		if (check_capability_list(caps, cap_sets[i], err) < 0)
+			return -1;
+	return check_rlimits(process, err);
+}
+
+static int parse_root(json_t *root, const char *bundle, struct hull_spec *spec, hull_error_t *err)
+{
+	cleanup_free char *joined = NULL;
+	json_t *r;
+	const char *path;
+
+	if (get_object(root, "", "root", true, &r, err) < 0 ||
+	    get_string(r, "root", "path", true, &path, err) < 0 ||
+	    get_bool(r, "root", "readonly", &spec->readonly, err) < 0)
+		return -1;
+	if (path[0] == '\0')
+		return hull_fail(err, 0, "root.path: must not be empty");
+	if (path[0] == '/')
+		spec->rootfs = hull_path_clean(path);
+	else if (asprintf(&joined, "%s/%s", bundle, path) >= 0)
+		spec->rootfs = hull_path_clean(joined);
+	if (spec->rootfs == NULL)
+		return hull_fail(err, ENOMEM, "root.path");
+	return 0;
+}
+
+static int parse_mounts(json_t *root, struct hull_spec *spec, hull_error_t *err)
+{
+	struct field_path p;
+	json_t *mounts, *m;
+	size_t i;
+
+	if (get_array(root, "", "mounts", false, &mounts, err) < 0)
+		return -1;
+	spec->mounts = mounts ? json_incref(mounts) : json_array();
+	json_array_foreach(mounts, i, m)
+	{
+		const char *path = join_index(&p, "mounts", i);
+		const char *dest, *ignored;
+		json_t *options;
+
+		if (!json_is_object(m))
+			return fail_type(path, "an object", err);
+		if (get_string(m, path, "destination", true, &dest, err) < 0 ||
+		    get_string(m, path, "type", false, &ignored, err) < 0 ||
+		    get_string(m, path, "source", false, &ignored, err) < 0)
+			return -1;
+		if (dest[0] != '/')
+			return hull_fail(err, 0, "%s.destination: \"%s\" is not an absolute path",
+			                 path, dest);
+		if (check_string_array(m, path, "options", false, &options, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_namespaces(json_t *linux_, struct hull_spec *spec, hull_error_t *err)
+{
+	static const char *const types[] = {"pid", "network", "mount",  "ipc",
+	                                    "uts", "user",    "cgroup", "time"};
+	bool seen[sizeof(types) / sizeof(types[0])] = {false};
+	struct field_path p;
+	json_t *list, *ns;
+	size_t i;
+
+	if (get_array(linux_, "linux", "namespaces", false, &list, err) < 0)
+		return -1;
+	spec->namespaces = list ? json_incref(list) : json_array();
+	json_array_foreach(list, i, ns)
+	{
+		const char *path = join_index(&p, "linux.namespaces", i);
+		const char *type, *ns_path;
+		size_t t;
+
+		if (!json_is_object(ns))
+			return fail_type(path, "an object", err);
+		if (get_string(ns, path, "type", true, &type, err) < 0 ||
+		    get_string(ns, path, "path", false, &ns_path, err) < 0)
+			return -1;
+		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			if (strcmp(types[t], type) == 0)
+				break;
+		if (t == sizeof(types) / sizeof(types[0]))
+			return hull_fail(err, 0,
+			                 "%s.type: \"%s\" is not a namespace type (pid, network, "
+			                 "mount, ipc, uts, user, cgroup, time)",
+			                 path, type);
+		if (seen[t])
+			return hull_fail(err, 0, "%s: namespace \"%s\" is listed twice", path,
+			                 type);
+		seen[t] = true;
+		if (ns_path && ns_path[0] && ns_path[0] != '/')
+			return hull_fail(err, 0, "%s.path: \"%s\" is not an absolute path", path,
+			                 ns_path);
+		if (strcmp(type, "network") == 0) {
+			spec->has_netns = true;
+			if (ns_path && ns_path[0]) {
+				spec->netns_path = strdup(ns_path);
+				if (spec->netns_path == NULL)
+					return hull_fail(err, ENOMEM, "%s", path);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Kata's newLinuxDeviceInfo: the type first, then the path. */
+static int parse_devices(json_t *linux_, struct hull_spec *spec, hull_error_t *err)
+{
+	struct field_path p;
+	json_t *list, *dev;
+	size_t i;
+
+	if (get_array(linux_, "linux", "devices", false, &list, err) < 0)
+		return -1;
+	spec->devices = list ? json_incref(list) : json_array();
+	json_array_foreach(list, i, dev)
+	{
+		const char *path = join_index(&p, "linux.devices", i);
+		const char *type, *dev_path;
+
+		if (!json_is_object(dev))
+			return fail_type(path, "an object", err);
+		if (get_string(dev, path, "type", false, &type, err) < 0 ||
+		    get_string(dev, path, "path", false, &dev_path, err) < 0)
+			return -1;
+		if (type == NULL)
+			type = "";
+		if (dev_path == NULL)
+			dev_path = "";
+		if (strlen(type) != 1 || strchr("cbup", type[0]) == NULL)
+			return hull_fail(err, 0, "%s: device %s: unexpected type \"%s\"", path,
+			                 dev_path, type);
+		if (dev_path[0] == '\0')
+			return hull_fail(err, 0, "%s: device: path cannot be empty", path);
+		if (check_int_member(dev, path, "major", INT64_MIN, INT64_MAX, err) < 0 ||
+		    check_int_member(dev, path, "minor", INT64_MIN, INT64_MAX, err) < 0 ||
+		    check_int_member(dev, path, "fileMode", 0, UINT32_MAX, err) < 0 ||
+		    check_int_member(dev, path, "uid", 0, UINT32_MAX, err) < 0 ||
+		    check_int_member(dev, path, "gid", 0, UINT32_MAX, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_linux(json_t *root, struct hull_spec *spec, hull_error_t *err)
+{
+	json_t *linux_, *resources;
+
+	if (get_object(root, "", "linux", false, &linux_, err) < 0)
+		return -1;
+	if (linux_ == NULL)
+		return hull_fail(err, 0, "missing \"linux\" section");
+	if (parse_namespaces(linux_, spec, err) < 0 || parse_devices(linux_, spec, err) < 0 ||
+	    get_object(linux_, "linux", "resources", false, &resources, err) < 0)
+		return -1;
+	spec->resources = resources ? json_incref(resources) : json_object();
+	return 0;
+}
+
+static int parse_annotations(json_t *root, struct hull_spec *spec, hull_error_t *err)
+{
+	json_t *annotations, *value;
+	const char *key;
+
+	if (get_object(root, "", "annotations", false, &annotations, err) < 0)
+		return -1;
+	spec->annotations = annotations ? json_incref(annotations) : json_object();
+	json_object_foreach(annotations, key, value) if (!json_is_string(value)) return hull_fail(
+	    err, 0, "annotations.%s: expected a string", key);
+	return 0;
+}
+
+static int parse_root_object(json_t *root, const char *bundle, struct hull_spec *spec,
+                             hull_error_t *err)
+{
+	const char *version, *hostname;
+
+	if (!json_is_object(root))
+		return hull_fail(err, 0, "expected a JSON object");
+	if (get_string(root, "", "ociVersion", true, &version, err) < 0 ||
+	    parse_version(version, err) < 0)
+		return -1;
+	spec->oci_version = strdup(version);
+	if (parse_process(root, spec, err) < 0 || parse_root(root, bundle, spec, err) < 0 ||
+	    get_string(root, "", "hostname", false, &hostname, err) < 0)
+		return -1;
+	spec->hostname = strdup(hostname ? hostname : "");
+	if (spec->oci_version == NULL || spec->hostname == NULL)
+		return hull_fail(err, ENOMEM, "config.json");
+	if (parse_mounts(root, spec, err) < 0 || parse_linux(root, spec, err) < 0 ||
+	    parse_annotations(root, spec, err) < 0)
+		return -1;
+	return 0;
+}
+
+int hull_spec_parse(const char *name, const char *text, size_t len, const char *bundle,
+                    struct hull_spec *spec, hull_error_t *err)
+{
+	cleanup_json json_t *root = NULL;
+	json_error_t jerr;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return hull_fail(err, 0, "%s: line %d column %d: %s", name, jerr.line, jerr.column,
+		                 jerr.text);
+	if (parse_root_object(root, bundle, spec, err) < 0)
+		return hull_error_prefix(err, "%s", name);
+	return 0;
+}
+
+int hull_spec_load(const char *bundle, struct hull_spec *spec, hull_error_t *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_free char *text = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/config.json", bundle) < 0)
+		return hull_fail(err, ENOMEM, "config.json");
+	if (hull_read_file(path, &text, &len, err) < 0)
+		return -1;
+	return hull_spec_parse(path, text, len, bundle, spec, err);
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void hull_spec_free(struct hull_spec *spec)
+{
+	free(spec->oci_version);
+	strv_free(spec->args);
+	strv_free(spec->env);
+	free(spec->cwd);
+	free(spec->additional_gids);
+	free(spec->rootfs);
+	free(spec->hostname);
+	free(spec->netns_path);
+	json_decref(spec->process);
+	json_decref(spec->mounts);
+	json_decref(spec->devices);
+	json_decref(spec->namespaces);
+	json_decref(spec->resources);
+	json_decref(spec->annotations);
+	memset(spec, 0, sizeof(*spec));
+}

@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The settings table and the one parser/validator every value goes through. */
+#include "runtime/settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+
+const char *const hull_experimental_features[] = {"hotplug_endpoints", NULL};
+
+static const char *const accel_choices[] = {"auto", "kvm", "tcg", NULL};
+static const char *const shared_fs_choices[] = {"virtio-9p", "virtio-fs", NULL};
+static const char *const block_driver_choices[] = {
+    "virtio-scsi", "virtio-blk", "virtio-mmio", "nvdimm", "virtio-blk-ccw", NULL,
+};
+static const char *const net_model_choices[] = {"tcfilter", "macvtap", "none", NULL};
+
+#define BOTH (HULL_SET_BY_FILE | HULL_SET_BY_ANNOTATION)
+#define HOST_PATH (BOTH | HULL_NAMES_HOST_PATH)
+
+/* The key is the field's name, so the two cannot drift apart. */
+#define SETTING(sec, secfield, k, t, fl, def, ...)                                                 \
+	{                                                                                          \
+		.section = sec, .key = #k, .type = t, .flags = fl,                                 \
+		.offset = offsetof(struct hull_config, secfield.k), .default_text = def,           \
+		__VA_ARGS__                                                                        \
+	}
+#define HV(...) SETTING(HULL_SECTION_HYPERVISOR, hypervisor, __VA_ARGS__)
+#define RT(...) SETTING(HULL_SECTION_RUNTIME, runtime, __VA_ARGS__)
+#define AG(...) SETTING(HULL_SECTION_AGENT, agent, __VA_ARGS__)
+
+const struct hull_setting hull_settings[] = {
+    HV(path, HULL_TYPE_PATH, HOST_PATH, "/usr/bin/qemu-system-x86_64"),
+    HV(kernel, HULL_TYPE_PATH, HOST_PATH, "/usr/share/hull/vmlinuz"),
+    HV(image, HULL_TYPE_PATH, HOST_PATH, ""),
+    HV(initrd, HULL_TYPE_PATH, HOST_PATH, "/usr/share/hull/initrd.img"),
+    HV(firmware, HULL_TYPE_PATH, HOST_PATH, ""),
+    HV(jailer_path, HULL_TYPE_PATH, HOST_PATH, ""),
+    HV(kernel_hash, HULL_TYPE_HASH, BOTH, ""),
+    HV(image_hash, HULL_TYPE_HASH, BOTH, ""),
+    HV(initrd_hash, HULL_TYPE_HASH, BOTH, ""),
+    HV(hypervisor_hash, HULL_TYPE_HASH, BOTH, ""),
+    HV(jailer_hash, HULL_TYPE_HASH, BOTH, ""),
+    HV(firmware_hash, HULL_TYPE_HASH, BOTH, ""),
+    HV(kernel_params, HULL_TYPE_KERNEL_PARAMS, BOTH, ""),
+    HV(accel, HULL_TYPE_ENUM, HULL_SET_BY_FILE, "auto", .choices = accel_choices),
+    HV(machine_type, HULL_TYPE_STRING, BOTH, "q35"),
+    HV(machine_accelerators, HULL_TYPE_STRING, BOTH, ""),
+    HV(cpu_features, HULL_TYPE_STRING, BOTH, ""),
+    HV(disable_vhost_net, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(use_vsock, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(disable_image_nvdimm, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(hotplug_vfio_on_root_bus, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_vhost_user_store, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(vhost_user_store_path, HULL_TYPE_PATH, HOST_PATH, ""),
+    HV(guest_hook_path, HULL_TYPE_PATH, HOST_PATH, ""),
+    HV(entropy_source, HULL_TYPE_PATH, HOST_PATH, "/dev/urandom"),
+    HV(pcie_root_port, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX),
+    HV(default_vcpus, HULL_TYPE_UINT32, BOTH | HULL_ZERO_KEEPS | HULL_AT_MOST_HOST_CPUS, "1",
+       .max = UINT32_MAX),
+    HV(default_max_vcpus, HULL_TYPE_UINT32, BOTH | HULL_AT_MOST_HOST_CPUS, "0",
+       .max = HULL_QEMU_MAX_VCPUS),
+    HV(default_memory, HULL_TYPE_UINT32, BOTH, "2048", .min = HULL_MIN_MEMORY_MIB,
+       .max = UINT32_MAX, .unit = "MiB"),
+    HV(memory_slots, HULL_TYPE_UINT32, BOTH | HULL_ZERO_KEEPS, "10", .max = UINT32_MAX),
+    HV(memory_offset, HULL_TYPE_UINT32, BOTH | HULL_ZERO_KEEPS, "0", .max = UINT32_MAX,
+       .unit = "MiB"),
+    HV(enable_virtio_mem, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_mem_prealloc, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_hugepages, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_iommu, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_swap, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(file_mem_backend, HULL_TYPE_PATH, HOST_PATH, ""),
+    HV(msize_9p, HULL_TYPE_UINT32, BOTH, "8192", .min = 1, .max = UINT32_MAX),
+    HV(shared_fs, HULL_TYPE_ENUM, BOTH, "virtio-fs", .choices = shared_fs_choices),
+    HV(virtio_fs_daemon, HULL_TYPE_PATH, HOST_PATH, "/usr/lib/qemu/virtiofsd"),
+    HV(virtio_fs_cache, HULL_TYPE_STRING, BOTH, "auto"),
+    HV(virtio_fs_cache_size, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX, .unit = "MiB"),
+    HV(virtio_fs_extra_args, HULL_TYPE_STRING_LIST, BOTH, "[]"),
+    HV(block_device_driver, HULL_TYPE_ENUM, BOTH, "virtio-scsi", .choices = block_driver_choices),
+    HV(disable_block_device_use, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_iothreads, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(block_device_cache_set, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(block_device_cache_direct, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(block_device_cache_noflush, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_annotations, HULL_TYPE_ANNOTATION_LIST, HULL_SET_BY_FILE, "[]"),
+
+    RT(disable_guest_seccomp, HULL_TYPE_BOOL, BOTH, "true"),
+    RT(sandbox_cgroup_only, HULL_TYPE_BOOL, BOTH, "false"),
+    RT(experimental, HULL_TYPE_EXPERIMENTAL, BOTH, ""),
+    RT(internetworking_model, HULL_TYPE_ENUM, BOTH, "tcfilter", .choices = net_model_choices),
+    RT(disable_new_netns, HULL_TYPE_BOOL, BOTH, "false"),
+    RT(state_root, HULL_TYPE_PATH, HULL_SET_BY_FILE, "/run/hull"),
+
+    AG(kernel_modules, HULL_TYPE_KERNEL_MODULES, BOTH, ""),
+    AG(enable_tracing, HULL_TYPE_BOOL, BOTH, "false"),
+    AG(trace_mode, HULL_TYPE_STRING, BOTH, ""),
+    AG(trace_type, HULL_TYPE_STRING, BOTH, ""),
+    AG(container_pipe_size, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX),
+};
+const size_t hull_settings_count = sizeof(hull_settings) / sizeof(hull_settings[0]);
+
+#define FIELD(cfg, s, type) ((type *)((char *)(cfg) + (s)->offset))
+#define CFIELD(cfg, s, type) ((type const *)((const char *)(cfg) + (s)->offset))
+
+const char *hull_section_name(enum hull_section section)
+{
+	switch (section) {
+	case HULL_SECTION_HYPERVISOR:
+		return "hypervisor";
+	case HULL_SECTION_RUNTIME:
+		return "runtime";
+	case HULL_SECTION_AGENT:
+		return "agent";
+	default:
+		return "?";
+	}
+}
+
+const struct hull_setting *hull_setting_find(enum hull_section section, const char *key)
+{
+	for (size_t i = 0; i < hull_settings_count; i++)
+		if (hull_settings[i].section == section && strcmp(hull_settings[i].key, key) == 0)
+			return &hull_settings[i];
+	return NULL;
+}
+
+const struct hull_setting *hull_setting_find_any(const char *key)
+{
+	for (size_t i = 0; i < hull_settings_count; i++)
+		if (strcmp(hull_settings[i].key, key) == 0)
+			return &hull_settings[i];
+	return NULL;
+}
+
+unsigned int hull_host_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	return (unsigned int)CPU_COUNT(&set);
+}
+
+size_t hull_strv_length(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+void hull_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Appends an owned string; on failure frees it. */
+static int strv_push(char ***v, char *s, hull_error_t *err)
+{
+	size_t n = hull_strv_length(*v);
+	char **grown;
+
+	if (s == NULL)
+		return hull_fail(err, ENOMEM, "out of memory");
+	grown = realloc(*v, (n + 2) * sizeof(char *));
+	if (grown == NULL) {
+		free(s);
+		return hull_fail(err, ENOMEM, "out of memory");
+	}
+	grown[n] = s;
+	grown[n + 1] = NULL;
+	*v = grown;
+	return 0;
+}
+
+static void replace_strv(char ***field, char **v)
+{
+	hull_strv_free(*field);
+	*field = v;
+}
+
+static int replace_string(char **field, const char *value, hull_error_t *err)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return hull_fail(err, ENOMEM, "out of memory");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Go's strconv.ParseUint(text, 10, 32): digits only, no sign, no space. */
+static int parse_uint32(const char *text, uint32_t *out, hull_error_t *err)
+{
+	uint64_t v = 0;
+
+	if (text[0] == '\0')
+		return hull_fail(err, 0, "\"\" is not a number");
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return hull_fail(err, 0, "\"%s\" is not a number", text);
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return hull_fail(err, 0, "%s is out of range (at most %" PRIu32 ")", text,
+			                 UINT32_MAX);
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Go's strconv.ParseBool. */
+static int parse_bool(const char *text, bool *out, hull_error_t *err)
+{
+	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(text, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcmp(text, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return hull_fail(
+	    err, 0, "\"%s\" is not a boolean, please specify boolean value 'true|false'", text);
+}
+
+static int validate_uint32(const struct hull_setting *s, uint32_t v, hull_error_t *err)
+{
+	const char *unit = s->unit ? " " : "";
+	const char *unit_name = s->unit ? s->unit : "";
+
+	if (v == 0 && (s->flags & HULL_ZERO_KEEPS))
+		return 0;
+	if (v < s->min)
+		return hull_fail(err, 0, "%" PRIu32 " is less than the minimum of %" PRIu32 "%s%s",
+		                 v, s->min, unit, unit_name);
+	if (s->flags & HULL_AT_MOST_HOST_CPUS) {
+		unsigned int cpus = hull_host_cpus();
+
+		if (v > cpus)
+			return hull_fail(
+			    err, 0, "%" PRIu32 " is more than the %u CPUs of this host", v, cpus);
+	}
+	if (v > s->max) {
+		if (s->max == HULL_QEMU_MAX_VCPUS)
+			return hull_fail(err, 0,
+			                 "%" PRIu32 " is more than QEMU's maximum of %d vCPUs", v,
+			                 HULL_QEMU_MAX_VCPUS);
+		return hull_fail(err, 0, "%" PRIu32 " is more than the maximum of %" PRIu32 "%s%s",
+		                 v, s->max, unit, unit_name);
+	}
+	return 0;
+}
+
+static int validate_enum(const struct hull_setting *s, const char *v, hull_error_t *err)
+{
+	char allowed[256] = "";
+
+	for (const char *const *c = s->choices; *c; c++) {
+		if (strcmp(*c, v) == 0)
+			return 0;
+		if (c != s->choices)
+			strncat(allowed, ", ", sizeof(allowed) - strlen(allowed) - 1);
+		strncat(allowed, *c, sizeof(allowed) - strlen(allowed) - 1);
+	}
+	return hull_fail(err, 0, "\"%s\" is not supported (supported: %s)", v, allowed);
+}
+
+static int validate_path(const char *v, hull_error_t *err)
+{
+	if (v[0] != '\0' && v[0] != '/')
+		return hull_fail(err, 0, "\"%s\" is not an absolute path", v);
+	return 0;
+}
+
+static int validate_hash(const char *v, hull_error_t *err)
+{
+	size_t n = strlen(v);
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)v[i]))
+			return hull_fail(
+			    err, 0, "\"%s\" is not a SHA-512 hash (128 hexadecimal digits)", v);
+	if (n != 128)
+		return hull_fail(
+		    err, 0, "\"%s\" is not a SHA-512 hash (128 hexadecimal digits, not %zu)", v, n);
+	return 0;
+}
+
+static int validate_experimental(const char *name, hull_error_t *err)
+{
+	for (const char *const *f = hull_experimental_features; *f; f++)
+		if (strcmp(*f, name) == 0)
+			return 0;
+	return hull_fail(err, 0, "unknown experimental feature \"%s\"", name);
+}
+
+static int validate_annotation_name(const char *name, hull_error_t *err)
+{
+	const struct hull_setting *s = hull_setting_find_any(name);
+
+	if (strcmp(name, "config_path") == 0)
+		return 0;
+	if (s == NULL || !(s->flags & HULL_SET_BY_ANNOTATION))
+		return hull_fail(err, 0, "\"%s\" is not an annotation hull knows", name);
+	return 0;
+}
+
+static int validate_list_item(const struct hull_setting *s, const char *v, hull_error_t *err)
+{
+	switch (s->type) {
+	case HULL_TYPE_EXPERIMENTAL:
+		return validate_experimental(v, err);
+	case HULL_TYPE_ANNOTATION_LIST:
+		return validate_annotation_name(v, err);
+	case HULL_TYPE_KERNEL_MODULES:
+		if (v[0] == '\0')
+			return hull_fail(err, 0, "empty kernel module name");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Kata's AddKernelParam: "key=value" replaces an earlier "key" entry. */
+static int kernel_params_add(char ***params, const char *text, hull_error_t *err)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t len, key_len;
+		bool replaced = false;
+		char *param;
+
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " \t\n\v\f\r");
+		param = strndup(p, len);
+		p += len;
+		if (param == NULL)
+			return hull_fail(err, ENOMEM, "out of memory");
+		key_len = strcspn(param, "=");
+		if (key_len == 0) {
+			hull_fail(err, 0, "\"%s\" is a kernel parameter without a name", param);
+			free(param);
+			return -1;
+		}
+		for (size_t i = 0; *params && (*params)[i]; i++) {
+			const char *old = (*params)[i];
+
+			if (strncmp(old, param, key_len) == 0 &&
+			    (old[key_len] == '=' || old[key_len] == '\0')) {
+				free((*params)[i]);
+				(*params)[i] = param;
+				replaced = true;
+				break;
+			}
+		}
+		if (!replaced && strv_push(params, param, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Splits text at any of seps, trimming spaces around each item and
+ * skipping empty ones. */
+static int split_items(const struct hull_setting *s, const char *text, const char *seps,
+                       char ***out, hull_error_t *err)
+{
+	char **items = NULL;
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, seps);
+		const char *start = p, *end = p + len;
+
+		while (start < end && isspace((unsigned char)*start))
+			start++;
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+		if (end > start) {
+			char *item = strndup(start, (size_t)(end - start));
+
+			if (strv_push(&items, item, err) < 0 ||
+			    validate_list_item(s, items[hull_strv_length(items) - 1], err) < 0) {
+				hull_strv_free(items);
+				return -1;
+			}
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	*out = items;
+	return 0;
+}
+
+static int list_from_json(const struct hull_setting *s, json_t *array, char ***out,
+                          hull_error_t *err)
+{
+	char **items = NULL;
+	size_t i;
+	json_t *item;
+
+	if (!json_is_array(array))
+		return hull_fail(err, 0, "expected an array of strings");
+	json_array_foreach(array, i, item)
+	{
+		if (!json_is_string(item)) {
+			hull_strv_free(items);
+			return hull_fail(err, 0, "[%zu]: expected a string", i);
+		}
+		if (validate_list_item(s, json_string_value(item), err) < 0 ||
+		    strv_push(&items, strdup(json_string_value(item)), err) < 0) {
+			hull_strv_free(items);
+			return -1;
+		}
+	}
+	*out = items;
+	return 0;
+}
+
+/* Checks and stores a string-typed value (string, enum, path, hash). */
+static int set_string(const struct hull_setting *s, struct hull_config *cfg, const char *v,
+                      hull_error_t *err)
+{
+	if (s->type == HULL_TYPE_ENUM && validate_enum(s, v, err) < 0)
+		return -1;
+	if (s->type == HULL_TYPE_PATH && validate_path(v, err) < 0)
+		return -1;
+	if (s->type == HULL_TYPE_HASH && validate_hash(v, err) < 0)
+		return -1;
+	return replace_string(FIELD(cfg, s, char *), v, err);
+}
+
+static int set_uint32(const struct hull_setting *s, struct hull_config *cfg, uint32_t v,
+                      hull_error_t *err)
+{
+	if (validate_uint32(s, v, err) < 0)
+		return -1;
+	if (v == 0 && (s->flags & HULL_ZERO_KEEPS))
+		return 0;
+	*FIELD(cfg, s, uint32_t) = v;
+	return 0;
+}
+
+int hull_setting_set_text(const struct hull_setting *s, struct hull_config *cfg, const char *text,
+                          hull_error_t *err)
+{
+	char **list = NULL;
+
+	switch (s->type) {
+	case HULL_TYPE_BOOL:
+		return parse_bool(text, FIELD(cfg, s, bool), err);
+	case HULL_TYPE_UINT32: {
+		uint32_t v = 0;
+
+		if (parse_uint32(text, &v, err) < 0)
+			return -1;
+		return set_uint32(s, cfg, v, err);
+	}
+	case HULL_TYPE_STRING:
+	case HULL_TYPE_ENUM:
+	case HULL_TYPE_PATH:
+	case HULL_TYPE_HASH:
+		return set_string(s, cfg, text, err);
+	case HULL_TYPE_KERNEL_PARAMS:
+		return kernel_params_add(FIELD(cfg, s, char **), text, err);
+	case HULL_TYPE_KERNEL_MODULES:
+		if (split_items(s, text, ";", &list, err) < 0)
+			return -1;
+		break;
+	case HULL_TYPE_EXPERIMENTAL:
+		if (split_items(s, text, " \t\n\v\f\r", &list, err) < 0)
+			return -1;
+		break;
+	case HULL_TYPE_STRING_LIST:
+	case HULL_TYPE_ANNOTATION_LIST: {
+		cleanup_json json_t *array = json_loads(text, JSON_DECODE_ANY, NULL);
+
+		if (!json_is_array(array))
+			return hull_fail(err, 0, "\"%s\" is not a JSON array of strings", text);
+		if (list_from_json(s, array, &list, err) < 0)
+			return -1;
+		break;
+	}
+	}
+	replace_strv(FIELD(cfg, s, char **), list);
+	return 0;
+}
+
+int hull_setting_set_json(const struct hull_setting *s, struct hull_config *cfg, json_t *value,
+                          hull_error_t *err)
+{
+	char **list = NULL;
+
+	switch (s->type) {
+	case HULL_TYPE_BOOL:
+		if (!json_is_boolean(value))
+			return hull_fail(err, 0, "expected true or false");
+		*FIELD(cfg, s, bool) = json_is_true(value);
+		return 0;
+	case HULL_TYPE_UINT32: {
+		json_int_t v;
+
+		if (!json_is_integer(value))
+			return hull_fail(err, 0, "expected an integer");
+		v = json_integer_value(value);
+		if (v < 0 || v > (json_int_t)UINT32_MAX)
+			return hull_fail(
+			    err, 0, "%" JSON_INTEGER_FORMAT " is out of range (0 to %" PRIu32 ")",
+			    v, UINT32_MAX);
+		return set_uint32(s, cfg, (uint32_t)v, err);
+	}
+	case HULL_TYPE_STRING:
+	case HULL_TYPE_ENUM:
+	case HULL_TYPE_PATH:
+	case HULL_TYPE_HASH:
+		if (!json_is_string(value))
+			return hull_fail(err, 0, "expected a string");
+		return set_string(s, cfg, json_string_value(value), err);
+	case HULL_TYPE_KERNEL_PARAMS:
+		if (!json_is_string(value))
+			return hull_fail(err, 0, "expected a string");
+		if (kernel_params_add(&list, json_string_value(value), err) < 0) {
+			hull_strv_free(list);
+			return -1;
+		}
+		break;
+	case HULL_TYPE_KERNEL_MODULES:
+	case HULL_TYPE_EXPERIMENTAL:
+	case HULL_TYPE_STRING_LIST:
+	case HULL_TYPE_ANNOTATION_LIST:
+		if (list_from_json(s, value, &list, err) < 0)
+			return -1;
+		break;
+	}
+	replace_strv(FIELD(cfg, s, char **), list);
+	return 0;
+}
+
+static json_t *strv_to_json(char *const *v)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; array && v && v[i]; i++)
+		json_array_append_new(array, json_string(v[i]));
+	return array;
+}
+
+static json_t *kernel_params_to_json(char *const *v)
+{
+	size_t len = 1;
+	char *joined;
+	json_t *out;
+
+	for (size_t i = 0; v && v[i]; i++)
+		len += strlen(v[i]) + 1;
+	joined = calloc(1, len);
+	if (joined == NULL)
+		return NULL;
+	for (size_t i = 0; v && v[i]; i++) {
+		if (i > 0)
+			strcat(joined, " ");
+		strcat(joined, v[i]);
+	}
+	out = json_string(joined);
+	free(joined);
+	return out;
+}
+
+json_t *hull_setting_to_json(const struct hull_setting *s, const struct hull_config *cfg)
+{
+	switch (s->type) {
+	case HULL_TYPE_BOOL:
+		return json_boolean(*CFIELD(cfg, s, bool));
+	case HULL_TYPE_UINT32:
+		return json_integer(*CFIELD(cfg, s, uint32_t));
+	case HULL_TYPE_STRING:
+	case HULL_TYPE_ENUM:
+	case HULL_TYPE_PATH:
+	case HULL_TYPE_HASH: {
+		const char *v = *CFIELD(cfg, s, char *);
+
+		return json_string(v ? v : "");
+	}
+	case HULL_TYPE_KERNEL_PARAMS:
+		return kernel_params_to_json(*CFIELD(cfg, s, char **));
+	default:
+		return strv_to_json(*CFIELD(cfg, s, char **));
+	}
+}
+
+json_t *hull_config_to_json(const struct hull_config *cfg)
+{
+	cleanup_json json_t *out = json_object();
+
+	if (out == NULL)
+		return NULL;
+	for (int sec = 0; sec < HULL_SECTION_COUNT; sec++)
+		if (json_object_set_new(out, hull_section_name(sec), json_object()) < 0)
+			return NULL;
+	for (size_t i = 0; i < hull_settings_count; i++) {
+		const struct hull_setting *s = &hull_settings[i];
+		json_t *section = json_object_get(out, hull_section_name(s->section));
+
+		if (json_object_set_new(section, s->key, hull_setting_to_json(s, cfg)) < 0)
+			return NULL;
+	}
+	return steal_pointer(&out);
+}
+
+int hull_config_init_defaults(struct hull_config *cfg, hull_error_t *err)
+{
+	for (size_t i = 0; i < hull_settings_count; i++) {
+		const struct hull_setting *s = &hull_settings[i];
+
+		if (hull_setting_set_text(s, cfg, s->default_text, err) < 0)
+			return hull_error_prefix(err, "default of %s.%s",
+			                         hull_section_name(s->section), s->key);
+	}
+	return 0;
+}
+
+int hull_config_check(const struct hull_config *cfg, hull_error_t *err)
+{
+	if (strcmp(cfg->hypervisor.shared_fs, "virtio-fs") == 0 &&
+	    (cfg->hypervisor.virtio_fs_daemon == NULL ||
+	     cfg->hypervisor.virtio_fs_daemon[0] == '\0'))
+		return hull_fail(
+		    err, 0,
+		    "hypervisor.shared_fs: cannot enable virtio-fs without daemon path "
+		    "(hypervisor.virtio_fs_daemon is empty)");
+	return 0;
+}
+
+bool hull_config_annotation_enabled(const struct hull_config *cfg, const char *name)
+{
+	for (char **v = cfg->hypervisor.enable_annotations; v && *v; v++)
+		if (strcmp(*v, name) == 0)
+			return true;
+	return false;
+}
+
+void hull_config_free(struct hull_config *cfg)
+{
+	for (size_t i = 0; i < hull_settings_count; i++) {
+		const struct hull_setting *s = &hull_settings[i];
+
+		switch (s->type) {
+		case HULL_TYPE_BOOL:
+		case HULL_TYPE_UINT32:
+			break;
+		case HULL_TYPE_STRING:
+		case HULL_TYPE_ENUM:
+		case HULL_TYPE_PATH:
+		case HULL_TYPE_HASH:
+			free(*FIELD(cfg, s, char *));
+			*FIELD(cfg, s, char *) = NULL;
+			break;
+		default:
+			hull_strv_free(*FIELD(cfg, s, char **));
+			*FIELD(cfg, s, char **) = NULL;
+			break;
+		}
+	}
+}

@@ -568,6 +568,10 @@ static int do_mount(int rootfd, struct mount_plan *m, struct undo *u, hull_error
 
 static int prepare(struct container_plan *p, struct undo *u, int *rootfd_out, hull_error_t *err)
 {
+	struct stat st;
+
+	if (p->share_tag == NULL && stat(p->root, &st) < 0)
+		return hull_fail(err, errno, "root %s", p->root);
 	if (p->share_tag) {
 		if (mkdir_p(p->root, err) < 0)
 			return -1;
@@ -598,7 +602,7 @@ static int prepare(struct container_plan *p, struct undo *u, int *rootfd_out, hu
 	    mount(NULL, p->root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | remount_flags(p->root),
 	          NULL) < 0)
 		return hull_fail(err, errno, "make %s read-only", p->root);
-	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+	if (p->hostname && p->hostname[0] && sethostname(p->hostname, strlen(p->hostname)) < 0)
 		return hull_fail(err, errno, "set hostname \"%s\"", p->hostname);
 	return 0;
 }

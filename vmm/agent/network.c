@@ -15,6 +15,7 @@
  * with a gateway, neighbours.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <linux/if_arp.h>
 #include <linux/neighbour.h>
@@ -94,8 +95,13 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	unsigned v[6];
 	int end = 0;
 
-	if (s == NULL ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+	/* Exactly "xx:xx:xx:xx:xx:xx": sscanf alone would take spaces, signs, "0x". */
+	if (s == NULL || strlen(s) != 17)
+		return -1;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return -1;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
 	           &end) != 6 ||
 	    end != 17 || s[end] != '\0')
 		return -1;

@@ -48,4 +48,16 @@ void agent_process_relay(struct agent *a, struct agent_process *p, int fd);
 /* Reaps children (SIGCHLD) and reports processes that exited and are drained. */
 void agent_process_reap(struct agent *a);
 
+/*
+ * vmm/agent/network.c: "configure_network".  On success *reply holds the
+ * reply's results ({"interfaces": [{"mac", "name", "ifindex"}]}).
+ */
+int agent_configure_network(json_t *req, json_t **reply, hull_error_t *err);
+
+/*
+ * vmm/agent/mounts.c: "prepare_container" (rootfs share, OCI mounts,
+ * read-only root, hostname).  *reply: {"mounted": [...], "skipped": [...]}.
+ */
+int agent_prepare_container(json_t *req, json_t **reply, hull_error_t *err);
+
 #endif

@@ -136,6 +136,18 @@ static void handle_request(struct agent *a, json_t *req)
 			goto fail;
 		}
 		reply_ok(a, id, NULL);
+	} else if (strcmp(op, "configure_network") == 0) {
+		json_t *result = NULL;
+
+		if (agent_configure_network(req, &result, &err) < 0)
+			goto fail;
+		reply_ok(a, id, result);
+	} else if (strcmp(op, "prepare_container") == 0) {
+		json_t *result = NULL;
+
+		if (agent_prepare_container(req, &result, &err) < 0)
+			goto fail;
+		reply_ok(a, id, result);
 	} else if (strcmp(op, "shutdown") == 0) {
 		reply_ok(a, id, NULL);
 		shutdown_now(a);

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * prepare_container, against the real kernel: the agent runs in private
+ * mount, UTS and IPC namespaces of its own (so neither the host's mounts
+ * nor its hostname are touched) with a temporary rootfs holding a static
+ * busybox; the container's mounts and hostname are then read back by a
+ * process the agent starts chrooted into that rootfs.
+ *
+ * The "share" field (mount -t virtiofs TAG ROOT) cannot be tested here:
+ * the host has no virtio-fs device.  The VM selftests cover it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/cleanup.h"
+#include "vmm/tests/helpers_agent_peer.h"
+
+struct fixture {
+	struct agent_peer *peer;
+	char root[64];
+};
+
+static int private_namespaces(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0)
+		return -1;
+	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+}
+
+static void make_rootfs(const char *root)
+{
+	static const char *const applets[] = {"sh", "cat",      "hostname", "touch",
+	                                      "ls", "readlink", "echo",     "test"};
+	char path[256], cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/bin && cp /bin/busybox %s/bin/busybox", root, root);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
+		snprintf(path, sizeof(path), "%s/bin/%s", root, applets[i]);
+		assert_int_equal(symlink("busybox", path), 0);
+	}
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->root, sizeof(f->root), "/tmp/hull-agent-root.XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	make_rootfs(f->root);
+	f->peer = agent_peer_start(private_namespaces, NULL);
+	agent_peer_expect_ready(f->peer);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	/* The agent's mounts go with its namespace. */
+	agent_peer_stop(f->peer);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->root);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* A shell command run in the container: chrooted into the root. */
+static int in_container(struct fixture *f, const char *script, char *out, size_t out_size,
+                        char *errs, size_t errs_size)
+{
+	static int n;
+	const char *argv[] = {"/bin/busybox", "sh", "-c", script, NULL};
+	char id[32];
+
+	snprintf(id, sizeof(id), "sh-%d", n++);
+	return agent_peer_run(f->peer, id, f->root, argv, out, out_size, errs, errs_size);
+}
+
+/* The /proc/mounts line of the mount on dest, copied into line. */
+static const char *mount_line(const char *mounts, const char *dest, char *line, size_t size)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), " %s ", dest);
+	for (const char *l = mounts; *l;) {
+		const char *end = strchrnul(l, '\n');
+		const char *sp = memchr(l, ' ', (size_t)(end - l));
+
+		if (sp && strncmp(sp, key, strlen(key)) == 0) {
+			snprintf(line, size, "%.*s", (int)(end - l), l);
+			return line;
+		}
+		l = *end ? end + 1 : end;
+	}
+	fail_msg("no mount on %s in:\n%s", dest, mounts);
+	return NULL;
+}
+
+static void expect_in(const char *haystack, const char *needle)
+{
+	if (strstr(haystack, needle) == NULL)
+		fail_msg("\"%s\" not in:\n%s", needle, haystack);
+}
+
+static json_t *oci_mount(const char *dest, const char *type, const char *source,
+                         const char *options)
+{
+	json_t *m = json_pack("{s:s, s:s, s:[]}", "destination", dest, "source", source, "options");
+	cleanup_free char *copy = strdup(options);
+
+	if (type)
+		json_object_set_new(m, "type", json_string(type));
+	for (char *save = NULL, *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
+		json_array_append_new(json_object_get(m, "options"), json_string(o));
+	return m;
+}
+
+/* runc's default mounts (as podman and containerd send them), plus a few. */
+static json_t *default_mounts(void)
+{
+	json_t *ms = json_array();
+
+	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", "nosuid,noexec,nodev"));
+	json_array_append_new(
+	    ms, oci_mount("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
+	json_array_append_new(ms,
+	                      oci_mount("/dev/pts", "devpts", "devpts",
+	                                "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
+	json_array_append_new(
+	    ms, oci_mount("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
+	json_array_append_new(ms,
+	                      oci_mount("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
+	json_array_append_new(ms, oci_mount("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
+	json_array_append_new(
+	    ms, oci_mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro"));
+	json_array_append_new(ms, oci_mount("/tmp", "tmpfs", "tmpfs", "nosuid,nodev,size=1m"));
+	json_array_append_new(ms, oci_mount("/etc/hosts", "bind", "/etc/hosts", "rbind,rprivate"));
+	json_array_append_new(ms, oci_mount("/data", "none", "/srv", "bind,ro"));
+	return ms;
+}
+
+static json_t *prepare_request(struct fixture *f, bool readonly, json_t *mounts)
+{
+	return json_pack("{s:s, s:s, s:b, s:s, s:o}", "op", "prepare_container", "root", f->root,
+	                 "readonly", readonly, "hostname", "hull-test-box", "mounts", mounts);
+}
+
+static bool listed(json_t *arr, const char *dest)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+	{
+		const char *s = json_is_string(v)
+		                    ? json_string_value(v)
+		                    : json_string_value(json_object_get(v, "destination"));
+
+		if (s && strcmp(s, dest) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void oci_mounts_devices_and_hostname(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_json json_t *reply =
+	    agent_peer_call(f->peer, prepare_request(f, false, default_mounts()));
+	cleanup_free char *out = malloc(65536);
+	char errs[1024], line[512];
+	json_t *mounted, *skipped;
+
+	if (json_object_get(reply, "error"))
+		fail_msg("prepare_container: %s",
+		         json_string_value(json_object_get(reply, "error")));
+	mounted = json_object_get(reply, "mounted");
+	skipped = json_object_get(reply, "skipped");
+	assert_true(listed(mounted, "/proc"));
+	assert_true(listed(mounted, "/dev/pts"));
+	assert_true(listed(mounted, "/tmp"));
+	assert_false(listed(mounted, "/etc/hosts"));
+	/* cgroup2 is optional: mounted here, or skipped with the reason. */
+	assert_true(listed(mounted, "/sys/fs/cgroup") || listed(skipped, "/sys/fs/cgroup"));
+	assert_true(listed(skipped, "/etc/hosts"));
+	assert_true(listed(skipped, "/data"));
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(skipped, 0), "reason")),
+	    "bind mount of \"/etc/hosts\": a host path cannot be honoured in the guest");
+
+	assert_int_equal(
+	    in_container(f,
+	                 "cat /proc/mounts; echo HOST=$(hostname);"
+	                 "for d in null zero full random urandom tty; do"
+	                 "  test -c /dev/$d && echo dev-$d; done;"
+	                 "echo ptmx=$(readlink /dev/ptmx); echo x >/dev/null && echo null-ok;"
+	                 "test -e /etc/hosts || echo no-etc-hosts; test -e /data || echo no-data",
+	                 out, 65536, errs, sizeof(errs)),
+	    0);
+	mount_line(out, "/proc", line, sizeof(line));
+	expect_in(line, "proc /proc proc rw,nosuid,nodev,noexec");
+	mount_line(out, "/dev", line, sizeof(line));
+	expect_in(line, "tmpfs /dev tmpfs rw,nosuid");
+	expect_in(line, "size=65536k");
+	expect_in(line, "mode=755");
+	mount_line(out, "/dev/pts", line, sizeof(line));
+	expect_in(line, "devpts /dev/pts devpts rw,nosuid,noexec");
+	expect_in(line, "gid=5,mode=620,ptmxmode=666");
+	mount_line(out, "/dev/shm", line, sizeof(line));
+	expect_in(line, "shm /dev/shm tmpfs rw,nosuid,nodev,noexec");
+	expect_in(line, "size=65536k");
+	mount_line(out, "/dev/mqueue", line, sizeof(line));
+	expect_in(line, "mqueue /dev/mqueue mqueue rw,nosuid,nodev,noexec");
+	mount_line(out, "/sys", line, sizeof(line));
+	expect_in(line, "sysfs /sys sysfs ro,nosuid,nodev,noexec");
+	mount_line(out, "/tmp", line, sizeof(line));
+	expect_in(line, "tmpfs /tmp tmpfs rw,nosuid,nodev");
+	expect_in(line, "size=1024k");
+	expect_in(out, "HOST=hull-test-box\n");
+	expect_in(out, "dev-null\ndev-zero\ndev-full\ndev-random\ndev-urandom\ndev-tty\n");
+	expect_in(out, "ptmx=pts/ptmx\n");
+	expect_in(out, "null-ok\n");
+	expect_in(out, "no-etc-hosts\nno-data\n");
+	agent_peer_expect_ping(f->peer);
+}
+
+static void readonly_root_keeps_its_mounts_writable(void **state)
+{
+	struct fixture *f = *state;
+	char out[8192], errs[1024], line[512];
+	json_t *ms = json_array();
+
+	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", "nosuid,noexec,nodev"));
+	json_array_append_new(ms, oci_mount("/tmp", "tmpfs", "tmpfs", "size=1m"));
+	agent_peer_expect_ok(agent_peer_call(f->peer, prepare_request(f, true, ms)));
+
+	assert_int_not_equal(
+	    in_container(f, "touch /newfile", out, sizeof(out), errs, sizeof(errs)), 0);
+	expect_in(errs, "Read-only file system");
+	assert_int_equal(in_container(f,
+	                              "touch /tmp/newfile && echo tmp-writable; cat /proc/mounts",
+	                              out, sizeof(out), errs, sizeof(errs)),
+	                 0);
+	expect_in(out, "tmp-writable\n");
+	mount_line(out, "/", line, sizeof(line));
+	expect_in(line, " ro,");
+	agent_peer_expect_ping(f->peer);
+}
+
+static void errors_name_the_mount_and_undo(void **state)
+{
+	struct fixture *f = *state;
+	char out[1024], errs[1024];
+	json_t *ms;
+
+	/* Refused before anything is mounted. */
+	ms = json_array();
+	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", ""));
+	json_array_append_new(ms, oci_mount("/weird", "weirdfs", "x", ""));
+	agent_peer_expect_error(agent_peer_call(f->peer, prepare_request(f, false, ms)),
+	                        "mount /weird: unknown mount type \"weirdfs\"");
+	ms = json_array();
+	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", ""));
+	json_array_append_new(ms, oci_mount("/../..", "tmpfs", "tmpfs", ""));
+	agent_peer_expect_error(agent_peer_call(f->peer, prepare_request(f, false, ms)),
+	                        "mounts[1]: destination \"/../..\" is the container's root");
+	agent_peer_expect_error(
+	    agent_peer_call(f->peer, json_pack("{s:s, s:s}", "op", "prepare_container", "root",
+	                                       "relative/root")),
+	    "\"root\" must be an absolute path");
+	agent_peer_expect_error(
+	    agent_peer_call(f->peer, json_pack("{s:s, s:s}", "op", "prepare_container", "root",
+	                                       "/nonexistent/hull-root")),
+	    "root /nonexistent/hull-root: No such file or directory");
+	ms = json_array();
+	json_array_append_new(ms, json_pack("{s:s, s:s, s:[i]}", "destination", "/tmp", "type",
+	                                    "tmpfs", "options", 7));
+	agent_peer_expect_error(agent_peer_call(f->peer, prepare_request(f, false, ms)),
+	                        "mount /tmp: options[0] is not a string");
+
+	/* Refused by the kernel: what was mounted before is undone. */
+	ms = json_array();
+	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", ""));
+	json_array_append_new(ms, oci_mount("/tmp", "tmpfs", "tmpfs", "nosuid,size=zz"));
+	agent_peer_expect_error(agent_peer_call(f->peer, prepare_request(f, false, ms)),
+	                        "mount tmpfs on /tmp (size=zz): Invalid argument");
+	assert_int_equal(in_container(f, "test -e /proc/self && echo proc-mounted || echo no-proc",
+	                              out, sizeof(out), errs, sizeof(errs)),
+	                 0);
+	assert_string_equal(out, "no-proc\n");
+	agent_peer_expect_ping(f->peer);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(oci_mounts_devices_and_hostname, setup, teardown),
+	    cmocka_unit_test_setup_teardown(readonly_root_keeps_its_mounts_writable, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(errors_name_the_mount_and_undo, setup, teardown),
+	};
+
+	if (geteuid() != 0) {
+		printf("# SKIP: needs root for mount namespaces\n");
+		return 4;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

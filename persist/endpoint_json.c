@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "persist/endpoint_json.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/cleanup.h"
+
+static const char *const link_kind_names[] = {
+    [HULL_LINK_VETH] = "veth",
+    [HULL_LINK_MACVLAN] = "macvlan",
+    [HULL_LINK_IPVLAN] = "ipvlan",
+};
+
+static const char *const net_model_names[] = {
+    [HULL_NET_TCFILTER] = "tcfilter",
+    [HULL_NET_MACVTAP] = "macvtap",
+    [HULL_NET_NONE] = "none",
+};
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Bit i of `done` is step_names[i]. */
+static const char *const step_names[] = {
+    "tap_created", "macvtap_created", "link_qdisc_added", "vm_qdisc_added",     "link_filter",
+    "vm_filter",   "bpf_pinned",      "link_mac_changed", "link_addrs_removed",
+};
+
+_Static_assert(HULL_STEP_LINK_ADDRS_REMOVED == 1u << (N_ELEMS(step_names) - 1),
+               "every step in net/endpoint.h needs a name here");
+
+static const struct {
+	const char *name;
+	uint8_t scope;
+} scope_names[] = {
+    {"universe", RT_SCOPE_UNIVERSE}, {"site", RT_SCOPE_SITE},       {"link", RT_SCOPE_LINK},
+    {"host", RT_SCOPE_HOST},         {"nowhere", RT_SCOPE_NOWHERE},
+};
+
+const char *hull_endpoint_step_name(unsigned step)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(step_names); i++)
+		if (step == 1u << i)
+			return step_names[i];
+	return NULL;
+}
+
+void hull_mac_format(const uint8_t mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+	         mac[5]);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hull_mac_parse(const char *text, uint8_t mac[6])
+{
+	int i;
+
+	if (strlen(text) != 17)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		int hi = hex_digit(text[3 * i]), lo = hex_digit(text[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && text[3 * i + 2] != ':'))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void hull_prefix_format(int family, const uint8_t *addr, unsigned prefix_len,
+                        char out[HULL_ADDR_TEXT_MAX])
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, addr, ip, sizeof(ip));
+	snprintf(out, HULL_ADDR_TEXT_MAX, "%s/%u", ip, prefix_len);
+}
+
+int hull_ip_parse(const char *text, int *family, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, text, addr) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, addr) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+int hull_prefix_parse(const char *text, int *family, uint8_t addr[16], uint8_t *prefix_len)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const char *slash = strchr(text, '/');
+	size_t iplen;
+	unsigned long len = 0;
+	const char *d;
+
+	if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) > 3)
+		return -1;
+	iplen = (size_t)(slash - text);
+	if (iplen == 0 || iplen >= sizeof(ip))
+		return -1;
+	memcpy(ip, text, iplen);
+	ip[iplen] = '\0';
+	for (d = slash + 1; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return -1;
+		len = len * 10 + (unsigned long)(*d - '0');
+	}
+	if (hull_ip_parse(ip, family, addr) < 0)
+		return -1;
+	if (len > (*family == AF_INET ? 32u : 128u))
+		return -1;
+	*prefix_len = (uint8_t)len;
+	return 0;
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* ---- encoding ---- */
+
+static json_t *mac_json(const uint8_t mac[6])
+{
+	char text[18];
+
+	hull_mac_format(mac, text);
+	return json_string(text);
+}
+
+static json_t *prefix_json(int family, const uint8_t *addr, unsigned prefix_len,
+                           struct hull_jbuild *b)
+{
+	char text[HULL_ADDR_TEXT_MAX];
+
+	if (family != AF_INET && family != AF_INET6) {
+		hull_jbuild_fail(b, "address family %d is neither IPv4 nor IPv6", family);
+		return NULL;
+	}
+	hull_prefix_format(family, addr, prefix_len, text);
+	return json_string(text);
+}
+
+static json_t *ip_json(int family, const uint8_t *addr)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(family, addr, ip, sizeof(ip)) == NULL)
+		return NULL;
+	return json_string(ip);
+}
+
+static json_t *scope_json(uint8_t scope)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(scope_names); i++)
+		if (scope_names[i].scope == scope)
+			return json_string(scope_names[i].name);
+	return json_integer(scope);
+}
+
+static json_t *route_json(const struct hull_route *r, struct hull_jbuild *b)
+{
+	json_t *j = json_object();
+
+	if (j == NULL)
+		return NULL;
+	hull_jset(b, j, "dst", prefix_json(r->family, r->dst, r->dst_len, b));
+	if (r->has_gateway)
+		hull_jset(b, j, "gateway", ip_json(r->family, r->gateway));
+	hull_jset(b, j, "scope", scope_json(r->scope));
+	hull_jset_int(b, j, "mtu", r->mtu);
+	return j;
+}
+
+static json_t *neighbour_json(const struct hull_neighbour *n, struct hull_jbuild *b)
+{
+	json_t *j = json_object();
+
+	if (j == NULL)
+		return NULL;
+	if (n->family != AF_INET && n->family != AF_INET6)
+		hull_jbuild_fail(b, "neighbour family %d is neither IPv4 nor IPv6", n->family);
+	else
+		hull_jset(b, j, "ip", ip_json(n->family, n->addr));
+	hull_jset(b, j, "mac", mac_json(n->mac));
+	return j;
+}
+
+static json_t *steps_json(unsigned done, struct hull_jbuild *b)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < N_ELEMS(step_names); i++)
+		if (done & (1u << i))
+			hull_jappend(b, a, json_string(step_names[i]));
+	if (done >> N_ELEMS(step_names))
+		hull_jbuild_fail(b, "done: unknown step bits 0x%x",
+		                 done & ~((1u << N_ELEMS(step_names)) - 1));
+	return a;
+}
+
+static const char *enum_name(const char *const *names, size_t n, unsigned v)
+{
+	return v < n ? names[v] : NULL;
+}
+
+json_t *hull_endpoint_to_json(const struct hull_endpoint *ep, struct hull_jbuild *b)
+{
+	const char *kind = enum_name(link_kind_names, N_ELEMS(link_kind_names), ep->kind);
+	const char *model = enum_name(net_model_names, N_ELEMS(net_model_names), ep->model);
+	json_t *j = json_object(), *addrs = json_array(), *routes = json_array(),
+	       *neighs = json_array();
+	size_t i;
+
+	if (kind == NULL)
+		hull_jbuild_fail(b, "endpoint %s: link kind %d is unknown", ep->name, ep->kind);
+	if (model == NULL)
+		hull_jbuild_fail(b, "endpoint %s: model %d is unknown", ep->name, ep->model);
+	if (j == NULL || addrs == NULL || routes == NULL || neighs == NULL || kind == NULL ||
+	    model == NULL) {
+		hull_jbuild_fail(b, "out of memory");
+		json_decref(j);
+		json_decref(addrs);
+		json_decref(routes);
+		json_decref(neighs);
+		return NULL;
+	}
+	hull_jset_string(b, j, "name", ep->name);
+	hull_jset_string(b, j, "kind", kind);
+	hull_jset_int(b, j, "ifindex", ep->ifindex);
+	hull_jset(b, j, "mac", mac_json(ep->mac));
+	hull_jset_int(b, j, "mtu", ep->mtu);
+	for (i = 0; i < ep->n_addrs; i++)
+		hull_jappend(b, addrs,
+		             prefix_json(ep->addrs[i].family, ep->addrs[i].addr,
+		                         ep->addrs[i].prefix_len, b));
+	hull_jset(b, j, "addresses", addrs);
+	for (i = 0; i < ep->n_routes; i++)
+		hull_jappend(b, routes, route_json(&ep->routes[i], b));
+	hull_jset(b, j, "routes", routes);
+	for (i = 0; i < ep->n_neighbours; i++)
+		hull_jappend(b, neighs, neighbour_json(&ep->neighbours[i], b));
+	hull_jset(b, j, "neighbours", neighs);
+	hull_jset_string(b, j, "model", model);
+	hull_jset_string(b, j, "vm_ifname", ep->vm_ifname);
+	hull_jset_int(b, j, "vm_ifindex", ep->vm_ifindex);
+	hull_jset_string(b, j, "vm_device", ep->vm_device);
+	hull_jset(b, j, "guest_mac", mac_json(ep->guest_mac));
+	hull_jset(b, j, "link_saved_mac", mac_json(ep->link_saved_mac));
+	hull_jset_string(b, j, "bpf_pin_dir", ep->bpf_pin_dir);
+	hull_jset(b, j, "done", steps_json(ep->done, b));
+	return j;
+}
+
+/* ---- decoding ---- */
+
+static int get_mac(const json_t *obj, const char *key, bool required, uint8_t mac[6],
+                   struct hull_jpath *p, hull_error_t *err)
+{
+	char text[32] = "";
+	size_t old;
+	int rc = 0;
+
+	if (json_object_get(obj, key) == NULL && !required)
+		return 0;
+	if (hull_jget_string_buf(obj, key, required, text, sizeof(text), p, err) < 0)
+		return -1;
+	old = hull_jpath_key(p, key);
+	if (hull_mac_parse(text, mac) < 0)
+		rc = hull_jfail(err, p, "\"%s\" is not a MAC address", text);
+	hull_jpath_pop(p, old);
+	return rc;
+}
+
+/* An array member: NULL (and 0 elements) when absent. */
+static int get_array(const json_t *obj, const char *key, const json_t **out, size_t *n,
+                     struct hull_jpath *p, hull_error_t *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	size_t old;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_array(v)) {
+		old = hull_jpath_key(p, key);
+		hull_jfail_type(err, p, "an array", v);
+		hull_jpath_pop(p, old);
+		return -1;
+	}
+	*out = v;
+	*n = json_array_size(v);
+	return 0;
+}
+
+static int get_addresses(const json_t *obj, struct hull_endpoint *ep, struct hull_jpath *p,
+                         hull_error_t *err)
+{
+	const json_t *a;
+	size_t n, i, old = p->len, base;
+
+	if (get_array(obj, "addresses", &a, &n, p, err) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	ep->addrs = calloc(n, sizeof(*ep->addrs));
+	if (ep->addrs == NULL)
+		return hull_fail(err, ENOMEM, "addresses");
+	hull_jpath_key(p, "addresses");
+	base = p->len;
+	for (i = 0; i < n; i++) {
+		const json_t *v = json_array_get(a, i);
+		struct hull_ip_addr *ip = &ep->addrs[i];
+
+		hull_jpath_index(p, i);
+		if (!json_is_string(v))
+			return hull_jfail_type(err, p, "a string like \"10.0.0.2/24\"", v);
+		if (hull_prefix_parse(json_string_value(v), &ip->family, ip->addr,
+		                      &ip->prefix_len) < 0)
+			return hull_jfail(err, p,
+			                  "\"%s\" is not an address with a prefix length "
+			                  "(like 10.0.0.2/24 or fd00::2/64)",
+			                  json_string_value(v));
+		ep->n_addrs++;
+		hull_jpath_pop(p, base);
+	}
+	hull_jpath_pop(p, old);
+	return 0;
+}
+
+static int get_scope(const json_t *r, uint8_t *scope, struct hull_jpath *p, hull_error_t *err)
+{
+	const json_t *v = json_object_get(r, "scope");
+	size_t i, old;
+	int rc = 0;
+
+	if (v == NULL)
+		return 0;
+	old = hull_jpath_key(p, "scope");
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 255) {
+		*scope = (uint8_t)json_integer_value(v);
+		goto out;
+	}
+	if (json_is_string(v)) {
+		for (i = 0; i < N_ELEMS(scope_names); i++) {
+			if (strcmp(scope_names[i].name, json_string_value(v)) == 0) {
+				*scope = scope_names[i].scope;
+				goto out;
+			}
+		}
+	}
+	rc = hull_jfail_type(err, p, "universe, site, link, host, nowhere or 0 to 255", v);
+out:
+	hull_jpath_pop(p, old);
+	return rc;
+}
+
+static int get_route(const json_t *r, struct hull_route *route, struct hull_jpath *p,
+                     hull_error_t *err)
+{
+	char text[HULL_ADDR_TEXT_MAX] = "";
+	long long mtu = 0;
+	size_t old;
+	int gw_family;
+
+	if (!json_is_object(r))
+		return hull_jfail_type(err, p, "an object", r);
+	if (hull_jget_string_buf(r, "dst", true, text, sizeof(text), p, err) < 0)
+		return -1;
+	old = hull_jpath_key(p, "dst");
+	if (hull_prefix_parse(text, &route->family, route->dst, &route->dst_len) < 0)
+		return hull_jfail(err, p,
+		                  "\"%s\" is not a destination with a prefix length "
+		                  "(like 0.0.0.0/0 or 10.1.0.0/16)",
+		                  text);
+	hull_jpath_pop(p, old);
+	if (json_object_get(r, "gateway") != NULL) {
+		if (hull_jget_string_buf(r, "gateway", true, text, sizeof(text), p, err) < 0)
+			return -1;
+		old = hull_jpath_key(p, "gateway");
+		if (hull_ip_parse(text, &gw_family, route->gateway) < 0)
+			return hull_jfail(err, p, "\"%s\" is not an IP address", text);
+		if (gw_family != route->family)
+			return hull_jfail(err, p, "\"%s\" is %s but the destination is %s", text,
+			                  family_name(gw_family), family_name(route->family));
+		route->has_gateway = true;
+		hull_jpath_pop(p, old);
+	}
+	if (get_scope(r, &route->scope, p, err) < 0 ||
+	    hull_jget_int(r, "mtu", false, 0, UINT32_MAX, &mtu, p, err) < 0)
+		return -1;
+	route->mtu = (uint32_t)mtu;
+	return 0;
+}
+
+static int get_routes(const json_t *obj, struct hull_endpoint *ep, struct hull_jpath *p,
+                      hull_error_t *err)
+{
+	const json_t *a;
+	size_t n, i, old = p->len, base;
+
+	if (get_array(obj, "routes", &a, &n, p, err) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	ep->routes = calloc(n, sizeof(*ep->routes));
+	if (ep->routes == NULL)
+		return hull_fail(err, ENOMEM, "routes");
+	hull_jpath_key(p, "routes");
+	base = p->len;
+	for (i = 0; i < n; i++) {
+		hull_jpath_index(p, i);
+		if (get_route(json_array_get(a, i), &ep->routes[i], p, err) < 0)
+			return -1;
+		ep->n_routes++;
+		hull_jpath_pop(p, base);
+	}
+	hull_jpath_pop(p, old);
+	return 0;
+}
+
+static int get_neighbours(const json_t *obj, struct hull_endpoint *ep, struct hull_jpath *p,
+                          hull_error_t *err)
+{
+	const json_t *a;
+	size_t n, i, old = p->len, base;
+
+	if (get_array(obj, "neighbours", &a, &n, p, err) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	ep->neighbours = calloc(n, sizeof(*ep->neighbours));
+	if (ep->neighbours == NULL)
+		return hull_fail(err, ENOMEM, "neighbours");
+	hull_jpath_key(p, "neighbours");
+	base = p->len;
+	for (i = 0; i < n; i++) {
+		const json_t *v = json_array_get(a, i);
+		struct hull_neighbour *ne = &ep->neighbours[i];
+		char ip[HULL_ADDR_TEXT_MAX] = "";
+		size_t at;
+
+		hull_jpath_index(p, i);
+		if (!json_is_object(v))
+			return hull_jfail_type(err, p, "an object", v);
+		if (hull_jget_string_buf(v, "ip", true, ip, sizeof(ip), p, err) < 0)
+			return -1;
+		at = hull_jpath_key(p, "ip");
+		if (hull_ip_parse(ip, &ne->family, ne->addr) < 0)
+			return hull_jfail(err, p, "\"%s\" is not an IP address", ip);
+		hull_jpath_pop(p, at);
+		if (get_mac(v, "mac", true, ne->mac, p, err) < 0)
+			return -1;
+		ep->n_neighbours++;
+		hull_jpath_pop(p, base);
+	}
+	hull_jpath_pop(p, old);
+	return 0;
+}
+
+static int get_steps(const json_t *obj, unsigned *done, struct hull_jpath *p, hull_error_t *err)
+{
+	const json_t *a;
+	size_t n, i, s, old = p->len, base;
+
+	if (get_array(obj, "done", &a, &n, p, err) < 0)
+		return -1;
+	hull_jpath_key(p, "done");
+	base = p->len;
+	for (i = 0; i < n; i++) {
+		const json_t *v = json_array_get(a, i);
+
+		hull_jpath_index(p, i);
+		if (!json_is_string(v))
+			return hull_jfail_type(err, p, "a step name", v);
+		for (s = 0; s < N_ELEMS(step_names); s++)
+			if (strcmp(step_names[s], json_string_value(v)) == 0)
+				break;
+		/* Teardown cannot undo a step it does not know: refuse, don't guess. */
+		if (s == N_ELEMS(step_names))
+			return hull_jfail(err, p, "unknown step \"%s\"", json_string_value(v));
+		*done |= 1u << s;
+		hull_jpath_pop(p, base);
+	}
+	hull_jpath_pop(p, old);
+	return 0;
+}
+
+int hull_endpoint_from_json(const json_t *j, struct hull_endpoint *ep, struct hull_jpath *p,
+                            hull_error_t *err)
+{
+	long long ifindex = 0, mtu = 0, vm_ifindex = 0;
+	int kind = HULL_LINK_VETH, model = HULL_NET_TCFILTER;
+
+	if (!json_is_object(j))
+		return hull_jfail_type(err, p, "an object", j);
+	if (hull_jget_string_buf(j, "name", true, ep->name, sizeof(ep->name), p, err) < 0 ||
+	    hull_jget_enum(j, "kind", true, link_kind_names, N_ELEMS(link_kind_names), &kind, p,
+	                   err) < 0 ||
+	    hull_jget_int(j, "ifindex", false, 0, INT32_MAX, &ifindex, p, err) < 0 ||
+	    get_mac(j, "mac", false, ep->mac, p, err) < 0 ||
+	    hull_jget_int(j, "mtu", false, 0, UINT32_MAX, &mtu, p, err) < 0 ||
+	    get_addresses(j, ep, p, err) < 0 || get_routes(j, ep, p, err) < 0 ||
+	    get_neighbours(j, ep, p, err) < 0 ||
+	    hull_jget_enum(j, "model", true, net_model_names, N_ELEMS(net_model_names), &model, p,
+	                   err) < 0 ||
+	    hull_jget_string_buf(j, "vm_ifname", false, ep->vm_ifname, sizeof(ep->vm_ifname), p,
+	                         err) < 0 ||
+	    hull_jget_int(j, "vm_ifindex", false, 0, INT32_MAX, &vm_ifindex, p, err) < 0 ||
+	    hull_jget_string_buf(j, "vm_device", false, ep->vm_device, sizeof(ep->vm_device), p,
+	                         err) < 0 ||
+	    get_mac(j, "guest_mac", false, ep->guest_mac, p, err) < 0 ||
+	    get_mac(j, "link_saved_mac", false, ep->link_saved_mac, p, err) < 0 ||
+	    hull_jget_string_buf(j, "bpf_pin_dir", false, ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir),
+	                         p, err) < 0 ||
+	    get_steps(j, &ep->done, p, err) < 0)
+		return -1;
+	if (ep->name[0] == '\0') {
+		size_t old = hull_jpath_key(p, "name");
+
+		hull_jfail(err, p, "must not be empty");
+		hull_jpath_pop(p, old);
+		return -1;
+	}
+	ep->kind = (enum hull_link_kind)kind;
+	ep->model = (enum hull_net_model)model;
+	ep->ifindex = (int)ifindex;
+	ep->mtu = (uint32_t)mtu;
+	ep->vm_ifindex = (int)vm_ifindex;
+	return 0;
+}

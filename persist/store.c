@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "persist/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "persist/id.h"
+
+#define STATE_FILE "state.json"
+#define LOCK_FILE "state.lock"
+#define TEMP_PREFIX ".state.json."
+/* A state file is a few KiB; anything this large is not one. */
+#define STATE_FILE_MAX (64u << 20)
+
+static int sandbox_path(const char *root, const char *id, const char *leaf, char *out, size_t size,
+                        hull_error_t *err)
+{
+	int n;
+
+	if (hull_id_validate(id, err) < 0)
+		return -1;
+	if (root == NULL || root[0] == '\0')
+		return hull_fail(err, 0, "state root must not be empty");
+	n = leaf ? snprintf(out, size, "%s/%s/%s", root, id, leaf)
+	         : snprintf(out, size, "%s/%s", root, id);
+	if (n < 0 || (size_t)n >= size)
+		return hull_fail(err, ENAMETOOLONG, "state path under %s", root);
+	return 0;
+}
+
+static int not_found(hull_error_t *err, const char *id)
+{
+	return hull_fail(err, 0, "container %s does not exist", id);
+}
+
+static int mkdir_p(const char *path, mode_t mode, hull_error_t *err)
+{
+	char buf[PATH_MAX];
+	size_t i, len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return hull_fail(err, ENAMETOOLONG, "create %s", path);
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return hull_fail(err, errno, "create %s", buf);
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Writes text to <dir>/state.json through a temporary file and rename,
+ * so readers see the old file or the new one, never a part of either.
+ */
+static int write_state_file(const char *dir, const char *text, hull_error_t *err)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	cleanup_close int fd = -1;
+	cleanup_close int dfd = -1;
+	int saved;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" TEMP_PREFIX "XXXXXX", dir) >= sizeof(tmp) ||
+	    (size_t)snprintf(final, sizeof(final), "%s/" STATE_FILE, dir) >= sizeof(final))
+		return hull_fail(err, ENAMETOOLONG, "state path under %s", dir);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return hull_fail(err, errno, "create a temporary file in %s", dir);
+	if (fchmod(fd, 0600) < 0) {
+		hull_fail(err, errno, "chmod %s", tmp);
+		goto fail;
+	}
+	if (write_all(fd, text, strlen(text)) < 0) {
+		hull_fail(err, errno, "write %s", tmp);
+		goto fail;
+	}
+	if (fsync(fd) < 0) {
+		hull_fail(err, errno, "fsync %s", tmp);
+		goto fail;
+	}
+	if (close(steal_fd(&fd)) < 0) {
+		hull_fail(err, errno, "close %s", tmp);
+		goto fail;
+	}
+	if (rename(tmp, final) < 0) {
+		hull_fail(err, errno, "rename %s to %s", tmp, final);
+		goto fail;
+	}
+	/*
+	 * The new state is in place and visible; syncing the directory makes
+	 * the rename itself survive a power cut.  If that fails the save has
+	 * still happened, so it is reported, not undone.
+	 */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		log_warning("fsync %s: %s (the state is saved but may not survive a crash)", dir,
+		            strerror(errno));
+	return 0;
+fail:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+static int save_into(const char *dir, const struct hull_sandbox_state *st, hull_error_t *err)
+{
+	cleanup_free char *text = hull_state_dump(st, err);
+
+	if (text == NULL)
+		return -1;
+	return write_state_file(dir, text, err);
+}
+
+int hull_state_save(const char *root, const struct hull_sandbox_state *st, hull_error_t *err)
+{
+	char dir[PATH_MAX];
+	struct stat sb;
+
+	if (sandbox_path(root, st->sandbox.id, NULL, dir, sizeof(dir), err) < 0)
+		return hull_error_prefix(err, "save state");
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		not_found(err, st->sandbox.id);
+		return hull_error_prefix(err, "save state");
+	}
+	if (save_into(dir, st, err) < 0)
+		return hull_error_prefix(err, "save state of %s", st->sandbox.id);
+	return 0;
+}
+
+static int remove_tree_at(int parent, const char *name, dev_t dev, hull_error_t *err);
+
+int hull_state_create(const char *root, const struct hull_sandbox_state *st, hull_error_t *err)
+{
+	char dir[PATH_MAX];
+	cleanup_close int root_fd = -1;
+	int lock_fd;
+
+	if (sandbox_path(root, st->sandbox.id, NULL, dir, sizeof(dir), err) < 0 ||
+	    mkdir_p(root, 0700, err) < 0)
+		return hull_error_prefix(err, "create state");
+	if (mkdir(dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return hull_fail(err, 0, "container %s already exists", st->sandbox.id);
+		return hull_fail(err, errno, "create state: create %s", dir);
+	}
+	lock_fd = hull_state_lock(root, st->sandbox.id, err);
+	if (lock_fd >= 0 && save_into(dir, st, err) == 0) {
+		hull_state_unlock(lock_fd);
+		return 0;
+	}
+	/* Leave nothing half-made behind: the id stays free for a retry. */
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd >= 0) {
+		struct stat sb;
+
+		if (fstat(root_fd, &sb) == 0)
+			remove_tree_at(root_fd, st->sandbox.id, sb.st_dev, NULL);
+	}
+	if (lock_fd >= 0)
+		hull_state_unlock(lock_fd);
+	return hull_error_prefix(err, "create state of %s", st->sandbox.id);
+}
+
+static int read_file(int fd, const char *path, char **out, size_t *len, hull_error_t *err)
+{
+	cleanup_free char *buf = NULL;
+	struct stat sb;
+	size_t used = 0;
+
+	if (fstat(fd, &sb) < 0)
+		return hull_fail(err, errno, "stat %s", path);
+	if (!S_ISREG(sb.st_mode))
+		return hull_fail(err, 0, "%s: not a regular file", path);
+	if ((size_t)sb.st_size > STATE_FILE_MAX)
+		return hull_fail(err, 0, "%s: %lld bytes is too large for a state file", path,
+		                 (long long)sb.st_size);
+	buf = malloc((size_t)sb.st_size + 1);
+	if (buf == NULL)
+		return hull_fail(err, ENOMEM, "read %s", path);
+	while (used < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + used, (size_t)sb.st_size - used);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hull_fail(err, errno, "read %s", path);
+		if (n == 0)
+			break; /* shrank under us: parse what is there */
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	*out = steal_pointer(&buf);
+	*len = used;
+	return 0;
+}
+
+int hull_state_load(const char *root, const char *id, struct hull_sandbox_state *st,
+                    hull_error_t *err)
+{
+	char path[PATH_MAX];
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+
+	hull_state_free(st);
+	if (sandbox_path(root, id, STATE_FILE, path, sizeof(path), err) < 0)
+		return hull_error_prefix(err, "load state");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return not_found(err, id);
+	if (fd < 0)
+		return hull_fail(err, errno, "open %s", path);
+	if (read_file(fd, path, &buf, &len, err) < 0)
+		return -1;
+	if (hull_state_parse(buf, len, st, err) < 0)
+		return hull_error_prefix(err, "%s", path);
+	if (strcmp(st->sandbox.id, id) != 0) {
+		hull_fail(err, 0, "%s: sandbox.id: \"%s\" is not the directory's id \"%s\"", path,
+		          st->sandbox.id, id);
+		hull_state_free(st);
+		return -1;
+	}
+	return 0;
+}
+
+int hull_state_lock(const char *root, const char *id, hull_error_t *err)
+{
+	char path[PATH_MAX];
+	cleanup_close int fd = -1;
+	struct stat sb;
+
+	if (sandbox_path(root, id, LOCK_FILE, path, sizeof(path), err) < 0)
+		return hull_error_prefix(err, "lock state");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return not_found(err, id);
+	if (fd < 0)
+		return hull_fail(err, errno, "open %s", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return hull_fail(err, errno, "lock %s", path);
+	}
+	/* hull_state_remove() unlinks the lock while holding it: we waited for a ghost. */
+	if (fstat(fd, &sb) < 0)
+		return hull_fail(err, errno, "stat %s", path);
+	if (sb.st_nlink == 0)
+		return not_found(err, id);
+	return steal_fd(&fd);
+}
+
+void hull_state_unlock(int lock_fd)
+{
+	if (lock_fd >= 0)
+		close(lock_fd); /* releases the flock */
+}
+
+int hull_state_update(const char *root, const char *id, hull_state_update_fn fn, void *userdata,
+                      hull_error_t *err)
+{
+	struct hull_sandbox_state st;
+	int lock_fd, rc;
+
+	hull_state_init(&st);
+	lock_fd = hull_state_lock(root, id, err);
+	if (lock_fd < 0)
+		return -1;
+	rc = hull_state_load(root, id, &st, err);
+	if (rc == 0)
+		rc = fn(&st, userdata, err);
+	if (rc == 0)
+		rc = hull_state_save(root, &st, err);
+	hull_state_free(&st);
+	hull_state_unlock(lock_fd);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * rm -r of parent/name without following symlinks or crossing into
+ * another filesystem (a mount left inside a sandbox directory is a bug to
+ * report, not something to empty).
+ */
+static int remove_tree_at(int parent, const char *name, dev_t dev, hull_error_t *err)
+{
+	struct stat sb;
+	struct dirent *de;
+	DIR *dir;
+	int fd, rc = 0;
+
+	if (fstatat(parent, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : hull_fail(err, errno, "stat %s", name);
+	if (!S_ISDIR(sb.st_mode)) {
+		if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+			return hull_fail(err, errno, "remove %s", name);
+		return 0;
+	}
+	if (sb.st_dev != dev)
+		return hull_fail(err, 0, "remove %s: a filesystem is mounted there", name);
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return hull_fail(err, errno, "open %s", name);
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return hull_fail(err, errno, "open %s", name);
+	}
+	while (rc == 0 && (errno = 0, de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = remove_tree_at(dirfd(dir), de->d_name, dev, err);
+	}
+	closedir(dir);
+	if (rc < 0)
+		return hull_error_prefix(err, "%s", name);
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return hull_fail(err, errno, "remove %s", name);
+	return 0;
+}
+
+int hull_state_remove(const char *root, const char *id, hull_error_t *err)
+{
+	char dir[PATH_MAX];
+	cleanup_close int root_fd = -1;
+	cleanup_error hull_error_t lock_err = NULL;
+	struct stat sb;
+	int lock_fd, rc;
+
+	if (sandbox_path(root, id, NULL, dir, sizeof(dir), err) < 0)
+		return hull_error_prefix(err, "remove state");
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0 && errno == ENOENT)
+		return 0;
+	if (root_fd < 0 || fstat(root_fd, &sb) < 0)
+		return hull_fail(err, errno, "remove state: open %s", root);
+	if (fstatat(root_fd, id, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return 0;
+	/* Wait for a save in progress; a missing lock file is fine (a half-made sandbox). */
+	lock_fd = hull_state_lock(root, id, &lock_err);
+	rc = remove_tree_at(root_fd, id, sb.st_dev, err);
+	hull_state_unlock(lock_fd);
+	if (rc < 0)
+		return hull_error_prefix(err, "remove state of %s: %s", id, root);
+	return 0;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void hull_state_list_free(char **ids)
+{
+	char **p;
+
+	if (ids == NULL)
+		return;
+	for (p = ids; *p; p++)
+		free(*p);
+	free(ids);
+}
+
+int hull_state_list(const char *root, char ***ids, size_t *n, hull_error_t *err)
+{
+	DIR *dir;
+	struct dirent *de;
+	char **list = NULL;
+	size_t count = 0, cap = 0;
+
+	*ids = NULL;
+	*n = 0;
+	dir = opendir(root);
+	if (dir == NULL && errno != ENOENT)
+		return hull_fail(err, errno, "list %s", root);
+	while (dir != NULL && (errno = 0, de = readdir(dir)) != NULL) {
+		char leaf[HULL_ID_MAX + sizeof("/" STATE_FILE)];
+		struct stat sb;
+
+		if (!hull_id_is_valid(de->d_name))
+			continue;
+		snprintf(leaf, sizeof(leaf), "%s/" STATE_FILE, de->d_name);
+		if (fstatat(dirfd(dir), leaf, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (count + 2 > cap) {
+			char **grown = reallocarray(list, cap ? cap * 2 : 16, sizeof(*list));
+
+			if (grown == NULL)
+				goto oom;
+			list = grown;
+			cap = cap ? cap * 2 : 16;
+		}
+		list[count] = strdup(de->d_name);
+		if (list[count] == NULL)
+			goto oom;
+		list[++count] = NULL;
+	}
+	if (dir != NULL && errno != 0) {
+		hull_fail(err, errno, "list %s", root);
+		goto fail;
+	}
+	if (dir != NULL)
+		closedir(dir);
+	if (list == NULL)
+		list = calloc(1, sizeof(*list));
+	if (list == NULL)
+		return hull_fail(err, ENOMEM, "list %s", root);
+	qsort(list, count, sizeof(*list), compare_ids);
+	*ids = list;
+	*n = count;
+	return 0;
+oom:
+	hull_fail(err, ENOMEM, "list %s", root);
+fail:
+	if (list != NULL)
+		list[count] = NULL;
+	hull_state_list_free(list);
+	closedir(dir);
+	return -1;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The state of each sandbox on disk: <root>/<id>/state.json, where root
+ * is the state root (--root, default HULL_STATE_ROOT).
+ *
+ *  - Saves are atomic: a temporary file in the same directory is written,
+ *    fsync'd and renamed over state.json, and the directory is fsync'd.
+ *    A crash or a failed save leaves the previous state.json whole.
+ *  - Loads never modify the file, whatever they find in it.
+ *  - Updates from several hull processes are serialised by flock() on
+ *    <root>/<id>/state.lock (not state.json: it is replaced by rename, so
+ *    a lock on it would lock a file that is no longer the state).
+ *  - Every function validates the id before it builds a path.
+ */
+#ifndef HULL_PERSIST_STORE_H
+#define HULL_PERSIST_STORE_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+#include "persist/state.h"
+
+#define HULL_STATE_ROOT "/run/hull"
+
+/*
+ * Creates <root>/<id> (and root if needed, both 0700) and writes the first
+ * state.json; the id is st->sandbox.id.  Fails with "container <id>
+ * already exists" when the directory is there.
+ */
+int hull_state_create(const char *root, const struct hull_sandbox_state *st, hull_error_t *err);
+
+/* Atomically replaces the state of st->sandbox.id.  The sandbox must exist. */
+int hull_state_save(const char *root, const struct hull_sandbox_state *st, hull_error_t *err);
+
+/*
+ * Reads the state of id into st (initialised; freed first).  "container
+ * <id> does not exist" when there is none; a corrupt file fails naming
+ * the file and the problem, and is left as it was.
+ */
+int hull_state_load(const char *root, const char *id, struct hull_sandbox_state *st,
+                    hull_error_t *err);
+
+/*
+ * Takes the sandbox's lock, waiting for another holder; returns the lock
+ * fd (>= 0) to pass to hull_state_unlock(), or -1.  The fd is O_CLOEXEC,
+ * but a flock belongs to the open file description, which fork() shares:
+ * a child forked while the lock is held (the monitor) must close the fd,
+ * or the lock stays held for as long as the child lives.
+ */
+int hull_state_lock(const char *root, const char *id, hull_error_t *err);
+void hull_state_unlock(int lock_fd);
+
+/*
+ * Read-modify-write under the lock: load, fn(st, userdata, err), save.
+ * When fn returns < 0 nothing is saved and its error is returned.
+ */
+typedef int (*hull_state_update_fn)(struct hull_sandbox_state *st, void *userdata,
+                                    hull_error_t *err);
+int hull_state_update(const char *root, const char *id, hull_state_update_fn fn, void *userdata,
+                      hull_error_t *err);
+
+/*
+ * Removes <root>/<id> and everything in it (sockets, logs hull put
+ * there), under the lock.  A sandbox that does not exist is not an error.
+ */
+int hull_state_remove(const char *root, const char *id, hull_error_t *err);
+
+/*
+ * The ids under root that have a state.json, sorted; entries that are
+ * not valid ids are skipped.  A missing root is an empty list.  *ids is
+ * NULL-terminated; free it with hull_state_list_free().
+ */
+int hull_state_list(const char *root, char ***ids, size_t *n, hull_error_t *err);
+void hull_state_list_free(char **ids);
+
+#endif

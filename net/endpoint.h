@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/error.h"
+
 enum hull_link_kind {
 	HULL_LINK_VETH,
 	HULL_LINK_MACVLAN,
@@ -91,5 +93,9 @@ struct hull_endpoint {
 };
 
 void hull_endpoint_clear(struct hull_endpoint *ep);
+
+/* A deep copy of src into dst (which holds nothing); -1 when out of memory. */
+int hull_endpoint_copy(struct hull_endpoint *dst, const struct hull_endpoint *src,
+                       hull_error_t *err);
 
 #endif

@@ -32,6 +32,12 @@ struct hull_command {
 	const char *summary; /* one line for `hull --help` */
 };
 
+int cmd_create(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_start(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_run(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_state(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_kill(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_delete(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 
 /* The table main() dispatches on, NULL-terminated (runtime/main.c). */

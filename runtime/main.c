@@ -16,6 +16,14 @@
 #include "runtime/version.h"
 
 const struct hull_command hull_commands[] = {
+    {"create", cmd_create, "[--bundle DIR] [--pid-file FILE] ID",
+     "create a container: boot its sandbox VM and wait for start"},
+    {"start", cmd_start, "ID", "start the process of a created container"},
+    {"run", cmd_run, "[--bundle DIR] [--pid-file FILE] [--detach] ID",
+     "create and start a container, and wait for it (exit status: the container's)"},
+    {"state", cmd_state, "ID", "print the state of a container as JSON"},
+    {"kill", cmd_kill, "ID [SIGNAL]", "send a signal (default TERM) to the container's process"},
+    {"delete", cmd_delete, "[--force] ID", "delete a container and everything its sandbox used"},
     {"config", cmd_config, "--bundle DIR [ID]",
      "print the resolved sandbox configuration of a bundle as JSON"},
     {NULL, NULL, NULL, NULL},

@@ -97,13 +97,17 @@ static int receive(struct agent_client *c, long long deadline, json_t **msg, hul
 			return 1;
 		if (r == AGENT_READ_ERROR)
 			return hull_error_prefix(err, "agent sent a bad message");
-		if (deadline >= 0 && left <= 0)
-			return 0;
-		n = poll(&pfd, 1, deadline < 0 ? -1 : (int)left);
-		if (n < 0 && errno != EINTR)
-			return hull_fail(err, errno, "agent: poll");
-		if (n <= 0)
+		/* A deadline that has passed still reads what is there already. */
+		n = poll(&pfd, 1, deadline < 0 ? -1 : (int)(left > 0 ? left : 0));
+		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			return hull_fail(err, errno, "agent: poll");
+		if (n == 0) {
+			if (deadline >= 0 && now_ms() >= deadline)
+				return 0;
+			continue;
+		}
 		n = read(c->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;

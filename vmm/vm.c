@@ -161,10 +161,22 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 	}
 	if (start_qemu(p, vm, err) < 0)
 		goto fail;
+	vm->kvm = p->qemu.kvm;
 	if (qmp_connect(vm->qmp_socket, 10000, &vm->qmp, err) < 0) {
 		if (wait_exit_timeout(vm->qemu_pid, 100, &status)) {
 			hull_error_release(err);
 			qemu_died(vm, status, err);
+			if (p->qemu.kvm && p->tcg_fallback) {
+				struct vm_params tcg = *p;
+
+				log_info("KVM does not work here (%s): the VM runs under TCG "
+					 "(software emulation)",
+					 (*err)->msg);
+				hull_error_release(err);
+				vm_stop(vm);
+				tcg.qemu.kvm = false;
+				return vm_start(&tcg, vm, err);
+			}
 		}
 		goto fail;
 	}

@@ -8,6 +8,7 @@
 #define HULL_VMM_VM_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -24,10 +25,17 @@ struct vm_params {
 	const char *shared_dir; /* the rootfs to share over virtio-fs; NULL: none */
 	const char *virtiofsd;
 	int boot_timeout_ms; /* until the agent answers */
+	/*
+	 * With qemu.kvm: when QEMU cannot start under KVM (a /dev/kvm that
+	 * opens but does not work, as in some nested setups), start it again
+	 * under TCG instead of failing.  accel=auto asks for this.
+	 */
+	bool tcg_fallback;
 };
 
 struct vm {
 	pid_t qemu_pid;
+	bool kvm; /* the accelerator QEMU actually runs with */
 	struct qmp *qmp;
 	struct agent_client *agent;
 	struct virtiofsd virtiofsd;

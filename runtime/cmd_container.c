@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The runc-style container commands: create, start, run, state, kill,
+ * delete.  Each parses its arguments and calls runtime/container.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "persist/store.h"
+#include "runtime/commands.h"
+#include "runtime/container.h"
+
+static int usage_error(const char *cmd, const char *usage, hull_error_t *err)
+{
+	return hull_fail(err, 0, "usage: hull %s %s", cmd, usage);
+}
+
+/* Options common to create and run: --bundle/-b, --pid-file, --console-socket, -d. */
+static int parse_create(int argc, char **argv, const char *usage, struct create_options *o,
+			bool *detach_flag, hull_error_t *err)
+{
+	static const struct option options[] = {
+		{"bundle", required_argument, NULL, 'b'},
+		{"pid-file", required_argument, NULL, 'p'},
+		{"console-socket", required_argument, NULL, 'c'},
+		{"detach", no_argument, NULL, 'd'},
+		{"no-pivot", no_argument, NULL, 'n'},
+		{"no-new-keyring", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	o->bundle = ".";
+	while ((c = getopt_long(argc, argv, "+b:dh", options, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->bundle = optarg;
+			break;
+		case 'p':
+			o->pid_file = optarg;
+			break;
+		case 'c':
+			return hull_fail(err, 0, "--console-socket: terminals are not supported yet");
+		case 'd':
+			if (detach_flag)
+				*detach_flag = true;
+			break;
+		case 'n':
+		case 'k':
+			break; /* accepted for runc compatibility: meaningless in a VM */
+		case 'h':
+			printf("usage: hull %s %s\n", argv[0], usage);
+			exit(0);
+		default:
+			return usage_error(argv[0], usage, err);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(argv[0], usage, err);
+	o->id = argv[optind];
+	return 0;
+}
+
+/* The one positional ID of start, state, kill, delete. */
+static int parse_id(int argc, char **argv, const char *usage, bool *force, const char **id,
+		    hull_error_t *err)
+{
+	static const struct option options[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, force ? "+fh" : "+h", options, NULL)) != -1) {
+		if (c == 'f' && force)
+			*force = true;
+		else if (c == 'h') {
+			printf("usage: hull %s %s\n", argv[0], usage);
+			exit(0);
+		} else
+			return usage_error(argv[0], usage, err);
+	}
+	if (optind >= argc)
+		return usage_error(argv[0], usage, err);
+	*id = argv[optind++];
+	return 0;
+}
+
+int cmd_create(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
+{
+	struct create_options o = {.detach = true};
+	pid_t monitor;
+
+	if (parse_create(argc, argv, "[--bundle DIR] [--pid-file FILE] ID", &o, NULL, err) < 0)
+		return -1;
+	return container_create(g, &o, &monitor, err);
+}
+
+int cmd_start(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
+{
+	cleanup_json json_t *req = json_pack("{s:s}", "op", "start");
+	cleanup_free char *root = NULL;
+	struct hull_sandbox_state st;
+	const char *id;
+	int r;
+
+	if (parse_id(argc, argv, "ID", NULL, &id, err) < 0 || container_state_root(g, &root, err) < 0)
+		return -1;
+	hull_state_init(&st);
+	r = container_load(root, id, &st, err);
+	if (r == 0 && strcmp(container_status(&st), "created") != 0)
+		r = hull_fail(err, 0, "container %s is %s, not created", id, container_status(&st));
+	hull_state_free(&st);
+	return r < 0 ? r : container_control(root, id, req, err);
+}
+
+static pid_t run_monitor;
+
+static void forward_to_monitor(int sig)
+{
+	if (run_monitor > 0)
+		kill(run_monitor, sig);
+}
+
+/* run = create + start + wait for the monitor, which exits as the container did. */
+int cmd_run(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
+{
+	struct create_options o = {.detach = false};
+	cleanup_json json_t *req = json_pack("{s:s}", "op", "start");
+	cleanup_free char *root = NULL;
+	bool detach = false;
+	int status;
+
+	if (parse_create(argc, argv, "[--bundle DIR] [--pid-file FILE] [--detach] ID", &o, &detach,
+			 err) < 0)
+		return -1;
+	o.detach = detach;
+	if (container_create(g, &o, &run_monitor, err) < 0 || container_state_root(g, &root, err) < 0)
+		return -1;
+	/* A signal sent to `hull run` (not from the terminal) goes to the container. */
+	signal(SIGTERM, forward_to_monitor);
+	signal(SIGHUP, forward_to_monitor);
+	signal(SIGINT, SIG_IGN); /* the terminal sends it to the monitor as well */
+	if (container_control(root, o.id, req, err) < 0) {
+		cleanup_error hull_error_t ignored = NULL;
+
+		container_delete(root, o.id, true, &ignored);
+		return -1;
+	}
+	if (detach)
+		return 0;
+	while (waitpid(run_monitor, &status, 0) < 0)
+		if (errno != EINTR)
+			return hull_fail(err, errno, "wait for the monitor of %s", o.id);
+	if (container_delete(root, o.id, true, err) < 0)
+		return -1;
+	hull_log_close();
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+int cmd_state(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
+{
+	cleanup_free char *root = NULL;
+	cleanup_json json_t *out = NULL;
+	cleanup_free char *text = NULL;
+	struct hull_sandbox_state st;
+	const char *id;
+	int r;
+
+	if (parse_id(argc, argv, "ID", NULL, &id, err) < 0 || container_state_root(g, &root, err) < 0)
+		return -1;
+	hull_state_init(&st);
+	r = container_load(root, id, &st, err);
+	if (r == 0) {
+		/* runc's state shape; pid is the monitor's, the process callers wait on. */
+		out = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:O, s:s}", "ociVersion", "1.2.0",
+				"id", id, "pid",
+				container_monitor_alive(&st) ? (int)st.sandbox.monitor_pid : 0,
+				"status", container_status(&st), "bundle", st.sandbox.bundle, "rootfs",
+				st.n_containers ? st.containers[0].rootfs : "", "created",
+				st.sandbox.created, "annotations",
+				st.sandbox.annotations ? st.sandbox.annotations : json_object(),
+				"owner", "");
+		text = out ? json_dumps(out, JSON_INDENT(2)) : NULL;
+		if (text)
+			printf("%s\n", text);
+		else
+			r = hull_fail(err, ENOMEM, "state %s", id);
+	}
+	hull_state_free(&st);
+	return r;
+}
+
+static int parse_signal(const char *s, int *sig, hull_error_t *err)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+		     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
+		     {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && *end == '\0' && n >= 1 && n <= 64) {
+		*sig = (int)n;
+		return 0;
+	}
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*sig = names[i].sig;
+			return 0;
+		}
+	return hull_fail(err, 0, "\"%s\" is not a signal", s);
+}
+
+int cmd_kill(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
+{
+	cleanup_free char *root = NULL;
+	cleanup_json json_t *req = NULL;
+	const char *id;
+	int sig = SIGTERM;
+
+	if (parse_id(argc, argv, "ID [SIGNAL]", NULL, &id, err) < 0 ||
+	    (optind < argc && parse_signal(argv[optind], &sig, err) < 0) ||
+	    container_state_root(g, &root, err) < 0)
+		return -1;
+	{
+		struct hull_sandbox_state st;
+		int r;
+
+		hull_state_init(&st);
+		r = container_load(root, id, &st, err);
+		hull_state_free(&st);
+		if (r < 0)
+			return -1;
+	}
+	req = json_pack("{s:s, s:i}", "op", "kill", "signal", sig);
+	return container_control(root, id, req, err);
+}
+
+int cmd_delete(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
+{
+	cleanup_free char *root = NULL;
+	const char *id;
+	bool force = false;
+
+	if (parse_id(argc, argv, "[--force] ID", &force, &id, err) < 0 ||
+	    container_state_root(g, &root, err) < 0)
+		return -1;
+	return container_delete(root, id, force, err);
+}

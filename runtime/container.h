@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the runc-style commands share: creating a container (its state and
+ * its monitor), finding one, asking its monitor something, and removing
+ * one with everything it left behind.
+ */
+#ifndef HULL_RUNTIME_CONTAINER_H
+#define HULL_RUNTIME_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "persist/state.h"
+#include "runtime/commands.h"
+
+struct create_options {
+	const char *bundle;
+	const char *id;
+	const char *pid_file; /* NULL: none */
+	bool detach;          /* the monitor leaves hull's session (create) */
+};
+
+/* Writes the state, forks the monitor and waits until the sandbox is created. */
+int container_create(struct hull_globals *g, const struct create_options *o, pid_t *monitor,
+		     hull_error_t *err);
+
+/* The state root: --root, else the configuration's runtime.state_root. */
+int container_state_root(struct hull_globals *g, char **root, hull_error_t *err);
+
+/* Loads the state of id (validating the id first). */
+int container_load(const char *root, const char *id, struct hull_sandbox_state *st,
+		   hull_error_t *err);
+
+/* True when the monitor recorded in st is still alive. */
+bool container_monitor_alive(const struct hull_sandbox_state *st);
+
+/* The status a caller should see: "stopped" once the monitor is gone. */
+const char *container_status(const struct hull_sandbox_state *st);
+
+/* Sends req (borrowed) to the container's monitor. */
+int container_control(const char *root, const char *id, json_t *req, hull_error_t *err);
+
+/*
+ * Removes the container: asks a live monitor to shut the sandbox down (only
+ * with force when it is running), or, when the monitor is gone, stops what
+ * the state names (QEMU, virtiofsd, endpoints) itself; then the state.
+ */
+int container_delete(const char *root, const char *id, bool force, hull_error_t *err);
+
+#endif

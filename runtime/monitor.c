@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/base64.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "persist/state.h"
+#include "persist/store.h"
+#include "runtime/control.h"
+#include "runtime/sandbox.h"
+
+struct monitor {
+	struct monitor_options *o;
+	struct sandbox sb;
+	int control_fd;
+	int signal_fd;
+	bool started;
+	bool stdin_open;
+	bool finished;
+	int exit_status;
+};
+
+/* --- the persisted state, updated as the sandbox changes --- */
+
+static int save_endpoint(struct hull_sandbox_state *st, void *data, hull_error_t *err)
+{
+	const struct hull_endpoint *ep = data;
+	struct hull_endpoint *slot = NULL;
+
+	(void)err;
+	for (size_t i = 0; i < st->network.n_endpoints; i++)
+		if (strcmp(st->network.endpoints[i].name, ep->name) == 0)
+			slot = &st->network.endpoints[i];
+	if (slot == NULL) {
+		slot = hull_state_add_endpoint(st);
+		if (slot == NULL)
+			return hull_fail(err, ENOMEM, "state");
+	}
+	hull_endpoint_clear(slot);
+	return hull_endpoint_copy(slot, ep, err);
+}
+
+static int record_endpoint(void *data, const struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct monitor *m = data;
+
+	return hull_state_update(m->o->state_root, m->o->sc->id, save_endpoint, (void *)ep, err);
+}
+
+static int save_created(struct hull_sandbox_state *st, void *data, hull_error_t *err)
+{
+	struct monitor *m = data;
+	struct vm *vm = &m->sb.vm;
+	struct hull_container_state *c = hull_state_find_container(st, m->o->sc->id);
+
+	(void)err;
+	st->sandbox.status = HULL_STATUS_CREATED;
+	st->sandbox.monitor_pid = getpid();
+	st->hypervisor.pid = vm->qemu_pid;
+	st->hypervisor.virtiofsd_pid = vm->virtiofsd.pid;
+	st->hypervisor.accel = m->sb.kvm ? HULL_ACCEL_KVM : HULL_ACCEL_TCG;
+	free(st->hypervisor.qmp_socket);
+	st->hypervisor.qmp_socket = strdup(vm->qmp_socket);
+	free(st->hypervisor.agent_socket);
+	st->hypervisor.agent_socket = strdup(vm->agent_socket);
+	free(st->hypervisor.console_log);
+	st->hypervisor.console_log = strdup(vm->console_log);
+	free(st->hypervisor.virtiofsd_socket);
+	st->hypervisor.virtiofsd_socket =
+	    vm->virtiofsd.socket[0] ? strdup(vm->virtiofsd.socket) : NULL;
+	if (c)
+		c->status = HULL_STATUS_CREATED;
+	return 0;
+}
+
+struct status_change {
+	enum hull_status status;
+	pid_t pid;
+};
+
+static int save_status(struct hull_sandbox_state *st, void *data, hull_error_t *err)
+{
+	struct status_change *s = data;
+	struct hull_container_state *c = st->n_containers ? &st->containers[0] : NULL;
+
+	(void)err;
+	st->sandbox.status = s->status;
+	if (s->status == HULL_STATUS_STOPPED) {
+		st->hypervisor.pid = 0;
+		st->hypervisor.virtiofsd_pid = 0;
+	}
+	if (c) {
+		c->status = s->status;
+		if (s->pid >= 0)
+			c->pid = s->pid;
+	}
+	return 0;
+}
+
+static void set_status(struct monitor *m, enum hull_status status, pid_t pid)
+{
+	cleanup_error hull_error_t err = NULL;
+	struct status_change s = {.status = status, .pid = pid};
+
+	if (hull_state_update(m->o->state_root, m->o->sc->id, save_status, &s, &err) < 0)
+		log_warning("state of %s: %s", m->o->sc->id, err->msg);
+}
+
+/* --- events --- */
+
+static void write_all(int fd, const uint8_t *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* the reader went away: keep the container running */
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+static void handle_agent_event(struct monitor *m, json_t *ev)
+{
+	const char *event = json_string_value(json_object_get(ev, "event"));
+	const char *pid = json_string_value(json_object_get(ev, "process_id"));
+
+	if (event == NULL || pid == NULL || strcmp(pid, "init") != 0)
+		return;
+	if (strcmp(event, "output") == 0) {
+		const char *stream = json_string_value(json_object_get(ev, "stream"));
+		cleanup_free uint8_t *data = NULL;
+		size_t len;
+
+		if (base64_decode(json_string_value(json_object_get(ev, "data")), &data, &len) == 0)
+			write_all(stream && strcmp(stream, "stderr") == 0 ? 2 : 1, data, len);
+	} else if (strcmp(event, "exit") == 0) {
+		m->exit_status = (int)json_integer_value(json_object_get(ev, "status"));
+		m->finished = true;
+	}
+}
+
+static void forward_stdin(struct monitor *m)
+{
+	cleanup_error hull_error_t err = NULL;
+	uint8_t buf[32768];
+	ssize_t n = read(0, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		cleanup_json json_t *req =
+		    json_pack("{s:s, s:s}", "op", "close_stdin", "process_id", "init");
+
+		m->stdin_open = false;
+		if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0)
+			log_debug("close stdin: %s", err->msg);
+		return;
+	}
+	{
+		cleanup_free char *b64 = base64_encode(buf, (size_t)n);
+		cleanup_json json_t *req = json_pack("{s:s, s:s, s:s}", "op", "stdin", "process_id",
+		                                     "init", "data", b64 ? b64 : "");
+
+		if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0) {
+			log_debug("stdin: %s", err->msg);
+			m->stdin_open = false;
+		}
+	}
+}
+
+static int start_container(struct monitor *m, hull_error_t *err)
+{
+	if (m->started)
+		return hull_fail(err, 0, "container %s is already started", m->o->sc->id);
+	if (sandbox_start_process(&m->sb, err) < 0)
+		return -1;
+	m->started = true;
+	/* stdin is forwarded unless the caller gave none. */
+	m->stdin_open = fcntl(0, F_GETFD) >= 0;
+	set_status(m, HULL_STATUS_RUNNING, -1);
+	return 0;
+}
+
+static int signal_container(struct monitor *m, int sig, hull_error_t *err)
+{
+	cleanup_json json_t *req = NULL;
+
+	if (!m->started)
+		return hull_fail(err, 0, "container %s is not running", m->o->sc->id);
+	req = json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id", "init", "signal", sig);
+	return agent_client_call(m->sb.vm.agent, req, NULL, 10000, err);
+}
+
+static void handle_control(struct monitor *m)
+{
+	int conn = accept4(m->control_fd, NULL, NULL, SOCK_CLOEXEC);
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *req = NULL;
+	const char *op;
+
+	if (conn < 0)
+		return;
+	if (control_read_request(conn, &req, &err) < 0) {
+		control_reply(conn, json_pack("{s:s}", "error", err->msg));
+		return;
+	}
+	op = json_string_value(json_object_get(req, "op"));
+	if (op && strcmp(op, "start") == 0) {
+		if (start_container(m, &err) < 0)
+			goto fail;
+	} else if (op && strcmp(op, "kill") == 0) {
+		json_t *sig = json_object_get(req, "signal");
+
+		if (!json_is_integer(sig)) {
+			hull_fail(&err, 0, "kill: no signal");
+			goto fail;
+		}
+		if (signal_container(m, (int)json_integer_value(sig), &err) < 0)
+			goto fail;
+	} else if (op && strcmp(op, "shutdown") == 0) {
+		/* `hull delete`: the container dies with the VM, as after SIGKILL. */
+		m->exit_status = 128 + SIGKILL;
+		m->finished = true;
+	} else {
+		hull_fail(&err, 0, "unknown request \"%s\"", op ? op : "");
+		goto fail;
+	}
+	control_reply(conn, json_pack("{s:b}", "ok", 1));
+	return;
+fail : {
+	cleanup_free char *text = hull_error_text(err);
+
+	control_reply(conn, json_pack("{s:s}", "error", text ? text : "error"));
+}
+}
+
+/* A signal to the monitor: children, or one to pass on to the container. */
+static void handle_signal(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			int status;
+
+			if (m->sb.vm.qemu_pid > 0 &&
+			    waitpid(m->sb.vm.qemu_pid, &status, WNOHANG) == m->sb.vm.qemu_pid) {
+				m->sb.vm.qemu_pid = -1;
+				fprintf(
+				    stderr, "hull: sandbox %s: QEMU %s %d; the container is gone\n",
+				    m->o->sc->id,
+				    WIFSIGNALED(status) ? "was killed by signal" : "exited with",
+				    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+				log_error("sandbox %s: QEMU stopped unexpectedly", m->o->sc->id);
+				m->exit_status = MONITOR_SANDBOX_FAILED;
+				m->finished = true;
+			}
+			continue;
+		}
+		if (m->started) {
+			cleanup_error hull_error_t err = NULL;
+
+			if (signal_container(m, (int)si.ssi_signo, &err) < 0)
+				log_warning("signal %u: %s", si.ssi_signo, err->msg);
+		} else {
+			m->exit_status = 128 + (int)si.ssi_signo;
+			m->finished = true;
+		}
+	}
+}
+
+static void serve(struct monitor *m)
+{
+	while (!m->finished) {
+		struct pollfd fds[4];
+		nfds_t n = 0;
+		int agent_fd = agent_client_fd(m->sb.vm.agent);
+
+		fds[n++] = (struct pollfd){.fd = m->signal_fd, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = m->control_fd, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = agent_fd, .events = POLLIN};
+		if (m->stdin_open)
+			fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+		if (!agent_client_has_events(m->sb.vm.agent) && poll(fds, n, -1) < 0 &&
+		    errno != EINTR)
+			break;
+		if (fds[0].revents)
+			handle_signal(m);
+		if (fds[1].revents)
+			handle_control(m);
+		if (fds[2].revents || agent_client_has_events(m->sb.vm.agent)) {
+			cleanup_error hull_error_t err = NULL;
+			json_t *ev = NULL;
+			int r = agent_client_next_event(m->sb.vm.agent, 0, &ev, &err);
+
+			if (r > 0)
+				handle_agent_event(m, ev);
+			json_decref(ev);
+			if (r < 0) {
+				/* The channel broke: QEMU's SIGCHLD says why, if it died. */
+				usleep(100 * 1000);
+				handle_signal(m);
+				if (!m->finished) {
+					fprintf(stderr, "hull: sandbox %s: %s\n", m->o->sc->id,
+					        err->msg);
+					m->exit_status = MONITOR_SANDBOX_FAILED;
+					m->finished = true;
+				}
+			}
+		}
+		if (n == 4 && fds[3].revents)
+			forward_stdin(m);
+	}
+}
+
+static void report_ready(int fd, const struct hull_error *err)
+{
+	cleanup_free char *text = err ? hull_error_text(err) : NULL;
+
+	if (fd < 0)
+		return;
+	if (err)
+		dprintf(fd, "%s", text ? text : "error");
+	else
+		dprintf(fd, "ok\n");
+	close(fd);
+}
+
+void monitor_main(struct monitor_options *o)
+{
+	struct monitor m = {.o = o, .control_fd = -1, .signal_fd = -1};
+	cleanup_error hull_error_t err = NULL;
+	char control_path[PATH_MAX];
+	sigset_t mask;
+
+	m.sb.sc = o->sc;
+	m.sb.record_endpoint = record_endpoint;
+	m.sb.record_data = &m;
+	if ((size_t)snprintf(m.sb.run_dir, sizeof(m.sb.run_dir), "%s/%s", o->state_root,
+			     o->sc->id) >= sizeof(m.sb.run_dir) ||
+	    (size_t)snprintf(control_path, sizeof(control_path), "%s/%s", m.sb.run_dir,
+			     CONTROL_SOCKET_NAME) >= sizeof(control_path)) {
+		hull_fail(&err, ENAMETOOLONG, "state directory %s/%s", o->state_root, o->sc->id);
+		report_ready(o->ready_fd, err);
+		_exit(1);
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	m.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	m.control_fd = control_listen(control_path, &err);
+	if (m.signal_fd < 0 || m.control_fd < 0 || sandbox_boot(&m.sb, &err) < 0) {
+		if (err == NULL)
+			hull_fail(&err, errno, "monitor");
+		report_ready(o->ready_fd, err);
+		unlink(control_path);
+		_exit(1);
+	}
+	if (hull_state_update(o->state_root, o->sc->id, save_created, &m, &err) < 0) {
+		sandbox_shutdown(&m.sb);
+		report_ready(o->ready_fd, err);
+		unlink(control_path);
+		_exit(1);
+	}
+	report_ready(o->ready_fd, NULL);
+	serve(&m);
+	sandbox_shutdown(&m.sb);
+	set_status(&m, HULL_STATUS_STOPPED, -1);
+	unlink(control_path);
+	hull_log_close();
+	_exit(m.exit_status);
+}

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/sandbox.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf/tc_endpoint.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+#define BOOT_TIMEOUT_MS 60000
+#define AGENT_CALL_TIMEOUT_MS 30000
+
+bool sandbox_kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
+	close(fd);
+	return ok;
+}
+
+static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct sandbox *sb = data;
+
+	return hull_tc_endpoint_attach(ep, sb->sc->id, err);
+}
+
+static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	(void)data;
+	return hull_tc_endpoint_detach(ep, err);
+}
+
+static int record_hook(void *data, const struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct sandbox *sb = data;
+
+	return sb->record_endpoint ? sb->record_endpoint(sb->record_data, ep, err) : 0;
+}
+
+static struct hull_net_hooks hooks_for(struct sandbox *sb)
+{
+	return (struct hull_net_hooks){.record = record_hook,
+	                               .bpf_attach = bpf_attach_hook,
+	                               .bpf_detach = bpf_detach_hook,
+	                               .data = sb};
+}
+
+static int parse_model(const char *name, enum hull_net_model *out, hull_error_t *err)
+{
+	if (strcmp(name, "tcfilter") == 0)
+		*out = HULL_NET_TCFILTER;
+	else if (strcmp(name, "macvtap") == 0)
+		*out = HULL_NET_MACVTAP;
+	else if (strcmp(name, "none") == 0)
+		*out = HULL_NET_NONE;
+	else
+		return hull_fail(
+		    err, 0, "internetworking model \"%s\" is not tcfilter, macvtap or none", name);
+	return 0;
+}
+
+static void format_mac(char out[18], const uint8_t mac[6])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+	         mac[5]);
+}
+
+static json_t *ip_text(int family, const uint8_t *addr, int prefix)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (inet_ntop(family, addr, buf, INET6_ADDRSTRLEN) == NULL)
+		return NULL;
+	if (prefix >= 0)
+		snprintf(buf + strlen(buf), 8, "/%d", prefix);
+	return json_string(buf);
+}
+
+static bool mac_is_zero(const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	return memcmp(mac, zero, 6) == 0;
+}
+
+/* The guest's view of one endpoint, for the agent's configure_network. */
+static json_t *interface_json(const struct hull_endpoint *ep)
+{
+	json_t *addrs = json_array(), *routes = json_array(), *neighs = json_array();
+	char mac[18];
+
+	format_mac(mac, mac_is_zero(ep->guest_mac) ? ep->mac : ep->guest_mac);
+	for (size_t i = 0; i < ep->n_addrs; i++)
+		json_array_append_new(addrs, ip_text(ep->addrs[i].family, ep->addrs[i].addr,
+		                                     ep->addrs[i].prefix_len));
+	for (size_t i = 0; i < ep->n_routes; i++) {
+		const struct hull_route *r = &ep->routes[i];
+		json_t *route = json_object();
+
+		if (r->dst_len == 0)
+			json_object_set_new(
+			    route, "dst", json_string(r->family == AF_INET6 ? "::/0" : "default"));
+		else
+			json_object_set_new(route, "dst", ip_text(r->family, r->dst, r->dst_len));
+		if (r->has_gateway)
+			json_object_set_new(route, "gateway", ip_text(r->family, r->gateway, -1));
+		json_object_set_new(
+		    route, "scope",
+		    json_string(r->scope == 253 /* RT_SCOPE_LINK */ ? "link" : "universe"));
+		if (r->mtu)
+			json_object_set_new(route, "mtu", json_integer(r->mtu));
+		json_array_append_new(routes, route);
+	}
+	for (size_t i = 0; i < ep->n_neighbours; i++) {
+		char nmac[18];
+
+		format_mac(nmac, ep->neighbours[i].mac);
+		json_array_append_new(
+		    neighs, json_pack("{s:o, s:s}", "ip",
+		                      ip_text(ep->neighbours[i].family, ep->neighbours[i].addr, -1),
+		                      "mac", nmac));
+	}
+	return json_pack("{s:s, s:i, s:o, s:o, s:o}", "mac", mac, "mtu", (int)ep->mtu, "addresses",
+	                 addrs, "routes", routes, "neighbours", neighs);
+}
+
+static int configure_guest_network(struct sandbox *sb, hull_error_t *err)
+{
+	cleanup_json json_t *req = NULL;
+	json_t *ifaces = json_array();
+
+	if (sb->net.n == 0)
+		return 0;
+	for (size_t i = 0; i < sb->net.n; i++)
+		json_array_append_new(ifaces, interface_json(&sb->net.eps[i]));
+	req = json_pack("{s:s, s:o}", "op", "configure_network", "interfaces", ifaces);
+	return agent_client_call(sb->vm.agent, req, NULL, AGENT_CALL_TIMEOUT_MS, err);
+}
+
+static int prepare_container(struct sandbox *sb, hull_error_t *err)
+{
+	const struct hull_spec *spec = &sb->sc->spec;
+	cleanup_json json_t *req =
+	    json_pack("{s:s, s:s, s:{s:s}, s:b, s:s, s:O}", "op", "prepare_container", "root",
+	              "/run/hull/rootfs", "share", "tag", VM_ROOTFS_TAG, "readonly", spec->readonly,
+	              "hostname", spec->hostname ? spec->hostname : "", "mounts", spec->mounts);
+	cleanup_json json_t *reply = NULL;
+	json_t *skipped, *s;
+	size_t i;
+
+	if (agent_client_call(sb->vm.agent, req, &reply, AGENT_CALL_TIMEOUT_MS, err) < 0)
+		return -1;
+	skipped = json_object_get(reply, "skipped");
+	json_array_foreach(skipped, i, s)
+	    log_info("mount %s not made in the sandbox: %s",
+	             json_string_value(json_object_get(s, "destination")),
+	             json_string_value(json_object_get(s, "reason")));
+	return 0;
+}
+
+int sandbox_boot(struct sandbox *sb, hull_error_t *err)
+{
+	const struct hull_config *cfg = &sb->sc->config;
+	const struct hull_spec *spec = &sb->sc->spec;
+	struct hull_net_hooks hooks = hooks_for(sb);
+	struct vm_nic nics[16];
+	cleanup_free char *params = NULL;
+	struct vm_params p = {0};
+	size_t len = 0;
+
+	if (parse_model(cfg->runtime.internetworking_model, &sb->model, err) < 0)
+		return -1;
+	sb->kvm = strcmp(cfg->hypervisor.accel, "kvm") == 0 ||
+	          (strcmp(cfg->hypervisor.accel, "auto") == 0 && sandbox_kvm_usable());
+	if (!sb->kvm && strcmp(cfg->hypervisor.accel, "auto") == 0)
+		log_info("/dev/kvm is not usable: the VM runs under TCG (software emulation)");
+
+	if (spec->netns_path && sb->model != HULL_NET_NONE) {
+		if (hull_bpffs_ensure_mounted(err) < 0)
+			return -1;
+		if (hull_net_setup(spec->netns_path, sb->model, cfg->hypervisor.default_vcpus,
+		                   &hooks, &sb->net, err) < 0) {
+			hull_error_prefix(err, "network");
+			sandbox_shutdown(sb);
+			return -1;
+		}
+	}
+	if (sb->net.n > sizeof(nics) / sizeof(nics[0])) {
+		sandbox_shutdown(sb);
+		return hull_fail(err, 0, "%zu endpoints: a sandbox takes at most %zu", sb->net.n,
+		                 sizeof(nics) / sizeof(nics[0]));
+	}
+	for (size_t i = 0; i < sb->net.n; i++) {
+		const struct hull_endpoint *ep = &sb->net.eps[i];
+
+		memset(&nics[i], 0, sizeof(nics[i]));
+		nics[i].queues = sb->net.fds[i].n;
+		memcpy(nics[i].tap_fds, sb->net.fds[i].fds, sizeof(int) * sb->net.fds[i].n);
+		memcpy(nics[i].mac, mac_is_zero(ep->guest_mac) ? ep->mac : ep->guest_mac, 6);
+	}
+	for (char **kp = cfg->hypervisor.kernel_params; kp && *kp; kp++)
+		len += strlen(*kp) + 1;
+	params = calloc(1, len + 1);
+	for (char **kp = cfg->hypervisor.kernel_params; params && kp && *kp; kp++) {
+		strcat(params, kp == cfg->hypervisor.kernel_params ? "" : " ");
+		strcat(params, *kp);
+	}
+	p.qemu = (struct vm_config){
+	    .qemu = cfg->hypervisor.path,
+	    .kernel = cfg->hypervisor.kernel,
+	    .initrd = cfg->hypervisor.initrd,
+	    .kernel_params = params,
+	    .machine = cfg->hypervisor.machine_type,
+	    .kvm = sb->kvm,
+	    .vcpus = cfg->hypervisor.default_vcpus,
+	    .memory_mib = cfg->hypervisor.default_memory,
+	    .nics = nics,
+	    .n_nics = sb->net.n,
+	};
+	p.run_dir = sb->run_dir;
+	p.shared_dir = spec->rootfs;
+	p.virtiofsd = cfg->hypervisor.virtio_fs_daemon;
+	p.boot_timeout_ms = BOOT_TIMEOUT_MS;
+	p.tcg_fallback = strcmp(cfg->hypervisor.accel, "auto") == 0;
+	if (vm_start(&p, &sb->vm, err) < 0) {
+		sandbox_shutdown(sb);
+		return -1;
+	}
+	sb->kvm = sb->vm.kvm;
+	/* QEMU holds the tap fds now. */
+	for (size_t i = 0; i < sb->net.n; i++)
+		hull_vm_fds_close(&sb->net.fds[i]);
+	if (configure_guest_network(sb, err) < 0 || prepare_container(sb, err) < 0) {
+		sandbox_shutdown(sb);
+		return -1;
+	}
+	return 0;
+}
+
+int sandbox_start_process(struct sandbox *sb, hull_error_t *err)
+{
+	cleanup_json json_t *req =
+	    json_pack("{s:s, s:s, s:O, s:s}", "op", "start", "process_id", "init", "process",
+	              sb->sc->spec.process, "root", "/run/hull/rootfs");
+
+	return agent_client_call(sb->vm.agent, req, NULL, AGENT_CALL_TIMEOUT_MS, err);
+}
+
+int sandbox_teardown_endpoints(const char *netns_path, const char *sandbox_id,
+                               struct hull_endpoint *eps, size_t n, hull_error_t *err)
+{
+	struct sandbox sb = {0};
+	struct hull_sandbox_config sc = {.id = (char *)sandbox_id};
+	struct hull_net_hooks hooks;
+	int ret = 0;
+
+	sb.sc = &sc;
+	hooks = hooks_for(&sb);
+	for (size_t i = n; i-- > 0;) {
+		cleanup_error hull_error_t one = NULL;
+
+		if (hull_net_teardown(netns_path, &eps[i], &hooks, &one) < 0) {
+			log_warning("teardown of endpoint %s: %s", eps[i].name, one->msg);
+			if (ret == 0)
+				ret = hull_fail(err, one->errnum, "teardown of endpoint %s: %s",
+				                eps[i].name, one->msg);
+		}
+	}
+	return ret;
+}
+
+void sandbox_shutdown(struct sandbox *sb)
+{
+	cleanup_error hull_error_t err = NULL;
+
+	vm_stop(&sb->vm);
+	if (sb->net.n > 0) {
+		struct hull_net_hooks hooks = hooks_for(sb);
+
+		for (size_t i = sb->net.n; i-- > 0;) {
+			hull_error_release(&err);
+			if (hull_net_teardown(sb->sc->spec.netns_path, &sb->net.eps[i], &hooks,
+			                      &err) < 0)
+				log_warning("teardown of endpoint %s: %s", sb->net.eps[i].name,
+				            err->msg);
+		}
+	}
+	hull_net_setup_result_clear(&sb->net);
+}

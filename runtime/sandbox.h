@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One sandbox brought up and down: the container's network endpoints
+ * (net/ + bpf/), the VM (vmm/), and, through the guest agent, the guest's
+ * network, the container's filesystems and its process.  The monitor
+ * (runtime/monitor.c) drives it; it knows nothing of the persisted state
+ * except through the record hook.
+ */
+#ifndef HULL_RUNTIME_SANDBOX_H
+#define HULL_RUNTIME_SANDBOX_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "net/endpoint.h"
+#include "net/setup.h"
+#include "runtime/sandbox_config.h"
+#include "vmm/vm.h"
+
+struct sandbox {
+	const struct hull_sandbox_config *sc;
+	char run_dir[PATH_MAX]; /* sockets and logs: <state root>/<id> */
+	enum hull_net_model model;
+	struct hull_net_setup_result net;
+	struct vm vm;
+	bool kvm;
+	/* Called whenever an endpoint's record changes (persist it). */
+	int (*record_endpoint)(void *data, const struct hull_endpoint *ep, hull_error_t *err);
+	void *record_data;
+};
+
+/* Network, VM, guest network, container filesystems; undone on failure. */
+int sandbox_boot(struct sandbox *sb, hull_error_t *err);
+
+/* Starts the container's process in the guest as "init". */
+int sandbox_start_process(struct sandbox *sb, hull_error_t *err);
+
+/* Stops the VM and tears the network down.  Safe after a failed boot. */
+void sandbox_shutdown(struct sandbox *sb);
+
+/* Tears down endpoints recorded by an earlier process (restore path). */
+int sandbox_teardown_endpoints(const char *netns_path, const char *sandbox_id,
+                               struct hull_endpoint *eps, size_t n, hull_error_t *err);
+
+/* "auto" resolved: true when /dev/kvm can be used. */
+bool sandbox_kvm_usable(void);
+
+#endif

@@ -7,7 +7,10 @@
  *
  * Save includes two fsyncs (the file and its directory), so it measures
  * the disk as much as hull; the same runs are made on a tmpfs
- * (/dev/shm), where fsync is nearly free, to show hull's own share.
+ * (/dev/shm), where fsync is nearly free, to show hull's own share;
+ * /run, where hull keeps its state, is a tmpfs too.  The CPU rows are
+ * the process's CPU time, which other load on the machine inflates less
+ * than the wall-clock rows.
  *
  *   build/bench/bench_state [repeats]     (default 21)
  */
@@ -33,6 +36,15 @@ static double now_us(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* CPU time of this process: what hull itself costs when other work shares the cores. */
+static double cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
@@ -142,6 +154,7 @@ static double bench_one(const char *root, int n_endpoints, int repeats)
 	double *save = calloc((size_t)repeats, sizeof(double));
 	double *load = calloc((size_t)repeats, sizeof(double));
 	double *both = calloc((size_t)repeats, sizeof(double));
+	double *cpu = calloc((size_t)repeats, sizeof(double));
 	char id[32], label[64];
 	struct stats s;
 	int r;
@@ -152,7 +165,7 @@ static double bench_one(const char *root, int n_endpoints, int repeats)
 	if (hull_state_create(root, &st, &err) < 0)
 		die("create", err);
 	for (r = 0; r < repeats; r++) {
-		double t0 = now_us(), t1, t2;
+		double c0 = cpu_us(), t0 = now_us(), t1, t2;
 
 		if (hull_state_save(root, &st, &err) < 0)
 			die("save", err);
@@ -165,6 +178,7 @@ static double bench_one(const char *root, int n_endpoints, int repeats)
 		save[r] = t1 - t0;
 		load[r] = t2 - t1;
 		both[r] = t2 - t0;
+		cpu[r] = cpu_us() - c0;
 	}
 	snprintf(label, sizeof(label), "%2d endpoints: save (with fsync)", n_endpoints);
 	print_row(label, summarise(save, repeats), "us");
@@ -173,11 +187,14 @@ static double bench_one(const char *root, int n_endpoints, int repeats)
 	snprintf(label, sizeof(label), "%2d endpoints: save + load", n_endpoints);
 	s = summarise(both, repeats);
 	print_row(label, s, "us");
+	snprintf(label, sizeof(label), "%2d endpoints: save + load, CPU", n_endpoints);
+	print_row(label, summarise(cpu, repeats), "us");
 	hull_state_free(&st);
 	hull_state_free(&loaded);
 	free(save);
 	free(load);
 	free(both);
+	free(cpu);
 	return s.median;
 }
 

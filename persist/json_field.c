@@ -8,25 +8,39 @@
 
 #include "common/cleanup.h"
 
+/* Appends text to the path, cutting it (never overflowing) if it is too long. */
+static void jpath_append(struct hull_jpath *p, const char *text, size_t len)
+{
+	if (len > sizeof(p->buf) - 1 - p->len)
+		len = sizeof(p->buf) - 1 - p->len;
+	memcpy(p->buf + p->len, text, len);
+	p->len += len;
+	p->buf[p->len] = '\0';
+}
+
+/* Called for every field decoded, so no printf here. */
 size_t hull_jpath_key(struct hull_jpath *p, const char *key)
 {
 	size_t old = p->len;
-	int n = snprintf(p->buf + p->len, sizeof(p->buf) - p->len, "%s%s", p->len ? "." : "", key);
 
-	if (n > 0)
-		p->len =
-		    p->len + (size_t)n < sizeof(p->buf) ? p->len + (size_t)n : sizeof(p->buf) - 1;
+	if (p->len)
+		jpath_append(p, ".", 1);
+	jpath_append(p, key, strlen(key));
 	return old;
 }
 
 size_t hull_jpath_index(struct hull_jpath *p, size_t index)
 {
+	char digits[24], *d = digits + sizeof(digits);
 	size_t old = p->len;
-	int n = snprintf(p->buf + p->len, sizeof(p->buf) - p->len, "[%zu]", index);
 
-	if (n > 0)
-		p->len =
-		    p->len + (size_t)n < sizeof(p->buf) ? p->len + (size_t)n : sizeof(p->buf) - 1;
+	*--d = ']';
+	do {
+		*--d = (char)('0' + index % 10);
+		index /= 10;
+	} while (index);
+	*--d = '[';
+	jpath_append(p, d, (size_t)(digits + sizeof(digits) - d));
 	return old;
 }
 
@@ -199,16 +213,16 @@ int hull_jget_enum(const json_t *obj, const char *key, bool required, const char
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (names[i] == NULL)
-			continue;
-		if (strcmp(names[i], json_string_value(v)) == 0) {
+		if (names[i] != NULL && strcmp(names[i], json_string_value(v)) == 0) {
 			*out = (int)i;
 			goto out;
 		}
+	}
+	for (i = 0; i < n && used < sizeof(expected) - 1; i++) {
+		if (names[i] == NULL)
+			continue;
 		used += (size_t)snprintf(expected + used, sizeof(expected) - used, "%s%s",
 		                         used ? ", " : "", names[i]);
-		if (used >= sizeof(expected))
-			used = sizeof(expected) - 1;
 	}
 	rc = hull_jfail(err, p, "unknown value \"%s\" (expected one of: %s)", json_string_value(v),
 	                expected);

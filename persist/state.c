@@ -327,7 +327,7 @@ char *hull_state_dump(const struct hull_sandbox_state *st, hull_error_t *err)
 
 	if (root == NULL)
 		return NULL;
-	text = json_dumps(root, JSON_INDENT(2));
+	text = json_dumps(root, JSON_INDENT(1));
 	if (text == NULL || asprintf(&out, "%s\n", text) < 0)
 		return hull_fail(err, ENOMEM, "encode state"), NULL;
 	return out;

@@ -127,9 +127,9 @@ void hull_container_state_free(struct hull_container_state *c);
 json_t *hull_state_to_json(const struct hull_sandbox_state *st, hull_error_t *err);
 
 /*
- * Fills st (which must be initialised and empty) from a state document
- * of any known version; root is not modified.  On failure st is left
- * empty and *err names the field.
+ * Fills st (initialised; whatever it held is freed first) from a state
+ * document of any known version; root is not modified.  On failure st
+ * is left empty and *err names the field.
  */
 int hull_state_from_json(const json_t *root, struct hull_sandbox_state *st, hull_error_t *err);
 

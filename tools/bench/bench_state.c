@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * How long the persisted state costs a hull command (persist/store.h):
+ * save and load of one sandbox with 1, 16 and 64 endpoints, and `hull
+ * list` over 1000 sandboxes (list + load each).  Every measurement is
+ * repeated and reported as median (min..max).
+ *
+ * Save includes two fsyncs (the file and its directory), so it measures
+ * the disk as much as hull; the same runs are made on a tmpfs
+ * (/dev/shm), where fsync is nearly free, to show hull's own share;
+ * /run, where hull keeps its state, is a tmpfs too.  The CPU rows are
+ * the process's CPU time, which other load on the machine inflates less
+ * than the wall-clock rows.
+ *
+ *   build/bench/bench_state [repeats]     (default 21)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "persist/store.h"
+
+#define GOAL_SAVE_LOAD_16_US 1000.0
+#define GOAL_LIST_1000_US 1000000.0
+#define N_SANDBOXES 1000
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* CPU time of this process: what hull itself costs when other work shares the cores. */
+static double cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct stats {
+	double median, min, max;
+};
+
+static struct stats summarise(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), compare_double);
+	return (struct stats){.median = v[n / 2], .min = v[0], .max = v[n - 1]};
+}
+
+static void die(const char *what, hull_error_t err)
+{
+	fprintf(stderr, "bench_state: %s: %s%s%s\n", what, err && err->msg ? err->msg : "?",
+	        err && err->errnum ? ": " : "", err && err->errnum ? strerror(err->errnum) : "");
+	exit(1);
+}
+
+/* A sandbox as hull would record it: each endpoint with 2 addresses, 2 routes, 1 neighbour. */
+static void build_state(struct hull_sandbox_state *st, const char *id, int n_endpoints)
+{
+	char ts[40];
+	int i;
+
+	hull_state_init(st);
+	hull_state_timestamp(ts, sizeof(ts));
+	st->sandbox.id = strdup(id);
+	st->sandbox.bundle = strdup("/var/lib/containers/bundle");
+	st->sandbox.status = HULL_STATUS_RUNNING;
+	st->sandbox.created = strdup(ts);
+	st->sandbox.monitor_pid = 1234;
+	st->hypervisor.pid = 1235;
+	st->hypervisor.qmp_socket = strdup("/run/hull/x/qmp.sock");
+	st->hypervisor.agent_socket = strdup("/run/hull/x/agent.sock");
+	st->hypervisor.vcpus = 2;
+	st->hypervisor.memory_mib = 512;
+	st->hypervisor.kernel = strdup("/usr/share/hull/vmlinuz");
+	st->network.netns_path = strdup("/var/run/netns/cni-1");
+	for (i = 0; i < n_endpoints; i++) {
+		struct hull_endpoint *ep = hull_state_add_endpoint(st);
+
+		snprintf(ep->name, sizeof(ep->name), "eth%d", i);
+		ep->ifindex = 2 + i;
+		ep->mtu = 1500;
+		ep->n_addrs = 2;
+		ep->addrs = calloc(2, sizeof(*ep->addrs));
+		ep->addrs[0].family = AF_INET;
+		inet_pton(AF_INET, "10.0.0.2", ep->addrs[0].addr);
+		ep->addrs[0].addr[2] = (uint8_t)i;
+		ep->addrs[0].prefix_len = 24;
+		ep->addrs[1].family = AF_INET6;
+		inet_pton(AF_INET6, "fd00::2", ep->addrs[1].addr);
+		ep->addrs[1].prefix_len = 64;
+		ep->n_routes = 2;
+		ep->routes = calloc(2, sizeof(*ep->routes));
+		ep->routes[0].family = AF_INET;
+		ep->routes[0].has_gateway = true;
+		inet_pton(AF_INET, "10.0.0.1", ep->routes[0].gateway);
+		ep->routes[1].family = AF_INET6;
+		ep->routes[1].has_gateway = true;
+		inet_pton(AF_INET6, "fe80::1", ep->routes[1].gateway);
+		ep->n_neighbours = 1;
+		ep->neighbours = calloc(1, sizeof(*ep->neighbours));
+		ep->neighbours[0].family = AF_INET;
+		inet_pton(AF_INET, "10.0.0.1", ep->neighbours[0].addr);
+		snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "tap%d_hull", i);
+		snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "/sys/fs/bpf/hull/%s/eth%d", id,
+		         i);
+		ep->done = HULL_STEP_TAP_CREATED | HULL_STEP_LINK_QDISC_ADDED | HULL_STEP_VM_FILTER;
+	}
+}
+
+static int remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void remove_root(const char *root)
+{
+	nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void print_row(const char *what, struct stats s, const char *unit)
+{
+	double div = strcmp(unit, "ms") == 0 ? 1000.0 : 1.0;
+
+	printf("  %-34s %10.1f %s   (%.1f .. %.1f)\n", what, s.median / div, unit, s.min / div,
+	       s.max / div);
+}
+
+/* Save+load of one sandbox with n endpoints; returns the median of save+load. */
+static double bench_one(const char *root, int n_endpoints, int repeats)
+{
+	struct hull_sandbox_state st, loaded;
+	hull_error_t err = NULL;
+	double *save = calloc((size_t)repeats, sizeof(double));
+	double *load = calloc((size_t)repeats, sizeof(double));
+	double *both = calloc((size_t)repeats, sizeof(double));
+	double *cpu = calloc((size_t)repeats, sizeof(double));
+	char id[32], label[64];
+	struct stats s;
+	int r;
+
+	snprintf(id, sizeof(id), "bench-%d", n_endpoints);
+	build_state(&st, id, n_endpoints);
+	hull_state_init(&loaded);
+	if (hull_state_create(root, &st, &err) < 0)
+		die("create", err);
+	for (r = 0; r < repeats; r++) {
+		double c0 = cpu_us(), t0 = now_us(), t1, t2;
+
+		if (hull_state_save(root, &st, &err) < 0)
+			die("save", err);
+		t1 = now_us();
+		if (hull_state_load(root, id, &loaded, &err) < 0)
+			die("load", err);
+		t2 = now_us();
+		if (loaded.network.n_endpoints != (size_t)n_endpoints)
+			die("load returned the wrong state", NULL);
+		save[r] = t1 - t0;
+		load[r] = t2 - t1;
+		both[r] = t2 - t0;
+		cpu[r] = cpu_us() - c0;
+	}
+	snprintf(label, sizeof(label), "%2d endpoints: save (with fsync)", n_endpoints);
+	print_row(label, summarise(save, repeats), "us");
+	snprintf(label, sizeof(label), "%2d endpoints: load", n_endpoints);
+	print_row(label, summarise(load, repeats), "us");
+	snprintf(label, sizeof(label), "%2d endpoints: save + load", n_endpoints);
+	s = summarise(both, repeats);
+	print_row(label, s, "us");
+	snprintf(label, sizeof(label), "%2d endpoints: save + load, CPU", n_endpoints);
+	print_row(label, summarise(cpu, repeats), "us");
+	hull_state_free(&st);
+	hull_state_free(&loaded);
+	free(save);
+	free(load);
+	free(both);
+	free(cpu);
+	return s.median;
+}
+
+/* `hull list`: list + load every sandbox; returns the median. */
+static double bench_list(const char *root, int repeats)
+{
+	struct hull_sandbox_state st;
+	hull_error_t err = NULL;
+	double *t = calloc((size_t)repeats, sizeof(double));
+	struct stats s;
+	char id[32];
+	int i, r;
+
+	for (i = 0; i < N_SANDBOXES; i++) {
+		snprintf(id, sizeof(id), "sandbox-%04d", i);
+		build_state(&st, id, 1);
+		if (hull_state_create(root, &st, &err) < 0)
+			die("create", err);
+		hull_state_free(&st);
+	}
+	for (r = 0; r < repeats; r++) {
+		double t0 = now_us();
+		char **ids;
+		size_t n, k;
+
+		if (hull_state_list(root, &ids, &n, &err) < 0)
+			die("list", err);
+		for (k = 0; k < n; k++) {
+			if (hull_state_load(root, ids[k], &st, &err) < 0)
+				die("load", err);
+			hull_state_free(&st);
+		}
+		hull_state_list_free(ids);
+		t[r] = now_us() - t0;
+		/* 1000 bench-* of this run plus the three single-sandbox ones */
+		if (n < N_SANDBOXES)
+			die("list found too few sandboxes", NULL);
+	}
+	s = summarise(t, repeats);
+	print_row("list + load 1000 sandboxes", s, "ms");
+	free(t);
+	return s.median;
+}
+
+static void run_on(const char *base, int repeats)
+{
+	char root[256];
+	double sl16, list;
+
+	snprintf(root, sizeof(root), "%s/hull-bench-XXXXXX", base);
+	if (mkdtemp(root) == NULL) {
+		printf("(skipped %s: %s)\n", base, strerror(errno));
+		return;
+	}
+	printf("\nstate root %s, %d repeats, median (min .. max):\n", root, repeats);
+	bench_one(root, 1, repeats);
+	sl16 = bench_one(root, 16, repeats);
+	bench_one(root, 64, repeats);
+	list = bench_list(root, repeats);
+	printf("  goal: save+load, 16 endpoints < 1 ms:   %s (%.0f us)\n",
+	       sl16 < GOAL_SAVE_LOAD_16_US ? "met" : "NOT met", sl16);
+	printf("  goal: 1000 sandboxes listed < 1 s:      %s (%.0f ms)\n",
+	       list < GOAL_LIST_1000_US ? "met" : "NOT met", list / 1000.0);
+	remove_root(root);
+}
+
+int main(int argc, char **argv)
+{
+	int repeats = argc > 1 ? atoi(argv[1]) : 21;
+
+	if (repeats < 1)
+		repeats = 21;
+	printf("bench_state: persisted state (persist/store.h)\n");
+	printf("save = encode + write temp + fsync + rename + fsync dir; load = read + decode\n");
+	run_on(getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", repeats);
+	run_on("/dev/shm", repeats);
+	return 0;
+}

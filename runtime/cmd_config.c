@@ -6,35 +6,10 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "persist/id.h"
 #include "runtime/commands.h"
 #include "runtime/oci_spec.h"
 #include "runtime/sandbox_config.h"
-
-/* runc's container id rule.  TODO: use persist/id.c's hull_id_validate
- * once it lands; this is a copy so as not to depend on unfinished work. */
-static int config_id_validate(const char *id, hull_error_t *err)
-{
-	size_t n = strlen(id);
-
-	if (n == 0)
-		return hull_fail(err, 0, "container id must not be empty");
-	if (n > 255)
-		return hull_fail(err, 0, "container id \"%.32s...\" is longer than 255 characters",
-		                 id);
-	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return hull_fail(err, 0, "container id \"%s\" is not allowed", id);
-	for (const char *p = id; *p; p++) {
-		char c = *p;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '+' || c == '-' || c == '.'))
-			return hull_fail(err, 0,
-			                 "container id \"%s\": only letters, digits, '_', '+', '-' "
-			                 "and '.' are allowed",
-			                 id);
-	}
-	return 0;
-}
 
 static void print_help(void)
 {
@@ -87,7 +62,7 @@ int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t
 	if (hull_path_absolute(opts.bundle, &bundle, err) < 0)
 		return -1;
 	opts.id = optind < argc ? argv[optind] : strrchr(bundle, '/') + 1;
-	if (config_id_validate(opts.id, err) < 0)
+	if (hull_id_validate(opts.id, err) < 0)
 		return -1;
 
 	if (hull_sandbox_config_load(&opts, &sc, err) < 0)

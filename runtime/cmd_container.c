@@ -25,17 +25,17 @@ static int usage_error(const char *cmd, const char *usage, hull_error_t *err)
 
 /* Options common to create and run: --bundle/-b, --pid-file, --console-socket, -d. */
 static int parse_create(int argc, char **argv, const char *usage, struct create_options *o,
-			bool *detach_flag, hull_error_t *err)
+                        bool *detach_flag, hull_error_t *err)
 {
 	static const struct option options[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"pid-file", required_argument, NULL, 'p'},
-		{"console-socket", required_argument, NULL, 'c'},
-		{"detach", no_argument, NULL, 'd'},
-		{"no-pivot", no_argument, NULL, 'n'},
-		{"no-new-keyring", no_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"pid-file", required_argument, NULL, 'p'},
+	    {"console-socket", required_argument, NULL, 'c'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"no-pivot", no_argument, NULL, 'n'},
+	    {"no-new-keyring", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -49,7 +49,8 @@ static int parse_create(int argc, char **argv, const char *usage, struct create_
 			o->pid_file = optarg;
 			break;
 		case 'c':
-			return hull_fail(err, 0, "--console-socket: terminals are not supported yet");
+			return hull_fail(err, 0,
+			                 "--console-socket: terminals are not supported yet");
 		case 'd':
 			if (detach_flag)
 				*detach_flag = true;
@@ -72,12 +73,12 @@ static int parse_create(int argc, char **argv, const char *usage, struct create_
 
 /* The one positional ID of start, state, kill, delete. */
 static int parse_id(int argc, char **argv, const char *usage, bool *force, const char **id,
-		    hull_error_t *err)
+                    hull_error_t *err)
 {
 	static const struct option options[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"force", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -114,7 +115,8 @@ int cmd_start(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	const char *id;
 	int r;
 
-	if (parse_id(argc, argv, "ID", NULL, &id, err) < 0 || container_state_root(g, &root, err) < 0)
+	if (parse_id(argc, argv, "ID", NULL, &id, err) < 0 ||
+	    container_state_root(g, &root, err) < 0)
 		return -1;
 	hull_state_init(&st);
 	r = container_load(root, id, &st, err);
@@ -142,10 +144,11 @@ int cmd_run(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	int status;
 
 	if (parse_create(argc, argv, "[--bundle DIR] [--pid-file FILE] [--detach] ID", &o, &detach,
-			 err) < 0)
+	                 err) < 0)
 		return -1;
 	o.detach = detach;
-	if (container_create(g, &o, &run_monitor, err) < 0 || container_state_root(g, &root, err) < 0)
+	if (container_create(g, &o, &run_monitor, err) < 0 ||
+	    container_state_root(g, &root, err) < 0)
 		return -1;
 	/* A signal sent to `hull run` (not from the terminal) goes to the container. */
 	signal(SIGTERM, forward_to_monitor);
@@ -177,20 +180,20 @@ int cmd_state(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	const char *id;
 	int r;
 
-	if (parse_id(argc, argv, "ID", NULL, &id, err) < 0 || container_state_root(g, &root, err) < 0)
+	if (parse_id(argc, argv, "ID", NULL, &id, err) < 0 ||
+	    container_state_root(g, &root, err) < 0)
 		return -1;
 	hull_state_init(&st);
 	r = container_load(root, id, &st, err);
 	if (r == 0) {
 		/* runc's state shape; pid is the monitor's, the process callers wait on. */
-		out = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:O, s:s}", "ociVersion", "1.2.0",
-				"id", id, "pid",
-				container_monitor_alive(&st) ? (int)st.sandbox.monitor_pid : 0,
-				"status", container_status(&st), "bundle", st.sandbox.bundle, "rootfs",
-				st.n_containers ? st.containers[0].rootfs : "", "created",
-				st.sandbox.created, "annotations",
-				st.sandbox.annotations ? st.sandbox.annotations : json_object(),
-				"owner", "");
+		out = json_pack(
+		    "{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:O, s:s}", "ociVersion", "1.2.0", "id",
+		    id, "pid", container_monitor_alive(&st) ? (int)st.sandbox.monitor_pid : 0,
+		    "status", container_status(&st), "bundle", st.sandbox.bundle, "rootfs",
+		    st.n_containers ? st.containers[0].rootfs : "", "created", st.sandbox.created,
+		    "annotations", st.sandbox.annotations ? st.sandbox.annotations : json_object(),
+		    "owner", "");
 		text = out ? json_dumps(out, JSON_INDENT(2)) : NULL;
 		if (text)
 			printf("%s\n", text);
@@ -206,9 +209,9 @@ static int parse_signal(const char *s, int *sig, hull_error_t *err)
 	static const struct {
 		const char *name;
 		int sig;
-	} names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-		     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
-		     {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
+	} names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},    {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+	             {"USR1", SIGUSR1}, {"USR2", SIGUSR2},  {"TERM", SIGTERM}, {"STOP", SIGSTOP},
+	             {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
 	char *end;
 	long n = strtol(s, &end, 10);
 

@@ -43,7 +43,7 @@ int container_state_root(struct hull_globals *g, char **root, hull_error_t *err)
 }
 
 int container_load(const char *root, const char *id, struct hull_sandbox_state *st,
-		   hull_error_t *err)
+                   hull_error_t *err)
 {
 	if (hull_id_validate(id, err) < 0)
 		return -1;
@@ -93,7 +93,7 @@ static int write_pid_file(const char *path, pid_t pid, hull_error_t *err)
 }
 
 static int fill_initial_state(struct hull_sandbox_state *st, const struct hull_sandbox_config *sc,
-			      hull_error_t *err)
+                              hull_error_t *err)
 {
 	const struct hull_config *cfg = &sc->config;
 	struct hull_container_state *c;
@@ -110,9 +110,10 @@ static int fill_initial_state(struct hull_sandbox_state *st, const struct hull_s
 	st->hypervisor.kernel = strdup(cfg->hypervisor.kernel);
 	st->hypervisor.initrd = strdup(cfg->hypervisor.initrd);
 	st->network.netns_path = sc->spec.netns_path ? strdup(sc->spec.netns_path) : NULL;
-	st->network.model = strcmp(cfg->runtime.internetworking_model, "macvtap") == 0 ? HULL_NET_MACVTAP
-			    : strcmp(cfg->runtime.internetworking_model, "none") == 0  ? HULL_NET_NONE
-										   : HULL_NET_TCFILTER;
+	st->network.model =
+	    strcmp(cfg->runtime.internetworking_model, "macvtap") == 0 ? HULL_NET_MACVTAP
+	    : strcmp(cfg->runtime.internetworking_model, "none") == 0  ? HULL_NET_NONE
+	                                                               : HULL_NET_TCFILTER;
 	st->config = hull_sandbox_config_to_json(sc);
 	c = hull_state_add_container(st);
 	if (c == NULL)
@@ -125,19 +126,19 @@ static int fill_initial_state(struct hull_sandbox_state *st, const struct hull_s
 	c->process = json_incref(sc->spec.process);
 	c->mounts = json_incref(sc->spec.mounts);
 	c->devices = json_incref(sc->spec.devices);
-	if (!st->sandbox.id || !st->sandbox.bundle || !st->sandbox.created || !c->id || !c->rootfs ||
-	    !st->config)
+	if (!st->sandbox.id || !st->sandbox.bundle || !st->sandbox.created || !c->id ||
+	    !c->rootfs || !st->config)
 		return hull_fail(err, ENOMEM, "state");
 	return 0;
 }
 
 int container_create(struct hull_globals *g, const struct create_options *o, pid_t *monitor,
-		     hull_error_t *err)
+                     hull_error_t *err)
 {
 	struct hull_sandbox_config sc = {0};
 	struct hull_sandbox_state st;
 	struct hull_sandbox_options so = {
-		.config_path = g->config_path, .state_root = g->root, .bundle = o->bundle, .id = o->id};
+	    .config_path = g->config_path, .state_root = g->root, .bundle = o->bundle, .id = o->id};
 	cleanup_free char *root = NULL;
 	char msg[4096];
 	size_t len = 0;
@@ -201,7 +202,7 @@ int container_create(struct hull_globals *g, const struct create_options *o, pid
 	*monitor = pid;
 	ret = 0;
 	goto out;
-remove: {
+remove : {
 	cleanup_error hull_error_t ignored = NULL;
 
 	hull_state_remove(root, o->id, &ignored);
@@ -255,14 +256,15 @@ int container_delete(const char *root, const char *id, bool force, hull_error_t 
 		cleanup_json json_t *req = json_pack("{s:s}", "op", "shutdown");
 
 		if (st.sandbox.status == HULL_STATUS_RUNNING && !force) {
-			hull_fail(err, 0, "container %s is running: stop it first, or use --force", id);
+			hull_fail(err, 0, "container %s is running: stop it first, or use --force",
+			          id);
 			goto out;
 		}
 		if (container_control(root, id, req, err) < 0 ||
 		    !wait_gone(st.sandbox.monitor_pid, 30000)) {
 			hull_error_release(err);
-			log_warning("monitor %d of %s did not stop; killing it", st.sandbox.monitor_pid,
-				    id);
+			log_warning("monitor %d of %s did not stop; killing it",
+			            st.sandbox.monitor_pid, id);
 			kill(st.sandbox.monitor_pid, SIGKILL);
 			wait_gone(st.sandbox.monitor_pid, 5000);
 		}
@@ -283,7 +285,7 @@ int container_delete(const char *root, const char *id, bool force, hull_error_t 
 	}
 	if (st.network.n_endpoints > 0 &&
 	    sandbox_teardown_endpoints(st.network.netns_path, id, st.network.endpoints,
-				       st.network.n_endpoints, err) < 0)
+	                               st.network.n_endpoints, err) < 0)
 		goto out;
 	ret = hull_state_remove(root, id, err);
 out:

@@ -25,14 +25,14 @@ struct create_options {
 
 /* Writes the state, forks the monitor and waits until the sandbox is created. */
 int container_create(struct hull_globals *g, const struct create_options *o, pid_t *monitor,
-		     hull_error_t *err);
+                     hull_error_t *err);
 
 /* The state root: --root, else the configuration's runtime.state_root. */
 int container_state_root(struct hull_globals *g, char **root, hull_error_t *err);
 
 /* Loads the state of id (validating the id first). */
 int container_load(const char *root, const char *id, struct hull_sandbox_state *st,
-		   hull_error_t *err);
+                   hull_error_t *err);
 
 /* True when the monitor recorded in st is still alive. */
 bool container_monitor_alive(const struct hull_sandbox_state *st);

@@ -352,9 +352,9 @@ void monitor_main(struct monitor_options *o)
 	m.sb.record_endpoint = record_endpoint;
 	m.sb.record_data = &m;
 	if ((size_t)snprintf(m.sb.run_dir, sizeof(m.sb.run_dir), "%s/%s", o->state_root,
-			     o->sc->id) >= sizeof(m.sb.run_dir) ||
+	                     o->sc->id) >= sizeof(m.sb.run_dir) ||
 	    (size_t)snprintf(control_path, sizeof(control_path), "%s/%s", m.sb.run_dir,
-			     CONTROL_SOCKET_NAME) >= sizeof(control_path)) {
+	                     CONTROL_SOCKET_NAME) >= sizeof(control_path)) {
 		hull_fail(&err, ENAMETOOLONG, "state directory %s/%s", o->state_root, o->sc->id);
 		report_ready(o->ready_fd, err);
 		_exit(1);

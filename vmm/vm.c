@@ -170,8 +170,8 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 				struct vm_params tcg = *p;
 
 				log_info("KVM does not work here (%s): the VM runs under TCG "
-					 "(software emulation)",
-					 (*err)->msg);
+				         "(software emulation)",
+				         (*err)->msg);
 				hull_error_release(err);
 				vm_stop(vm);
 				tcg.qemu.kvm = false;

@@ -167,7 +167,7 @@ unit-tests: $(TEST_BINS) $(HULL) $(AGENT)
 asan-tests:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=address,undefined CFLAGS="-O1 -g" unit-tests
 
-selftests: $(HULL) $(TOOL_BINS)
+selftests: $(HULL) $(TOOL_BINS) $(GUEST)/initrd.img
 	$(Q)HULL=$(abspath $(HULL)) selftests/run_tests.sh
 
 # `make check` installs what it needs, then builds and tests in a fresh

@@ -38,6 +38,7 @@ int cmd_run(struct hull_globals *globals, int argc, char **argv, hull_error_t *e
 int cmd_state(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_kill(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_delete(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_network(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 
 /* The table main() dispatches on, NULL-terminated (runtime/main.c). */

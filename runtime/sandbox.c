@@ -13,6 +13,7 @@
 #include "bpf/tc_endpoint.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "persist/endpoint_json.h"
 
 #define BOOT_TIMEOUT_MS 60000
 #define AGENT_CALL_TIMEOUT_MS 30000
@@ -71,20 +72,14 @@ static int parse_model(const char *name, enum hull_net_model *out, hull_error_t 
 	return 0;
 }
 
-static void format_mac(char out[18], const uint8_t mac[6])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-	         mac[5]);
-}
-
 static json_t *ip_text(int family, const uint8_t *addr, int prefix)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
+	char buf[HULL_ADDR_TEXT_MAX];
 
-	if (inet_ntop(family, addr, buf, INET6_ADDRSTRLEN) == NULL)
-		return NULL;
 	if (prefix >= 0)
-		snprintf(buf + strlen(buf), 8, "/%d", prefix);
+		hull_prefix_format(family, addr, (unsigned)prefix, buf);
+	else if (inet_ntop(family, addr, buf, sizeof(buf)) == NULL)
+		return NULL;
 	return json_string(buf);
 }
 
@@ -101,7 +96,7 @@ static json_t *interface_json(const struct hull_endpoint *ep)
 	json_t *addrs = json_array(), *routes = json_array(), *neighs = json_array();
 	char mac[18];
 
-	format_mac(mac, mac_is_zero(ep->guest_mac) ? ep->mac : ep->guest_mac);
+	hull_mac_format(mac_is_zero(ep->guest_mac) ? ep->mac : ep->guest_mac, mac);
 	for (size_t i = 0; i < ep->n_addrs; i++)
 		json_array_append_new(addrs, ip_text(ep->addrs[i].family, ep->addrs[i].addr,
 		                                     ep->addrs[i].prefix_len));
@@ -126,7 +121,7 @@ static json_t *interface_json(const struct hull_endpoint *ep)
 	for (size_t i = 0; i < ep->n_neighbours; i++) {
 		char nmac[18];
 
-		format_mac(nmac, ep->neighbours[i].mac);
+		hull_mac_format(ep->neighbours[i].mac, nmac);
 		json_array_append_new(
 		    neighs, json_pack("{s:o, s:s}", "ip",
 		                      ip_text(ep->neighbours[i].family, ep->neighbours[i].addr, -1),
@@ -170,11 +165,28 @@ static int prepare_container(struct sandbox *sb, hull_error_t *err)
 	return 0;
 }
 
+int sandbox_network_setup(struct sandbox *sb, const char *netns_path, unsigned vcpus,
+                          hull_error_t *err)
+{
+	struct hull_net_hooks hooks = hooks_for(sb);
+
+	if (sb->model == HULL_NET_NONE)
+		return 0;
+	if (hull_bpffs_ensure_mounted(err) < 0 ||
+	    hull_net_setup(netns_path, sb->model, vcpus, &hooks, &sb->net, err) < 0)
+		return hull_error_prefix(err, "network");
+	return 0;
+}
+
+int sandbox_parse_model(const char *name, enum hull_net_model *out, hull_error_t *err)
+{
+	return parse_model(name, out, err);
+}
+
 int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 {
 	const struct hull_config *cfg = &sb->sc->config;
 	const struct hull_spec *spec = &sb->sc->spec;
-	struct hull_net_hooks hooks = hooks_for(sb);
 	struct vm_nic nics[16];
 	cleanup_free char *params = NULL;
 	struct vm_params p = {0};
@@ -187,15 +199,10 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	if (!sb->kvm && strcmp(cfg->hypervisor.accel, "auto") == 0)
 		log_info("/dev/kvm is not usable: the VM runs under TCG (software emulation)");
 
-	if (spec->netns_path && sb->model != HULL_NET_NONE) {
-		if (hull_bpffs_ensure_mounted(err) < 0)
-			return -1;
-		if (hull_net_setup(spec->netns_path, sb->model, cfg->hypervisor.default_vcpus,
-		                   &hooks, &sb->net, err) < 0) {
-			hull_error_prefix(err, "network");
-			sandbox_shutdown(sb);
-			return -1;
-		}
+	if (spec->netns_path &&
+	    sandbox_network_setup(sb, spec->netns_path, cfg->hypervisor.default_vcpus, err) < 0) {
+		sandbox_shutdown(sb);
+		return -1;
 	}
 	if (sb->net.n > sizeof(nics) / sizeof(nics[0])) {
 		sandbox_shutdown(sb);

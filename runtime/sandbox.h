@@ -33,6 +33,17 @@ struct sandbox {
 /* Network, VM, guest network, container filesystems; undone on failure. */
 int sandbox_boot(struct sandbox *sb, hull_error_t *err);
 
+/*
+ * The endpoints of netns_path set up in sb->model (net/ + bpf/), each
+ * recorded through sb->record_endpoint as it is made; sb->net holds them
+ * and QEMU's fds.  On failure sandbox_shutdown() undoes what was made.
+ */
+int sandbox_network_setup(struct sandbox *sb, const char *netns_path, unsigned vcpus,
+                          hull_error_t *err);
+
+/* "tcfilter", "macvtap", "none"; anything else fails naming it. */
+int sandbox_parse_model(const char *name, enum hull_net_model *out, hull_error_t *err);
+
 /* Starts the container's process in the guest as "init". */
 int sandbox_start_process(struct sandbox *sb, hull_error_t *err);
 

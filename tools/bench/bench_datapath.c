@@ -33,6 +33,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,9 +313,18 @@ static int reap(pid_t pid, const char *what, hull_error_t *err)
 
 	if (pid <= 0)
 		return 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	/* A child that does not see stop within 5 s is killed, and fails. */
+	for (int i = 0;; i++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
 			return hull_fail(err, errno, "wait for %s", what);
+		if (i == 5000)
+			kill(pid, SIGKILL);
+		sleep_s(0.001);
+	}
 	dp_cleanup_forget_child(pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return hull_fail(err, 0, "%s failed (status %#x)", what, status);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +103,7 @@ int dp_peer_flood(const char *dev, unsigned pps, unsigned flows, struct dp_share
 	struct sockaddr_ll sll;
 	cleanup_close int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	unsigned batch = pps ? PACED_BATCH : FLOOD_BATCH, one = 1;
+	struct timeval tmo = {.tv_sec = 0, .tv_usec = 100000};
 	uint64_t tx = 0, errs = 0, interval_ns = 0;
 	struct timespec next;
 
@@ -117,6 +119,14 @@ int dp_peer_flood(const char *dev, unsigned pps, unsigned flows, struct dp_share
 		return hull_fail(err, errno, "bind AF_PACKET to %s", dev);
 	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)
 		return hull_fail(err, errno, "PACKET_QDISC_BYPASS on %s", dev);
+	/*
+	 * A frame the path queues without orphaning it (macvtap) holds send
+	 * buffer until the VM side reads it: sendmmsg() sleeps then, which is
+	 * the path's flow control.  Time out so that stop is seen even when
+	 * the VM side has gone.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo)) < 0)
+		return hull_fail(err, errno, "SO_SNDTIMEO on %s", dev);
 	if (flows < 1)
 		flows = 1;
 	if (flows > MAX_FLOWS)

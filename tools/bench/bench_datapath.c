@@ -24,9 +24,10 @@
  *
  * Environment: BENCH_ROUNDS (7), BENCH_SECONDS (1.0), BENCH_CPU_SECONDS
  * (2.0), BENCH_RATE (offered frames/s for CPU, 30000), BENCH_ECHO
- * (requests per round, 2000), BENCH_QUEUES (1), BENCH_PIN (1),
- * BENCH_SETUP_REPEATS (5), BENCH_PARTS ("datapath,setup").  Needs root;
- * prints a skip line and exits 0 without it.
+ * (requests per round, 2000), BENCH_QUEUES (1), BENCH_PIN (1), BENCH_NICE
+ * (20: children at nice -20), BENCH_SETUP_REPEATS (5), BENCH_PARTS
+ * ("datapath,setup"), BENCH_ALTS ("dubtm"), BENCH_TESTS ("tg,fg,cpu,lat").
+ * Needs root; prints a skip line and exits 0 without it.
  */
 #include <dirent.h>
 #include <errno.h>

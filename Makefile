@@ -52,6 +52,11 @@ TEST_HELPER_SRCS := $(wildcard $(addsuffix /tests/helpers_*.c,$(LIB_DIRS)))
 TEST_BINS := $(foreach t,$(TEST_SRCS),$(BUILD)/tests/$(firstword $(subst /, ,$(t)))_$(basename $(notdir $(t))))
 BENCH_SRCS := $(wildcard tools/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tools/bench/%.c=$(BUILD)/bench/%)
+# What benchmarks share (tools/bench/*.c other than bench_*.c), in an
+# archive: each benchmark links only the helpers it uses.
+BENCH_HELPER_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard tools/bench/*.c))
+BENCH_HELPER_OBJS := $(BENCH_HELPER_SRCS:%.c=$(BUILD)/obj/%.o)
+BENCH_HELPER_LIB := $(BUILD)/bench/libbench.a
 # Helper programs the selftests drive (<dir>/tests/tool_*.c -> build/tests/<dir>_tool_*).
 TOOL_SRCS := $(wildcard $(addsuffix /tests/tool_*.c,$(LIB_DIRS)))
 TOOL_BINS := $(foreach t,$(TOOL_SRCS),$(BUILD)/tests/$(firstword $(subst /, ,$(t)))_$(basename $(notdir $(t))))
@@ -155,10 +160,15 @@ $(BUILD)/tests/$(firstword $(subst /, ,$(1)))_$(basename $(notdir $(1))): $(BUIL
 endef
 $(foreach t,$(TOOL_SRCS),$(eval $(call tool_rule,$(t))))
 
-$(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(LIB)
+$(BENCH_HELPER_LIB): $(BENCH_HELPER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_HELPER_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(HULL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(HULL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
 
 unit-tests: $(TEST_BINS) $(HULL) $(AGENT)
 	$(Q)selftests/tap_run.sh --name unit $(TEST_BINS)
@@ -228,4 +238,5 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
--include $(DEPFILES) $(TEST_SRCS:%.c=$(BUILD)/obj/%.d) $(TOOL_SRCS:%.c=$(BUILD)/obj/%.d)
+-include $(DEPFILES) $(TEST_SRCS:%.c=$(BUILD)/obj/%.d) $(TOOL_SRCS:%.c=$(BUILD)/obj/%.d) \
+	$(BENCH_SRCS:%.c=$(BUILD)/obj/%.d) $(BENCH_HELPER_OBJS:.o=.d)

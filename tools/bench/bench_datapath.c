@@ -1,0 +1,753 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bench_datapath: hull's datapath against Kata's and the kernel's usual
+ * ones, side by side in one run (docs/benchmarks.md).
+ *
+ * For each alternative (datapath_topo.c: direct tap, u32+mirred,
+ * bridge+tap, hull tcfilter, hull macvtap), round-robin over the
+ * alternatives (the first one rotating each round), BENCH_ROUNDS times:
+ *
+ *   to_guest   frames/s the VM side reads while the peer floods 64-byte
+ *              UDP frames (AF_PACKET, sendmmsg) at the path
+ *   from_guest frames/s reaching the peer's device while the VM side
+ *              writes 64-byte UDP frames flat out
+ *   CPU        busy CPU time (/proc/stat, both CPUs, minus an idle
+ *              baseline taken each round) per frame delivered, at a fixed
+ *              offered rate, the VM side sleeping in poll() between frames
+ *   latency    UDP request/response RTT, peer socket <-> VM-side echo,
+ *              both busy-polling: median and p99
+ *
+ * then setup + teardown time per endpoint (datapath_setup.c).  Medians
+ * over the rounds.  The peer side is pinned to CPU 0 and the VM side to
+ * CPU 1 (the last CPU): the sender's CPU runs the kernel path (veth xmit,
+ * tc, redirect, tap queue) in its softirq, the VM side's CPU the reads.
+ *
+ * Environment: BENCH_ROUNDS (7), BENCH_SECONDS (1.0), BENCH_CPU_SECONDS
+ * (2.0), BENCH_RATE (offered frames/s for CPU, 30000), BENCH_ECHO
+ * (requests per round, 2000), BENCH_QUEUES (1), BENCH_PIN (1), BENCH_NICE
+ * (20: children at nice -20), BENCH_SETUP_REPEATS (5), BENCH_PARTS
+ * ("datapath,setup"), BENCH_ALTS ("dubtm"), BENCH_TESTS ("tg,fg,cpu,lat").
+ * Needs root; prints a skip line and exits 0 without it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf/tc_endpoint.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "tools/bench/datapath.h"
+
+#define MAX_ROUNDS 31
+
+static struct {
+	unsigned rounds, queues, rate, echo_n, setup_repeats;
+	double secs, cpu_secs, warmup;
+	int gen_cpu, vm_cpu, nice;
+	bool datapath, setup;
+	const char *alts;  /* BENCH_ALTS: letters of the paths to run (d u b t m), NULL = all */
+	const char *tests; /* BENCH_TESTS: "tg,fg,cpu,lat" subset, NULL = all */
+} cfg;
+
+static struct dp_shared *sh;
+
+struct alt_result {
+	double tg_pps[MAX_ROUNDS], tg_offered[MAX_ROUNDS], tg_idle[MAX_ROUNDS];
+	double tg_gen_cpu[MAX_ROUNDS]; /* share of a CPU the generator got */
+	double tg_norm[MAX_ROUNDS];    /* frames read per second of generator CPU time */
+	double fg_pps[MAX_ROUNDS], fg_written[MAX_ROUNDS];
+	double fg_norm[MAX_ROUNDS]; /* frames at the peer per second of VM-side CPU time */
+	double cpu_ns[MAX_ROUNDS], cpu_task_ns[MAX_ROUNDS], cpu_delivered[MAX_ROUNDS];
+	double foreign[MAX_ROUNDS]; /* CPUs' busy share not ours, during the CPU test */
+	double p50[MAX_ROUNDS], p99[MAX_ROUNDS];
+	unsigned lost;
+};
+
+static double env_num(const char *name, double def)
+{
+	const char *v = getenv(name);
+	char *end;
+	double d;
+
+	if (!v || !*v)
+		return def;
+	d = strtod(v, &end);
+	if (*end || d < 0) {
+		fprintf(stderr, "bench_datapath: %s=\"%s\" is not a number: using %g\n", name, v,
+		        def);
+		return def;
+	}
+	return d;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec t = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, unsigned n)
+{
+	double s[DP_MAX_SAMPLES > MAX_ROUNDS ? MAX_ROUNDS : DP_MAX_SAMPLES];
+
+	if (n == 0)
+		return 0;
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void min_max(const double *v, unsigned n, double *lo, double *hi)
+{
+	*lo = *hi = n ? v[0] : 0;
+	for (unsigned i = 1; i < n; i++) {
+		*lo = v[i] < *lo ? v[i] : *lo;
+		*hi = v[i] > *hi ? v[i] : *hi;
+	}
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Busy time of all CPUs so far, in seconds (steal excluded: not ours). */
+static double cpu_busy_s(void)
+{
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
+	cleanup_file FILE *f = fopen("/proc/stat", "r");
+
+	if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle,
+	                 &iowait, &irq, &softirq) != 7)
+		return -1;
+	return (double)(user + nice + sys + irq + softirq) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU time a task (all its threads) has run, in seconds: /proc/PID/task/TID/schedstat. */
+static double task_runtime_s(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	double total = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char p[600];
+		unsigned long long ns;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/schedstat", path, e->d_name);
+		f = fopen(p, "r");
+		if (f && fscanf(f, "%llu", &ns) == 1)
+			total += (double)ns / 1e9;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return total;
+}
+
+/* ksoftirqd/N: softirq work the kernel defers leaves our tasks for these. */
+static pid_t ksoftirqd[16];
+static unsigned n_ksoftirqd;
+
+static void find_ksoftirqd(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL && n_ksoftirqd < 16) {
+		char p[600], comm[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
+		f = fopen(p, "r");
+		if (f && fgets(comm, sizeof(comm), f) && !strncmp(comm, "ksoftirqd/", 10))
+			ksoftirqd[n_ksoftirqd++] = (pid_t)atoi(e->d_name);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Our CPU time: the two children and the ksoftirqd threads. */
+static double ours_s(pid_t vm, pid_t peer)
+{
+	double t = task_runtime_s(vm) + (peer > 0 ? task_runtime_s(peer) : 0);
+
+	for (unsigned i = 0; i < n_ksoftirqd; i++)
+		t += task_runtime_s(ksoftirqd[i]);
+	return t;
+}
+
+static uint64_t sum_q(unsigned what)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < DP_MAX_QUEUES; i++)
+		n += atomic_load(what == 0   ? &sh->q[i].rx
+		                 : what == 1 ? &sh->q[i].empty
+		                             : &sh->q[i].tx);
+	return n;
+}
+
+static int wait_flag(atomic_int *flag, pid_t pid, const char *what, hull_error_t *err)
+{
+	for (int i = 0; i < 3000; i++) {
+		int status;
+
+		if (atomic_load(flag))
+			return 0;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			dp_cleanup_forget_child(pid);
+			return hull_fail(err, 0, "%s exited before it was ready (status %#x)", what,
+			                 status);
+		}
+		sleep_s(0.001);
+	}
+	return hull_fail(err, ETIMEDOUT, "%s did not get ready", what);
+}
+
+static pid_t start_vm(struct dp_alt *a, enum dp_vm_mode mode, hull_error_t *err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return hull_fail(err, errno, "fork");
+	if (pid == 0) {
+		hull_error_t e = NULL;
+
+		pin(cfg.vm_cpu);
+		setpriority(PRIO_PROCESS, 0, cfg.nice);
+		if (dp_vm_run(a->fds, a->nq, mode, sh, &e) < 0) {
+			hull_error_print(stderr, e);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	dp_cleanup_register_child(pid);
+	if (wait_flag(&sh->vm_ready, pid, "VM side", err) < 0)
+		return -1;
+	return pid;
+}
+
+enum peer_job {
+	PEER_FLOOD,
+	PEER_ECHO
+};
+
+static pid_t start_peer(struct dp_alt *a, enum peer_job job, unsigned pps, hull_error_t *err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return hull_fail(err, errno, "fork");
+	if (pid == 0) {
+		hull_error_t e = NULL;
+		int rc;
+
+		pin(cfg.gen_cpu);
+		setpriority(PRIO_PROCESS, 0, cfg.nice);
+		if (setns(a->peer_nsfd, CLONE_NEWNET) < 0)
+			rc = hull_fail(&e, errno, "enter netns %s", a->peer_ns);
+		else if (job == PEER_FLOOD)
+			rc = dp_peer_flood(a->peer_dev, pps, cfg.queues > 1 ? 8 : 1, sh, &e);
+		else
+			rc = dp_peer_echo(cfg.echo_n, sh, &e);
+		if (rc < 0)
+			hull_error_print(stderr, e);
+		_exit(rc < 0);
+	}
+	dp_cleanup_register_child(pid);
+	if (wait_flag(&sh->peer_ready, pid, "peer side", err) < 0)
+		return -1;
+	return pid;
+}
+
+static int reap(pid_t pid, const char *what, hull_error_t *err)
+{
+	int status;
+
+	if (pid <= 0)
+		return 0;
+	/* A child that does not see stop within 5 s is killed, and fails. */
+	for (int i = 0;; i++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return hull_fail(err, errno, "wait for %s", what);
+		if (i == 5000)
+			kill(pid, SIGKILL);
+		sleep_s(0.001);
+	}
+	dp_cleanup_forget_child(pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return hull_fail(err, 0, "%s failed (status %#x)", what, status);
+	return 0;
+}
+
+/* Stops both children; the first error wins. */
+static int stop(pid_t vm, pid_t peer, int rc, hull_error_t *err)
+{
+	atomic_store(&sh->stop, 1);
+	if (reap(peer, "peer side", err) < 0)
+		rc = -1;
+	if (reap(vm, "VM side", err) < 0)
+		rc = -1;
+	return rc;
+}
+
+static void reset(void)
+{
+	memset(sh, 0, sizeof(*sh));
+}
+
+static int to_guest(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
+{
+	pid_t vm, peer = -1;
+	uint64_t rx0, e0, g0, rx1, e1, g1;
+	double t0, t1, c0, c1, v0, o0, b0;
+
+	reset();
+	vm = start_vm(a, DP_VM_RX_SPIN, err);
+	if (vm < 0)
+		return -1;
+	peer = start_peer(a, PEER_FLOOD, 0, err);
+	if (peer < 0)
+		return stop(vm, -1, -1, err);
+	sleep_s(cfg.warmup);
+	rx0 = sum_q(0), e0 = sum_q(1), g0 = atomic_load(&sh->gen_tx), t0 = now_s();
+	c0 = task_runtime_s(peer);
+	v0 = task_runtime_s(vm);
+	o0 = ours_s(vm, peer);
+	b0 = cpu_busy_s();
+	sleep_s(cfg.secs);
+	rx1 = sum_q(0), e1 = sum_q(1), g1 = atomic_load(&sh->gen_tx), t1 = now_s();
+	c1 = task_runtime_s(peer);
+	r->tg_gen_cpu[round] = (c1 - c0) / (t1 - t0);
+	r->tg_norm[round] = c1 > c0 ? (double)(rx1 - rx0) / (c1 - c0) : 0;
+	if (getenv("BENCH_DEBUG"))
+		fprintf(stderr, "%s to_guest: gen %.0f%% vm %.0f%% ksoftirqd %.0f%% stat %.0f%%\n",
+		        a->name, r->tg_gen_cpu[round] * 100,
+		        (task_runtime_s(vm) - v0) / (t1 - t0) * 100,
+		        (ours_s(vm, peer) - o0 - (c1 - c0) - (task_runtime_s(vm) - v0)) /
+		            (t1 - t0) * 100,
+		        (cpu_busy_s() - b0) / (t1 - t0) * 100);
+	r->tg_pps[round] = (double)(rx1 - rx0) / (t1 - t0);
+	r->tg_offered[round] = (double)(g1 - g0) / (t1 - t0);
+	r->tg_idle[round] = (e1 - e0) ? (double)(e1 - e0) / (double)(e1 - e0 + rx1 - rx0) : 0;
+	return stop(vm, peer, 0, err);
+}
+
+static int from_guest(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
+{
+	pid_t vm;
+	uint64_t p0, p1, w0, w1;
+	double t0, t1, c0, c1;
+
+	reset();
+	vm = start_vm(a, DP_VM_TX, err);
+	if (vm < 0)
+		return -1;
+	sleep_s(cfg.warmup);
+	if (dp_alt_peer_rx(a, &p0, err) < 0)
+		return stop(vm, -1, -1, err);
+	w0 = sum_q(2), c0 = task_runtime_s(vm), t0 = now_s();
+	sleep_s(cfg.secs);
+	if (dp_alt_peer_rx(a, &p1, err) < 0)
+		return stop(vm, -1, -1, err);
+	w1 = sum_q(2), c1 = task_runtime_s(vm), t1 = now_s();
+	r->fg_pps[round] = (double)(p1 - p0) / (t1 - t0);
+	r->fg_norm[round] = c1 > c0 ? (double)(p1 - p0) / (c1 - c0) : 0;
+	r->fg_written[round] = (double)(w1 - w0) / (t1 - t0);
+	return stop(vm, -1, 0, err);
+}
+
+static int cpu_cost(struct dp_alt *a, double idle_busy_per_s, struct alt_result *r, unsigned round,
+                    hull_error_t *err)
+{
+	pid_t vm, peer;
+	uint64_t rx0, rx1;
+	double b0, b1, o0, o1, t0, t1;
+
+	reset();
+	vm = start_vm(a, DP_VM_RX_BLOCK, err);
+	if (vm < 0)
+		return -1;
+	peer = start_peer(a, PEER_FLOOD, cfg.rate, err);
+	if (peer < 0)
+		return stop(vm, -1, -1, err);
+	sleep_s(cfg.warmup);
+	rx0 = sum_q(0), b0 = cpu_busy_s(), o0 = ours_s(vm, peer), t0 = now_s();
+	sleep_s(cfg.cpu_secs);
+	rx1 = sum_q(0), b1 = cpu_busy_s(), o1 = ours_s(vm, peer), t1 = now_s();
+	r->cpu_delivered[round] = (double)(rx1 - rx0) / (t1 - t0) / cfg.rate;
+	if (rx1 > rx0) {
+		r->cpu_ns[round] =
+		    (b1 - b0 - idle_busy_per_s * (t1 - t0)) * 1e9 / (double)(rx1 - rx0);
+		r->cpu_task_ns[round] = (o1 - o0) * 1e9 / (double)(rx1 - rx0);
+	}
+	r->foreign[round] =
+	    (b1 - b0 - (o1 - o0)) / (t1 - t0) / (double)sysconf(_SC_NPROCESSORS_ONLN);
+	return stop(vm, peer, 0, err);
+}
+
+static int latency(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
+{
+	pid_t vm, peer;
+	int rc;
+
+	reset();
+	vm = start_vm(a, DP_VM_ECHO, err);
+	if (vm < 0)
+		return -1;
+	peer = start_peer(a, PEER_ECHO, 0, err);
+	if (peer < 0)
+		return stop(vm, -1, -1, err);
+	rc = reap(peer, "echo client", err);
+	atomic_store(&sh->stop, 1);
+	rc = reap(vm, "VM side", err) < 0 ? -1 : rc;
+	if (rc < 0)
+		return -1;
+	if (sh->n_samples == 0)
+		return hull_fail(err, 0, "%s: no echo came back (%u lost)", a->name, sh->lost);
+	qsort(sh->samples_us, sh->n_samples, sizeof(double), cmp_double);
+	r->p50[round] = sh->samples_us[sh->n_samples / 2];
+	r->p99[round] = sh->samples_us[(size_t)((double)sh->n_samples * 0.99)];
+	r->lost += sh->lost;
+	return 0;
+}
+
+static double idle_baseline(void)
+{
+	double b0 = cpu_busy_s(), t0 = now_s(), b1, t1;
+
+	sleep_s(cfg.cpu_secs);
+	b1 = cpu_busy_s(), t1 = now_s();
+	return (b1 - b0) / (t1 - t0);
+}
+
+static void print_machine(void)
+{
+	struct utsname u;
+	char model[256] = "?", line[512];
+	cleanup_file FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
+			model[strcspn(model, "\n")] = '\0';
+			break;
+		}
+	uname(&u);
+	printf("machine: %ld CPUs (%s), kernel %s, USER_HZ %ld\n", sysconf(_SC_NPROCESSORS_ONLN),
+	       model, u.release, sysconf(_SC_CLK_TCK));
+	printf("config: rounds=%u seconds=%.2g cpu_seconds=%.2g rate=%u echo=%u queues=%u "
+	       "peer_cpu=%d vm_cpu=%d setup_repeats=%u\n",
+	       cfg.rounds, cfg.secs, cfg.cpu_secs, cfg.rate, cfg.echo_n, cfg.queues, cfg.gen_cpu,
+	       cfg.vm_cpu, cfg.setup_repeats);
+}
+
+static void print_counters(const struct dp_alt *a)
+{
+	cleanup_error hull_error_t err = NULL;
+	struct hull_tc_counters c;
+	uint64_t drops = 0;
+
+	if (!a->res.eps || hull_tc_counters_read(a->res.eps[0].bpf_pin_dir, &c, &err) < 0)
+		return;
+	for (unsigned i = 0; i < HULL_DROP_REASON_COUNT; i++)
+		drops += c.drops[i].packets;
+	printf("%s counters (%s): to_guest %llu, from_guest %llu, dropped %llu\n", a->name,
+	       a->res.eps[0].bpf_pin_dir, (unsigned long long)c.dir[HULL_TC_TO_GUEST].packets,
+	       (unsigned long long)c.dir[HULL_TC_FROM_GUEST].packets, (unsigned long long)drops);
+}
+
+static const char *const alt_letters = "dubtm"; /* in enum dp_alt_kind order */
+
+static bool alt_wanted(const struct dp_alt *a)
+{
+	return !cfg.alts || strchr(cfg.alts, alt_letters[a->kind]);
+}
+
+static bool test_wanted(const char *t)
+{
+	return !cfg.tests || strstr(cfg.tests, t);
+}
+
+static void report_datapath(struct dp_alt *alts, struct alt_result *res, unsigned n)
+{
+	const unsigned u = DP_U32, R = cfg.rounds;
+	double lo, hi;
+
+	printf("\n### Datapath: medians over %u rounds (min-max in brackets)\n\n", R);
+	printf("| path | to_guest kpps | to_guest kpps per sender CPU-s | from_guest kpps | "
+	       "from_guest kpps per VM-side CPU-s | CPU ns/frame @ %u/s, our tasks | "
+	       "CPU ns/frame, /proc/stat | RTT p50 us | RTT p99 us |\n"
+	       "|---|---|---|---|---|---|---|---|---|\n",
+	       cfg.rate);
+	for (unsigned i = 0; i < n; i++) {
+		struct alt_result *r = &res[i];
+
+		if (!alt_wanted(&alts[i]))
+			continue;
+		printf("| %s ", alts[i].name);
+		min_max(r->tg_pps, R, &lo, &hi);
+		printf("| %.0f (%.0f-%.0f) ", median(r->tg_pps, R) / 1e3, lo / 1e3, hi / 1e3);
+		min_max(r->tg_norm, R, &lo, &hi);
+		printf("| %.0f (%.0f-%.0f) ", median(r->tg_norm, R) / 1e3, lo / 1e3, hi / 1e3);
+		min_max(r->fg_pps, R, &lo, &hi);
+		printf("| %.0f (%.0f-%.0f) ", median(r->fg_pps, R) / 1e3, lo / 1e3, hi / 1e3);
+		min_max(r->fg_norm, R, &lo, &hi);
+		printf("| %.0f (%.0f-%.0f) ", median(r->fg_norm, R) / 1e3, lo / 1e3, hi / 1e3);
+		min_max(r->cpu_task_ns, R, &lo, &hi);
+		printf("| %.0f (%.0f-%.0f) ", median(r->cpu_task_ns, R), lo, hi);
+		min_max(r->cpu_ns, R, &lo, &hi);
+		printf("| %.0f (%.0f-%.0f) ", median(r->cpu_ns, R), lo, hi);
+		min_max(r->p99, R, &lo, &hi);
+		printf("| %.1f | %.1f (%.0f-%.0f) |\n", median(r->p50, R), median(r->p99, R), lo,
+		       hi);
+	}
+	printf("\nRatios to u32+mirred (throughput: higher is better; CPU, RTT: lower is better)"
+	       "\n\n| path | to_guest | to_guest per CPU | from_guest | from_guest per CPU | "
+	       "CPU/frame (tasks) | CPU/frame (/proc/stat) | RTT p50 | RTT p99 |\n"
+	       "|---|---|---|---|---|---|---|---|---|\n");
+	for (unsigned i = 0; i < n; i++) {
+		struct alt_result *r = &res[i], *b = &res[u];
+
+		if (!alt_wanted(&alts[i]))
+			continue;
+		printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+		       alts[i].name, median(r->tg_pps, R) / median(b->tg_pps, R),
+		       median(r->tg_norm, R) / median(b->tg_norm, R),
+		       median(r->fg_pps, R) / median(b->fg_pps, R),
+		       median(r->fg_norm, R) / median(b->fg_norm, R),
+		       median(r->cpu_task_ns, R) / median(b->cpu_task_ns, R),
+		       median(r->cpu_ns, R) / median(b->cpu_ns, R),
+		       median(r->p50, R) / median(b->p50, R),
+		       median(r->p99, R) / median(b->p99, R));
+	}
+	printf("\nWhat limits it (medians): offered = frames/s the generator put on the path;\n"
+	       "VM idle reads = share of the VM side's reads that found its queue empty;\n"
+	       "written = frames/s the VM side wrote; delivered = share of the fixed rate read;\n"
+	       "foreign = share of both CPUs busy with work not ours during the CPU test.\n\n"
+	       "| path | to_guest offered kpps | generator CPU | VM idle reads | "
+	       "from_guest written kpps | CPU test delivered | foreign | echo lost |\n"
+	       "|---|---|---|---|---|---|---|---|\n");
+	for (unsigned i = 0; i < n; i++) {
+		struct alt_result *r = &res[i];
+
+		if (!alt_wanted(&alts[i]))
+			continue;
+		printf("| %s | %.0f | %.0f%% | %.0f%% | %.0f | %.1f%% | %.0f%% | %u |\n",
+		       alts[i].name, median(r->tg_offered, R) / 1e3, median(r->tg_gen_cpu, R) * 100,
+		       median(r->tg_idle, R) * 100, median(r->fg_written, R) / 1e3,
+		       median(r->cpu_delivered, R) * 100, median(r->foreign, R) * 100, r->lost);
+	}
+	printf("\n");
+	for (unsigned i = 0; i < n; i++)
+		print_counters(&alts[i]);
+}
+
+static int run_datapath(hull_error_t *err)
+{
+	static struct dp_alt alts[DP_ALT_COUNT];
+	static struct alt_result res[DP_ALT_COUNT];
+	double t_start = now_s();
+
+	for (unsigned k = 0; k < DP_ALT_COUNT; k++) {
+		if (dp_alt_build(&alts[k], (enum dp_alt_kind)k, cfg.queues, err) < 0)
+			return -1;
+		/* A path that does not carry a frame both ways fails here, by name. */
+		if (latency(&alts[k], &res[k], 0, err) < 0)
+			return hull_error_prefix(err, "check %s", alts[k].name);
+		res[k].lost = 0;
+	}
+	fprintf(stderr, "bench_datapath: %u paths up in %.1f s\n", DP_ALT_COUNT, now_s() - t_start);
+	for (unsigned round = 0; round < cfg.rounds; round++) {
+		double idle = idle_baseline();
+
+		for (unsigned j = 0; j < DP_ALT_COUNT; j++) {
+			unsigned k = (j + round) % DP_ALT_COUNT;
+			struct dp_alt *a = &alts[k];
+
+			if (!alt_wanted(a))
+				continue;
+			if ((test_wanted("tg") && to_guest(a, &res[k], round, err) < 0) ||
+			    (test_wanted("fg") && from_guest(a, &res[k], round, err) < 0) ||
+			    (test_wanted("cpu") && cpu_cost(a, idle, &res[k], round, err) < 0) ||
+			    (test_wanted("lat") && latency(a, &res[k], round, err) < 0))
+				return hull_error_prefix(err, "%s, round %u", a->name, round + 1);
+		}
+		fprintf(stderr, "bench_datapath: round %u/%u done (%.0f s)\n", round + 1,
+		        cfg.rounds, now_s() - t_start);
+	}
+	report_datapath(alts, res, DP_ALT_COUNT);
+	for (unsigned k = 0; k < DP_ALT_COUNT; k++)
+		dp_alt_close(&alts[k]);
+	return 0;
+}
+
+static int run_setup(const char *self, hull_error_t *err)
+{
+	static const unsigned sizes[] = {1, 8, 32};
+	static struct dp_setup_result res[3];
+	char obj[PATH_MAX], dir[PATH_MAX];
+	const unsigned n = sizeof(sizes) / sizeof(sizes[0]), R = cfg.setup_repeats;
+	double t0 = now_s();
+
+	snprintf(dir, sizeof(dir), "%s", self);
+	snprintf(obj, sizeof(obj), "%s/../bpf/hull_tc.bpf.o", dirname(dir));
+	if (access(obj, R_OK) < 0)
+		return hull_fail(err, errno, "BPF object %s (run make)", obj);
+	if (dp_setup_bench(sizes, n, R, obj, res, err) < 0)
+		return -1;
+	fprintf(stderr, "bench_datapath: setup bench done (%.0f s)\n", now_s() - t0);
+	for (unsigned s = 0; s < n; s++)
+		printf("%shull teardown, %u endpoints: BPF detach %.2f ms/endpoint, the rest (tap "
+		       "delete) %.2f\n",
+		       s ? "" : "\n", sizes[s], median(res[s].hull_bpf_detach_ms, R),
+		       median(res[s].teardown_ms[DP_SETUP_HULL], R) -
+		           median(res[s].hull_bpf_detach_ms, R));
+	printf("\n### Setup + teardown per endpoint: medians over %u repeats, ms per endpoint\n\n",
+	       R);
+	printf("| endpoints | method | setup | teardown | total | setup vs hull | total vs hull |\n"
+	       "|---|---|---|---|---|---|---|\n");
+	for (unsigned s = 0; s < n; s++) {
+		double hull_total = 0, hull_setup = 0;
+
+		for (unsigned m = 0; m < DP_SETUP_METHODS; m++) {
+			double tot[DP_SETUP_MAX_REPEATS], su, td, t;
+
+			for (unsigned r = 0; r < R; r++)
+				tot[r] = res[s].setup_ms[m][r] + res[s].teardown_ms[m][r];
+			su = median(res[s].setup_ms[m], R);
+			td = median(res[s].teardown_ms[m], R);
+			t = median(tot, R);
+			if (m == DP_SETUP_HULL)
+				hull_total = t, hull_setup = su;
+			printf("| %u | %s | %.2f | %.2f | %.2f | %.1fx | %.1fx |\n", sizes[s],
+			       dp_setup_method_name((enum dp_setup_method)m), su, td, t,
+			       su / hull_setup, t / hull_total);
+		}
+	}
+	return 0;
+}
+
+static void configure(void)
+{
+	const char *parts = getenv("BENCH_PARTS");
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	cfg.rounds = (unsigned)env_num("BENCH_ROUNDS", 7);
+	cfg.rounds = cfg.rounds < 1 ? 1 : cfg.rounds > MAX_ROUNDS ? MAX_ROUNDS : cfg.rounds;
+	cfg.secs = env_num("BENCH_SECONDS", 1.0);
+	cfg.cpu_secs = env_num("BENCH_CPU_SECONDS", 2.0);
+	cfg.warmup = 0.3;
+	cfg.rate = (unsigned)env_num("BENCH_RATE", 30000);
+	cfg.echo_n = (unsigned)env_num("BENCH_ECHO", 2000);
+	cfg.queues = (unsigned)env_num("BENCH_QUEUES", 1);
+	cfg.queues = cfg.queues < 1 ? 1 : cfg.queues > DP_MAX_QUEUES ? DP_MAX_QUEUES : cfg.queues;
+	cfg.setup_repeats = (unsigned)env_num("BENCH_SETUP_REPEATS", 5);
+	cfg.setup_repeats = cfg.setup_repeats < 1                      ? 1
+	                    : cfg.setup_repeats > DP_SETUP_MAX_REPEATS ? DP_SETUP_MAX_REPEATS
+	                                                               : cfg.setup_repeats;
+	cfg.nice = (int)-env_num("BENCH_NICE", 20); /* BENCH_NICE=20 means nice -20 */
+	cfg.gen_cpu = cfg.vm_cpu = -1;
+	if (env_num("BENCH_PIN", 1) != 0 && ncpu >= 2) {
+		cfg.gen_cpu = 0;
+		cfg.vm_cpu = (int)ncpu - 1;
+	}
+	cfg.alts = getenv("BENCH_ALTS");
+	cfg.tests = getenv("BENCH_TESTS");
+	cfg.datapath = !parts || strstr(parts, "datapath");
+	cfg.setup = !parts || strstr(parts, "setup");
+}
+
+int main(int argc, char **argv)
+{
+	cleanup_error hull_error_t err = NULL;
+	char self[PATH_MAX];
+	ssize_t n;
+
+	(void)argc;
+	if (geteuid() != 0) {
+		printf("bench_datapath: skipped: needs root (namespaces, taps, BPF)\n");
+		return 0;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		printf("bench_datapath: skipped: no /dev/net/tun\n");
+		return 0;
+	}
+	if (hull_log_init(NULL, HULL_LOG_TEXT, getenv("HULL_DEBUG") != NULL, &err) < 0)
+		goto fail;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	snprintf(self + (n > 0 ? n : 0), sizeof(self) - (size_t)(n > 0 ? n : 0), "%s",
+	         n > 0 ? "" : argv[0]);
+	configure();
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		hull_fail(&err, errno, "mmap");
+		goto fail;
+	}
+	dp_cleanup_install();
+	find_ksoftirqd();
+	print_machine();
+	fflush(stdout);
+	if (cfg.datapath && run_datapath(&err) < 0)
+		goto fail;
+	if (cfg.setup && run_setup(self, &err) < 0)
+		goto fail;
+	dp_cleanup_run();
+	return 0;
+fail:
+	hull_error_print(stderr, err);
+	dp_cleanup_run();
+	return 1;
+}

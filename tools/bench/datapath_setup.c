@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Setup + teardown time per endpoint, for a container netns holding N
+ * veths (the other ends in a peer netns, so that discovery sees N links):
+ *
+ *   hull      hull_net_setup(tcfilter, 1 queue) with hull_tc_endpoint_attach
+ *             as its BPF hook (discovery, tap create/configure, queue fd
+ *             open, BPF load + pin + clsact x2 + filter x2), then the queue
+ *             fds closed and hull_net_teardown() per endpoint (BPF detach +
+ *             unpin, tap delete).  No persist/ record hook.
+ *   cmd u32   the same devices and hooks by command, one process each:
+ *               ip tuntap add; ip link set mtu/address/up;
+ *               tc qdisc add clsact x2; tc filter add u32+mirred x2
+ *             and back: tc filter del x2; tc qdisc del x2; ip tuntap del.
+ *   cmd bpf   the same with `tc filter add ... bpf da obj hull_tc.bpf.o`.
+ *
+ * Repeats interleave the methods (rotating which goes first).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/netns.h"
+#include "tools/bench/datapath.h"
+
+static const char *const method_names[DP_SETUP_METHODS] = {
+    [DP_SETUP_HULL] = "hull (net/ + bpf/ calls)",
+    [DP_SETUP_CMD_U32] = "ip/tc commands, u32+mirred",
+    [DP_SETUP_CMD_BPF] = "ip/tc commands, tc bpf obj",
+};
+
+const char *dp_setup_method_name(enum dp_setup_method m)
+{
+	return m < DP_SETUP_METHODS ? method_names[m] : "?";
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int make_links(const char *c, const char *p, unsigned n, hull_error_t *err)
+{
+	for (unsigned i = 0; i < n; i++) {
+		char eth[16], peer[16], mac[24], addr[32];
+
+		snprintf(eth, sizeof(eth), "eth%u", i);
+		snprintf(peer, sizeof(peer), "p%u", i);
+		snprintf(mac, sizeof(mac), "02:00:00:64:00:%02x", i & 0xffu);
+		snprintf(addr, sizeof(addr), "10.100.%u.2/24", i);
+		if (DP_RUN(err, "ip", "-n", c, "link", "add", eth, "address", mac, "type", "veth",
+		           "peer", "name", peer, "netns", p) < 0 ||
+		    DP_RUN(err, "ip", "-n", c, "addr", "add", addr, "dev", eth) < 0 ||
+		    DP_RUN(err, "ip", "-n", c, "link", "set", eth, "up") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int run_hull(const char *c, unsigned n, const char *sandbox, double *setup_ms,
+                    double *teardown_ms, double *bpf_detach_ms, hull_error_t *err)
+{
+	struct hull_netns_saved saved = {.fd = -1};
+	struct hull_net_hooks hooks = dp_hull_hooks_for(sandbox);
+	struct hull_net_setup_result res;
+	char path[128];
+	double t0, t1, t2;
+	int rc;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", c);
+	t0 = now_ms();
+	rc = hull_net_setup(path, HULL_NET_TCFILTER, 1, &hooks, &res, err);
+	t1 = now_ms();
+	if (res.eps)
+		dp_cleanup_register_hull(path, res.eps, res.n);
+	if (rc == 0 && res.n != n)
+		rc = hull_fail(err, 0, "hull found %zu endpoints, wanted %u", res.n, n);
+	for (size_t i = 0; i < res.n; i++)
+		hull_vm_fds_close(&res.fds[i]);
+	/*
+	 * hull_net_teardown() runs the BPF detach hook first; running it here
+	 * first, in the netns as teardown would, only splits the time.
+	 */
+	if (rc == 0 && hull_netns_enter(path, &saved, err) == 0) {
+		for (size_t i = 0; i < res.n && rc == 0; i++)
+			rc = hooks.bpf_detach(NULL, &res.eps[i], err);
+		hull_netns_return_quietly(&saved);
+	}
+	*bpf_detach_ms = (now_ms() - t1) / n;
+	for (size_t i = 0; i < res.n; i++) {
+		hull_error_t terr = NULL;
+
+		if (hull_net_teardown(path, &res.eps[i], &hooks, rc < 0 ? &terr : err) < 0 &&
+		    rc == 0)
+			rc = -1;
+		hull_error_release(&terr);
+	}
+	t2 = now_ms();
+	if (res.eps)
+		dp_cleanup_forget_hull(res.eps);
+	hull_net_setup_result_clear(&res);
+	*setup_ms = (t1 - t0) / n;
+	*teardown_ms = (t2 - t1) / n;
+	return rc;
+}
+
+static int run_cmds(const char *c, unsigned n, bool bpf, const char *obj, double *setup_ms,
+                    double *teardown_ms, hull_error_t *err)
+{
+	double t0 = now_ms(), t1, t2;
+
+	for (unsigned i = 0; i < n; i++) {
+		char eth[16], tap[16], mac[24];
+
+		snprintf(eth, sizeof(eth), "eth%u", i);
+		snprintf(tap, sizeof(tap), "tc%u", i);
+		snprintf(mac, sizeof(mac), "02:00:00:65:00:%02x", i & 0xffu);
+		if (DP_RUN(err, "ip", "-n", c, "tuntap", "add", "dev", tap, "mode", "tap",
+		           "vnet_hdr") < 0 ||
+		    DP_RUN(err, "ip", "-n", c, "link", "set", tap, "mtu", "1500", "address", mac,
+		           "up") < 0 ||
+		    DP_RUN(err, "tc", "-n", c, "qdisc", "add", "dev", eth, "clsact") < 0 ||
+		    DP_RUN(err, "tc", "-n", c, "qdisc", "add", "dev", tap, "clsact") < 0)
+			return -1;
+		if (bpf) {
+			if (DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", eth, "ingress",
+			           "bpf", "da", "obj", obj, "sec", "tc") < 0 ||
+			    DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", tap, "ingress",
+			           "bpf", "da", "obj", obj, "sec", "tc") < 0)
+				return -1;
+		} else if (DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", eth, "ingress",
+		                  "protocol", "all", "u32", "match", "u8", "0", "0", "action",
+		                  "mirred", "egress", "redirect", "dev", tap) < 0 ||
+		           DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", tap, "ingress",
+		                  "protocol", "all", "u32", "match", "u8", "0", "0", "action",
+		                  "mirred", "egress", "redirect", "dev", eth) < 0) {
+			return -1;
+		}
+	}
+	t1 = now_ms();
+	for (unsigned i = 0; i < n; i++) {
+		char eth[16], tap[16];
+
+		snprintf(eth, sizeof(eth), "eth%u", i);
+		snprintf(tap, sizeof(tap), "tc%u", i);
+		if (DP_RUN(err, "tc", "-n", c, "filter", "del", "dev", tap, "ingress") < 0 ||
+		    DP_RUN(err, "tc", "-n", c, "filter", "del", "dev", eth, "ingress") < 0 ||
+		    DP_RUN(err, "tc", "-n", c, "qdisc", "del", "dev", tap, "clsact") < 0 ||
+		    DP_RUN(err, "tc", "-n", c, "qdisc", "del", "dev", eth, "clsact") < 0 ||
+		    DP_RUN(err, "ip", "-n", c, "tuntap", "del", "dev", tap, "mode", "tap") < 0)
+			return -1;
+	}
+	t2 = now_ms();
+	*setup_ms = (t1 - t0) / n;
+	*teardown_ms = (t2 - t1) / n;
+	return 0;
+}
+
+int dp_setup_bench(const unsigned *sizes, unsigned n_sizes, unsigned repeats, const char *bpf_obj,
+                   struct dp_setup_result *out, hull_error_t *err)
+{
+	char c[8][64], p[8][64], sandbox[64];
+
+	if (repeats > DP_SETUP_MAX_REPEATS)
+		repeats = DP_SETUP_MAX_REPEATS;
+	if (n_sizes > 8)
+		n_sizes = 8;
+	snprintf(sandbox, sizeof(sandbox), "bench-%d-s", (int)getpid());
+	for (unsigned s = 0; s < n_sizes; s++) {
+		memset(&out[s], 0, sizeof(out[s]));
+		out[s].n_endpoints = sizes[s];
+		out[s].repeats = repeats;
+		snprintf(c[s], sizeof(c[s]), "hullbench-%d-s%u-c", (int)getpid(), sizes[s]);
+		snprintf(p[s], sizeof(p[s]), "hullbench-%d-s%u-p", (int)getpid(), sizes[s]);
+		if (dp_netns_add(c[s], err) < 0 || dp_netns_add(p[s], err) < 0 ||
+		    make_links(c[s], p[s], sizes[s], err) < 0)
+			return hull_error_prefix(err, "setup bench: %u endpoints", sizes[s]);
+		/* For the signal-time cleanup: where hull would pin. */
+		for (unsigned i = 0; i < sizes[s]; i++) {
+			struct hull_endpoint ep;
+
+			memset(&ep, 0, sizeof(ep));
+			snprintf(ep.bpf_pin_dir, sizeof(ep.bpf_pin_dir),
+			         "/sys/fs/bpf/hull/%s/eth%u", sandbox, i);
+			dp_cleanup_register_endpoint(&ep);
+		}
+	}
+	for (unsigned r = 0; r < repeats; r++) {
+		for (unsigned s = 0; s < n_sizes; s++) {
+			for (unsigned k = 0; k < DP_SETUP_METHODS; k++) {
+				enum dp_setup_method m =
+				    (enum dp_setup_method)((k + r) % DP_SETUP_METHODS);
+				double *sm = &out[s].setup_ms[m][r],
+				       *tm = &out[s].teardown_ms[m][r];
+				int rc;
+
+				if (m == DP_SETUP_HULL)
+					rc = run_hull(c[s], sizes[s], sandbox, sm, tm,
+					              &out[s].hull_bpf_detach_ms[r], err);
+				else
+					rc = run_cmds(c[s], sizes[s], m == DP_SETUP_CMD_BPF,
+					              bpf_obj, sm, tm, err);
+				if (rc < 0)
+					return hull_error_prefix(err,
+					                         "setup bench: %s, %u endpoints",
+					                         method_names[m], sizes[s]);
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The alternatives bench_datapath compares, each in namespaces of its
+ * own, and the cleanup that removes everything the bench made.
+ *
+ *   direct       peer netns: tap0 (PEER_MAC, 10.90.0.1) <- VM side.  No
+ *                veth, no filter: the ceiling of generator + tap + VM side.
+ *   u32+mirred   Kata's tcfilter, by `ip` and `tc` as Kata sets it up: a
+ *                tap, an ingress qdisc on eth0 and on the tap, on each a
+ *                match-all u32 filter with mirred egress redirect to the
+ *                other.
+ *   bridge       br0 holding eth0 and the tap (static fdb entries for both
+ *                MACs, so no flooding or learning is measured).
+ *   hull tcfilter / hull macvtap
+ *                hull_net_setup() (discovery, tap or macvtap, queue fds)
+ *                with hull_tc_endpoint_attach() as its BPF hook: counters
+ *                and anti-spoofing on, as in a real sandbox.
+ *
+ * Cleanup runs at exit (hull_net_teardown() for hull's endpoints, which
+ * detaches and unpins through bpf/, then `ip netns del` for every netns
+ * made) and on SIGINT/SIGTERM/SIGHUP (children killed, pins and device
+ * nodes unlinked, netns unmounted: system calls only).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <netlink/route/link.h>
+
+#include "bpf/tc_endpoint.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "net/netns.h"
+#include "net/nl.h"
+#include "tools/bench/datapath.h"
+
+extern char **environ;
+
+#define MAX_NETNS 32
+#define MAX_CHILDREN 8
+#define MAX_HULL 16
+#define MAX_PIN_DIRS 128
+
+/* What cleanup removes; fixed arrays, so a signal handler can walk them. */
+static struct {
+	pid_t owner;
+	char netns[MAX_NETNS][64];
+	int n_netns;
+	pid_t children[MAX_CHILDREN];
+	char pin_dirs[MAX_PIN_DIRS][256];
+	int n_pin_dirs;
+	char dev_nodes[MAX_PIN_DIRS][32];
+	int n_dev_nodes;
+	struct {
+		char path[128];
+		struct hull_endpoint *eps;
+		size_t n;
+	} hull[MAX_HULL];
+	volatile sig_atomic_t cleaning;
+} reg;
+
+static const char *const pin_names[] = {
+    "hull_config", "hull_stats", "hull_drops", "hull_to_guest", "hull_from_guest",
+};
+
+int dp_run(const char *const *argv, hull_error_t *err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int rc, status;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return hull_fail(err, rc, "run %s", argv[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return hull_fail(err, errno, "wait for %s", argv[0]);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char cmd[512] = "";
+		size_t len = 0;
+
+		for (int i = 0; argv[i] && len < sizeof(cmd) - 1; i++)
+			len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
+			                        argv[i]);
+		return hull_fail(err, 0, "`%s` failed (status %#x)", cmd, status);
+	}
+	return 0;
+}
+
+int dp_enter_netns(const char *name, hull_error_t *err)
+{
+	char path[128];
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_fail(err, errno, "open %s", path);
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return hull_fail(err, errno, "enter netns %s", name);
+	return 0;
+}
+
+static int write_file(const char *path, const char *value, hull_error_t *err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, value, strlen(value)) < 0)
+		return hull_fail(err, errno, "write %s", path);
+	return 0;
+}
+
+int dp_netns_add(const char *name, hull_error_t *err)
+{
+	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
+	char path[128];
+
+	if (reg.n_netns == MAX_NETNS)
+		return hull_fail(err, 0, "too many namespaces");
+	snprintf(reg.netns[reg.n_netns++], sizeof(reg.netns[0]), "%s", name);
+	if (DP_RUN(err, "ip", "netns", "add", name) < 0)
+		return -1;
+	/* No IPv6: no router solicitations, MLD or DAD frames in the counts. */
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	if (hull_netns_enter(path, &saved, err) < 0 ||
+	    write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1", err) < 0 ||
+	    write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1", err) < 0)
+		return -1;
+	return hull_netns_return(&saved, err);
+}
+
+void dp_cleanup_register_child(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (reg.children[i] == 0) {
+			reg.children[i] = pid;
+			return;
+		}
+}
+
+void dp_cleanup_forget_child(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (reg.children[i] == pid)
+			reg.children[i] = 0;
+}
+
+void dp_cleanup_register_endpoint(const struct hull_endpoint *ep)
+{
+	bool known = false;
+
+	for (int i = 0; i < reg.n_pin_dirs; i++)
+		known = known || !strcmp(reg.pin_dirs[i], ep->bpf_pin_dir);
+	if (!known && ep->bpf_pin_dir[0] && reg.n_pin_dirs < MAX_PIN_DIRS)
+		snprintf(reg.pin_dirs[reg.n_pin_dirs++], sizeof(reg.pin_dirs[0]), "%s",
+		         ep->bpf_pin_dir);
+	if ((ep->done & HULL_STEP_VM_DEVICE_NODE_CREATED) && reg.n_dev_nodes < MAX_PIN_DIRS)
+		snprintf(reg.dev_nodes[reg.n_dev_nodes++], sizeof(reg.dev_nodes[0]), "%s",
+		         ep->vm_device);
+}
+
+void dp_cleanup_register_hull(const char *netns_path, struct hull_endpoint *eps, size_t n)
+{
+	for (int i = 0; i < MAX_HULL; i++)
+		if (reg.hull[i].eps == NULL) {
+			snprintf(reg.hull[i].path, sizeof(reg.hull[i].path), "%s", netns_path);
+			reg.hull[i].eps = eps;
+			reg.hull[i].n = n;
+			return;
+		}
+}
+
+void dp_cleanup_forget_hull(struct hull_endpoint *eps)
+{
+	for (int i = 0; i < MAX_HULL; i++)
+		if (reg.hull[i].eps == eps)
+			reg.hull[i].eps = NULL;
+}
+
+static void kill_children(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (reg.children[i] > 0) {
+			kill(reg.children[i], SIGKILL);
+			waitpid(reg.children[i], NULL, 0);
+			reg.children[i] = 0;
+		}
+}
+
+/* System calls only: safe in a signal handler, and idempotent. */
+static void remove_pins_and_nodes(void)
+{
+	char path[320];
+
+	for (int i = 0; i < reg.n_pin_dirs; i++) {
+		char *slash;
+
+		for (size_t j = 0; j < sizeof(pin_names) / sizeof(pin_names[0]); j++) {
+			snprintf(path, sizeof(path), "%s/%s", reg.pin_dirs[i], pin_names[j]);
+			unlink(path);
+		}
+		rmdir(reg.pin_dirs[i]);
+		snprintf(path, sizeof(path), "%s", reg.pin_dirs[i]);
+		slash = strrchr(path, '/');
+		if (slash) {
+			*slash = '\0';
+			rmdir(path); /* the sandbox's dir, once empty */
+		}
+	}
+	for (int i = 0; i < reg.n_dev_nodes; i++)
+		unlink(reg.dev_nodes[i]);
+}
+
+static void unmount_netns(void)
+{
+	char path[128];
+
+	for (int i = 0; i < reg.n_netns; i++) {
+		snprintf(path, sizeof(path), "/var/run/netns/%s", reg.netns[i]);
+		umount2(path, MNT_DETACH);
+		unlink(path);
+	}
+	reg.n_netns = 0;
+}
+
+static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	return hull_tc_endpoint_attach(ep, data, err);
+}
+
+static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	(void)data;
+	return hull_tc_endpoint_detach(ep, err);
+}
+
+struct hull_net_hooks dp_hull_hooks_for(const char *sandbox)
+{
+	return (struct hull_net_hooks){
+	    .bpf_attach = bpf_attach_hook, .bpf_detach = bpf_detach_hook, .data = (void *)sandbox};
+}
+
+void dp_cleanup_run(void)
+{
+	struct hull_net_hooks hooks = dp_hull_hooks_for(NULL);
+
+	if (getpid() != reg.owner || reg.cleaning)
+		return;
+	reg.cleaning = 1;
+	kill_children();
+	for (int i = 0; i < MAX_HULL; i++) {
+		if (reg.hull[i].eps == NULL)
+			continue;
+		for (size_t j = 0; j < reg.hull[i].n; j++) {
+			cleanup_error hull_error_t err = NULL;
+
+			if (hull_net_teardown(reg.hull[i].path, &reg.hull[i].eps[j], &hooks, &err) <
+			    0)
+				hull_error_print(stderr, err);
+		}
+		reg.hull[i].eps = NULL;
+	}
+	remove_pins_and_nodes();
+	for (int i = 0; i < reg.n_netns; i++) {
+		cleanup_error hull_error_t err = NULL;
+
+		if (DP_RUN(&err, "ip", "netns", "del", reg.netns[i]) < 0)
+			hull_error_print(stderr, err);
+	}
+	unmount_netns();
+	reg.cleaning = 0;
+}
+
+static void on_signal(int sig)
+{
+	if (getpid() == reg.owner && !reg.cleaning) {
+		reg.cleaning = 1;
+		kill_children();
+		remove_pins_and_nodes();
+		unmount_netns();
+	}
+	_exit(128 + sig);
+}
+
+void dp_cleanup_install(void)
+{
+	struct sigaction sa;
+
+	reg.owner = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	atexit(dp_cleanup_run);
+}
+
+/* ---- the alternatives ---- */
+
+static const char *const kind_names[DP_ALT_COUNT] = {
+    [DP_DIRECT] = "direct tap",      [DP_U32] = "u32+mirred",       [DP_BRIDGE] = "bridge+tap",
+    [DP_TCFILTER] = "hull tcfilter", [DP_MACVTAP] = "hull macvtap",
+};
+static const char *const kind_tags[DP_ALT_COUNT] = {
+    [DP_DIRECT] = "d", [DP_U32] = "u", [DP_BRIDGE] = "b", [DP_TCFILTER] = "t", [DP_MACVTAP] = "m",
+};
+
+/* Opens nq queues of the tap `name` in the current netns, as QEMU would. */
+static int open_tap_queues(struct dp_alt *alt, const char *name, unsigned nq, hull_error_t *err)
+{
+	for (unsigned i = 0; i < nq; i++) {
+		struct ifreq ifr;
+		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return hull_fail(err, errno, "open /dev/net/tun");
+		alt->fds[alt->nq++] = fd;
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (nq > 1 ? IFF_MULTI_QUEUE : 0);
+		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+			return hull_fail(err, errno, "tap %s queue %u: TUNSETIFF", name, i);
+	}
+	return 0;
+}
+
+static int open_tap_in(struct dp_alt *alt, const char *ns, const char *name, unsigned nq,
+                       hull_error_t *err)
+{
+	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
+	char path[128];
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	if (hull_netns_enter(path, &saved, err) < 0 || open_tap_queues(alt, name, nq, err) < 0)
+		return -1;
+	return hull_netns_return(&saved, err);
+}
+
+static int tuntap_add(const char *ns, const char *name, unsigned nq, hull_error_t *err)
+{
+	if (nq > 1)
+		return DP_RUN(err, "ip", "-n", ns, "tuntap", "add", "dev", name, "mode", "tap",
+		              "vnet_hdr", "multi_queue");
+	return DP_RUN(err, "ip", "-n", ns, "tuntap", "add", "dev", name, "mode", "tap", "vnet_hdr");
+}
+
+/* peer netns vpeer <-> container netns eth0 (with link_mac, and addr if given). */
+static int veth_pair(const struct dp_alt *alt, const char *link_mac, const char *addr,
+                     hull_error_t *err)
+{
+	const char *p = alt->peer_ns, *c = alt->ct_ns;
+
+	if (DP_RUN(err, "ip", "-n", c, "link", "add", "eth0", "address", link_mac, "type", "veth",
+	           "peer", "name", DP_PEER_DEV, "netns", p) < 0 ||
+	    DP_RUN(err, "ip", "-n", p, "link", "set", DP_PEER_DEV, "address", DP_PEER_MAC, "up") <
+	        0 ||
+	    DP_RUN(err, "ip", "-n", p, "addr", "add", DP_PEER_IP "/24", "dev", DP_PEER_DEV) < 0 ||
+	    DP_RUN(err, "ip", "-n", p, "neigh", "add", DP_GUEST_IP, "lladdr", DP_GUEST_MAC, "dev",
+	           DP_PEER_DEV, "nud", "permanent") < 0 ||
+	    DP_RUN(err, "ip", "-n", c, "link", "set", "eth0", "up") < 0)
+		return -1;
+	if (addr && DP_RUN(err, "ip", "-n", c, "addr", "add", addr, "dev", "eth0") < 0)
+		return -1;
+	return 0;
+}
+
+static int build_direct(struct dp_alt *alt, unsigned nq, hull_error_t *err)
+{
+	const char *p = alt->peer_ns;
+
+	snprintf(alt->peer_dev, sizeof(alt->peer_dev), "tap0");
+	if (tuntap_add(p, "tap0", nq, err) < 0 || open_tap_in(alt, p, "tap0", nq, err) < 0)
+		return -1;
+	return DP_RUN(err, "ip", "-n", p, "link", "set", "tap0", "address", DP_PEER_MAC, "up") <
+	                   0 ||
+	               DP_RUN(err, "ip", "-n", p, "addr", "add", DP_PEER_IP "/24", "dev", "tap0") <
+	                   0 ||
+	               DP_RUN(err, "ip", "-n", p, "neigh", "add", DP_GUEST_IP, "lladdr",
+	                      DP_GUEST_MAC, "dev", "tap0", "nud", "permanent") < 0
+	           ? -1
+	           : 0;
+}
+
+static int build_u32(struct dp_alt *alt, unsigned nq, hull_error_t *err)
+{
+	const char *c = alt->ct_ns;
+
+	if (veth_pair(alt, DP_GUEST_MAC, DP_GUEST_IP "/24", err) < 0 ||
+	    tuntap_add(c, "tap0", nq, err) < 0 || open_tap_in(alt, c, "tap0", nq, err) < 0)
+		return -1;
+	/* Kata's sequence (network_linux.go: addQdiscIngress, addRedirectTCFilter). */
+	return DP_RUN(err, "ip", "-n", c, "link", "set", "tap0", "up") < 0 ||
+	               DP_RUN(err, "tc", "-n", c, "qdisc", "add", "dev", "eth0", "handle",
+	                      "ffff:", "ingress") < 0 ||
+	               DP_RUN(err, "tc", "-n", c, "qdisc", "add", "dev", "tap0", "handle",
+	                      "ffff:", "ingress") < 0 ||
+	               DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", "eth0", "parent",
+	                      "ffff:", "protocol", "all", "u32", "match", "u8", "0", "0", "action",
+	                      "mirred", "egress", "redirect", "dev", "tap0") < 0 ||
+	               DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", "tap0", "parent",
+	                      "ffff:", "protocol", "all", "u32", "match", "u8", "0", "0", "action",
+	                      "mirred", "egress", "redirect", "dev", "eth0") < 0
+	           ? -1
+	           : 0;
+}
+
+static int build_bridge(struct dp_alt *alt, unsigned nq, hull_error_t *err)
+{
+	const char *c = alt->ct_ns;
+
+	if (veth_pair(alt, DP_BRIDGE_LINK_MAC, NULL, err) < 0 ||
+	    tuntap_add(c, "tap0", nq, err) < 0 || open_tap_in(alt, c, "tap0", nq, err) < 0)
+		return -1;
+	return DP_RUN(err, "ip", "-n", c, "link", "add", "br0", "type", "bridge") < 0 ||
+	               DP_RUN(err, "ip", "-n", c, "link", "set", "eth0", "master", "br0") < 0 ||
+	               DP_RUN(err, "ip", "-n", c, "link", "set", "tap0", "master", "br0", "up") <
+	                   0 ||
+	               DP_RUN(err, "ip", "-n", c, "link", "set", "br0", "up") < 0 ||
+	               DP_RUN(err, "bridge", "-n", c, "fdb", "add", DP_GUEST_MAC, "dev", "tap0",
+	                      "master", "static") < 0 ||
+	               DP_RUN(err, "bridge", "-n", c, "fdb", "add", DP_PEER_MAC, "dev", "eth0",
+	                      "master", "static") < 0
+	           ? -1
+	           : 0;
+}
+
+static int build_hull(struct dp_alt *alt, enum hull_net_model model, unsigned nq, hull_error_t *err)
+{
+	struct hull_net_hooks hooks = dp_hull_hooks_for(alt->sandbox);
+	char path[128];
+	int rc;
+
+	if (veth_pair(alt, DP_GUEST_MAC, DP_GUEST_IP "/24", err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/var/run/netns/%s", alt->ct_ns);
+	rc = hull_net_setup(path, model, nq, &hooks, &alt->res, err);
+	/* Even a failed setup leaves endpoints that say what to undo. */
+	if (alt->res.eps) {
+		dp_cleanup_register_hull(path, alt->res.eps, alt->res.n);
+		for (size_t i = 0; i < alt->res.n; i++)
+			dp_cleanup_register_endpoint(&alt->res.eps[i]);
+	}
+	if (rc < 0)
+		return -1;
+	if (alt->res.n != 1 || alt->res.fds[0].n != nq)
+		return hull_fail(err, 0, "hull set up %zu endpoints, %u queues: wanted 1, %u",
+		                 alt->res.n, alt->res.n ? alt->res.fds[0].n : 0, nq);
+	for (unsigned i = 0; i < nq; i++)
+		alt->fds[alt->nq++] = alt->res.fds[0].fds[i];
+	return 0;
+}
+
+/* The sink, the netlink socket for the peer's counters, and the peer device's ifindex. */
+static int peer_side(struct dp_alt *alt, hull_error_t *err)
+{
+	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
+	char path[128];
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", alt->peer_ns);
+	alt->peer_nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (alt->peer_nsfd < 0)
+		return hull_fail(err, errno, "open %s", path);
+	if (hull_netns_enter(path, &saved, err) < 0)
+		return -1;
+	alt->sink_fd = dp_peer_sink(err);
+	if (alt->sink_fd < 0)
+		return -1;
+	alt->peer_nl = hull_nl_connect(err);
+	if (!alt->peer_nl)
+		return -1;
+	alt->peer_ifindex = (int)if_nametoindex(alt->peer_dev);
+	if (alt->peer_ifindex == 0)
+		return hull_fail(err, errno, "device %s in netns %s", alt->peer_dev, alt->peer_ns);
+	return hull_netns_return(&saved, err);
+}
+
+int dp_alt_build(struct dp_alt *alt, enum dp_alt_kind kind, unsigned queues, hull_error_t *err)
+{
+	int rc;
+
+	memset(alt, 0, sizeof(*alt));
+	alt->kind = kind;
+	alt->name = kind_names[kind];
+	alt->peer_nsfd = alt->sink_fd = -1;
+	snprintf(alt->peer_ns, sizeof(alt->peer_ns), "hullbench-%d-%s-p", (int)getpid(),
+	         kind_tags[kind]);
+	snprintf(alt->peer_dev, sizeof(alt->peer_dev), DP_PEER_DEV);
+	snprintf(alt->sandbox, sizeof(alt->sandbox), "bench-%d-%s", (int)getpid(), kind_tags[kind]);
+	if (dp_netns_add(alt->peer_ns, err) < 0)
+		return hull_error_prefix(err, "%s", alt->name);
+	if (kind != DP_DIRECT) {
+		snprintf(alt->ct_ns, sizeof(alt->ct_ns), "hullbench-%d-%s-c", (int)getpid(),
+		         kind_tags[kind]);
+		if (dp_netns_add(alt->ct_ns, err) < 0)
+			return hull_error_prefix(err, "%s", alt->name);
+	}
+	switch (kind) {
+	case DP_DIRECT:
+		rc = build_direct(alt, queues, err);
+		break;
+	case DP_U32:
+		rc = build_u32(alt, queues, err);
+		break;
+	case DP_BRIDGE:
+		rc = build_bridge(alt, queues, err);
+		break;
+	case DP_TCFILTER:
+		rc = build_hull(alt, HULL_NET_TCFILTER, queues, err);
+		break;
+	case DP_MACVTAP:
+		rc = build_hull(alt, HULL_NET_MACVTAP, queues, err);
+		break;
+	default:
+		rc = hull_fail(err, 0, "unknown alternative %d", (int)kind);
+	}
+	if (rc < 0 || peer_side(alt, err) < 0)
+		return hull_error_prefix(err, "set up %s", alt->name);
+	alt->up = true;
+	return 0;
+}
+
+void dp_alt_close(struct dp_alt *alt)
+{
+	struct hull_net_hooks hooks = dp_hull_hooks_for(alt->sandbox);
+	char path[128];
+
+	if (alt->res.eps) {
+		/* QEMU would be gone first: close the queues, then tear down. */
+		for (size_t i = 0; i < alt->res.n; i++)
+			hull_vm_fds_close(&alt->res.fds[i]);
+		snprintf(path, sizeof(path), "/var/run/netns/%s", alt->ct_ns);
+		for (size_t i = 0; i < alt->res.n; i++) {
+			cleanup_error hull_error_t err = NULL;
+
+			if (hull_net_teardown(path, &alt->res.eps[i], &hooks, &err) < 0)
+				hull_error_print(stderr, err);
+		}
+		dp_cleanup_forget_hull(alt->res.eps);
+		hull_net_setup_result_clear(&alt->res);
+	} else {
+		for (unsigned i = 0; i < alt->nq; i++)
+			close(alt->fds[i]);
+	}
+	alt->nq = 0;
+	if (alt->sink_fd >= 0)
+		close(alt->sink_fd);
+	if (alt->peer_nsfd >= 0)
+		close(alt->peer_nsfd);
+	if (alt->peer_nl)
+		nl_socket_free(alt->peer_nl);
+	alt->sink_fd = alt->peer_nsfd = -1;
+	alt->peer_nl = NULL;
+	alt->up = false;
+}
+
+int dp_alt_peer_rx(struct dp_alt *alt, uint64_t *out, hull_error_t *err)
+{
+	cleanup_nl_object struct rtnl_link *link = NULL;
+
+	if (hull_nl_get_link(alt->peer_nl, alt->peer_ifindex, NULL, &link, err) < 0)
+		return -1;
+	*out = rtnl_link_get_stat(link, RTNL_LINK_RX_PACKETS);
+	return 0;
+}

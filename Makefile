@@ -16,7 +16,7 @@ msg = $(if $(filter 1,$(V)),,@printf '  %-8s %s\n' $(1) $(2);)
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libjansson-dev libcmocka-dev libnl-3-dev libnl-route-3-dev \
 	libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev \
-	bpftool iproute2 iputils-ping util-linux jq valgrind busybox-static qemu-system-x86
+	bpftool iproute2 iputils-ping util-linux jq bc valgrind busybox-static qemu-system-x86
 
 # Recursive '=' so pkg-config runs when a recipe needs it, after `make deps`.
 PKGS := jansson libnl-3.0 libnl-route-3.0 libbpf
@@ -78,13 +78,14 @@ BPF_USER_OBJS = $(filter $(BUILD)/obj/bpf/%,$(LIB_OBJS) $(TEST_SRCS:%.c=$(BUILD)
 
 DEPFILES := $(LIB_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
 
-.PHONY: guest all help deps unit-tests asan-tests selftests check check-only bench fuzz \
+.PHONY: demo guest all help deps unit-tests asan-tests selftests check check-only bench fuzz \
 	install uninstall format format-check clean
 
 all: $(HULL) $(AGENT) $(TEST_BINS) $(TOOL_BINS)
 
 help:
 	@echo "make            build build/bin/hull and the unit tests"
+	@echo "make demo       install, build, and run a container in a VM networked through eBPF"
 	@echo "make deps       install the Debian packages hull needs (idempotent)"
 	@echo "make check      install deps, build, run unit tests (plain and ASan/UBSan) and selftests"
 	@echo "make guest      build the guest kernel + initrd (build/guest/) from Debian packages"
@@ -134,6 +135,10 @@ $(AGENT): $(AGENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(HULL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ $(shell pkg-config --libs jansson) -lutil
+
+# The README's first command: deps, build, guest, and a container in a VM.
+demo:
+	$(Q)tools/demo.sh
 
 # The guest kernel and initrd, from Debian packages (vmm/guest/mkguest.sh).
 GUEST := $(BUILD)/guest

@@ -322,14 +322,21 @@ json_t *hull_state_to_json(const struct hull_sandbox_state *st, hull_error_t *er
 char *hull_state_dump(const struct hull_sandbox_state *st, hull_error_t *err)
 {
 	cleanup_json json_t *root = hull_state_to_json(st, err);
-	cleanup_free char *text = NULL;
-	char *out = NULL;
+	char *text, *out;
+	size_t len;
 
 	if (root == NULL)
 		return NULL;
-	text = json_dumps(root, JSON_INDENT(1));
-	if (text == NULL || asprintf(&out, "%s\n", text) < 0)
+	/* One line, like runc's state.json (`jq . state.json` indents it). */
+	text = json_dumps(root, 0);
+	len = text ? strlen(text) : 0;
+	out = text ? realloc(text, len + 2) : NULL;
+	if (out == NULL) {
+		free(text);
 		return hull_fail(err, ENOMEM, "encode state"), NULL;
+	}
+	out[len] = '\n';
+	out[len + 1] = '\0';
 	return out;
 }
 

@@ -665,3 +665,17 @@ int hull_state_parse(const char *buf, size_t len, struct hull_sandbox_state *st,
 		                 jerr.column, jerr.text);
 	return hull_state_from_json(root, st, err);
 }
+
+int hull_state_put_endpoint(struct hull_sandbox_state *st, const struct hull_endpoint *ep,
+                            hull_error_t *err)
+{
+	struct hull_endpoint *slot = NULL;
+
+	for (size_t i = 0; i < st->network.n_endpoints && slot == NULL; i++)
+		if (strcmp(st->network.endpoints[i].name, ep->name) == 0)
+			slot = &st->network.endpoints[i];
+	if (slot == NULL && (slot = hull_state_add_endpoint(st)) == NULL)
+		return hull_fail(err, ENOMEM, "state: endpoint %s", ep->name);
+	hull_endpoint_clear(slot);
+	return hull_endpoint_copy(slot, ep, err);
+}

@@ -146,6 +146,13 @@ struct hull_container_state *hull_state_find_container(const struct hull_sandbox
 /* Appends a zeroed endpoint and returns it, NULL on ENOMEM. */
 struct hull_endpoint *hull_state_add_endpoint(struct hull_sandbox_state *st);
 
+/*
+ * Records ep in st: replaces the endpoint of the same name, or adds it.
+ * The copy is deep; ep stays the caller's.
+ */
+int hull_state_put_endpoint(struct hull_sandbox_state *st, const struct hull_endpoint *ep,
+                            hull_error_t *err);
+
 const char *hull_status_name(enum hull_status status);
 int hull_status_parse(const char *name, enum hull_status *out);
 

@@ -36,20 +36,7 @@ struct monitor {
 
 static int save_endpoint(struct hull_sandbox_state *st, void *data, hull_error_t *err)
 {
-	const struct hull_endpoint *ep = data;
-	struct hull_endpoint *slot = NULL;
-
-	(void)err;
-	for (size_t i = 0; i < st->network.n_endpoints; i++)
-		if (strcmp(st->network.endpoints[i].name, ep->name) == 0)
-			slot = &st->network.endpoints[i];
-	if (slot == NULL) {
-		slot = hull_state_add_endpoint(st);
-		if (slot == NULL)
-			return hull_fail(err, ENOMEM, "state");
-	}
-	hull_endpoint_clear(slot);
-	return hull_endpoint_copy(slot, ep, err);
+	return hull_state_put_endpoint(st, data, err);
 }
 
 static int record_endpoint(void *data, const struct hull_endpoint *ep, hull_error_t *err)

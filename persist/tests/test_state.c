@@ -351,6 +351,32 @@ static void containers_are_found_by_id(void **state)
 	assert_null(st.containers);
 }
 
+static void put_endpoint_replaces_by_name_and_copies(void **state)
+{
+	(void)state;
+	struct hull_sandbox_state st;
+	struct hull_ip_addr addr = {
+	    .family = 2 /* AF_INET */, .addr = {10, 0, 0, 2}, .prefix_len = 24};
+	struct hull_endpoint ep = {.name = "eth0", .mtu = 1500, .addrs = &addr, .n_addrs = 1};
+	cleanup_error hull_error_t err = NULL;
+
+	hull_state_init(&st);
+	assert_int_equal(hull_state_put_endpoint(&st, &ep, &err), 0);
+	ep.mtu = 1400;
+	ep.done = HULL_STEP_TAP_CREATED;
+	assert_int_equal(hull_state_put_endpoint(&st, &ep, &err), 0);
+	assert_int_equal(st.network.n_endpoints, 1); /* replaced, not added */
+	assert_int_equal(st.network.endpoints[0].mtu, 1400);
+	assert_int_equal(st.network.endpoints[0].done, HULL_STEP_TAP_CREATED);
+	assert_ptr_not_equal(st.network.endpoints[0].addrs, &addr); /* a deep copy */
+	assert_int_equal(st.network.endpoints[0].addrs[0].prefix_len, 24);
+	strcpy(ep.name, "eth1");
+	assert_int_equal(hull_state_put_endpoint(&st, &ep, &err), 0);
+	assert_int_equal(st.network.n_endpoints, 2);
+	assert_string_equal(st.network.endpoints[1].name, "eth1");
+	hull_state_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +389,7 @@ int main(void)
 	    cmocka_unit_test(encoder_refuses_what_decoder_would_refuse),
 	    cmocka_unit_test(timestamp_is_rfc3339_utc),
 	    cmocka_unit_test(containers_are_found_by_id),
+	    cmocka_unit_test(put_endpoint_replaces_by_name_and_copies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

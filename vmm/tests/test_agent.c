@@ -25,76 +25,27 @@
 #include "common/base64.h"
 #include "common/cleanup.h"
 #include "vmm/agent_proto.h"
+#include "vmm/tests/helpers_agent_peer.h"
 
-struct peer {
-	pid_t pid;
-	int fd;
-	struct agent_reader reader;
-	int next_id;
-};
-
+/* The tests' state is the agent_peer of vmm/tests/helpers_agent_peer.h. */
 static int start_agent(void **state)
 {
-	struct peer *p = calloc(1, sizeof(*p));
-	int sv[2];
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	p->pid = fork();
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		dup2(sv[1], 3);
-		execl("../bin/hull-agent", "hull-agent", "--channel-fd", "3", (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	p->fd = sv[0];
-	p->next_id = 1;
-	agent_reader_init(&p->reader);
-	*state = p;
-	return 0;
+	*state = agent_peer_start(NULL, NULL);
+	return *state ? 0 : -1;
 }
 
 static int stop_agent(void **state)
 {
-	struct peer *p = *state;
-	int status;
-
-	close(p->fd);
-	if (p->pid > 0) {
-		kill(p->pid, SIGKILL);
-		waitpid(p->pid, &status, 0);
-	}
-	agent_reader_release(&p->reader);
-	free(p);
+	agent_peer_stop(*state);
 	return 0;
 }
 
-/* The next message from the agent, or fail the test after 10 s. */
-static json_t *next_message(struct peer *p)
-{
-	for (;;) {
-		json_t *msg = NULL;
-		uint8_t buf[65536];
-		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
-		enum agent_read_result r = agent_reader_next(&p->reader, &msg, NULL);
-		ssize_t n;
-
-		assert_int_not_equal(r, AGENT_READ_ERROR);
-		if (r == AGENT_READ_MESSAGE)
-			return msg;
-		assert_int_equal(poll(&pfd, 1, 10000), 1);
-		n = read(p->fd, buf, sizeof(buf));
-		assert_true(n > 0);
-		assert_int_equal(agent_reader_feed(&p->reader, buf, (size_t)n, NULL), 0);
-	}
-}
-
-static void send_raw(struct peer *p, const void *data, size_t len)
+static void send_raw(struct agent_peer *p, const void *data, size_t len)
 {
 	assert_int_equal(write(p->fd, data, len), (ssize_t)len);
 }
 
-static void send_text_frame(struct peer *p, const char *text)
+static void send_text_frame(struct agent_peer *p, const char *text)
 {
 	uint32_t len = (uint32_t)strlen(text);
 	uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
@@ -104,40 +55,7 @@ static void send_text_frame(struct peer *p, const char *text)
 	send_raw(p, text, len);
 }
 
-/* Sends a request (taking ownership of req) and returns its reply. */
-static json_t *call(struct peer *p, json_t *req)
-{
-	int id = p->next_id++;
-
-	json_object_set_new(req, "id", json_integer(id));
-	assert_int_equal(agent_send(p->fd, req, NULL), 0);
-	json_decref(req);
-	for (;;) {
-		json_t *msg = next_message(p);
-
-		if (json_integer_value(json_object_get(msg, "id")) == id)
-			return msg;
-		json_decref(msg); /* an event that arrived first */
-	}
-}
-
-static void expect_ready(struct peer *p)
-{
-	cleanup_json json_t *msg = next_message(p);
-
-	assert_string_equal(json_string_value(json_object_get(msg, "event")), "ready");
-	assert_int_equal(json_integer_value(json_object_get(msg, "version")),
-	                 HULL_AGENT_PROTO_VERSION);
-}
-
-static void expect_ping(struct peer *p)
-{
-	cleanup_json json_t *reply = call(p, json_pack("{s:s}", "op", "ping"));
-
-	assert_true(json_is_true(json_object_get(reply, "ok")));
-}
-
-static void expect_error(json_t *reply, const char *fragment)
+static void expect_error_containing(json_t *reply, const char *fragment)
 {
 	const char *e = json_string_value(json_object_get(reply, "error"));
 
@@ -155,13 +73,13 @@ static json_t *start_request(const char *id, const char *script, bool terminal)
 }
 
 /* Collects a process's output until its exit event; returns the exit status. */
-static int collect(struct peer *p, const char *id, char *out, size_t out_size, char *errs,
+static int collect(struct agent_peer *p, const char *id, char *out, size_t out_size, char *errs,
                    size_t errs_size, int *signal_out)
 {
 	size_t out_len = 0, errs_len = 0;
 
 	for (;;) {
-		cleanup_json json_t *msg = next_message(p);
+		cleanup_json json_t *msg = agent_peer_next(p);
 		const char *event = json_string_value(json_object_get(msg, "event"));
 
 		if (event == NULL ||
@@ -194,36 +112,36 @@ static int collect(struct peer *p, const char *id, char *out, size_t out_size, c
 
 static void ready_then_ping(void **state)
 {
-	struct peer *p = *state;
+	struct agent_peer *p = *state;
 
-	expect_ready(p);
-	expect_ping(p);
+	agent_peer_expect_ready(p);
+	agent_peer_expect_ping(p);
 }
 
 static void bad_input_gets_an_error_and_agent_keeps_serving(void **state)
 {
-	struct peer *p = *state;
+	struct agent_peer *p = *state;
 	uint32_t big = HULL_AGENT_MAX_MSG + 10;
 	uint8_t hdr[4] = {(uint8_t)(big >> 24), (uint8_t)(big >> 16), (uint8_t)(big >> 8),
 	                  (uint8_t)big};
 	cleanup_free char *junk = malloc(big);
 
-	expect_ready(p);
+	agent_peer_expect_ready(p);
 	send_text_frame(p, "{\"id\": 1, \"op\": ");
-	expect_error(next_message(p), "malformed message");
+	expect_error_containing(agent_peer_next(p), "malformed message");
 	send_text_frame(p, "[1, 2]");
-	expect_error(next_message(p), "not a JSON object");
+	expect_error_containing(agent_peer_next(p), "not a JSON object");
 	send_raw(p, hdr, 4);
 	memset(junk, 'x', big);
 	send_raw(p, junk, big);
-	expect_error(next_message(p), "more than the limit");
+	expect_error_containing(agent_peer_next(p), "more than the limit");
 	send_text_frame(p, "{\"op\": \"ping\"}");
-	expect_error(next_message(p), "integer \"id\"");
-	expect_error(call(p, json_pack("{s:s}", "op", "reboot-the-world")),
-	             "unknown op \"reboot-the-world\"");
-	expect_error(call(p, json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id", "nope",
-	                               "signal", 9)),
-	             "no process \"nope\"");
+	expect_error_containing(agent_peer_next(p), "integer \"id\"");
+	expect_error_containing(agent_peer_call(p, json_pack("{s:s}", "op", "reboot-the-world")),
+	                        "unknown op \"reboot-the-world\"");
+	expect_error_containing(agent_peer_call(p, json_pack("{s:s, s:s, s:i}", "op", "signal",
+	                                                     "process_id", "nope", "signal", 9)),
+	                        "no process \"nope\"");
 	/* A request cut in two arrives whole. */
 	{
 		const char *text = "{\"id\": 99, \"op\": \"ping\"}";
@@ -234,22 +152,23 @@ static void bad_input_gets_an_error_and_agent_keeps_serving(void **state)
 		send_raw(p, text, 10);
 		usleep(50000);
 		send_raw(p, text + 10, strlen(text) - 10);
-		reply = next_message(p);
+		reply = agent_peer_next(p);
 		assert_int_equal(json_integer_value(json_object_get(reply, "id")), 99);
 		assert_true(json_is_true(json_object_get(reply, "ok")));
 	}
-	expect_ping(p);
+	agent_peer_expect_ping(p);
 }
 
 static void process_output_and_exit_status(void **state)
 {
-	struct peer *p = *state;
+	struct agent_peer *p = *state;
 	char out[256], errs[256];
 	cleanup_json json_t *reply = NULL;
 	int sig = -1;
 
-	expect_ready(p);
-	reply = call(p, start_request("init", "echo to-stdout; echo to-stderr >&2; exit 3", false));
+	agent_peer_expect_ready(p);
+	reply = agent_peer_call(
+	    p, start_request("init", "echo to-stdout; echo to-stderr >&2; exit 3", false));
 	assert_true(json_integer_value(json_object_get(reply, "pid")) > 0);
 	assert_int_equal(collect(p, "init", out, sizeof(out), errs, sizeof(errs), &sig), 3);
 	assert_string_equal(out, "to-stdout\n");
@@ -259,21 +178,21 @@ static void process_output_and_exit_status(void **state)
 
 static void death_by_signal_is_128_plus_n(void **state)
 {
-	struct peer *p = *state;
+	struct agent_peer *p = *state;
 	char out[64] = "", errs[64] = "";
 	int sig = 0;
 
-	expect_ready(p);
-	json_decref(call(p, start_request("init", "kill -9 $$", false)));
+	agent_peer_expect_ready(p);
+	json_decref(agent_peer_call(p, start_request("init", "kill -9 $$", false)));
 	assert_int_equal(collect(p, "init", out, sizeof(out), errs, sizeof(errs), &sig), 137);
 	assert_int_equal(sig, 9);
 
 	/* and a signal delivered through the agent */
-	json_decref(call(p, start_request("sleeper", "exec sleep 100", false)));
+	json_decref(agent_peer_call(p, start_request("sleeper", "exec sleep 100", false)));
 	{
 		cleanup_json json_t *r =
-		    call(p, json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id", "sleeper",
-		                      "signal", SIGTERM));
+		    agent_peer_call(p, json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id",
+		                                 "sleeper", "signal", SIGTERM));
 		assert_true(json_is_true(json_object_get(r, "ok")));
 	}
 	assert_int_equal(collect(p, "sleeper", out, sizeof(out), errs, sizeof(errs), &sig),
@@ -283,32 +202,35 @@ static void death_by_signal_is_128_plus_n(void **state)
 
 static void stdin_is_forwarded_and_closed(void **state)
 {
-	struct peer *p = *state;
+	struct agent_peer *p = *state;
 	char out[256] = "", errs[64] = "";
 	cleanup_free char *b64 = base64_encode((const uint8_t *)"line one\nline two\n", 18);
 
-	expect_ready(p);
-	json_decref(call(p, start_request("cat", "exec cat", false)));
+	agent_peer_expect_ready(p);
+	json_decref(agent_peer_call(p, start_request("cat", "exec cat", false)));
 	{
-		cleanup_json json_t *r = call(p, json_pack("{s:s, s:s, s:s}", "op", "stdin",
-		                                           "process_id", "cat", "data", b64));
+		cleanup_json json_t *r =
+		    agent_peer_call(p, json_pack("{s:s, s:s, s:s}", "op", "stdin", "process_id",
+		                                 "cat", "data", b64));
 		assert_true(json_is_true(json_object_get(r, "ok")));
 	}
-	expect_error(call(p, json_pack("{s:s, s:s, s:s}", "op", "stdin", "process_id", "cat",
-	                               "data", "%%%")),
-	             "not base64");
-	json_decref(call(p, json_pack("{s:s, s:s}", "op", "close_stdin", "process_id", "cat")));
+	expect_error_containing(agent_peer_call(p, json_pack("{s:s, s:s, s:s}", "op", "stdin",
+	                                                     "process_id", "cat", "data", "%%%")),
+	                        "not base64");
+	json_decref(
+	    agent_peer_call(p, json_pack("{s:s, s:s}", "op", "close_stdin", "process_id", "cat")));
 	assert_int_equal(collect(p, "cat", out, sizeof(out), errs, sizeof(errs), NULL), 0);
 	assert_string_equal(out, "line one\nline two\n");
 }
 
 static void terminal_gives_a_pty(void **state)
 {
-	struct peer *p = *state;
+	struct agent_peer *p = *state;
 	char out[256] = "", errs[64] = "";
 
-	expect_ready(p);
-	json_decref(call(p, start_request("tty", "tty; test -t 0 && echo interactive", true)));
+	agent_peer_expect_ready(p);
+	json_decref(
+	    agent_peer_call(p, start_request("tty", "tty; test -t 0 && echo interactive", true)));
 	assert_int_equal(collect(p, "tty", out, sizeof(out), errs, sizeof(errs), NULL), 0);
 	assert_non_null(strstr(out, "/dev/pts/"));
 	assert_non_null(strstr(out, "interactive"));
@@ -316,37 +238,41 @@ static void terminal_gives_a_pty(void **state)
 
 static void start_errors_name_the_problem(void **state)
 {
-	struct peer *p = *state;
+	struct agent_peer *p = *state;
 
-	expect_ready(p);
-	expect_error(call(p, json_pack("{s:s, s:s, s:{s:[s]}}", "op", "start", "process_id", "x",
-	                               "process", "args", "/nonexistent/prog")),
-	             "exec /nonexistent/prog: No such file or directory");
-	expect_error(call(p, json_pack("{s:s, s:s, s:{s:[]}}", "op", "start", "process_id", "x",
-	                               "process", "args")),
-	             "process.args: must not be empty");
-	expect_error(call(p, json_pack("{s:s, s:s, s:{s:[s], s:s}}", "op", "start", "process_id",
-	                               "x", "process", "args", "/bin/true", "cwd", "/no/such/dir")),
-	             "chdir /no/such/dir");
-	expect_error(call(p, json_pack("{s:s, s:s, s:{s:[s], s:[{s:s, s:i, s:i}]}}", "op", "start",
-	                               "process_id", "x", "process", "args", "/bin/true", "rlimits",
-	                               "type", "RLIMIT_BOGUS", "hard", 1, "soft", 1)),
-	             "\"RLIMIT_BOGUS\" is not an rlimit");
-	json_decref(call(p, start_request("dup", "exec sleep 100", false)));
-	expect_error(call(p, start_request("dup", "true", false)),
-	             "process \"dup\" already exists");
-	expect_ping(p);
+	agent_peer_expect_ready(p);
+	expect_error_containing(
+	    agent_peer_call(p, json_pack("{s:s, s:s, s:{s:[s]}}", "op", "start", "process_id", "x",
+	                                 "process", "args", "/nonexistent/prog")),
+	    "exec /nonexistent/prog: No such file or directory");
+	expect_error_containing(agent_peer_call(p, json_pack("{s:s, s:s, s:{s:[]}}", "op", "start",
+	                                                     "process_id", "x", "process", "args")),
+	                        "process.args: must not be empty");
+	expect_error_containing(
+	    agent_peer_call(p,
+	                    json_pack("{s:s, s:s, s:{s:[s], s:s}}", "op", "start", "process_id",
+	                              "x", "process", "args", "/bin/true", "cwd", "/no/such/dir")),
+	    "chdir /no/such/dir");
+	expect_error_containing(
+	    agent_peer_call(p, json_pack("{s:s, s:s, s:{s:[s], s:[{s:s, s:i, s:i}]}}", "op",
+	                                 "start", "process_id", "x", "process", "args", "/bin/true",
+	                                 "rlimits", "type", "RLIMIT_BOGUS", "hard", 1, "soft", 1)),
+	    "\"RLIMIT_BOGUS\" is not an rlimit");
+	json_decref(agent_peer_call(p, start_request("dup", "exec sleep 100", false)));
+	expect_error_containing(agent_peer_call(p, start_request("dup", "true", false)),
+	                        "process \"dup\" already exists");
+	agent_peer_expect_ping(p);
 }
 
 static void shutdown_replies_then_exits(void **state)
 {
-	struct peer *p = *state;
+	struct agent_peer *p = *state;
 	cleanup_json json_t *reply = NULL;
 	int status;
 
-	expect_ready(p);
-	json_decref(call(p, start_request("long", "exec sleep 100", false)));
-	reply = call(p, json_pack("{s:s}", "op", "shutdown"));
+	agent_peer_expect_ready(p);
+	json_decref(agent_peer_call(p, start_request("long", "exec sleep 100", false)));
+	reply = agent_peer_call(p, json_pack("{s:s}", "op", "shutdown"));
 	assert_true(json_is_true(json_object_get(reply, "ok")));
 	assert_int_equal(waitpid(p->pid, &status, 0), p->pid);
 	assert_true(WIFEXITED(status));

@@ -165,6 +165,33 @@ static int prepare_container(struct sandbox *sb, hull_error_t *err)
 	return 0;
 }
 
+/*
+ * vhost-net moves the NIC's data path into the host kernel: one
+ * /dev/vhost-net fd per queue when the device is there (not on every host,
+ * e.g. not in some nested setups); without it QEMU does the copying.
+ */
+static void open_vhost(struct vm_nic *nic)
+{
+	for (unsigned q = 0; q < nic->queues; q++) {
+		nic->vhost_fds[q] = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+		if (nic->vhost_fds[q] < 0) {
+			if (q == 0)
+				log_debug("no vhost-net (/dev/vhost-net: %s)", strerror(errno));
+			while (q-- > 0)
+				close(nic->vhost_fds[q]);
+			return;
+		}
+	}
+	nic->vhost = true;
+}
+
+static void close_vhost(struct vm_nic *nic)
+{
+	for (unsigned q = 0; nic->vhost && q < nic->queues; q++)
+		close(nic->vhost_fds[q]);
+	nic->vhost = false;
+}
+
 int sandbox_network_setup(struct sandbox *sb, const char *netns_path, unsigned vcpus,
                           hull_error_t *err)
 {
@@ -216,6 +243,8 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 		nics[i].queues = sb->net.fds[i].n;
 		memcpy(nics[i].tap_fds, sb->net.fds[i].fds, sizeof(int) * sb->net.fds[i].n);
 		memcpy(nics[i].mac, mac_is_zero(ep->guest_mac) ? ep->mac : ep->guest_mac, 6);
+		if (!cfg->hypervisor.disable_vhost_net)
+			open_vhost(&nics[i]);
 	}
 	for (char **kp = cfg->hypervisor.kernel_params; kp && *kp; kp++)
 		len += strlen(*kp) + 1;
@@ -242,13 +271,17 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	p.boot_timeout_ms = BOOT_TIMEOUT_MS;
 	p.tcg_fallback = strcmp(cfg->hypervisor.accel, "auto") == 0;
 	if (vm_start(&p, &sb->vm, err) < 0) {
+		for (size_t i = 0; i < sb->net.n; i++)
+			close_vhost(&nics[i]);
 		sandbox_shutdown(sb);
 		return -1;
 	}
 	sb->kvm = sb->vm.kvm;
-	/* QEMU holds the tap fds now. */
-	for (size_t i = 0; i < sb->net.n; i++)
+	/* QEMU holds the tap and vhost fds now. */
+	for (size_t i = 0; i < sb->net.n; i++) {
 		hull_vm_fds_close(&sb->net.fds[i]);
+		close_vhost(&nics[i]);
+	}
 	if (configure_guest_network(sb, err) < 0 || prepare_container(sb, err) < 0) {
 		sandbox_shutdown(sb);
 		return -1;

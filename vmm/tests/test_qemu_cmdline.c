@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The QEMU command line hull builds (vmm/qemu_cmdline.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/cleanup.h"
+#include "vmm/qemu_cmdline.h"
+
+static struct vm_config base(void)
+{
+	return (struct vm_config){
+	    .qemu = "/usr/bin/qemu-system-x86_64",
+	    .kernel = "/k",
+	    .initrd = "/i",
+	    .kernel_params = "hull.debug=1",
+	    .machine = "q35",
+	    .vcpus = 2,
+	    .memory_mib = 512,
+	    .qmp_socket = "/run/hull/x/qmp.sock",
+	    .agent_socket = "/run/hull/x/agent.sock",
+	    .console_log = "/run/hull/x/console.log",
+	};
+}
+
+/* The value that follows option opt (the n-th occurrence), or NULL. */
+static const char *arg_after(char **argv, const char *opt, int n)
+{
+	for (int i = 0; argv[i]; i++)
+		if (strcmp(argv[i], opt) == 0 && n-- == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static void q35_under_tcg_has_only_what_it_needs(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	cleanup_error hull_error_t err = NULL;
+	char **argv = NULL;
+
+	assert_int_equal(qemu_build_argv(&c, &argv, &err), 0);
+	assert_string_equal(argv[0], "/usr/bin/qemu-system-x86_64");
+	assert_string_equal(arg_after(argv, "-machine", 0), "q35,accel=tcg");
+	assert_string_equal(arg_after(argv, "-cpu", 0), "max");
+	assert_string_equal(arg_after(argv, "-smp", 0), "2");
+	assert_string_equal(arg_after(argv, "-m", 0), "512");
+	assert_string_equal(arg_after(argv, "-serial", 0), "file:/run/hull/x/console.log");
+	assert_string_equal(arg_after(argv, "-append", 0),
+	                    "console=ttyS0 quiet panic=-1 hull.debug=1");
+	assert_string_equal(arg_after(argv, "-qmp", 0),
+	                    "unix:/run/hull/x/qmp.sock,server=on,wait=off");
+	assert_string_equal(arg_after(argv, "-device", 1),
+	                    "virtserialport,bus=serial0.0,chardev=agent,name=hull.agent");
+	/* No defaults, no shared memory without virtio-fs, no NIC without endpoints. */
+	{
+		bool nodefaults = false;
+
+		for (int i = 0; argv[i]; i++)
+			nodefaults |= strcmp(argv[i], "-nodefaults") == 0;
+		assert_true(nodefaults);
+	}
+	assert_null(arg_after(argv, "-object", 0));
+	assert_null(arg_after(argv, "-netdev", 0));
+	qemu_argv_free(argv);
+}
+
+static void kvm_uses_the_host_cpu(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	char **argv = NULL;
+
+	c.kvm = true;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-machine", 0), "q35,accel=kvm");
+	assert_string_equal(arg_after(argv, "-cpu", 0), "host");
+	qemu_argv_free(argv);
+}
+
+static void virtiofs_shares_guest_memory(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	char **argv = NULL;
+
+	c.virtiofs_socket = "/run/hull/x/virtiofs.sock";
+	c.virtiofs_tag = "rootfs";
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-object", 0),
+	                    "memory-backend-memfd,id=mem,size=512M,share=on");
+	assert_string_equal(arg_after(argv, "-numa", 0), "node,memdev=mem");
+	assert_string_equal(arg_after(argv, "-device", 2),
+	                    "vhost-user-fs-pci,chardev=virtiofs,tag=rootfs,romfile=");
+	qemu_argv_free(argv);
+}
+
+static void nics_carry_fds_mac_and_queues(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	struct vm_nic nics[2] = {
+	    {.tap_fds = {7}, .queues = 1, .mac = {0x02, 0, 0, 0, 0, 0x01}},
+	    {.tap_fds = {8, 9},
+	     .vhost_fds = {10, 11},
+	     .queues = 2,
+	     .vhost = true,
+	     .mac = {0x02, 0, 0, 0, 0, 0x02}},
+	};
+	char **argv = NULL;
+
+	c.nics = nics;
+	c.n_nics = 2;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-netdev", 0), "tap,id=net0,fds=7,vhost=off");
+	assert_string_equal(arg_after(argv, "-device", 2),
+	                    "virtio-net-pci,netdev=net0,mac=02:00:00:00:00:01,romfile=");
+	assert_string_equal(arg_after(argv, "-netdev", 1),
+	                    "tap,id=net1,fds=8:9,vhost=on,vhostfds=10:11");
+	/* 2 queues: multi-queue, and MSI-X vectors for 2 rx + 2 tx + config + control. */
+	assert_string_equal(
+	    arg_after(argv, "-device", 3),
+	    "virtio-net-pci,netdev=net1,mac=02:00:00:00:00:02,mq=on,vectors=6,romfile=");
+	qemu_argv_free(argv);
+}
+
+static void microvm_uses_mmio_devices(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	struct vm_nic nic = {.tap_fds = {7}, .queues = 1};
+	char **argv = NULL;
+
+	c.machine = "microvm";
+	c.nics = &nic;
+	c.n_nics = 1;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-machine", 0), "microvm,accel=tcg,acpi=on");
+	assert_string_equal(arg_after(argv, "-device", 0), "virtio-serial-device,id=serial0");
+	assert_string_equal(arg_after(argv, "-device", 2),
+	                    "virtio-net-device,netdev=net0,mac=00:00:00:00:00:00");
+	qemu_argv_free(argv);
+}
+
+static void bad_settings_are_named(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	struct vm_nic nic = {.queues = 9};
+	char **argv = NULL;
+	cleanup_error hull_error_t e1 = NULL, e2 = NULL, e3 = NULL;
+
+	c.machine = "pc-i440fx";
+	assert_int_equal(qemu_build_argv(&c, &argv, &e1), -1);
+	assert_string_equal(e1->msg, "machine type \"pc-i440fx\" is not supported (q35, microvm)");
+	c = base();
+	c.vcpus = 0;
+	assert_int_equal(qemu_build_argv(&c, &argv, &e2), -1);
+	assert_non_null(strstr(e2->msg, "at least 1 vCPU"));
+	c = base();
+	c.nics = &nic;
+	c.n_nics = 1;
+	assert_int_equal(qemu_build_argv(&c, &argv, &e3), -1);
+	assert_string_equal(e3->msg, "NIC 0: 9 queues (1 to 8)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(q35_under_tcg_has_only_what_it_needs),
+	    cmocka_unit_test(kvm_uses_the_host_cpu),
+	    cmocka_unit_test(virtiofs_shares_guest_memory),
+	    cmocka_unit_test(nics_carry_fds_mac_and_queues),
+	    cmocka_unit_test(microvm_uses_mmio_devices),
+	    cmocka_unit_test(bad_settings_are_named),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -264,6 +264,7 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	    .memory_mib = cfg->hypervisor.default_memory,
 	    .nics = nics,
 	    .n_nics = sb->net.n,
+	    .hotplug_ports = cfg->hypervisor.pcie_root_port,
 	};
 	p.run_dir = sb->run_dir;
 	p.shared_dir = spec->rootfs;

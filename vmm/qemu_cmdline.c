@@ -96,6 +96,12 @@ int qemu_build_argv(const struct vm_config *c, char ***argv, hull_error_t *err)
 	if (strcmp(c->machine, "q35") != 0 && !mmio)
 		return hull_fail(err, 0, "machine type \"%s\" is not supported (q35, microvm)",
 		                 c->machine);
+	if (mmio && c->hotplug_ports > 0)
+		return hull_fail(err, 0,
+		                 "microvm has no PCIe root ports for hot-plug (pcie_root_port %u)",
+		                 c->hotplug_ports);
+	if (c->hotplug_ports > 32)
+		return hull_fail(err, 0, "pcie_root_port %u: at most 32", c->hotplug_ports);
 	if (c->vcpus == 0 || c->memory_mib < 128)
 		return hull_fail(err, 0, "a VM needs at least 1 vCPU and 128 MiB (%u, %u)",
 		                 c->vcpus, c->memory_mib);
@@ -152,6 +158,10 @@ int qemu_build_argv(const struct vm_config *c, char ***argv, hull_error_t *err)
 	}
 	for (size_t i = 0; i < c->n_nics; i++)
 		add_nic(&b, c, i);
+	for (unsigned i = 0; !mmio && i < c->hotplug_ports; i++) {
+		add(&b, "-device");
+		add(&b, "pcie-root-port,id=hp%u,bus=pcie.0,chassis=%u", i, i + 1);
+	}
 	if (b.failed) {
 		qemu_argv_free(b.v);
 		return hull_fail(err, ENOMEM, "QEMU command line");

@@ -41,6 +41,7 @@ struct vm_config {
 	const char *virtiofs_tag;
 	const struct vm_nic *nics;
 	size_t n_nics;
+	unsigned hotplug_ports; /* q35: free pcie-root-ports hp0.. for hot-plugged NICs */
 };
 
 /* A NULL-terminated, malloc'd argv (free with qemu_argv_free). */

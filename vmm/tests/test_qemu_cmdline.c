@@ -147,6 +147,25 @@ static void microvm_uses_mmio_devices(void **state)
 	qemu_argv_free(argv);
 }
 
+static void hotplug_ports_are_free_root_ports(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	cleanup_error hull_error_t err = NULL;
+	char **argv = NULL;
+
+	c.hotplug_ports = 2;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-device", 2),
+	                    "pcie-root-port,id=hp0,bus=pcie.0,chassis=1");
+	assert_string_equal(arg_after(argv, "-device", 3),
+	                    "pcie-root-port,id=hp1,bus=pcie.0,chassis=2");
+	qemu_argv_free(argv);
+	c.machine = "microvm";
+	assert_int_equal(qemu_build_argv(&c, &argv, &err), -1);
+	assert_non_null(strstr(err->msg, "microvm has no PCIe root ports"));
+}
+
 static void bad_settings_are_named(void **state)
 {
 	(void)state;
@@ -177,6 +196,7 @@ int main(void)
 	    cmocka_unit_test(virtiofs_shares_guest_memory),
 	    cmocka_unit_test(nics_carry_fds_mac_and_queues),
 	    cmocka_unit_test(microvm_uses_mmio_devices),
+	    cmocka_unit_test(hotplug_ports_are_free_root_ports),
 	    cmocka_unit_test(bad_settings_are_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

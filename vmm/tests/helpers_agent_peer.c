@@ -38,6 +38,7 @@ struct agent_peer *agent_peer_start(int (*setup)(void *arg), void *arg)
 	close(sv[1]);
 	p->fd = sv[0];
 	p->next_id = 1;
+	p->pending = json_array();
 	agent_reader_init(&p->reader);
 	return p;
 }
@@ -54,10 +55,12 @@ void agent_peer_stop(struct agent_peer *p)
 		waitpid(p->pid, &status, 0);
 	}
 	agent_reader_release(&p->reader);
+	json_decref(p->pending);
 	free(p);
 }
 
-json_t *agent_peer_next(struct agent_peer *p)
+/* The next message off the socket; fails after 10 s. */
+static json_t *read_message(struct agent_peer *p)
 {
 	for (;;) {
 		json_t *msg = NULL;
@@ -76,6 +79,17 @@ json_t *agent_peer_next(struct agent_peer *p)
 	}
 }
 
+json_t *agent_peer_next(struct agent_peer *p)
+{
+	if (json_array_size(p->pending) > 0) {
+		json_t *ev = json_incref(json_array_get(p->pending, 0));
+
+		json_array_remove(p->pending, 0);
+		return ev;
+	}
+	return read_message(p);
+}
+
 json_t *agent_peer_call(struct agent_peer *p, json_t *req)
 {
 	int id = p->next_id++;
@@ -85,11 +99,12 @@ json_t *agent_peer_call(struct agent_peer *p, json_t *req)
 	assert_int_equal(agent_send(p->fd, req, NULL), 0);
 	json_decref(req);
 	for (;;) {
-		json_t *msg = agent_peer_next(p);
+		json_t *msg = read_message(p);
 
 		if (json_integer_value(json_object_get(msg, "id")) == id)
 			return msg;
-		json_decref(msg); /* an event that arrived first */
+		/* An event that arrived first: keep it for agent_peer_next(). */
+		json_array_append_new(p->pending, msg);
 	}
 }
 

@@ -21,6 +21,7 @@ struct agent_peer {
 	int fd;
 	struct agent_reader reader;
 	int next_id;
+	json_t *pending; /* events that arrived while a call waited for its reply */
 };
 
 /*

@@ -5,10 +5,13 @@
  * of subcommands, and the one place where an error becomes text and an
  * exit status.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -120,6 +123,23 @@ static int parse_globals(int argc, char **argv, struct hull_globals *g, hull_err
 	return optind;
 }
 
+/*
+ * With stdin, stdout or stderr closed (a caller may start hull so), the
+ * next file hull opens would take that number and be mistaken for it.
+ */
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int null_fd = open("/dev/null", O_RDWR);
+
+			if (null_fd >= 0 && null_fd != fd) {
+				dup2(null_fd, fd);
+				close(null_fd);
+			}
+		}
+}
+
 int main(int argc, char **argv)
 {
 	struct hull_globals globals = {.log_format = HULL_LOG_TEXT};
@@ -127,6 +147,7 @@ int main(int argc, char **argv)
 	const struct hull_command *cmd;
 	int first, ret;
 
+	ensure_std_fds();
 	first = parse_globals(argc, argv, &globals, &err);
 	if (first < 0)
 		goto fail;

@@ -212,6 +212,7 @@ static int parse_signal(const char *s, int *sig, hull_error_t *err)
 	} names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},    {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
 	             {"USR1", SIGUSR1}, {"USR2", SIGUSR2},  {"TERM", SIGTERM}, {"STOP", SIGSTOP},
 	             {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
+	const char *given = s;
 	char *end;
 	long n = strtol(s, &end, 10);
 
@@ -226,7 +227,7 @@ static int parse_signal(const char *s, int *sig, hull_error_t *err)
 			*sig = names[i].sig;
 			return 0;
 		}
-	return hull_fail(err, 0, "\"%s\" is not a signal", s);
+	return hull_fail(err, 0, "\"%s\" is not a signal", given);
 }
 
 int cmd_kill(struct hull_globals *g, int argc, char **argv, hull_error_t *err)

@@ -186,14 +186,7 @@ int cmd_state(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	hull_state_init(&st);
 	r = container_load(root, id, &st, err);
 	if (r == 0) {
-		/* runc's state shape; pid is the monitor's, the process callers wait on. */
-		out = json_pack(
-		    "{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:O, s:s}", "ociVersion", "1.2.0", "id",
-		    id, "pid", container_monitor_alive(&st) ? (int)st.sandbox.monitor_pid : 0,
-		    "status", container_status(&st), "bundle", st.sandbox.bundle, "rootfs",
-		    st.n_containers ? st.containers[0].rootfs : "", "created", st.sandbox.created,
-		    "annotations", st.sandbox.annotations ? st.sandbox.annotations : json_object(),
-		    "owner", "");
+		out = container_state_json(&st);
 		text = out ? json_dumps(out, JSON_INDENT(2)) : NULL;
 		if (text)
 			printf("%s\n", text);

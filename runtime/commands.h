@@ -39,6 +39,8 @@ int cmd_state(struct hull_globals *globals, int argc, char **argv, hull_error_t 
 int cmd_kill(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_delete(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_network(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_list(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_features(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 
 /* The table main() dispatches on, NULL-terminated (runtime/main.c). */

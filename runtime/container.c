@@ -64,6 +64,19 @@ const char *container_status(const struct hull_sandbox_state *st)
 	return hull_status_name(st->sandbox.status);
 }
 
+json_t *container_state_json(const struct hull_sandbox_state *st)
+{
+	json_t *annotations =
+	    st->sandbox.annotations ? json_incref(st->sandbox.annotations) : json_object();
+
+	return json_pack(
+	    "{s:s, s:s, s:i, s:s, s:s, s:s, s:s?, s:o, s:s}", "ociVersion", "1.2.0", "id",
+	    st->sandbox.id, "pid", container_monitor_alive(st) ? (int)st->sandbox.monitor_pid : 0,
+	    "status", container_status(st), "bundle", st->sandbox.bundle ? st->sandbox.bundle : "",
+	    "rootfs", st->n_containers ? st->containers[0].rootfs : "", "created",
+	    st->sandbox.created, "annotations", annotations, "owner", "");
+}
+
 int container_control(const char *root, const char *id, json_t *req, hull_error_t *err)
 {
 	char path[PATH_MAX];

@@ -40,6 +40,13 @@ bool container_monitor_alive(const struct hull_sandbox_state *st);
 /* The status a caller should see: "stopped" once the monitor is gone. */
 const char *container_status(const struct hull_sandbox_state *st);
 
+/*
+ * runc's state shape: ociVersion, id, pid, status, bundle, rootfs,
+ * created, annotations, owner.  pid is the monitor's, the process callers
+ * wait on (0 once it is gone).
+ */
+json_t *container_state_json(const struct hull_sandbox_state *st);
+
 /* Sends req (borrowed) to the container's monitor. */
 int container_control(const char *root, const char *id, json_t *req, hull_error_t *err);
 

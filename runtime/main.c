@@ -27,6 +27,8 @@ const struct hull_command hull_commands[] = {
     {"state", cmd_state, "ID", "print the state of a container as JSON"},
     {"kill", cmd_kill, "ID [SIGNAL]", "send a signal (default TERM) to the container's process"},
     {"delete", cmd_delete, "[--force] ID", "delete a container and everything its sandbox used"},
+    {"list", cmd_list, "[--format table|json] [--quiet]", "list the containers"},
+    {"features", cmd_features, "", "print the features hull supports as JSON"},
     {"network", cmd_network, "setup|show|teardown ...",
      "set up, show (with counters) or tear down a sandbox's network on its own"},
     {"config", cmd_config, "--bundle DIR [ID]",

@@ -27,11 +27,14 @@ static const char *const net_model_names[] = {
 
 /* Bit i of `done` is step_names[i]. */
 static const char *const step_names[] = {
-    "tap_created", "macvtap_created", "link_qdisc_added", "vm_qdisc_added",     "link_filter",
-    "vm_filter",   "bpf_pinned",      "link_mac_changed", "link_addrs_removed",
+    "tap_created",        "macvtap_created",
+    "link_qdisc_added",   "vm_qdisc_added",
+    "link_filter",        "vm_filter",
+    "bpf_pinned",         "link_mac_changed",
+    "link_addrs_removed", "vm_device_node_created",
 };
 
-_Static_assert(HULL_STEP_LINK_ADDRS_REMOVED == 1u << (N_ELEMS(step_names) - 1),
+_Static_assert(HULL_STEP_VM_DEVICE_NODE_CREATED == 1u << (N_ELEMS(step_names) - 1),
                "every step in net/endpoint.h needs a name here");
 
 static const struct {

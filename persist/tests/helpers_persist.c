@@ -109,7 +109,7 @@ static void fill_endpoint(struct hull_endpoint *ep, const char *id, size_t i)
 	memcpy(ep->link_saved_mac, "\xaa\xbb\xcc\xdd\xee\xff", 6);
 	snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "/sys/fs/bpf/hull/%s/eth%zu", id, i);
 	/* Endpoint 0 has every step; the others a different subset each. */
-	ep->done = i == 0 ? 0x1ffu : (unsigned)((i * 0x55) & 0x1ff);
+	ep->done = i == 0 ? 0x3ffu : (unsigned)((i * 0x55) & 0x3ff);
 }
 
 static void fill_container(struct hull_container_state *c, const char *id, int n)

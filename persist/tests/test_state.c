@@ -109,14 +109,16 @@ static void every_step_has_a_name(void **state)
 	    json_array_get(json_object_get(json_object_get(doc, "network"), "endpoints"), 0),
 	    "done");
 	static const char *const names[] = {
-	    "tap_created",    "macvtap_created",  "link_qdisc_added",
-	    "vm_qdisc_added", "link_filter",      "vm_filter",
-	    "bpf_pinned",     "link_mac_changed", "link_addrs_removed",
+	    "tap_created",        "macvtap_created",
+	    "link_qdisc_added",   "vm_qdisc_added",
+	    "link_filter",        "vm_filter",
+	    "bpf_pinned",         "link_mac_changed",
+	    "link_addrs_removed", "vm_device_node_created",
 	};
 	size_t i;
 
-	assert_int_equal(json_array_size(done), 9);
-	for (i = 0; i < 9; i++)
+	assert_int_equal(json_array_size(done), 10);
+	for (i = 0; i < 10; i++)
 		assert_string_equal(json_string_value(json_array_get(done, i)), names[i]);
 }
 

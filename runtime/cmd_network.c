@@ -20,6 +20,7 @@
 #include "persist/store.h"
 #include "runtime/commands.h"
 #include "runtime/container.h"
+#include "runtime/oci_spec.h"
 #include "runtime/sandbox.h"
 
 static const char *const model_names[] = {
@@ -139,6 +140,9 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	hull_state_init(&st);
 	hull_state_timestamp(now, sizeof(now));
 	st.sandbox.id = strdup(id);
+	/* No bundle: the state needs one, so the directory it ran in (as create). */
+	if (hull_path_absolute(".", &st.sandbox.bundle, err) < 0)
+		goto out;
 	st.sandbox.status = HULL_STATUS_CREATED;
 	st.sandbox.created = strdup(now);
 	st.network.netns_path = strdup(netns);

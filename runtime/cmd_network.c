@@ -9,9 +9,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf/tc_endpoint.h"
 #include "common/cleanup.h"
@@ -80,7 +82,38 @@ static int print_json(json_t *j, hull_error_t *err)
 struct network_record {
 	const char *root;
 	const char *id;
+	unsigned crash_step; /* HULL_CRASH_ENV's step bit, 0 = none */
 };
+
+/*
+ * Test only: HULL_CRASH_AFTER_STEP=<step name> (hull_endpoint_step_name())
+ * makes setup SIGKILL itself once a state holding that step is saved, so
+ * that tests can prove `hull network teardown` after a real crash.  bpf/
+ * records its steps once, when attach returns: for those, attach is also
+ * told to stop right after the step (HULL_FAULT_AFTER_STEP), so the crash
+ * leaves exactly the steps up to it done.
+ */
+#define HULL_CRASH_ENV "HULL_CRASH_AFTER_STEP"
+
+static int crash_step_from_env(unsigned *step, hull_error_t *err)
+{
+	const char *name = getenv(HULL_CRASH_ENV);
+
+	*step = 0;
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	for (unsigned bit = 0; bit < 32; bit++) {
+		const char *n = hull_endpoint_step_name(1u << bit);
+
+		if (n != NULL && strcmp(n, name) == 0) {
+			*step = 1u << bit;
+			if ((*step & HULL_STEPS_BPF) && setenv(HULL_FAULT_ENV, name, 0) < 0)
+				return hull_fail(err, errno, "setenv %s", HULL_FAULT_ENV);
+			return 0;
+		}
+	}
+	return hull_fail(err, 0, "%s: unknown step \"%s\"", HULL_CRASH_ENV, name);
+}
 
 static int save_endpoint(struct hull_sandbox_state *st, void *data, hull_error_t *err)
 {
@@ -91,7 +124,13 @@ static int record_endpoint(void *data, const struct hull_endpoint *ep, hull_erro
 {
 	struct network_record *r = data;
 
-	return hull_state_update(r->root, r->id, save_endpoint, (void *)ep, err);
+	if (hull_state_update(r->root, r->id, save_endpoint, (void *)ep, err) < 0)
+		return -1;
+	if (r->crash_step & ep->done) {
+		fflush(NULL);
+		kill(getpid(), SIGKILL);
+	}
+	return 0;
 }
 
 static int network_setup(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
@@ -107,7 +146,7 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	cleanup_free char *root = NULL;
 	struct hull_sandbox_config sc = {0};
 	struct hull_sandbox_state st;
-	struct network_record rec;
+	struct network_record rec = {0};
 	struct sandbox sb = {0};
 	json_t *eps;
 	char now[64], *end;
@@ -132,6 +171,7 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 		return hull_fail(err, 0, "usage: hull network %s", network_usage);
 	id = argv[optind];
 	if (hull_id_validate(id, err) < 0 || sandbox_parse_model(model, &sb.model, err) < 0 ||
+	    crash_step_from_env(&rec.crash_step, err) < 0 ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
 	if (access(netns, F_OK) < 0)
@@ -150,7 +190,8 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	st.config = json_object();
 	if (hull_state_create(root, &st, err) < 0)
 		goto out;
-	rec = (struct network_record){.root = root, .id = id};
+	rec.root = root;
+	rec.id = id;
 	sc.id = (char *)id;
 	sc.spec.netns_path = (char *)netns;
 	sb.sc = &sc;

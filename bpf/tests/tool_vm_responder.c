@@ -10,9 +10,20 @@
  *          --mac/--ip), spoof-mac (from another MAC), spoof-ip (from
  *          another IPv4 address), arp-spoof (ARP claiming another
  *          address), truncated (IPv4 frame cut inside its header).
+ *   ping COUNT: the guest pings --peer-ip: resolves it by ARP first unless
+ *          --peer-mac is given, then sends COUNT ICMP echo requests (98-byte
+ *          frames), each waiting up to 2 s for its reply, answering ARP for
+ *          --ip meanwhile.  Prints "arp PEER_IP is-at MAC", "reply seq=N"
+ *          and, last, "frames sent=S received=R" (every frame written to and
+ *          read from the tap).  Fails unless every request was answered.
+ *
+ *   --settle-ms N: wait N ms after opening the tap before anything else
+ *          (before "ready"), as a booting guest would: frames sent to a tap
+ *          or macvtap just (re)opened may be lost for a moment.
  *
  *   tool_vm_responder --netns NAME --tap DEV|/dev/tapN --mac MAC --ip IPV4
- *                     [--peer-mac MAC --peer-ip IPV4] serve|send KIND
+ *                     [--peer-mac MAC] [--peer-ip IPV4] [--settle-ms N]
+ *                     serve|send KIND|ping COUNT
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,13 +33,16 @@
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -276,15 +290,193 @@ static int send_one(int fd, const struct guest *g, const char *kind, hull_error_
 	return 0;
 }
 
+struct ping_state {
+	unsigned sent, received;
+	bool got; /* what we wait for arrived */
+};
+
+/*
+ * Reads frames for up to timeout_ms, answering ARP for our address, until
+ * want() says one is what we wait for.
+ */
+static int wait_for(int fd, struct guest *g, struct ping_state *ps,
+                    bool (*want)(struct guest *g, const uint8_t *f, size_t len, unsigned seq),
+                    unsigned seq, int timeout_ms, hull_error_t *err)
+{
+	uint8_t buf[VNET_HDR_LEN + 65536];
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ps->got = false;
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		long left;
+		ssize_t n;
+		size_t len, out;
+		const uint8_t *f;
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = timeout_ms -
+		       ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return 0;
+		if (poll(&pfd, 1, (int)left) < 0) {
+			if (errno == EINTR)
+				continue;
+			return hull_fail(err, errno, "poll tap");
+		}
+		if (!(pfd.revents & POLLIN))
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return hull_fail(err, errno, "read from tap");
+		ps->received++;
+		if (n < VNET_HDR_LEN + ETH_HLEN)
+			continue;
+		len = (size_t)n - VNET_HDR_LEN;
+		f = buf + VNET_HDR_LEN;
+		printf("rx proto=%#06x len=%zu from %02x:%02x:%02x:%02x:%02x:%02x\n",
+		       (unsigned)(f[12] << 8 | f[13]), len, f[6], f[7], f[8], f[9], f[10], f[11]);
+		if (want(g, buf + VNET_HDR_LEN, len, seq)) {
+			ps->got = true;
+			return 0;
+		}
+		if ((uint16_t)(buf[VNET_HDR_LEN + 12] << 8 | buf[VNET_HDR_LEN + 13]) == ETH_P_ARP &&
+		    (out = arp_reply(g, buf + VNET_HDR_LEN, len)) > 0) {
+			if (write_frame(fd, buf + VNET_HDR_LEN, out, err) < 0)
+				return -1;
+			ps->sent++;
+		}
+	}
+}
+
+/* An ARP reply from the peer's address: learn its MAC. */
+static bool is_peer_arp_reply(struct guest *g, const uint8_t *f, size_t len, unsigned seq)
+{
+	const uint8_t *a = f + ETH_HLEN;
+
+	(void)seq;
+	if (len < ETH_HLEN + 28 || f[12] != 0x08 || f[13] != 0x06 || a[7] != 2 ||
+	    memcmp(a + 14, g->peer_ip, 4) != 0)
+		return false;
+	memcpy(g->peer_mac, a + 8, 6);
+	return true;
+}
+
+/* The echo reply to our request number seq. */
+static bool is_echo_reply(struct guest *g, const uint8_t *f, size_t len, unsigned seq)
+{
+	const uint8_t *ip = f + ETH_HLEN;
+	size_t ihl;
+
+	if (len < ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00 || ip[9] != 1 ||
+	    memcmp(ip + 12, g->peer_ip, 4) != 0 || memcmp(ip + 16, g->ip, 4) != 0)
+		return false;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	return len >= ETH_HLEN + ihl + 8 && ip[ihl] == 0 && ip[ihl + 4] == 0x48 &&
+	       ip[ihl + 5] == 0x55 && ip[ihl + 6] == (seq >> 8 & 0xff) &&
+	       ip[ihl + 7] == (seq & 0xff);
+}
+
+static size_t echo_request(uint8_t *f, const struct guest *g, unsigned seq)
+{
+	uint8_t *ip = f + ETH_HLEN, *icmp = ip + 20;
+	const size_t payload = 56;
+
+	memset(f, 0, ETH_HLEN + 20 + 8 + payload);
+	memcpy(f, g->peer_mac, 6);
+	memcpy(f + 6, g->mac, 6);
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = (uint8_t)(20 + 8 + payload);
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, g->ip, 4);
+	memcpy(ip + 16, g->peer_ip, 4);
+	set_checksum(ip + 10, ip, 20);
+	icmp[0] = 8;
+	icmp[4] = 0x48; /* id "HU" */
+	icmp[5] = 0x55;
+	icmp[6] = (uint8_t)(seq >> 8);
+	icmp[7] = (uint8_t)seq;
+	for (size_t i = 0; i < payload; i++)
+		icmp[8 + i] = (uint8_t)i;
+	set_checksum(icmp + 2, icmp, 8 + payload);
+	return ETH_HLEN + 20 + 8 + payload;
+}
+
+static int ping_peer(int fd, struct guest *g, const char *count_text, hull_error_t *err)
+{
+	static const uint8_t zero[6];
+	struct ping_state ps = {0};
+	uint8_t f[128];
+	char *end;
+	unsigned long count = strtoul(count_text, &end, 10);
+	unsigned answered = 0;
+	int rc = 0;
+
+	if (*end || count == 0 || count > 1000)
+		return hull_fail(err, 0, "ping: \"%s\" is not a count from 1 to 1000", count_text);
+	if (memcmp(g->peer_mac, zero, 6) == 0) {
+		uint8_t *a = f + ETH_HLEN;
+
+		memset(f, 0, ETH_HLEN + 28);
+		memset(f, 0xff, 6);
+		memcpy(f + 6, g->mac, 6);
+		f[12] = 0x08;
+		f[13] = 0x06;
+		a[1] = 1;
+		a[2] = 0x08;
+		a[4] = 6;
+		a[5] = 4;
+		a[7] = 1;
+		memcpy(a + 8, g->mac, 6);
+		memcpy(a + 14, g->ip, 4);
+		memcpy(a + 24, g->peer_ip, 4);
+		if (write_frame(fd, f, ETH_HLEN + 28, err) < 0)
+			return -1;
+		ps.sent++;
+		if (wait_for(fd, g, &ps, is_peer_arp_reply, 0, 2000, err) < 0)
+			return -1;
+		if (!ps.got)
+			rc = hull_fail(err, 0, "no ARP reply for the peer's address");
+		else
+			printf("arp %u.%u.%u.%u is-at %02x:%02x:%02x:%02x:%02x:%02x\n",
+			       g->peer_ip[0], g->peer_ip[1], g->peer_ip[2], g->peer_ip[3],
+			       g->peer_mac[0], g->peer_mac[1], g->peer_mac[2], g->peer_mac[3],
+			       g->peer_mac[4], g->peer_mac[5]);
+	}
+	for (unsigned seq = 1; rc == 0 && seq <= count; seq++) {
+		if (write_frame(fd, f, echo_request(f, g, seq), err) < 0)
+			return -1;
+		ps.sent++;
+		if (wait_for(fd, g, &ps, is_echo_reply, seq, 2000, err) < 0)
+			return -1;
+		if (ps.got) {
+			answered++;
+			printf("reply seq=%u\n", seq);
+		}
+	}
+	printf("frames sent=%u received=%u\n", ps.sent, ps.received);
+	fflush(stdout);
+	if (rc == 0 && answered != count)
+		rc = hull_fail(err, 0, "%u of %lu echo requests answered", answered, count);
+	return rc;
+}
+
 static int run(int argc, char **argv, hull_error_t *err)
 {
 	static const struct option opts[] = {
-	    {"netns", 1, NULL, 'n'}, {"tap", 1, NULL, 't'},      {"mac", 1, NULL, 'm'},
-	    {"ip", 1, NULL, 'i'},    {"peer-mac", 1, NULL, 'M'}, {"peer-ip", 1, NULL, 'I'},
-	    {NULL, 0, NULL, 0},
+	    {"netns", 1, NULL, 'n'},     {"tap", 1, NULL, 't'},      {"mac", 1, NULL, 'm'},
+	    {"ip", 1, NULL, 'i'},        {"peer-mac", 1, NULL, 'M'}, {"peer-ip", 1, NULL, 'I'},
+	    {"settle-ms", 1, NULL, 's'}, {NULL, 0, NULL, 0},
 	};
 	struct guest g;
 	const char *tap = NULL;
+	unsigned long settle_ms = 0;
 	cleanup_close int fd = -1;
 	int c;
 
@@ -311,6 +503,9 @@ static int run(int argc, char **argv, hull_error_t *err)
 		case 'I':
 			rc = parse_ip(optarg, g.peer_ip, err);
 			break;
+		case 's':
+			settle_ms = strtoul(optarg, NULL, 10);
+			break;
 		default:
 			return hull_fail(err, 0, "unknown option");
 		}
@@ -318,14 +513,19 @@ static int run(int argc, char **argv, hull_error_t *err)
 			return -1;
 	}
 	if (!tap || optind >= argc)
-		return hull_fail(err, 0, "usage: --tap DEV --mac MAC --ip IP serve|send KIND");
+		return hull_fail(err, 0,
+		                 "usage: --tap DEV --mac MAC --ip IP serve|send KIND|ping COUNT");
 	fd = open_tap(tap, err);
 	if (fd < 0)
 		return -1;
+	if (settle_ms)
+		usleep((useconds_t)(settle_ms * 1000));
 	if (!strcmp(argv[optind], "serve"))
 		return serve(fd, &g, err);
 	if (!strcmp(argv[optind], "send") && optind + 1 < argc)
 		return send_one(fd, &g, argv[optind + 1], err);
+	if (!strcmp(argv[optind], "ping") && optind + 1 < argc)
+		return ping_peer(fd, &g, argv[optind + 1], err);
 	return hull_fail(err, 0, "unknown command \"%s\"", argv[optind]);
 }
 

@@ -145,7 +145,8 @@ snapshot() {
 	done
 	echo "## peer links"; ip -n "$p" -d link show
 	echo "## peer qdiscs"; tc -n "$p" qdisc show
-	echo "## pins"; ls -R "/sys/fs/bpf/hull/$id" 2>&1
+	echo "## pins"
+	if [ -e "/sys/fs/bpf/hull/$id" ]; then ls -R "/sys/fs/bpf/hull/$id"; else echo "(none)"; fi
 	echo "## state root"; ls -A "$root"
 	echo "## device nodes"; ls /dev/hull-tap* 2>&1
 }
@@ -293,7 +294,7 @@ peer_pings_guest() {
 	# hull but never read from the macvtap: the peer asks again.  Counted
 	# exactly all the same; said, not failed.
 	if [ "$(minus "$c0" "$c1")" = "5 378 $PING_FRAMES" ]; then
-		echo "# note: the peer sent its ARP request twice (the guest read one)" >&2
+		echo "note: the peer sent its ARP request twice (the guest read one)" >>"$work/notes"
 		return 0
 	fi
 	delta_is "hull to_guest and from_guest" "$c0" "$c1" "$PING_FRAMES $PING_FRAMES" ||
@@ -357,6 +358,7 @@ endpoint_checks() {
 	check "$kind/$model: $(ep vm_ifname) has the link's MTU $MTU" mtu_is_carried
 	check "$kind/$model: the guest ARPs for and pings the peer; 4 frames each way counted" guest_pings_peer "$id"
 	check "$kind/$model: the peer ARPs for and pings the guest; 4 frames each way counted" peer_pings_guest "$id"
+	[ -s "$work/notes" ] && diag "$(cat "$work/notes")" && rm -f "$work/notes"
 	check "$kind/$model: spoofed source MAC dropped as bad_src_mac, never reaches the peer" \
 		guest_sends_dropped "$id" spoof-mac bad_src_mac
 	check "$kind/$model: spoofed source IPv4 dropped as bad_src_ipv4, never reaches the peer" \

@@ -24,7 +24,7 @@ vm_cleanup() {
 	for d in "$root"/*/; do
 		[ -d "$d" ] && "$HULL" --config "$hullcfg" --root "$root" delete --force "$(basename "$d")" >/dev/null 2>&1
 	done
-	for ns in "${vm_netns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	[ -f "$work/netns.list" ] && while read -r ns; do ip netns del "$ns" 2>/dev/null; done <"$work/netns.list"
 	rm -rf "$work"
 }
 
@@ -46,11 +46,12 @@ make_bundle() {
 		"$HULL_SELFTESTS/../examples/busybox/config.json" >"$dir/config.json"
 }
 
-vm_netns=()
-# make_netns NAME: a fresh netns (deleted at exit); prints its path.
+# make_netns VAR NAME: a fresh netns, its path in VAR.  Its name goes in a
+# file, not a variable: tests run in subshells (check captures their
+# output), and vm_cleanup must still find every namespace at exit.
 make_netns() {
-	local name=$1-$$-$RANDOM
+	local name=$2-$$-$RANDOM
 	ip netns add "$name" || return 1
-	vm_netns+=("$name")
-	echo "/run/netns/$name"
+	echo "$name" >>"$work/netns.list"
+	printf -v "$1" '%s' "/run/netns/$name"
 }

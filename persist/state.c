@@ -327,8 +327,8 @@ char *hull_state_dump(const struct hull_sandbox_state *st, hull_error_t *err)
 
 	if (root == NULL)
 		return NULL;
-	/* One line, like runc's state.json (`jq . state.json` indents it). */
-	text = json_dumps(root, 0);
+	/* Compact, like runc's state.json (`jq . state.json` indents it). */
+	text = json_dumps(root, JSON_COMPACT);
 	len = text ? strlen(text) : 0;
 	out = text ? realloc(text, len + 2) : NULL;
 	if (out == NULL) {

@@ -88,15 +88,15 @@ static void round_trip_keeps_every_field(void **state)
 	assert_int_equal(out.version, HULL_STATE_VERSION);
 	persist_assert_state_equal(&in, &out);
 	/* And the values are written so that a human can read them. */
-	assert_non_null(strstr(text, "\"version\": 2"));
+	assert_non_null(strstr(text, "\"version\":2"));
 	assert_non_null(strstr(text, "\"10.0.0.2/24\""));
 	assert_non_null(strstr(text, "\"fd00:2::2/64\""));
-	assert_non_null(strstr(text, "\"dst\": \"0.0.0.0/0\""));
-	assert_non_null(strstr(text, "\"scope\": \"site\""));
-	assert_non_null(strstr(text, "\"mac\": \"ee:ee:ee:00:00:01\""));
+	assert_non_null(strstr(text, "\"dst\":\"0.0.0.0/0\""));
+	assert_non_null(strstr(text, "\"scope\":\"site\""));
+	assert_non_null(strstr(text, "\"mac\":\"ee:ee:ee:00:00:01\""));
 	assert_non_null(strstr(text, "\"tap_created\""));
 	assert_non_null(strstr(text, "\"link_addrs_removed\""));
-	assert_non_null(strstr(text, "\"status\": \"paused\""));
+	assert_non_null(strstr(text, "\"status\":\"paused\""));
 	hull_state_free(&in);
 	hull_state_free(&out);
 }

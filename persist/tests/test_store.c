@@ -190,10 +190,10 @@ static void corrupt_files_fail_and_stay_as_they_were(void **state)
 	expect_load_fails_untouched(
 	    root, "bad", "hello, world\n", 13,
 	    "not valid JSON: line 1 column 5: '[' or '{' expected near 'hello'");
-	vcpus = replace(valid, "\"vcpus\": 3", "\"vcpus\": \"two\"");
+	vcpus = replace(valid, "\"vcpus\":3", "\"vcpus\":\"two\"");
 	expect_load_fails_untouched(root, "bad", vcpus, strlen(vcpus),
 	                            ": hypervisor.vcpus: expected an integer, got \"two\"");
-	mac = replace(valid, "\"mac\": \"03:14:25:36:47:58\"", "\"mac\": \"zz\"");
+	mac = replace(valid, "\"mac\":\"03:14:25:36:47:58\"", "\"mac\":\"zz\"");
 	expect_load_fails_untouched(root, "bad", mac, strlen(mac),
 	                            ": network.endpoints[1].mac: \"zz\" is not a MAC address");
 	addr = replace(valid, "\"10.0.1.2/24\"", "\"10.0.1.256/24\"");
@@ -213,7 +213,7 @@ static void newer_version_is_refused_untouched(void **state)
 
 	create_fixture(root, "future", 1);
 	valid = persist_read_file(file, NULL);
-	future = replace(valid, "\"version\": 2", "\"version\": 3");
+	future = replace(valid, "\"version\":2", "\"version\":3");
 	expect_load_fails_untouched(root, "future", future, strlen(future), "");
 	hull_state_init(&st);
 	assert_int_equal(hull_state_load(root, "future", &st, &err), -1);
@@ -229,7 +229,7 @@ static void id_in_file_must_match_directory(void **state)
 
 	create_fixture(root, "one", 0);
 	valid = persist_read_file(file, NULL);
-	other = replace(valid, "\"id\": \"one\"", "\"id\": \"two\"");
+	other = replace(valid, "\"id\":\"one\"", "\"id\":\"two\"");
 	expect_load_fails_untouched(root, "one", other, strlen(other),
 	                            ": sandbox.id: \"two\" is not the directory's id \"one\"");
 }
@@ -245,7 +245,7 @@ static void v1_file_is_migrated_on_next_save(void **state)
 	create_fixture(root, "mig", 1);
 	/* Turn the v2 file into the v1 layout by hand. */
 	v2 = persist_read_file(file, NULL);
-	v1 = replace(v2, "\"version\": 2", "\"version\": 1");
+	v1 = replace(v2, "\"version\":2", "\"version\":1");
 	step = replace(v1, "\"vm_ifname\"", "\"tap_name\"");
 	persist_write_file(file, step, strlen(step));
 	hull_state_init(&st);
@@ -258,8 +258,8 @@ static void v1_file_is_migrated_on_next_save(void **state)
 	assert_int_equal(hull_state_save(root, &st, &err), 0);
 	free(after);
 	after = persist_read_file(file, NULL);
-	assert_non_null(strstr(after, "\"version\": 2"));
-	assert_non_null(strstr(after, "\"vm_ifname\": \"tap0_hull\""));
+	assert_non_null(strstr(after, "\"version\":2"));
+	assert_non_null(strstr(after, "\"vm_ifname\":\"tap0_hull\""));
 	assert_null(strstr(after, "tap_name"));
 	hull_state_free(&st);
 }

@@ -223,6 +223,9 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 		return -1;
 	sb->kvm = strcmp(cfg->hypervisor.accel, "kvm") == 0 ||
 	          (strcmp(cfg->hypervisor.accel, "auto") == 0 && sandbox_kvm_usable());
+	if (!sb->kvm && strcmp(cfg->hypervisor.machine_type, "microvm") == 0)
+		log_warning("microvm under TCG: the guest has no HPET or PM timer to calibrate its "
+		            "TSC with and may hang at boot; q35 does not");
 	if (!sb->kvm && strcmp(cfg->hypervisor.accel, "auto") == 0)
 		log_info("/dev/kvm is not usable: the VM runs under TCG (software emulation)");
 

@@ -121,6 +121,12 @@ int qemu_build_argv(const struct vm_config *c, char ***argv, hull_error_t *err)
 	add(&b, "%u", c->vcpus);
 	add(&b, "-m");
 	add(&b, "%u", c->memory_mib);
+	if (mmio) {
+		/* microvm's virtio-mmio devices default to legacy mode, which
+		 * virtiofsd refuses ("virtio legacy devices aren't supported"). */
+		add(&b, "-global");
+		add(&b, "virtio-mmio.force-legacy=false");
+	}
 	add(&b, "-nodefaults");
 	add(&b, "-no-user-config");
 	add(&b, "-nographic");

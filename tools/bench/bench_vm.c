@@ -23,7 +23,7 @@
  *
  *   BENCH_VM_ROUNDS   rounds (default 5)
  *   BENCH_VM_PARTS    boot,run,machine,memory (default boot,run,memory: microvm
- *                     needs a guest with virtio_mmio, tools/bench/vm_microvm_guest.sh)
+ *                     often hangs at boot under TCG, see docs/benchmarks.md)
  *   BENCH_VM_ALTS     alternatives by name (default: all but hull-auto,
  *                     hull-microvm); see alt_names below
  *   BENCH_VM_TIMEOUT  seconds a bare boot may take before it counts as hung

@@ -111,29 +111,6 @@ static int start_qemu(struct bare *b, const char *machine, hull_error_t *err)
 
 	if (qemu_build_argv(&c, &argv, err) < 0)
 		return -1;
-	if (strcmp(machine, "microvm") == 0) {
-		/*
-		 * Not in hull's argv (yet): microvm's virtio-mmio devices are legacy
-		 * (virtio 0.9) by default, and virtiofsd's libvhost-user refuses
-		 * legacy devices ("virtio legacy devices aren't supported"): the
-		 * rootfs mount would hang.  Modern virtio-mmio, as QEMU's
-		 * docs/system/i386/microvm.rst suggests.
-		 */
-		size_t n = 0;
-		char **more;
-
-		while (argv[n])
-			n++;
-		more = realloc(argv, (n + 3) * sizeof(*argv));
-		if (more == NULL) {
-			qemu_argv_free(argv);
-			return hull_fail(err, ENOMEM, "QEMU argv");
-		}
-		argv = more;
-		argv[n] = strdup("-global");
-		argv[n + 1] = strdup("virtio-mmio.force-legacy=false");
-		argv[n + 2] = NULL;
-	}
 	r = spawn_program(argv, &o, &b->qemu, err);
 	qemu_argv_free(argv);
 	return r;

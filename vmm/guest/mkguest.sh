@@ -50,7 +50,8 @@ for applet in sh mount umount mkdir ip cat echo ls insmod modprobe poweroff slee
 done
 
 # The modules the sandbox needs, with whatever they depend on.
-mods="virtio_pci virtio_net virtio_console virtiofs"
+# virtio_mmio: the devices of the microvm machine type (q35 uses virtio_pci).
+mods="virtio_pci virtio_mmio virtio_net virtio_console virtiofs"
 moddir=$work/kernel/lib/modules/$kver
 busybox depmod -b "$work/kernel" "$kver" 2>/dev/null || true
 need=""

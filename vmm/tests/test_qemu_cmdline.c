@@ -141,6 +141,7 @@ static void microvm_uses_mmio_devices(void **state)
 	c.n_nics = 1;
 	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
 	assert_string_equal(arg_after(argv, "-machine", 0), "microvm,accel=tcg,acpi=on");
+	assert_string_equal(arg_after(argv, "-global", 0), "virtio-mmio.force-legacy=false");
 	assert_string_equal(arg_after(argv, "-device", 0), "virtio-serial-device,id=serial0");
 	assert_string_equal(arg_after(argv, "-device", 2),
 	                    "virtio-net-device,netdev=net0,mac=00:00:00:00:00:00");

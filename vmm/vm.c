@@ -53,6 +53,31 @@ char *vm_console_tail(const char *path, int lines)
 	return out;
 }
 
+char *vm_console_find(const char *path, const char *needle)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	char *at, *end;
+	off_t size;
+	ssize_t n;
+
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) <= 0)
+		return NULL;
+	size = size > 65536 ? 65536 : size;
+	buf = malloc((size_t)size + 1);
+	if (buf == NULL || lseek(fd, -size, SEEK_END) < 0 || (n = read(fd, buf, (size_t)size)) <= 0)
+		return NULL;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	at = strstr(buf, needle);
+	if (at == NULL)
+		return NULL;
+	end = strpbrk(at, "\r\n");
+	return strndup(at, end ? (size_t)(end - at) : strlen(at));
+}
+
 static int path_in(char *out, size_t size, const char *dir, const char *name, hull_error_t *err)
 {
 	if ((size_t)snprintf(out, size, "%s/%s", dir, name) >= size)
@@ -122,6 +147,26 @@ static int qemu_died(struct vm *vm, int status, hull_error_t *err)
 	                 tail && *tail ? tail : "no message");
 }
 
+/*
+ * The guest never answered: say whether it stopped or went silent, and
+ * show what its console said last (a kernel panic, when there was one).
+ */
+static void boot_failed(struct vm *vm, hull_error_t *err)
+{
+	cleanup_free char *cause = hull_error_text(*err);
+	cleanup_free char *tail = vm_console_tail(vm->console_log, 3);
+	cleanup_free char *panic = vm_console_find(vm->console_log, "Kernel panic");
+	int status;
+	bool stopped = vm->qemu_pid > 0 && wait_exit_timeout(vm->qemu_pid, 500, &status);
+
+	if (stopped)
+		vm->qemu_pid = -1;
+	hull_error_release(err);
+	hull_fail(err, 0, "boot: %s; guest console: %s%s%s",
+	          stopped ? "the VM stopped before its agent answered" : cause, panic ? panic : "",
+	          panic ? " ... " : "", tail && *tail ? tail : "(empty)");
+}
+
 int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 {
 	int status;
@@ -183,15 +228,7 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 	if (agent_client_connect(vm->agent_socket, 10000, &vm->agent, err) < 0)
 		goto fail;
 	if (agent_client_wait_ready(vm->agent, p->boot_timeout_ms, err) < 0) {
-		cleanup_free char *tail = vm_console_tail(vm->console_log, 5);
-
-		hull_error_prefix(err, "boot");
-		if (tail && *tail) {
-			cleanup_free char *msg = (*err)->msg;
-
-			if (asprintf(&(*err)->msg, "%s; guest console: %s", msg, tail) < 0)
-				(*err)->msg = steal_pointer(&msg);
-		}
+		boot_failed(vm, err);
 		goto fail;
 	}
 	log_debug("VM up: QEMU pid %d", vm->qemu_pid);

@@ -59,4 +59,7 @@ void vm_stop(struct vm *vm);
 /* The last lines of the guest's console, for error messages ("" if none). */
 char *vm_console_tail(const char *console_log, int lines);
 
+/* The first console line (of the last 64 KiB) that contains needle, or NULL. */
+char *vm_console_find(const char *console_log, const char *needle);
+
 #endif

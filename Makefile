@@ -104,6 +104,8 @@ deps:
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+$(BUILD)/obj/runtime/settings.o: HULL_CFLAGS += -DHULL_DATADIR='"$(PREFIX)/share/hull"'
+
 $(BUILD)/obj/%.o: %.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -226,12 +228,17 @@ fuzz-run: $(FUZZ_BINS)
 		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
-install: $(HULL)
-	install -d $(DESTDIR)$(PREFIX)/bin
+# The guest image goes where hull's default configuration looks for it:
+# settings.c is built with HULL_DATADIR=$(PREFIX)/share/hull.
+install: $(HULL) $(GUEST)/initrd.img
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hull
 	install -m 0755 $(HULL) $(DESTDIR)$(PREFIX)/bin/hull
+	install -m 0644 $(GUEST)/vmlinuz $(GUEST)/initrd.img $(DESTDIR)$(PREFIX)/share/hull/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/hull
+	rm -f $(DESTDIR)$(PREFIX)/bin/hull $(DESTDIR)$(PREFIX)/share/hull/vmlinuz \
+		$(DESTDIR)$(PREFIX)/share/hull/initrd.img
+	-rmdir $(DESTDIR)$(PREFIX)/share/hull
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h')
 format:

@@ -2,6 +2,13 @@
 /* The settings table and the one parser/validator every value goes through. */
 #include "runtime/settings.h"
 
+/* Where `make install` puts the guest image (the Makefile sets it from PREFIX). */
+#ifndef HULL_DATADIR
+#define HULL_DATADIR "/usr/share/hull"
+#endif
+
+const char hull_datadir[] = HULL_DATADIR;
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -36,9 +43,9 @@ static const char *const net_model_choices[] = {"tcfilter", "macvtap", "none", N
 
 const struct hull_setting hull_settings[] = {
     HV(path, HULL_TYPE_PATH, HOST_PATH, "/usr/bin/qemu-system-x86_64"),
-    HV(kernel, HULL_TYPE_PATH, HOST_PATH, "/usr/share/hull/vmlinuz"),
+    HV(kernel, HULL_TYPE_PATH, HOST_PATH, HULL_DATADIR "/vmlinuz"),
     HV(image, HULL_TYPE_PATH, HOST_PATH, ""),
-    HV(initrd, HULL_TYPE_PATH, HOST_PATH, "/usr/share/hull/initrd.img"),
+    HV(initrd, HULL_TYPE_PATH, HOST_PATH, HULL_DATADIR "/initrd.img"),
     HV(firmware, HULL_TYPE_PATH, HOST_PATH, ""),
     HV(jailer_path, HULL_TYPE_PATH, HOST_PATH, ""),
     HV(kernel_hash, HULL_TYPE_HASH, BOTH, ""),

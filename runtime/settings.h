@@ -200,4 +200,7 @@ unsigned int hull_host_cpus(void);
 size_t hull_strv_length(char *const *v);
 void hull_strv_free(char **v);
 
+/* Where the default guest kernel and initrd are: PREFIX/share/hull. */
+extern const char hull_datadir[];
+
 #endif

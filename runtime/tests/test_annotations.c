@@ -528,7 +528,12 @@ static void empty_string_keeps_the_configured_value(void **state)
 {
 	(void)state;
 	expect_resolved("hypervisor.machine_type", "", "\"q35\"", NULL);
-	expect_resolved("hypervisor.kernel", "", "\"/usr/share/hull/vmlinuz\"", "[\"kernel\"]");
+	{
+		char kernel[512];
+
+		snprintf(kernel, sizeof(kernel), "\"%s/vmlinuz\"", hull_datadir);
+		expect_resolved("hypervisor.kernel", "", kernel, "[\"kernel\"]");
+	}
 }
 
 static void non_string_annotation_is_an_error(void **state)

@@ -76,8 +76,14 @@ static void defaults_without_a_file(void **state)
 	assert_int_equal(hull_config_file_load(NULL, &cfg, &err), 0);
 	out = hull_config_to_json(&cfg);
 	assert_string_equal(cfg.hypervisor.path, "/usr/bin/qemu-system-x86_64");
-	assert_string_equal(cfg.hypervisor.kernel, "/usr/share/hull/vmlinuz");
-	assert_string_equal(cfg.hypervisor.initrd, "/usr/share/hull/initrd.img");
+	{
+		char kernel[512], initrd[512];
+
+		snprintf(kernel, sizeof(kernel), "%s/vmlinuz", hull_datadir);
+		snprintf(initrd, sizeof(initrd), "%s/initrd.img", hull_datadir);
+		assert_string_equal(cfg.hypervisor.kernel, kernel);
+		assert_string_equal(cfg.hypervisor.initrd, initrd);
+	}
 	assert_string_equal(cfg.hypervisor.accel, "auto");
 	assert_int_equal(cfg.hypervisor.default_vcpus, 1);
 	assert_int_equal(cfg.hypervisor.default_memory, 2048);

@@ -234,10 +234,13 @@ static void macvtap_device_node_made_when_missing(void **state)
 	make_veth_topology(f);
 	setup_ok(f, HULL_NET_MACVTAP, 1, NULL, &res);
 	hull_vm_fds_close(&res.fds[0]);
-	snprintf(udev_path, sizeof(udev_path), "/dev/tap%d", res.eps[0].vm_ifindex);
-	unlink(udev_path);
 	assert_int_equal(hull_netns_enter(f->c_path, &saved, &err), 0);
 	assert_int_equal(hull_macvtap_devnum(&res.eps[0], &dev, &err), 0);
+	/* Remove the kernel's node, but only if it is this macvtap's: ifindexes
+	 * repeat across namespaces, and another test's /dev/tapN must live. */
+	snprintf(udev_path, sizeof(udev_path), "/dev/tap%d", res.eps[0].vm_ifindex);
+	if (stat(udev_path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == dev)
+		unlink(udev_path);
 	assert_int_equal(hull_macvtap_make_device(&res.eps[0], &err), 0);
 	assert_int_equal(hull_netns_return(&saved, &err), 0);
 

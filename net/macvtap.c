@@ -41,7 +41,7 @@ int hull_macvtap_take_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hul
 	memcpy(ep->link_saved_mac, ep->mac, 6);
 	/* Set before the change: a crash after it must still give the MAC back. */
 	ep->done |= HULL_STEP_LINK_MAC_CHANGED;
-	if (hull_nl_link_change(sk, ep->ifindex, mac, 0, false, err) < 0)
+	if (hull_nl_link_change(sk, ep->ifindex, mac, 0, 0, false, err) < 0)
 		return hull_error_prefix(err, "give link %s a new MAC", ep->name);
 	return 0;
 }
@@ -130,7 +130,7 @@ int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, h
 
 int hull_macvtap_up(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err)
 {
-	if (hull_nl_link_change(sk, ep->vm_ifindex, NULL, 0, true, err) < 0)
+	if (hull_nl_link_change(sk, ep->vm_ifindex, NULL, 0, 0, true, err) < 0)
 		return hull_error_prefix(err, "macvtap %s", ep->vm_ifname);
 	return 0;
 }
@@ -428,7 +428,7 @@ int hull_macvtap_give_back_link_mac(struct nl_sock *sk, struct hull_endpoint *ep
 
 	if (!(ep->done & HULL_STEP_LINK_MAC_CHANGED))
 		return 0;
-	r = hull_nl_link_change(sk, ep->ifindex, ep->link_saved_mac, 0, false, &inner);
+	r = hull_nl_link_change(sk, ep->ifindex, ep->link_saved_mac, 0, 0, false, &inner);
 	if (r < 0 && r != -ENODEV) {
 		*err = steal_pointer(&inner);
 		return hull_error_prefix(err, "give link %s its MAC back", ep->name);

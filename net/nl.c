@@ -71,8 +71,8 @@ int hull_nl_get_link(struct nl_sock *sk, int ifindex, const char *name, struct r
 	return 0;
 }
 
-int hull_nl_link_change(struct nl_sock *sk, int ifindex, const uint8_t *mac, uint32_t mtu, bool up,
-                        hull_error_t *err)
+int hull_nl_link_change(struct nl_sock *sk, int ifindex, const uint8_t *mac, uint32_t mtu,
+                        uint32_t group, bool up, hull_error_t *err)
 {
 	cleanup_nl_object struct rtnl_link *orig = NULL;
 	cleanup_nl_object struct rtnl_link *change = NULL;
@@ -93,11 +93,33 @@ int hull_nl_link_change(struct nl_sock *sk, int ifindex, const uint8_t *mac, uin
 	}
 	if (mtu)
 		rtnl_link_set_mtu(change, mtu);
+	if (group)
+		rtnl_link_set_group(change, group);
 	if (up)
 		rtnl_link_set_flags(change, IFF_UP);
 	r = rtnl_link_change(sk, orig, change, 0);
 	if (r < 0)
 		return hull_nl_fail(err, r, "change link %s", rtnl_link_get_name(orig));
+	return 0;
+}
+
+int hull_nl_delete_group(struct nl_sock *sk, uint32_t group, hull_error_t *err)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
+	int r;
+
+	if (msg == NULL)
+		return hull_fail(err, ENOMEM, "delete link group %u", group);
+	/* No ifindex and no name: the kernel deletes the whole group. */
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, IFLA_GROUP, group) < 0) {
+		nlmsg_free(msg);
+		return hull_fail(err, ENOMEM, "delete link group %u", group);
+	}
+	r = nl_send_sync(sk, msg); /* frees msg */
+	if (r < 0)
+		return hull_nl_fail(err, r, "delete link group %u", group);
 	return 0;
 }
 

@@ -64,9 +64,16 @@ struct nl_sock *hull_nl_connect(hull_error_t *err);
 int hull_nl_get_link(struct nl_sock *sk, int ifindex, const char *name, struct rtnl_link **out,
                      hull_error_t *err);
 
-/* Sets whichever of mac (non-NULL), mtu (non-zero) and up (true) are given. */
-int hull_nl_link_change(struct nl_sock *sk, int ifindex, const uint8_t *mac, uint32_t mtu, bool up,
-                        hull_error_t *err);
+/* Sets whichever of mac (non-NULL), mtu, group (non-zero) and up (true) are given. */
+int hull_nl_link_change(struct nl_sock *sk, int ifindex, const uint8_t *mac, uint32_t mtu,
+                        uint32_t group, bool up, hull_error_t *err);
+
+/*
+ * Deletes every link of the namespace in `group` with one request: the
+ * kernel then pays the cost of unregistering links (RCU grace periods,
+ * ~17 ms here) once for all of them.
+ */
+int hull_nl_delete_group(struct nl_sock *sk, uint32_t group, hull_error_t *err);
 
 /* A random unicast, locally administered MAC, different from `avoid`. */
 int hull_random_mac(uint8_t mac[6], const uint8_t *avoid, hull_error_t *err);

@@ -228,3 +228,74 @@ int hull_net_teardown(const char *netns_path, struct hull_endpoint *ep,
 		return hull_error_prefix(err, "tear down endpoint %s", ep->name);
 	return hull_netns_return(&saved, err);
 }
+
+/*
+ * The taps of eps, deleted with one request by their link group, when the
+ * group holds nothing else in the namespace.  Best effort: whatever is
+ * left is torn down endpoint by endpoint afterwards.
+ */
+static void delete_taps_together(const char *netns_path, struct hull_endpoint *eps, size_t n,
+                                 const struct hull_net_hooks *hooks)
+{
+	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	cleanup_error hull_error_t err = NULL;
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	bool only_ours = true;
+
+	if (hull_netns_enter(netns_path, &saved, &err) < 0 ||
+	    (sk = hull_nl_connect(&err)) == NULL ||
+	    rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
+		return;
+	for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
+		struct rtnl_link *link = (struct rtnl_link *)obj;
+		bool ours = false;
+
+		if (rtnl_link_get_group(link) != HULL_TAP_GROUP)
+			continue;
+		for (size_t i = 0; i < n && !ours; i++)
+			ours = (eps[i].done & HULL_STEP_TAP_CREATED) &&
+			       strcmp(eps[i].vm_ifname, rtnl_link_get_name(link)) == 0;
+		only_ours &= ours;
+	}
+	nl_cache_free(cache);
+	if (!only_ours) {
+		log_debug("link group 0x%x holds links hull did not make: deleting taps one by one",
+		          HULL_TAP_GROUP);
+		return;
+	}
+	if (hull_nl_delete_group(sk, HULL_TAP_GROUP, &err) < 0) {
+		log_debug("%s", err->msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct hull_endpoint *ep = &eps[i];
+		unsigned before = ep->done;
+		cleanup_error hull_error_t record_err = NULL;
+
+		ep->done &= ~HULL_STEP_TAP_CREATED;
+		recorded(hooks, ep, before, 0, &record_err);
+	}
+}
+
+int hull_net_teardown_many(const char *netns_path, struct hull_endpoint *eps, size_t n,
+                           const struct hull_net_hooks *hooks, hull_error_t *err)
+{
+	size_t taps = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		taps += (eps[i].done & HULL_STEP_TAP_CREATED) != 0;
+	if (taps > 1)
+		delete_taps_together(netns_path, eps, n, hooks);
+	for (size_t i = n; i-- > 0;) {
+		cleanup_error hull_error_t one = NULL;
+
+		if (hull_net_teardown(netns_path, &eps[i], hooks, &one) < 0 && ret == 0) {
+			*err = steal_pointer(&one);
+			ret = -1;
+		}
+	}
+	return ret;
+}

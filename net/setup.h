@@ -83,4 +83,13 @@ int hull_net_endpoint_setup(struct nl_sock *sk, struct hull_endpoint *ep, unsign
 int hull_net_teardown(const char *netns_path, struct hull_endpoint *ep,
                       const struct hull_net_hooks *hooks, hull_error_t *err);
 
+/*
+ * hull_net_teardown() of every endpoint of a sandbox, last first, after
+ * deleting their taps with one request where it can (the kernel's cost
+ * of deleting a link is then paid once, not once per endpoint).  Goes on
+ * past failures and reports the first.
+ */
+int hull_net_teardown_many(const char *netns_path, struct hull_endpoint *eps, size_t n,
+                           const struct hull_net_hooks *hooks, hull_error_t *err);
+
 #endif

@@ -88,7 +88,7 @@ int hull_tap_configure(struct nl_sock *sk, const struct hull_endpoint *ep, hull_
 
 	if (hull_random_mac(mac, ep->mac, err) < 0)
 		return -1;
-	if (hull_nl_link_change(sk, ep->vm_ifindex, mac, ep->mtu, true, err) < 0)
+	if (hull_nl_link_change(sk, ep->vm_ifindex, mac, ep->mtu, HULL_TAP_GROUP, true, err) < 0)
 		return hull_error_prefix(err, "tap %s", ep->vm_ifname);
 	return 0;
 }

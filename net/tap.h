@@ -19,6 +19,12 @@
 
 #define HULL_NET_MAX_QUEUES 8
 
+/*
+ * The link group of hull's taps ("HU"), so that a sandbox's taps can be
+ * deleted in one request (hull_net_teardown_many).
+ */
+#define HULL_TAP_GROUP 0x4855
+
 /* The fds QEMU gets for one NIC: tap queues or macvtap queues. */
 struct hull_vm_fds {
 	int fds[HULL_NET_MAX_QUEUES];

@@ -308,21 +308,10 @@ int sandbox_teardown_endpoints(const char *netns_path, const char *sandbox_id,
 	struct sandbox sb = {0};
 	struct hull_sandbox_config sc = {.id = (char *)sandbox_id};
 	struct hull_net_hooks hooks;
-	int ret = 0;
 
 	sb.sc = &sc;
 	hooks = hooks_for(&sb);
-	for (size_t i = n; i-- > 0;) {
-		cleanup_error hull_error_t one = NULL;
-
-		if (hull_net_teardown(netns_path, &eps[i], &hooks, &one) < 0) {
-			log_warning("teardown of endpoint %s: %s", eps[i].name, one->msg);
-			if (ret == 0)
-				ret = hull_fail(err, one->errnum, "teardown of endpoint %s: %s",
-				                eps[i].name, one->msg);
-		}
-	}
-	return ret;
+	return hull_net_teardown_many(netns_path, eps, n, &hooks, err);
 }
 
 void sandbox_shutdown(struct sandbox *sb)
@@ -333,13 +322,9 @@ void sandbox_shutdown(struct sandbox *sb)
 	if (sb->net.n > 0) {
 		struct hull_net_hooks hooks = hooks_for(sb);
 
-		for (size_t i = sb->net.n; i-- > 0;) {
-			hull_error_release(&err);
-			if (hull_net_teardown(sb->sc->spec.netns_path, &sb->net.eps[i], &hooks,
-			                      &err) < 0)
-				log_warning("teardown of endpoint %s: %s", sb->net.eps[i].name,
-				            err->msg);
-		}
+		if (hull_net_teardown_many(sb->sc->spec.netns_path, sb->net.eps, sb->net.n, &hooks,
+		                           &err) < 0)
+			log_warning("network teardown: %s", err->msg);
 	}
 	hull_net_setup_result_clear(&sb->net);
 }

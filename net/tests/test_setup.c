@@ -284,6 +284,63 @@ static void teardown_twice_is_fine(void **state)
 	}
 }
 
+/* Three endpoints: their taps go in one request; everything is given back. */
+static void teardown_many_deletes_taps_together(void **state)
+{
+	struct fixture *f = *state;
+	struct recorder rec = {0};
+	struct hull_net_hooks hooks = hooks_for(&rec);
+	struct hull_net_setup_result res;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *before = NULL, *after = NULL, *groups = NULL;
+
+	assert_int_equal(
+	    sh("set -e; for i in 1 2 3; do ip -n %1$s link add e$i type veth peer name "
+	       "p$i netns %2$s; ip -n %1$s link set e$i up; done",
+	       f->c, f->p),
+	    0);
+	before = snapshot(f);
+	setup_ok(f, HULL_NET_TCFILTER, 1, &hooks, &res);
+	assert_int_equal(res.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		hull_vm_fds_close(&res.fds[i]);
+	/* The taps are in hull's group (0x4855 = 18517). */
+	groups = capture("ip -n %s -d link show type tun | grep -c 'group 18517'", f->c);
+	assert_string_equal(groups, "3\n");
+	if (hull_net_teardown_many(f->c_path, res.eps, res.n, &hooks, &err) < 0)
+		fail_msg("teardown: %s", err->msg);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(res.eps[i].done, 0);
+	after = snapshot(f);
+	assert_string_equal(after, before);
+	hull_net_setup_result_clear(&res);
+}
+
+/* A link of someone else's in hull's group: the taps go one by one, the link stays. */
+static void teardown_many_spares_a_foreign_link_in_the_group(void **state)
+{
+	struct fixture *f = *state;
+	struct hull_net_setup_result res;
+	cleanup_error hull_error_t err = NULL;
+
+	assert_int_equal(sh("set -e; for i in 1 2; do ip -n %1$s link add e$i type veth peer name "
+	                    "p$i netns %2$s; ip -n %1$s link set e$i up; done;"
+	                    "ip -n %1$s link add foreign type veth peer name foreign-p netns %2$s;"
+	                    "ip -n %1$s link set foreign group 18517",
+	                    f->c, f->p),
+	                 0);
+	/* "foreign" is a veth too: it becomes an endpoint; its peer keeps the group. */
+	setup_ok(f, HULL_NET_TCFILTER, 1, NULL, &res);
+	for (size_t i = 0; i < res.n; i++)
+		hull_vm_fds_close(&res.fds[i]);
+	if (hull_net_teardown_many(f->c_path, res.eps, res.n, NULL, &err) < 0)
+		fail_msg("teardown: %s", err->msg);
+	assert_true(link_exists(f->c, "foreign"));
+	assert_false(link_exists(f->c, "tap0_hull"));
+	assert_false(link_exists(f->c, "tap1_hull"));
+	hull_net_setup_result_clear(&res);
+}
+
 /* Fails setup after each recorded step in turn; teardown must give back everything. */
 static void teardown_after_failure_at_each_step(void **state)
 {
@@ -481,6 +538,8 @@ int main(void)
 	    T(existing_tap_name_is_refused),
 	    T(model_none_touches_nothing),
 	    T(ipvlan_refuses_macvtap),
+	    T(teardown_many_deletes_taps_together),
+	    T(teardown_many_spares_a_foreign_link_in_the_group),
 	    cmocka_unit_test(queues_follow_vcpus),
 	};
 

@@ -6,7 +6,7 @@
  *   hull      hull_net_setup(tcfilter, 1 queue) with hull_tc_endpoint_attach
  *             as its BPF hook (discovery, tap create/configure, queue fd
  *             open, BPF load + pin + clsact x2 + filter x2), then the queue
- *             fds closed and hull_net_teardown() per endpoint (BPF detach +
+ *             fds closed and hull_net_teardown_many() (BPF detach +
  *             unpin, tap delete).  No persist/ record hook.
  *   cmd u32   the same devices and hooks by command, one process each:
  *               ip tuntap add; ip link set mtu/address/up;
@@ -92,10 +92,12 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
 		hull_netns_return_quietly(&saved);
 	}
 	*bpf_detach_ms = (now_ms() - t1) / n;
-	for (size_t i = 0; i < res.n; i++) {
+	{
 		hull_error_t terr = NULL;
 
-		if (hull_net_teardown(path, &res.eps[i], &hooks, rc < 0 ? &terr : err) < 0 &&
+		/* As a sandbox tears down: every endpoint, the taps in one request. */
+		if (hull_net_teardown_many(path, res.eps, res.n, &hooks, rc < 0 ? &terr : err) <
+		        0 &&
 		    rc == 0)
 			rc = -1;
 		hull_error_release(&terr);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,18 @@ int hull_netns_enter(const char *path, struct hull_netns_saved *saved, hull_erro
 	if (setns(target, CLONE_NEWNET) < 0)
 		return hull_fail(err, errno, "netns %s", path);
 	saved->fd = steal_fd(&orig);
+	return 0;
+}
+
+int hull_netns_join(const char *name, hull_error_t *err)
+{
+	struct hull_netns_saved saved;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : "/var/run/netns/", name);
+	if (hull_netns_enter(path, &saved, err) < 0)
+		return -1;
+	close(saved.fd); /* no way back wanted */
 	return 0;
 }
 

@@ -28,6 +28,13 @@ struct hull_netns_saved {
  */
 int hull_netns_enter(const char *path, struct hull_netns_saved *saved, hull_error_t *err);
 
+/*
+ * Moves the calling thread into the namespace for good (tools and test
+ * helpers that run in one namespace): `name` is a path, or a name under
+ * /var/run/netns as `ip netns` makes them.
+ */
+int hull_netns_join(const char *name, hull_error_t *err);
+
 /* Moves the thread back and closes the saved fd.  A no-op when none is saved. */
 int hull_netns_return(struct hull_netns_saved *saved, hull_error_t *err);
 

@@ -27,33 +27,10 @@
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "net/netns.h"
+#include "persist/endpoint_json.h"
 
 #define MAX_ADDRS 16
-
-static int enter_netns(const char *name, hull_error_t *err)
-{
-	char path[256];
-	cleanup_close int fd = -1;
-
-	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hull_fail(err, errno, "open %s", path);
-	if (setns(fd, CLONE_NEWNET) < 0)
-		return hull_fail(err, errno, "enter network namespace %s", name);
-	return 0;
-}
-
-static int parse_mac(const char *s, uint8_t mac[6], hull_error_t *err)
-{
-	unsigned b[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
-		return hull_fail(err, 0, "\"%s\" is not a MAC address", s);
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
 
 static int save_state(const char *path, const struct hull_endpoint *ep, hull_error_t *err)
 {
@@ -151,8 +128,8 @@ static int cmd_attach(int argc, char **argv, hull_error_t *err)
 				return hull_fail(err, 0, "unknown model \"%s\"", optarg);
 			break;
 		case 'M':
-			if (parse_mac(optarg, ep.guest_mac, err) < 0)
-				return -1;
+			if (hull_mac_parse(optarg, ep.guest_mac) < 0)
+				return hull_fail(err, 0, "\"%s\" is not a MAC address", optarg);
 			break;
 		case 'a': {
 			struct hull_ip_addr *a = &addrs[ep.n_addrs];
@@ -171,7 +148,7 @@ static int cmd_attach(int argc, char **argv, hull_error_t *err)
 	}
 	if (!state || !sandbox || !link || !vm)
 		return hull_fail(err, 0, "attach needs --state, --sandbox, --link and --vm");
-	if (netns && enter_netns(netns, err) < 0)
+	if (netns && hull_netns_join(netns, err) < 0)
 		return -1;
 	if (device(link, ep.name, sizeof(ep.name), &ep.ifindex, err) < 0 ||
 	    device(vm, ep.vm_ifname, sizeof(ep.vm_ifname), &ep.vm_ifindex, err) < 0)
@@ -208,7 +185,7 @@ static int cmd_detach(int argc, char **argv, hull_error_t *err)
 		return hull_fail(err, 0, "detach needs --state");
 	if (load_state(state, &ep, err) < 0)
 		return -1;
-	if (netns && enter_netns(netns, err) < 0)
+	if (netns && hull_netns_join(netns, err) < 0)
 		return -1;
 	rc = hull_tc_endpoint_detach(&ep, err);
 	if (save_state(state, &ep, rc < 0 ? NULL : err) < 0)

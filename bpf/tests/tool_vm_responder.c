@@ -29,7 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/if.h>
+#include <net/if.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
@@ -47,6 +47,8 @@
 
 #include "common/cleanup.h"
 #include "common/error.h"
+#include "net/netns.h"
+#include "persist/endpoint_json.h"
 
 #define VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr))
 #define SPOOF_MAC "02:66:66:66:66:66"
@@ -65,28 +67,10 @@ static void on_term(int sig)
 	stop = 1;
 }
 
-static int enter_netns(const char *name, hull_error_t *err)
-{
-	char path[256];
-	cleanup_close int fd = -1;
-
-	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hull_fail(err, errno, "open %s", path);
-	if (setns(fd, CLONE_NEWNET) < 0)
-		return hull_fail(err, errno, "enter network namespace %s", name);
-	return 0;
-}
-
 static int parse_mac(const char *s, uint8_t mac[6], hull_error_t *err)
 {
-	unsigned b[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+	if (hull_mac_parse(s, mac) < 0)
 		return hull_fail(err, 0, "\"%s\" is not a MAC address", s);
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
 	return 0;
 }
 
@@ -486,7 +470,7 @@ static int run(int argc, char **argv, hull_error_t *err)
 
 		switch (c) {
 		case 'n':
-			rc = enter_netns(optarg, err);
+			rc = hull_netns_join(optarg, err);
 			break;
 		case 't':
 			tap = optarg;

@@ -114,7 +114,6 @@ int dp_peer_echo(unsigned n, struct dp_shared *sh, hull_error_t *err);
 int dp_peer_sink(hull_error_t *err);
 
 /* Frames. */
-int dp_parse_mac(const char *s, uint8_t mac[6]);
 size_t dp_udp_frame(uint8_t *f, const char *src_mac, const char *dst_mac, const char *src_ip,
                     const char *dst_ip, uint16_t sport, uint16_t dport);
 
@@ -143,8 +142,6 @@ int dp_alt_build(struct dp_alt *alt, enum dp_alt_kind kind, unsigned queues, hul
 void dp_alt_close(struct dp_alt *alt);
 /* The peer device's rx_packets (frames that came out of the path towards the peer). */
 int dp_alt_peer_rx(struct dp_alt *alt, uint64_t *out, hull_error_t *err);
-/* Enters a netns by name (thread only); returns 0 or -1 (err). */
-int dp_enter_netns(const char *name, hull_error_t *err);
 
 /* Setup + teardown per endpoint (datapath_setup.c). */
 enum dp_setup_method {

@@ -27,22 +27,12 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "persist/endpoint_json.h"
 #include "tools/bench/datapath.h"
 
 #define FLOOD_BATCH 64
 #define PACED_BATCH 16
 #define MAX_FLOWS 8
-
-int dp_parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned b[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
 
 static uint16_t ip_checksum(const uint8_t *p, size_t len)
 {
@@ -62,8 +52,8 @@ size_t dp_udp_frame(uint8_t *f, const char *src_mac, const char *dst_mac, const 
 	uint16_t c;
 
 	memset(f, 0, DP_FRAME_LEN);
-	dp_parse_mac(dst_mac, f);
-	dp_parse_mac(src_mac, f + 6);
+	hull_mac_parse(dst_mac, f);
+	hull_mac_parse(src_mac, f + 6);
 	f[12] = 0x08;
 	ip[0] = 0x45;
 	ip[3] = 20 + 8 + DP_UDP_PAYLOAD;

@@ -103,20 +103,6 @@ int dp_run(const char *const *argv, hull_error_t *err)
 	return 0;
 }
 
-int dp_enter_netns(const char *name, hull_error_t *err)
-{
-	char path[128];
-	cleanup_close int fd = -1;
-
-	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hull_fail(err, errno, "open %s", path);
-	if (setns(fd, CLONE_NEWNET) < 0)
-		return hull_fail(err, errno, "enter netns %s", name);
-	return 0;
-}
-
 static int write_file(const char *path, const char *value, hull_error_t *err)
 {
 	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "persist/endpoint_json.h"
 #include "tools/bench/datapath.h"
 
 struct vm_queue {
@@ -194,7 +195,7 @@ int dp_vm_run(const int *fds, unsigned nq, enum dp_vm_mode mode, struct dp_share
 		q->mode = mode;
 		q->sh = sh;
 		inet_pton(AF_INET, DP_GUEST_IP, q->guest_ip);
-		dp_parse_mac(DP_GUEST_MAC, q->guest_mac);
+		hull_mac_parse(DP_GUEST_MAC, q->guest_mac);
 		q->hdr_len = hdr_len_of(fds[i], err);
 		if (q->hdr_len < 0)
 			return -1;

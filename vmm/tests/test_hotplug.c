@@ -27,11 +27,10 @@
 #include "common/spawn.h"
 #include "vmm/hotplug.h"
 #include "vmm/qmp.h"
+#include "vmm/tests/helpers_qemu.h"
 
 struct fixture {
-	char dir[64];
-	char socket[128];
-	pid_t qemu;
+	struct test_qemu *vm;
 	struct qmp *qmp;
 	int tap;
 };
@@ -51,30 +50,21 @@ static int open_tap(const char *name)
 
 static int start_qemu(void **state)
 {
+	static const char *const args[] = {"-machine",
+	                                   "q35,accel=tcg",
+	                                   "-nodefaults",
+	                                   "-nographic",
+	                                   "-S",
+	                                   "-device",
+	                                   "pcie-root-port,id=hp0,bus=pcie.0,chassis=1",
+	                                   NULL};
 	struct fixture *f = calloc(1, sizeof(*f));
-	char qmp_arg[200];
-	char *argv[] = {"/usr/bin/qemu-system-x86_64",
-	                "-machine",
-	                "q35,accel=tcg",
-	                "-nodefaults",
-	                "-nographic",
-	                "-S",
-	                "-device",
-	                "pcie-root-port,id=hp0,bus=pcie.0,chassis=1",
-	                "-qmp",
-	                qmp_arg,
-	                NULL};
-	struct spawn_options opts = {.stdout_fd = -1, .stderr_fd = 2, .die_with_parent = true};
-	cleanup_error hull_error_t err = NULL;
 
+	assert_non_null(f);
 	f->tap = open_tap("hulltest0");
 	assert_true(f->tap >= 0);
-	strcpy(f->dir, "/tmp/hull-hotplug-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->socket, sizeof(f->socket), "%s/qmp.sock", f->dir);
-	snprintf(qmp_arg, sizeof(qmp_arg), "unix:%s,server=on,wait=off", f->socket);
-	assert_int_equal(spawn_program(argv, &opts, &f->qemu, &err), 0);
-	assert_int_equal(qmp_connect(f->socket, 10000, &f->qmp, &err), 0);
+	f->vm = test_qemu_start(args);
+	f->qmp = f->vm->qmp;
 	*state = f;
 	return 0;
 }
@@ -82,14 +72,9 @@ static int start_qemu(void **state)
 static int stop_qemu(void **state)
 {
 	struct fixture *f = *state;
-	int status;
 
-	qmp_close(f->qmp);
-	kill(f->qemu, SIGKILL);
-	waitpid(f->qemu, &status, 0);
+	test_qemu_stop(f->vm);
 	close(f->tap);
-	unlink(f->socket);
-	rmdir(f->dir);
 	free(f);
 	return 0;
 }

@@ -21,62 +21,25 @@
 #include "common/cleanup.h"
 #include "common/spawn.h"
 #include "vmm/qmp.h"
-
-struct fixture {
-	char dir[64];
-	char socket[128];
-	pid_t qemu;
-	struct qmp *qmp;
-};
+#include "vmm/tests/helpers_qemu.h"
 
 static int start_qemu(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	char qmp_arg[200];
-	char *argv[] = {"/usr/bin/qemu-system-x86_64",
-	                "-machine",
-	                "none",
-	                "-nodefaults",
-	                "-nographic",
-	                "-qmp",
-	                qmp_arg,
-	                NULL};
-	struct spawn_options opts = {.stdout_fd = -1, .stderr_fd = 2, .die_with_parent = true};
-	cleanup_error hull_error_t err = NULL;
+	static const char *const args[] = {"-machine", "none", "-nodefaults", "-nographic", NULL};
 
-	if (access(argv[0], X_OK) != 0) {
-		free(f);
-		return -1; /* reported by the test as a setup failure naming nothing: see main */
-	}
-	strcpy(f->dir, "/tmp/hull-qmp-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->socket, sizeof(f->socket), "%s/qmp.sock", f->dir);
-	snprintf(qmp_arg, sizeof(qmp_arg), "unix:%s,server=on,wait=off", f->socket);
-	assert_int_equal(spawn_program(argv, &opts, &f->qemu, &err), 0);
-	assert_int_equal(qmp_connect(f->socket, 10000, &f->qmp, &err), 0);
-	*state = f;
+	*state = test_qemu_start(args);
 	return 0;
 }
 
 static int stop_qemu(void **state)
 {
-	struct fixture *f = *state;
-	int status;
-
-	qmp_close(f->qmp);
-	if (f->qemu > 0) {
-		kill(f->qemu, SIGKILL);
-		waitpid(f->qemu, &status, 0);
-	}
-	unlink(f->socket);
-	rmdir(f->dir);
-	free(f);
+	test_qemu_stop(*state);
 	return 0;
 }
 
 static void query_status_reports_running(void **state)
 {
-	struct fixture *f = *state;
+	struct test_qemu *f = *state;
 	cleanup_error hull_error_t err = NULL;
 	cleanup_free char *status = NULL;
 
@@ -86,7 +49,7 @@ static void query_status_reports_running(void **state)
 
 static void unknown_command_error_carries_qemu_message(void **state)
 {
-	struct fixture *f = *state;
+	struct test_qemu *f = *state;
 	cleanup_error hull_error_t err = NULL;
 
 	assert_int_equal(qmp_execute(f->qmp, "no-such-command", NULL, NULL, 5000, &err), -1);
@@ -98,7 +61,7 @@ static void unknown_command_error_carries_qemu_message(void **state)
 
 static void bad_arguments_are_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct test_qemu *f = *state;
 	cleanup_error hull_error_t err = NULL;
 	cleanup_json json_t *args = json_pack("{s:s}", "id", "nope");
 
@@ -111,7 +74,7 @@ static void bad_arguments_are_refused(void **state)
 
 static void fd_passing_then_netdev_add(void **state)
 {
-	struct fixture *f = *state;
+	struct test_qemu *f = *state;
 	cleanup_error hull_error_t err = NULL;
 	cleanup_json json_t *args = NULL;
 	cleanup_close int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -126,7 +89,7 @@ static void fd_passing_then_netdev_add(void **state)
 
 static void quit_emits_shutdown_and_qemu_exits(void **state)
 {
-	struct fixture *f = *state;
+	struct test_qemu *f = *state;
 	cleanup_error hull_error_t err = NULL;
 	cleanup_json json_t *data = NULL;
 	int status;
@@ -134,8 +97,8 @@ static void quit_emits_shutdown_and_qemu_exits(void **state)
 	assert_int_equal(qmp_execute(f->qmp, "quit", NULL, NULL, 5000, &err), 0);
 	assert_int_equal(qmp_wait_event(f->qmp, "SHUTDOWN", 5000, &data, &err), 0);
 	assert_non_null(json_object_get(data, "reason"));
-	assert_int_equal(waitpid(f->qemu, &status, 0), f->qemu);
-	f->qemu = 0;
+	assert_int_equal(waitpid(f->pid, &status, 0), f->pid);
+	f->pid = 0;
 	/* and the client reports the closed connection */
 	assert_int_equal(qmp_execute(f->qmp, "query-status", NULL, NULL, 2000, &err), -1);
 }

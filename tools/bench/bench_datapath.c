@@ -135,6 +135,22 @@ static void min_max(const double *v, unsigned n, double *lo, double *hi)
 	}
 }
 
+/*
+ * The median over rounds of x[i] / base[i]: both were measured in the same
+ * round, minutes apart at most, so a change of the machine's load between
+ * rounds cancels out of each ratio.
+ */
+static double paired_ratio(const double *x, const double *base, unsigned n)
+{
+	double r[MAX_ROUNDS];
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n && m < MAX_ROUNDS; i++)
+		if (base[i] > 0)
+			r[m++] = x[i] / base[i];
+	return median(r, m);
+}
+
 static void pin(int cpu)
 {
 	cpu_set_t set;
@@ -554,9 +570,10 @@ static void report_datapath(struct dp_alt *alts, struct alt_result *res, unsigne
 		printf("| %.1f | %.1f (%.0f-%.0f) |\n", median(r->p50, R), median(r->p99, R), lo,
 		       hi);
 	}
-	printf("\nRatios to u32+mirred (throughput: higher is better; CPU, RTT: lower is better)"
-	       "\n\n| path | to_guest | to_guest per CPU | from_guest | from_guest per CPU | "
-	       "CPU/frame (tasks) | CPU/frame (/proc/stat) | RTT p50 | RTT p99 |\n"
+	printf("\nRatios to u32+mirred, the median of the per-round ratios (throughput: "
+	       "higher is better; CPU, RTT: lower is better)\n\n| path | to_guest | "
+	       "to_guest per CPU | from_guest | from_guest per CPU | CPU/frame (tasks) | "
+	       "CPU/frame (/proc/stat) | RTT p50 | RTT p99 |\n"
 	       "|---|---|---|---|---|---|---|---|---|\n");
 	for (unsigned i = 0; i < n; i++) {
 		struct alt_result *r = &res[i], *b = &res[u];
@@ -564,14 +581,13 @@ static void report_datapath(struct dp_alt *alts, struct alt_result *res, unsigne
 		if (!alt_wanted(&alts[i]))
 			continue;
 		printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
-		       alts[i].name, median(r->tg_pps, R) / median(b->tg_pps, R),
-		       median(r->tg_norm, R) / median(b->tg_norm, R),
-		       median(r->fg_pps, R) / median(b->fg_pps, R),
-		       median(r->fg_norm, R) / median(b->fg_norm, R),
-		       median(r->cpu_task_ns, R) / median(b->cpu_task_ns, R),
-		       median(r->cpu_ns, R) / median(b->cpu_ns, R),
-		       median(r->p50, R) / median(b->p50, R),
-		       median(r->p99, R) / median(b->p99, R));
+		       alts[i].name, paired_ratio(r->tg_pps, b->tg_pps, R),
+		       paired_ratio(r->tg_norm, b->tg_norm, R),
+		       paired_ratio(r->fg_pps, b->fg_pps, R),
+		       paired_ratio(r->fg_norm, b->fg_norm, R),
+		       paired_ratio(r->cpu_task_ns, b->cpu_task_ns, R),
+		       paired_ratio(r->cpu_ns, b->cpu_ns, R), paired_ratio(r->p50, b->p50, R),
+		       paired_ratio(r->p99, b->p99, R));
 	}
 	printf("\nWhat limits it (medians): offered = frames/s the generator put on the path;\n"
 	       "VM idle reads = share of the VM side's reads that found its queue empty;\n"

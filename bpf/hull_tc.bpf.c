@@ -106,8 +106,27 @@ static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
 	       a[5] == b[5];
 }
 
-static __always_inline int ipv4_allowed(const struct hull_tc_config *cfg, __u32 addr)
+static __always_inline const struct hull_tc_config *config(void)
 {
+	__u32 zero = 0;
+	const struct hull_tc_config *cfg = bpf_map_lookup_elem(&hull_config, &zero);
+
+	if (!cfg || !cfg->configured)
+		return NULL;
+	return cfg;
+}
+
+/*
+ * A global function: the verifier checks it once, on its own, rather than
+ * at each of its two callers (IPv4 and ARP), which keeps loading the
+ * programs (once per endpoint) short.
+ */
+__noinline int hull_ipv4_allowed(__u32 addr)
+{
+	const struct hull_tc_config *cfg = config();
+
+	if (!cfg)
+		return 0;
 	for (__u32 i = 0; i < HULL_TC_MAX_IPV4; i++) {
 		if (i >= cfg->n_ipv4)
 			break;
@@ -145,63 +164,67 @@ static __always_inline int ipv6_allowed(const struct hull_tc_config *cfg,
 	return 0;
 }
 
-static __always_inline int check_ipv4(struct __sk_buff *skb, const struct hull_tc_config *cfg)
+/*
+ * The checks below return HULL_PASS or the reason to drop the frame, and
+ * the caller drops in one place: every drop() the compiler inlines is
+ * another path the verifier walks when each endpoint loads its programs.
+ */
+#define HULL_PASS HULL_DROP_REASON_COUNT
+
+static __always_inline __u32 check_ipv4(struct __sk_buff *skb, const struct hull_tc_config *cfg)
 {
 	struct iphdr *ip = linear_header(skb, ETH_HLEN + sizeof(*ip));
 
 	if (!ip)
-		return drop(skb, HULL_DROP_MALFORMED);
+		return HULL_DROP_MALFORMED;
 	ip = (void *)ip + ETH_HLEN;
 	if (ip->version != 4 || ip->ihl < 5)
-		return drop(skb, HULL_DROP_MALFORMED);
-	if (!ipv4_allowed(cfg, ip->saddr))
-		return drop(skb, HULL_DROP_BAD_SRC_IPV4);
-	return TC_ACT_OK;
+		return HULL_DROP_MALFORMED;
+	return hull_ipv4_allowed(ip->saddr) ? HULL_PASS : HULL_DROP_BAD_SRC_IPV4;
 }
 
-static __always_inline int check_ipv6(struct __sk_buff *skb, const struct hull_tc_config *cfg)
+static __always_inline __u32 check_ipv6(struct __sk_buff *skb, const struct hull_tc_config *cfg)
 {
 	struct ipv6hdr *ip6 = linear_header(skb, ETH_HLEN + sizeof(*ip6));
 
 	if (!ip6)
-		return drop(skb, HULL_DROP_MALFORMED);
+		return HULL_DROP_MALFORMED;
 	ip6 = (void *)ip6 + ETH_HLEN;
 	if (ip6->version != 6)
-		return drop(skb, HULL_DROP_MALFORMED);
-	if (!ipv6_allowed(cfg, &ip6->saddr))
-		return drop(skb, HULL_DROP_BAD_SRC_IPV6);
-	return TC_ACT_OK;
+		return HULL_DROP_MALFORMED;
+	return ipv6_allowed(cfg, &ip6->saddr) ? HULL_PASS : HULL_DROP_BAD_SRC_IPV6;
 }
 
-static __always_inline int check_arp(struct __sk_buff *skb, const struct hull_tc_config *cfg)
+static __always_inline __u32 check_arp(struct __sk_buff *skb, const struct hull_tc_config *cfg)
 {
 	struct arp_eth_ipv4 *arp = linear_header(skb, ETH_HLEN + sizeof(*arp));
 	__u32 spa;
 
 	if (!arp)
-		return drop(skb, HULL_DROP_MALFORMED);
+		return HULL_DROP_MALFORMED;
 	arp = (void *)arp + ETH_HLEN;
 	if (arp->ar_hrd != bpf_htons(ARPHRD_ETHER) || arp->ar_pro != bpf_htons(ETH_P_IP) ||
 	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
-		return drop(skb, HULL_DROP_MALFORMED);
+		return HULL_DROP_MALFORMED;
 	if (!mac_equal(arp->sha, cfg->mac))
-		return drop(skb, HULL_DROP_BAD_ARP_SENDER);
+		return HULL_DROP_BAD_ARP_SENDER;
 	__builtin_memcpy(&spa, arp->spa, sizeof(spa));
 	/* 0.0.0.0 is an ARP probe (RFC 5227 address conflict detection). */
-	if (spa != 0 && !ipv4_allowed(cfg, spa))
-		return drop(skb, HULL_DROP_BAD_ARP_SENDER);
-	return TC_ACT_OK;
+	if (spa != 0 && !hull_ipv4_allowed(spa))
+		return HULL_DROP_BAD_ARP_SENDER;
+	return HULL_PASS;
 }
 
-/* Anti-spoofing for a frame the guest wrote: TC_ACT_OK or a counted drop. */
-static __always_inline int check_from_guest(struct __sk_buff *skb, const struct hull_tc_config *cfg)
+/* Anti-spoofing for a frame the guest wrote: HULL_PASS or a drop reason. */
+static __always_inline __u32 check_from_guest(struct __sk_buff *skb,
+                                              const struct hull_tc_config *cfg)
 {
 	struct ethhdr *eth = linear_header(skb, ETH_HLEN);
 
 	if (!eth)
-		return drop(skb, HULL_DROP_MALFORMED);
+		return HULL_DROP_MALFORMED;
 	if (!mac_equal(eth->h_source, cfg->mac))
-		return drop(skb, HULL_DROP_BAD_SRC_MAC);
+		return HULL_DROP_BAD_SRC_MAC;
 	switch (bpf_ntohs(eth->h_proto)) {
 	case ETH_P_IP:
 		return check_ipv4(skb, cfg);
@@ -211,7 +234,7 @@ static __always_inline int check_from_guest(struct __sk_buff *skb, const struct 
 		return check_arp(skb, cfg);
 	default:
 		/* VLAN tags would hide the inner addresses from this check. */
-		return drop(skb, HULL_DROP_BAD_ETHERTYPE);
+		return HULL_DROP_BAD_ETHERTYPE;
 	}
 }
 
@@ -230,16 +253,6 @@ static __always_inline int deliver(struct __sk_buff *skb, const struct hull_tc_c
 		return drop(skb, HULL_DROP_REDIRECT_FAILED);
 	count(&hull_stats, dir, skb);
 	return TC_ACT_REDIRECT;
-}
-
-static __always_inline const struct hull_tc_config *config(void)
-{
-	__u32 zero = 0;
-	const struct hull_tc_config *cfg = bpf_map_lookup_elem(&hull_config, &zero);
-
-	if (!cfg || !cfg->configured)
-		return NULL;
-	return cfg;
 }
 
 /*
@@ -266,12 +279,12 @@ SEC("tc")
 int hull_from_guest(struct __sk_buff *skb)
 {
 	const struct hull_tc_config *cfg = config();
-	int verdict;
+	__u32 verdict;
 
 	if (!cfg)
 		return drop(skb, HULL_DROP_NO_CONFIG);
 	verdict = check_from_guest(skb, cfg);
-	if (verdict != TC_ACT_OK)
-		return verdict;
+	if (verdict != HULL_PASS)
+		return drop(skb, verdict);
 	return deliver(skb, cfg, HULL_TC_FROM_GUEST);
 }

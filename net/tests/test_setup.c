@@ -127,6 +127,8 @@ static void tcfilter_makes_multiqueue_tap(void **state)
 	show = capture("ip -n %s link show tap0_hull", f->c);
 	assert_non_null(strstr(show, "mtu 1450"));
 	assert_non_null(strstr(show, ",UP"));
+	/* No root qdisc in the way of frames towards the VM. */
+	assert_non_null(strstr(show, "qdisc noqueue"));
 	read_mac(f->c, "tap0_hull", tap_mac);
 	assert_memory_not_equal(tap_mac, link_mac, 6);
 	assert_int_equal(tap_mac[0] & 0x03, 0x02); /* unicast, locally administered */

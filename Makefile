@@ -81,10 +81,10 @@ DEPFILES := $(LIB_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
 .PHONY: demo guest all help deps unit-tests asan-tests selftests check check-only bench fuzz \
 	install uninstall format format-check clean
 
-all: $(HULL) $(AGENT) $(TEST_BINS) $(TOOL_BINS)
+all: $(HULL) $(AGENT) $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 help:
-	@echo "make            build build/bin/hull and the unit tests"
+	@echo "make            build build/bin/hull, the unit tests and the benchmarks"
 	@echo "make demo       install, build, and run a container in a VM networked through eBPF"
 	@echo "make deps       install the Debian packages hull needs (idempotent)"
 	@echo "make check      install deps, build, run unit tests (plain and ASan/UBSan) and selftests"

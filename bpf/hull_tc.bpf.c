@@ -102,8 +102,9 @@ static __always_inline void *linear_header(struct __sk_buff *skb, __u32 len)
 
 static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
 {
-	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] &&
-	       a[5] == b[5];
+	/* One branch, not six: each branch is another path to verify. */
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
+	        (a[5] ^ b[5])) == 0;
 }
 
 static __always_inline const struct hull_tc_config *config(void)
@@ -141,7 +142,7 @@ static __always_inline int ipv6_equal(const struct in6_addr *a, const struct hul
 	const __u32 *x = a->in6_u.u6_addr32;
 	const __u32 *y = (const __u32 *)b->addr;
 
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
 }
 
 static __always_inline int ipv6_allowed(const struct hull_tc_config *cfg,

@@ -140,15 +140,16 @@ static void min_max(const double *v, unsigned n, double *lo, double *hi)
  * round, minutes apart at most, so a change of the machine's load between
  * rounds cancels out of each ratio.
  */
-static double paired_ratio(const double *x, const double *base, unsigned n)
+static void print_paired_ratio(const double *x, const double *base, unsigned n)
 {
-	double r[MAX_ROUNDS];
+	double r[MAX_ROUNDS], lo, hi;
 	unsigned m = 0;
 
 	for (unsigned i = 0; i < n && m < MAX_ROUNDS; i++)
 		if (base[i] > 0)
 			r[m++] = x[i] / base[i];
-	return median(r, m);
+	min_max(r, m, &lo, &hi);
+	printf("| %.2f (%.2f-%.2f) ", median(r, m), lo, hi);
 }
 
 static void pin(int cpu)
@@ -570,8 +571,8 @@ static void report_datapath(struct dp_alt *alts, struct alt_result *res, unsigne
 		printf("| %.1f | %.1f (%.0f-%.0f) |\n", median(r->p50, R), median(r->p99, R), lo,
 		       hi);
 	}
-	printf("\nRatios to u32+mirred, the median of the per-round ratios (throughput: "
-	       "higher is better; CPU, RTT: lower is better)\n\n| path | to_guest | "
+	printf("\nRatios to u32+mirred: the median of the per-round ratios (min-max); throughput: "
+	       "higher is better; CPU, RTT: lower is better\n\n| path | to_guest | "
 	       "to_guest per CPU | from_guest | from_guest per CPU | CPU/frame (tasks) | "
 	       "CPU/frame (/proc/stat) | RTT p50 | RTT p99 |\n"
 	       "|---|---|---|---|---|---|---|---|---|\n");
@@ -580,14 +581,16 @@ static void report_datapath(struct dp_alt *alts, struct alt_result *res, unsigne
 
 		if (!alt_wanted(&alts[i]))
 			continue;
-		printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
-		       alts[i].name, paired_ratio(r->tg_pps, b->tg_pps, R),
-		       paired_ratio(r->tg_norm, b->tg_norm, R),
-		       paired_ratio(r->fg_pps, b->fg_pps, R),
-		       paired_ratio(r->fg_norm, b->fg_norm, R),
-		       paired_ratio(r->cpu_task_ns, b->cpu_task_ns, R),
-		       paired_ratio(r->cpu_ns, b->cpu_ns, R), paired_ratio(r->p50, b->p50, R),
-		       paired_ratio(r->p99, b->p99, R));
+		printf("| %s ", alts[i].name);
+		print_paired_ratio(r->tg_pps, b->tg_pps, R);
+		print_paired_ratio(r->tg_norm, b->tg_norm, R);
+		print_paired_ratio(r->fg_pps, b->fg_pps, R);
+		print_paired_ratio(r->fg_norm, b->fg_norm, R);
+		print_paired_ratio(r->cpu_task_ns, b->cpu_task_ns, R);
+		print_paired_ratio(r->cpu_ns, b->cpu_ns, R);
+		print_paired_ratio(r->p50, b->p50, R);
+		print_paired_ratio(r->p99, b->p99, R);
+		printf("|\n");
 	}
 	printf("\nWhat limits it (medians): offered = frames/s the generator put on the path;\n"
 	       "VM idle reads = share of the VM side's reads that found its queue empty;\n"

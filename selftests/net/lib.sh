@@ -131,9 +131,17 @@ decoy_tap_node() {
 # container's links (kind, MAC, MTU, flags), addresses, routes, permanent
 # neighbours, qdiscs and filters, the peer's links and qdiscs, the pins,
 # the state root and hull's device nodes.
+# Carrier and operstate are left out: a tap has carrier only while a queue
+# fd is attached, and the kernel's linkwatch updates operstate up to a
+# second after carrier changes, so they differ between two snapshots of a
+# sandbox nobody touched.
+link_config() {
+	ip -n "$1" -d link show | sed -E 's/NO-CARRIER,//; s/,LOWER_UP//; s/ state [A-Z]+ / /'
+}
+
 snapshot() {
 	local id=$1 dev
-	echo "## container links"; ip -n "$c" -d link show
+	echo "## container links"; link_config "$c"
 	echo "## addresses"; ip -n "$c" addr show
 	echo "## routes"; ip -n "$c" route show table all
 	echo "## neighbours"; ip -n "$c" neigh show nud permanent

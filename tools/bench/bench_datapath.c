@@ -26,7 +26,7 @@
  * (2.0), BENCH_RATE (offered frames/s for CPU, 30000), BENCH_ECHO
  * (requests per round, 2000), BENCH_QUEUES (1), BENCH_PIN (1), BENCH_NICE
  * (20: children at nice -20), BENCH_SETUP_REPEATS (5), BENCH_PARTS
- * ("datapath,setup"), BENCH_ALTS ("dubtm"), BENCH_TESTS ("tg,fg,cpu,lat").
+ * ("progs,datapath,setup"), BENCH_ALTS ("dubtm"), BENCH_TESTS ("tg,fg,cpu,lat").
  * Needs root; prints a skip line and exits 0 without it.
  */
 #include <dirent.h>
@@ -56,7 +56,7 @@ static struct {
 	unsigned rounds, queues, rate, echo_n, setup_repeats;
 	double secs, cpu_secs, warmup;
 	int gen_cpu, vm_cpu, nice;
-	bool datapath, setup;
+	bool datapath, setup, progs;
 	const char *alts;  /* BENCH_ALTS: letters of the paths to run (d u b t m), NULL = all */
 	const char *tests; /* BENCH_TESTS: "tg,fg,cpu,lat" subset, NULL = all */
 } cfg;
@@ -653,6 +653,33 @@ static int run_datapath(hull_error_t *err)
 	return 0;
 }
 
+static int run_progs(hull_error_t *err)
+{
+	static struct dp_prog_costs c;
+	double empty, tg, fg, lo, hi;
+
+	if (dp_prog_costs(cfg.rounds, 1000000, &c, err) < 0)
+		return hull_error_prefix(err, "program costs");
+	empty = median(c.empty_ns, c.rounds);
+	tg = median(c.to_guest_ns, c.rounds);
+	fg = median(c.from_guest_ns, c.rounds);
+	printf("\n### hull's programs on their own: BPF_PROG_TEST_RUN, %u x %u runs on a "
+	       "64-byte frame, medians (min-max)\n\n"
+	       "| program | ns per run | minus the empty program |\n|---|---|---|\n",
+	       c.rounds, c.repeat);
+	min_max(c.empty_ns, c.rounds, &lo, &hi);
+	printf("| empty (r0 = TC_ACT_OK) | %.0f (%.0f-%.0f) | 0 |\n", empty, lo, hi);
+	min_max(c.to_guest_ns, c.rounds, &lo, &hi);
+	printf("| hull_to_guest (counters, redirect) | %.0f (%.0f-%.0f) | %.0f |\n", tg, lo, hi,
+	       tg - empty);
+	min_max(c.from_guest_ns, c.rounds, &lo, &hi);
+	printf("| hull_from_guest (MAC + IPv4 policy, counters, redirect) | %.0f (%.0f-%.0f) | "
+	       "%.0f |\n",
+	       fg, lo, hi, fg - empty);
+	fflush(stdout);
+	return 0;
+}
+
 static int run_setup(const char *self, hull_error_t *err)
 {
 	static const unsigned sizes[] = {1, 8, 32};
@@ -727,6 +754,7 @@ static void configure(void)
 	cfg.tests = getenv("BENCH_TESTS");
 	cfg.datapath = !parts || strstr(parts, "datapath");
 	cfg.setup = !parts || strstr(parts, "setup");
+	cfg.progs = !parts || strstr(parts, "progs");
 }
 
 int main(int argc, char **argv)
@@ -759,6 +787,8 @@ int main(int argc, char **argv)
 	find_ksoftirqd();
 	print_machine();
 	fflush(stdout);
+	if (cfg.progs && run_progs(&err) < 0)
+		goto fail;
 	if (cfg.datapath && run_datapath(&err) < 0)
 		goto fail;
 	if (cfg.setup && run_setup(self, &err) < 0)

@@ -160,6 +160,17 @@ struct dp_setup_result {
 	double hull_bpf_detach_ms[DP_SETUP_MAX_REPEATS]; /* hull's teardown: the BPF part */
 };
 const char *dp_setup_method_name(enum dp_setup_method m);
+
+/* What hull's TC programs cost on their own (datapath_progs.c). */
+#define DP_PROG_MAX_ROUNDS 31
+struct dp_prog_costs {
+	unsigned rounds, repeat;
+	/* mean ns per BPF_PROG_TEST_RUN run, per round */
+	double empty_ns[DP_PROG_MAX_ROUNDS]; /* r0 = TC_ACT_OK: the harness itself */
+	double to_guest_ns[DP_PROG_MAX_ROUNDS];
+	double from_guest_ns[DP_PROG_MAX_ROUNDS]; /* an IPv4 UDP frame that passes the policy */
+};
+int dp_prog_costs(unsigned rounds, unsigned repeat, struct dp_prog_costs *out, hull_error_t *err);
 /* Interleaved repeats for each size; bpf_obj for DP_SETUP_CMD_BPF. */
 int dp_setup_bench(const unsigned *sizes, unsigned n_sizes, unsigned repeats, const char *bpf_obj,
                    struct dp_setup_result *out, hull_error_t *err);

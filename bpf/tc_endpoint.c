@@ -20,6 +20,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "bpf/tc_pool.h"
 #include "hull_tc.skel.h"
 
 static const char *const drop_reason_names[HULL_DROP_REASON_COUNT] = {
@@ -307,7 +308,8 @@ static int filter_attach(const struct hook_place *at, int prog_fd, const char *p
 	return 0;
 }
 
-static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct hull_tc_pool *pool,
+                        hull_error_t *err)
 {
 	cleanup_hull_tc struct hull_tc *skel = NULL;
 	struct hull_tc_config cfg;
@@ -324,13 +326,19 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, hull_e
 	if (hull_bpffs_ensure_mounted(err) < 0)
 		return -1;
 
-	skel = hull_tc__open();
-	if (!skel)
-		return hull_fail(err, errno, "open BPF programs");
-	rc = hull_tc__load(skel);
-	if (rc < 0)
-		return hull_fail(err, -rc,
-		                 "load BPF programs (run with --debug for the verifier log)");
+	if (pool) {
+		skel = hull_tc_pool_take(pool, err);
+		if (!skel)
+			return -1;
+	} else {
+		skel = hull_tc__open();
+		if (!skel)
+			return hull_fail(err, errno, "open BPF programs");
+		rc = hull_tc__load(skel);
+		if (rc < 0)
+			return hull_fail(
+			    err, -rc, "load BPF programs (run with --debug for the verifier log)");
+	}
 	rc = bpf_map_update_elem(bpf_map__fd(skel->maps.hull_config), &zero, &cfg, BPF_ANY);
 	if (rc < 0)
 		return hull_fail(err, errno, "fill map hull_config");
@@ -368,13 +376,19 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, hull_e
 	return fault_after(HULL_STEP_VM_FILTER, err);
 }
 
-int hull_tc_endpoint_attach(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_id,
+                                 struct hull_tc_pool *pool, hull_error_t *err)
 {
 	hull_tc_route_libbpf_logs();
-	if (attach_steps(ep, sandbox_id, err) < 0)
+	if (attach_steps(ep, sandbox_id, pool, err) < 0)
 		return hull_error_prefix(err, "attach TC programs to endpoint %s", ep->name);
 	log_debug("endpoint %s: TC programs attached, pinned at %s", ep->name, ep->bpf_pin_dir);
 	return 0;
+}
+
+int hull_tc_endpoint_attach(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+{
+	return hull_tc_endpoint_attach_from(ep, sandbox_id, NULL, err);
 }
 
 /* The device, the qdisc or the filter is gone already: nothing to remove. */

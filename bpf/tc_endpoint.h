@@ -74,6 +74,11 @@ int hull_tc_config_from_endpoint(const struct hull_endpoint *ep, struct hull_tc_
  */
 int hull_tc_endpoint_attach(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err);
 
+/* The same with an instance taken from pool (bpf/tc_pool.h), loaded ahead. */
+struct hull_tc_pool;
+int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_id,
+                                 struct hull_tc_pool *pool, hull_error_t *err);
+
 /*
  * Removes what ep->done says hull made: the filters, the clsact qdiscs it
  * added, the pins and the pin dir (and the sandbox's dir once empty),

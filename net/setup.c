@@ -119,6 +119,26 @@ fail:
 	return hull_error_prefix(err, "endpoint %s", ep->name);
 }
 
+/* Each endpoint of out in turn; on failure the fds of those made are closed. */
+static int setup_endpoints(struct nl_sock *sk, enum hull_net_model model, unsigned queues,
+                           const struct hull_net_hooks *hooks, struct hull_net_setup_result *out,
+                           hull_error_t *err)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		if (hull_net_endpoint_setup(sk, &out->eps[i], i, model, queues, hooks, &out->fds[i],
+		                            err) < 0) {
+			for (size_t j = 0; j < i; j++)
+				hull_vm_fds_close(&out->fds[j]);
+			return -1;
+		}
+		log_debug("endpoint %s (%s): %s on %s, %u queue(s)", out->eps[i].name,
+		          hull_link_kind_name(out->eps[i].kind),
+		          model == HULL_NET_MACVTAP ? "macvtap" : "tap", out->eps[i].vm_ifname,
+		          out->fds[i].n);
+	}
+	return 0;
+}
+
 int hull_net_setup(const char *netns_path, enum hull_net_model model, unsigned vcpus,
                    const struct hull_net_hooks *hooks, struct hull_net_setup_result *out,
                    hull_error_t *err)
@@ -126,6 +146,7 @@ int hull_net_setup(const char *netns_path, enum hull_net_model model, unsigned v
 	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
 	cleanup_nl_sock struct nl_sock *sk = NULL;
 	unsigned queues = hull_net_queues_for_vcpus(vcpus);
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (model == HULL_NET_NONE)
@@ -145,18 +166,13 @@ int hull_net_setup(const char *netns_path, enum hull_net_model model, unsigned v
 			                 "netns %s: endpoint %s: an ipvlan link cannot carry a "
 			                 "macvtap (use the tcfilter model)",
 			                 netns_path, out->eps[i].name);
-	for (size_t i = 0; i < out->n; i++) {
-		if (hull_net_endpoint_setup(sk, &out->eps[i], i, model, queues, hooks, &out->fds[i],
-		                            err) < 0) {
-			for (size_t j = 0; j < i; j++)
-				hull_vm_fds_close(&out->fds[j]);
-			return hull_error_prefix(err, "netns %s", netns_path);
-		}
-		log_debug("endpoint %s (%s): %s on %s, %u queue(s)", out->eps[i].name,
-		          hull_link_kind_name(out->eps[i].kind),
-		          model == HULL_NET_MACVTAP ? "macvtap" : "tap", out->eps[i].vm_ifname,
-		          out->fds[i].n);
-	}
+	if (hooks && hooks->bpf_prepare && hooks->bpf_prepare(hooks->data, out->n, err) < 0)
+		return hull_error_prefix(err, "netns %s", netns_path);
+	r = setup_endpoints(sk, model, queues, hooks, out, err);
+	if (hooks && hooks->bpf_prepare && hooks->bpf_done)
+		hooks->bpf_done(hooks->data);
+	if (r < 0)
+		return hull_error_prefix(err, "netns %s", netns_path);
 	return hull_netns_return(&saved, err);
 }
 

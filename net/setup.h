@@ -38,6 +38,14 @@ struct hull_net_hooks {
 	 */
 	int (*bpf_attach)(void *data, struct hull_endpoint *ep, hull_error_t *err);
 	int (*bpf_detach)(void *data, struct hull_endpoint *ep, hull_error_t *err);
+	/*
+	 * Optional: prepare runs once hull_net_setup() knows how many
+	 * endpoints it will set up, before it changes anything (bpf/ starts
+	 * loading their programs on other threads); done runs after the last
+	 * endpoint, whether setup succeeded or not, if prepare succeeded.
+	 */
+	int (*bpf_prepare)(void *data, size_t n_endpoints, hull_error_t *err);
+	void (*bpf_done)(void *data);
 	void *data;
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bpf/tc_endpoint.h"
+#include "bpf/tc_pool.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "persist/endpoint_json.h"
@@ -30,11 +31,26 @@ bool sandbox_kvm_usable(void)
 	return ok;
 }
 
+static int bpf_prepare_hook(void *data, size_t n_endpoints, hull_error_t *err)
+{
+	struct sandbox *sb = data;
+
+	return hull_tc_pool_start(n_endpoints, &sb->bpf_pool, err);
+}
+
+static void bpf_done_hook(void *data)
+{
+	struct sandbox *sb = data;
+
+	hull_tc_pool_free(sb->bpf_pool);
+	sb->bpf_pool = NULL;
+}
+
 static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
 {
 	struct sandbox *sb = data;
 
-	return hull_tc_endpoint_attach(ep, sb->sc->id, err);
+	return hull_tc_endpoint_attach_from(ep, sb->sc->id, sb->bpf_pool, err);
 }
 
 static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
@@ -55,6 +71,8 @@ static struct hull_net_hooks hooks_for(struct sandbox *sb)
 	return (struct hull_net_hooks){.record = record_hook,
 	                               .bpf_attach = bpf_attach_hook,
 	                               .bpf_detach = bpf_detach_hook,
+	                               .bpf_prepare = bpf_prepare_hook,
+	                               .bpf_done = bpf_done_hook,
 	                               .data = sb};
 }
 

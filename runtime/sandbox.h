@@ -15,6 +15,8 @@
 #include "common/error.h"
 #include "net/endpoint.h"
 #include "net/setup.h"
+
+struct hull_tc_pool;
 #include "runtime/sandbox_config.h"
 #include "vmm/vm.h"
 
@@ -23,6 +25,7 @@ struct sandbox {
 	char run_dir[PATH_MAX]; /* sockets and logs: <state root>/<id> */
 	enum hull_net_model model;
 	struct hull_net_setup_result net;
+	struct hull_tc_pool *bpf_pool; /* BPF programs loading ahead during network setup */
 	struct vm vm;
 	bool kvm;
 	/* Called whenever an endpoint's record changes (persist it). */

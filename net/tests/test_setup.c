@@ -28,6 +28,10 @@ struct recorder {
 	unsigned last_done;
 	int attach_calls, detach_calls;
 	bool attach_fails;
+	int prepare_calls, done_calls;
+	size_t prepared_for;  /* n_endpoints given to prepare */
+	int attaches_at_done; /* attach calls made when done ran */
+	bool prepare_fails;
 };
 
 static int record(void *data, const struct hull_endpoint *ep, hull_error_t *err)
@@ -65,11 +69,34 @@ static int fake_bpf_detach(void *data, struct hull_endpoint *ep, hull_error_t *e
 	return 0;
 }
 
+static int fake_bpf_prepare(void *data, size_t n_endpoints, hull_error_t *err)
+{
+	struct recorder *r = data;
+
+	r->prepare_calls++;
+	r->prepared_for = n_endpoints;
+	if (r->attach_calls != 0)
+		return hull_fail(err, 0, "BPF prepare called after an attach");
+	if (r->prepare_fails)
+		return hull_fail(err, 0, "injected BPF prepare failure");
+	return 0;
+}
+
+static void fake_bpf_done(void *data)
+{
+	struct recorder *r = data;
+
+	r->done_calls++;
+	r->attaches_at_done = r->attach_calls;
+}
+
 static struct hull_net_hooks hooks_for(struct recorder *r)
 {
 	return (struct hull_net_hooks){.record = record,
 	                               .bpf_attach = fake_bpf_attach,
 	                               .bpf_detach = fake_bpf_detach,
+	                               .bpf_prepare = fake_bpf_prepare,
+	                               .bpf_done = fake_bpf_done,
 	                               .data = r};
 }
 
@@ -304,6 +331,10 @@ static void teardown_many_deletes_taps_together(void **state)
 	before = snapshot(f);
 	setup_ok(f, HULL_NET_TCFILTER, 1, &hooks, &res);
 	assert_int_equal(res.n, 3);
+	/* BPF was told of all three before the first attach, and done after the last. */
+	assert_int_equal(rec.prepared_for, 3);
+	assert_int_equal(rec.done_calls, 1);
+	assert_int_equal(rec.attaches_at_done, 3);
 	for (size_t i = 0; i < 3; i++)
 		hull_vm_fds_close(&res.fds[i]);
 	/* The taps are in hull's group (0x4855 = 18517). */
@@ -401,8 +432,35 @@ static void failing_bpf_attach_is_torn_down(void **state)
 	assert_non_null(strstr(err->msg, "endpoint eth0: injected BPF failure"));
 	/* The BPF step is recorded even though attach failed. */
 	assert_true(rec.last_done & HULL_STEP_LINK_QDISC_ADDED);
+	/* prepare ran first, done after the failed attach. */
+	assert_int_equal(rec.prepare_calls, 1);
+	assert_int_equal(rec.prepared_for, 1);
+	assert_int_equal(rec.done_calls, 1);
+	assert_int_equal(rec.attaches_at_done, 1);
 	teardown_ok(f, &res.eps[0], &hooks);
 	assert_int_equal(rec.detach_calls, 1);
+	after = snapshot(f);
+	assert_string_equal(after, before);
+	hull_net_setup_result_clear(&res);
+}
+
+/* A failing prepare stops setup before any device exists; done does not run. */
+static void failing_bpf_prepare_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct recorder rec = {.prepare_fails = true};
+	struct hull_net_hooks hooks = hooks_for(&rec);
+	struct hull_net_setup_result res;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *before = NULL, *after = NULL;
+
+	make_veth_topology(f);
+	before = snapshot(f);
+	assert_int_equal(hull_net_setup(f->c_path, HULL_NET_TCFILTER, 1, &hooks, &res, &err), -1);
+	assert_non_null(strstr(err->msg, "injected BPF prepare failure"));
+	assert_int_equal(rec.attach_calls, 0);
+	assert_int_equal(rec.done_calls, 0);
+	assert_int_equal(rec.calls, 0); /* nothing recorded: nothing made */
 	after = snapshot(f);
 	assert_string_equal(after, before);
 	hull_net_setup_result_clear(&res);
@@ -535,6 +593,7 @@ int main(void)
 	    T(teardown_twice_is_fine),
 	    T(teardown_after_failure_at_each_step),
 	    T(failing_bpf_attach_is_torn_down),
+	    T(failing_bpf_prepare_changes_nothing),
 	    T(teardown_refuses_bpf_bits_without_detach),
 	    T(links_already_gone_are_fine),
 	    T(existing_tap_name_is_refused),

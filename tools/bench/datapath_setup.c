@@ -66,7 +66,8 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
                     double *teardown_ms, double *bpf_detach_ms, hull_error_t *err)
 {
 	struct hull_netns_saved saved = {.fd = -1};
-	struct hull_net_hooks hooks = dp_hull_hooks_for(sandbox);
+	struct dp_hull_bpf bpf = {.sandbox = sandbox};
+	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
 	struct hull_net_setup_result res;
 	char path[128];
 	double t0, t1, t2;

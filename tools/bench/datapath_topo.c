@@ -41,6 +41,7 @@
 #include <netlink/route/link.h>
 
 #include "bpf/tc_endpoint.h"
+#include "bpf/tc_pool.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "net/netns.h"
@@ -225,9 +226,26 @@ static void unmount_netns(void)
 	reg.n_netns = 0;
 }
 
+static int bpf_prepare_hook(void *data, size_t n_endpoints, hull_error_t *err)
+{
+	struct dp_hull_bpf *bpf = data;
+
+	return hull_tc_pool_start(n_endpoints, &bpf->pool, err);
+}
+
+static void bpf_done_hook(void *data)
+{
+	struct dp_hull_bpf *bpf = data;
+
+	hull_tc_pool_free(bpf->pool);
+	bpf->pool = NULL;
+}
+
 static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
 {
-	return hull_tc_endpoint_attach(ep, data, err);
+	struct dp_hull_bpf *bpf = data;
+
+	return hull_tc_endpoint_attach_from(ep, bpf->sandbox, bpf->pool, err);
 }
 
 static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
@@ -236,15 +254,19 @@ static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *e
 	return hull_tc_endpoint_detach(ep, err);
 }
 
-struct hull_net_hooks dp_hull_hooks_for(const char *sandbox)
+struct hull_net_hooks dp_hull_hooks_for(struct dp_hull_bpf *bpf)
 {
-	return (struct hull_net_hooks){
-	    .bpf_attach = bpf_attach_hook, .bpf_detach = bpf_detach_hook, .data = (void *)sandbox};
+	return (struct hull_net_hooks){.bpf_attach = bpf_attach_hook,
+	                               .bpf_detach = bpf_detach_hook,
+	                               .bpf_prepare = bpf_prepare_hook,
+	                               .bpf_done = bpf_done_hook,
+	                               .data = bpf};
 }
 
 void dp_cleanup_run(void)
 {
-	struct hull_net_hooks hooks = dp_hull_hooks_for(NULL);
+	struct dp_hull_bpf bpf = {.sandbox = NULL};
+	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
 
 	if (getpid() != reg.owner || reg.cleaning)
 		return;
@@ -428,7 +450,8 @@ static int build_bridge(struct dp_alt *alt, unsigned nq, hull_error_t *err)
 
 static int build_hull(struct dp_alt *alt, enum hull_net_model model, unsigned nq, hull_error_t *err)
 {
-	struct hull_net_hooks hooks = dp_hull_hooks_for(alt->sandbox);
+	struct dp_hull_bpf bpf = {.sandbox = alt->sandbox};
+	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
 	char path[128];
 	int rc;
 
@@ -523,7 +546,8 @@ int dp_alt_build(struct dp_alt *alt, enum dp_alt_kind kind, unsigned queues, hul
 
 void dp_alt_close(struct dp_alt *alt)
 {
-	struct hull_net_hooks hooks = dp_hull_hooks_for(alt->sandbox);
+	struct dp_hull_bpf bpf = {.sandbox = alt->sandbox};
+	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
 	char path[128];
 
 	if (alt->res.eps) {

@@ -15,11 +15,14 @@
 #include <unistd.h>
 
 #include <linux/magic.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/tc.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "net/nl.h"
 #include "bpf/tc_pool.h"
 #include "hull_tc.skel.h"
 
@@ -226,9 +229,21 @@ static int make_dir(const char *path, bool *made, hull_error_t *err)
 	return hull_fail(err, errno, "create %s", path);
 }
 
-static int make_pin_dir(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+/* Records ep with bit set, before the change the bit stands for is made. */
+static int ahead(struct hull_endpoint *ep, unsigned bit, const struct hull_tc_recorder *rec,
+                 hull_error_t *err)
+{
+	ep->done |= bit;
+	if (rec == NULL || rec->record == NULL)
+		return 0;
+	return rec->record(rec->data, ep, err);
+}
+
+static int make_pin_dir(struct hull_endpoint *ep, const char *sandbox_id,
+                        const struct hull_tc_recorder *rec, hull_error_t *err)
 {
 	char sandbox_dir[PATH_MAX];
+	struct stat st;
 	bool made;
 
 	snprintf(sandbox_dir, sizeof(sandbox_dir), "%s/%s", HULL_BPF_PIN_ROOT, sandbox_id);
@@ -236,17 +251,17 @@ static int make_pin_dir(struct hull_endpoint *ep, const char *sandbox_id, hull_e
 	    (int)sizeof(ep->bpf_pin_dir))
 		return hull_fail(err, 0, "pin directory for sandbox \"%s\" is too long",
 		                 sandbox_id);
+	if (lstat(ep->bpf_pin_dir, &st) == 0)
+		return hull_fail(err, EEXIST,
+		                 "pin directory %s is left from an earlier attach: detach "
+		                 "the endpoint first",
+		                 ep->bpf_pin_dir);
+	if (ahead(ep, HULL_STEP_BPF_PINNED, rec, err) < 0)
+		return -1;
 	if (make_dir(HULL_BPF_PIN_ROOT, &made, err) < 0 || make_dir(sandbox_dir, &made, err) < 0)
 		return -1;
-	if (mkdir(ep->bpf_pin_dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return hull_fail(err, EEXIST,
-			                 "pin directory %s is left from an earlier attach: detach "
-			                 "the endpoint first",
-			                 ep->bpf_pin_dir);
+	if (mkdir(ep->bpf_pin_dir, 0700) < 0)
 		return hull_fail(err, errno, "create %s", ep->bpf_pin_dir);
-	}
-	ep->done |= HULL_STEP_BPF_PINNED;
 	return 0;
 }
 
@@ -274,16 +289,54 @@ static void hook_places(const struct hull_endpoint *ep, struct hook_place *to_gu
 	}
 }
 
-/* Creates clsact on a device; *created tells whether it was not there before. */
-static int clsact_create(int ifindex, const char *ifname, bool *created, hull_error_t *err)
+/* Whether the device has a clsact qdisc. */
+static int clsact_present(int ifindex, const char *ifname, bool *present, hull_error_t *err)
+{
+	cleanup_nl_sock struct nl_sock *sk = hull_nl_connect(err);
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	int r;
+
+	*present = false;
+	if (sk == NULL)
+		return -1;
+	r = rtnl_qdisc_alloc_cache(sk, &cache);
+	if (r < 0)
+		return hull_nl_fail(err, r, "list qdiscs of %s", ifname);
+	for (obj = nl_cache_get_first(cache); obj && !*present; obj = nl_cache_get_next(obj)) {
+		struct rtnl_tc *tc = (struct rtnl_tc *)obj;
+		const char *kind = rtnl_tc_get_kind(tc);
+
+		*present = rtnl_tc_get_ifindex(tc) == ifindex && kind && !strcmp(kind, "clsact");
+	}
+	nl_cache_free(cache);
+	return 0;
+}
+
+/*
+ * Creates clsact on a device unless it has one (which hull then uses but
+ * never destroys).  The step bit is recorded before the qdisc is made.
+ */
+static int clsact_create(int ifindex, const char *ifname, unsigned bit, struct hull_endpoint *ep,
+                         const struct hull_tc_recorder *rec, hull_error_t *err)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	int rc = bpf_tc_hook_create(&hook);
+	bool present;
+	int rc;
 
-	*created = rc == 0;
-	if (rc == -EEXIST) {
+	if (clsact_present(ifindex, ifname, &present, err) < 0)
+		return -1;
+	if (present) {
 		log_debug("clsact on %s existed already: leaving it in place at teardown", ifname);
 		return 0;
+	}
+	if (ahead(ep, bit, rec, err) < 0)
+		return -1;
+	rc = bpf_tc_hook_create(&hook);
+	if (rc == -EEXIST) {
+		/* Made by someone else since the check: theirs, not ours. */
+		ep->done &= ~bit;
+		return ahead(ep, 0, rec, err);
 	}
 	if (rc < 0)
 		return hull_fail(err, -rc, "create clsact qdisc on %s (ifindex %d)", ifname,
@@ -309,13 +362,12 @@ static int filter_attach(const struct hook_place *at, int prog_fd, const char *p
 }
 
 static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct hull_tc_pool *pool,
-                        hull_error_t *err)
+                        const struct hull_tc_recorder *rec, hull_error_t *err)
 {
 	cleanup_hull_tc struct hull_tc *skel = NULL;
 	struct hull_tc_config cfg;
 	struct hook_place to_guest, from_guest;
 	uint32_t zero = 0;
-	bool created;
 	int rc;
 
 	if (check_component("sandbox id", sandbox_id, err) < 0 ||
@@ -343,44 +395,41 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct
 	if (rc < 0)
 		return hull_fail(err, errno, "fill map hull_config");
 
-	if (make_pin_dir(ep, sandbox_id, err) < 0 || pin_all(skel, ep->bpf_pin_dir, err) < 0 ||
+	/* Each step is recorded before its change (ahead()), so a crash leaves a record of it. */
+	if (make_pin_dir(ep, sandbox_id, rec, err) < 0 || pin_all(skel, ep->bpf_pin_dir, err) < 0 ||
 	    fault_after(HULL_STEP_BPF_PINNED, err) < 0)
 		return -1;
 
 	hook_places(ep, &to_guest, &from_guest);
 	if (ep->model == HULL_NET_TCFILTER) {
-		if (clsact_create(ep->ifindex, ep->name, &created, err) < 0)
-			return -1;
-		if (created)
-			ep->done |= HULL_STEP_LINK_QDISC_ADDED;
-		if (fault_after(HULL_STEP_LINK_QDISC_ADDED, err) < 0)
+		if (clsact_create(ep->ifindex, ep->name, HULL_STEP_LINK_QDISC_ADDED, ep, rec, err) <
+		        0 ||
+		    fault_after(HULL_STEP_LINK_QDISC_ADDED, err) < 0)
 			return -1;
 	}
-	if (clsact_create(ep->vm_ifindex, ep->vm_ifname, &created, err) < 0)
-		return -1;
-	if (created)
-		ep->done |= HULL_STEP_VM_QDISC_ADDED;
-	if (fault_after(HULL_STEP_VM_QDISC_ADDED, err) < 0)
+	if (clsact_create(ep->vm_ifindex, ep->vm_ifname, HULL_STEP_VM_QDISC_ADDED, ep, rec, err) <
+	        0 ||
+	    fault_after(HULL_STEP_VM_QDISC_ADDED, err) < 0)
 		return -1;
 
-	if (filter_attach(&to_guest, bpf_program__fd(skel->progs.hull_to_guest), "hull_to_guest",
-	                  err) < 0)
+	if (ahead(ep, HULL_STEP_LINK_FILTER, rec, err) < 0 ||
+	    filter_attach(&to_guest, bpf_program__fd(skel->progs.hull_to_guest), "hull_to_guest",
+	                  err) < 0 ||
+	    fault_after(HULL_STEP_LINK_FILTER, err) < 0)
 		return -1;
-	ep->done |= HULL_STEP_LINK_FILTER;
-	if (fault_after(HULL_STEP_LINK_FILTER, err) < 0)
-		return -1;
-	if (filter_attach(&from_guest, bpf_program__fd(skel->progs.hull_from_guest),
+	if (ahead(ep, HULL_STEP_VM_FILTER, rec, err) < 0 ||
+	    filter_attach(&from_guest, bpf_program__fd(skel->progs.hull_from_guest),
 	                  "hull_from_guest", err) < 0)
 		return -1;
-	ep->done |= HULL_STEP_VM_FILTER;
 	return fault_after(HULL_STEP_VM_FILTER, err);
 }
 
 int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_id,
-                                 struct hull_tc_pool *pool, hull_error_t *err)
+                                 struct hull_tc_pool *pool, const struct hull_tc_recorder *rec,
+                                 hull_error_t *err)
 {
 	hull_tc_route_libbpf_logs();
-	if (attach_steps(ep, sandbox_id, pool, err) < 0)
+	if (attach_steps(ep, sandbox_id, pool, rec, err) < 0)
 		return hull_error_prefix(err, "attach TC programs to endpoint %s", ep->name);
 	log_debug("endpoint %s: TC programs attached, pinned at %s", ep->name, ep->bpf_pin_dir);
 	return 0;
@@ -388,7 +437,7 @@ int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_i
 
 int hull_tc_endpoint_attach(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
 {
-	return hull_tc_endpoint_attach_from(ep, sandbox_id, NULL, err);
+	return hull_tc_endpoint_attach_from(ep, sandbox_id, NULL, NULL, err);
 }
 
 /* The device, the qdisc or the filter is gone already: nothing to remove. */

@@ -74,10 +74,22 @@ int hull_tc_config_from_endpoint(const struct hull_endpoint *ep, struct hull_tc_
  */
 int hull_tc_endpoint_attach(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err);
 
-/* The same with an instance taken from pool (bpf/tc_pool.h), loaded ahead. */
+/* Persists ep (its done bits) when a step is about to be taken. */
+struct hull_tc_recorder {
+	int (*record)(void *data, const struct hull_endpoint *ep, hull_error_t *err);
+	void *data;
+};
+
+/*
+ * The same with an instance taken from pool (bpf/tc_pool.h, NULL: load
+ * one here), and each step recorded through rec before its change is
+ * made (NULL: no records), so that a crash at any point leaves a record
+ * that covers what exists.
+ */
 struct hull_tc_pool;
 int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_id,
-                                 struct hull_tc_pool *pool, hull_error_t *err);
+                                 struct hull_tc_pool *pool, const struct hull_tc_recorder *rec,
+                                 hull_error_t *err);
 
 /*
  * Removes what ep->done says hull made: the filters, the clsact qdiscs it

@@ -32,46 +32,69 @@ void hull_macvtap_name(unsigned index, char name[IFNAMSIZ])
 	snprintf(name, IFNAMSIZ, "mvtap%u_hull", index);
 }
 
+int hull_macvtap_save_link_mac(struct hull_endpoint *ep, hull_error_t *err)
+{
+	(void)err;
+	memcpy(ep->link_saved_mac, ep->mac, 6);
+	ep->done |= HULL_STEP_LINK_MAC_CHANGED;
+	return 0;
+}
+
 int hull_macvtap_take_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
 	uint8_t mac[6];
 
-	if (hull_random_mac(mac, ep->mac, err) < 0)
+	if (hull_random_mac(mac, ep->link_saved_mac, err) < 0)
 		return -1;
-	memcpy(ep->link_saved_mac, ep->mac, 6);
-	/* Set before the change: a crash after it must still give the MAC back. */
-	ep->done |= HULL_STEP_LINK_MAC_CHANGED;
 	if (hull_nl_link_change(sk, ep->ifindex, mac, 0, 0, false, err) < 0)
 		return hull_error_prefix(err, "give link %s a new MAC", ep->name);
 	return 0;
 }
 
-int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
-                        hull_error_t *err)
+int hull_macvtap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
+                       hull_error_t *err)
+{
+	cleanup_nl_object struct rtnl_link *existing = NULL;
+	cleanup_error hull_error_t probe = NULL;
+	char name[IFNAMSIZ];
+	int r;
+
+	hull_macvtap_name(index, name);
+	r = hull_nl_get_link(sk, 0, name, &existing, &probe);
+	if (r == 0)
+		return hull_fail(err, EEXIST, "create macvtap %s on %s", name, ep->name);
+	if (r != -ENODEV) {
+		*err = steal_pointer(&probe);
+		return -1;
+	}
+	snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "%s", name);
+	memcpy(ep->guest_mac, ep->mac, 6);
+	ep->done |= HULL_STEP_MACVTAP_CREATED;
+	return 0;
+}
+
+int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
 	cleanup_nl_object struct rtnl_link *link = rtnl_link_macvtap_alloc();
 	cleanup_nl_object struct rtnl_link *made = NULL;
 	cleanup_nl_addr struct nl_addr *mac = nl_addr_build(AF_LLC, ep->mac, 6);
-	char name[IFNAMSIZ];
 	int r;
 
+	if (!(ep->done & HULL_STEP_MACVTAP_CREATED))
+		return hull_fail(err, 0, "macvtap for %s: create before claim", ep->name);
 	if (link == NULL || mac == NULL)
 		return hull_fail(err, ENOMEM, "allocate macvtap");
-	hull_macvtap_name(index, name);
-	rtnl_link_set_name(link, name);
+	rtnl_link_set_name(link, ep->vm_ifname);
 	rtnl_link_set_link(link, ep->ifindex);
 	rtnl_link_set_addr(link, mac);
 	r = rtnl_link_macvtap_set_mode(link, MACVLAN_MODE_BRIDGE);
 	if (r < 0)
-		return hull_nl_fail(err, r, "macvtap %s: set mode", name);
+		return hull_nl_fail(err, r, "macvtap %s: set mode", ep->vm_ifname);
 	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0)
-		return hull_nl_fail(err, r, "create macvtap %s on %s", name, ep->name);
-	snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "%s", name);
-	memcpy(ep->guest_mac, ep->mac, 6);
-	ep->done |= HULL_STEP_MACVTAP_CREATED;
-	if (hull_nl_get_link(sk, 0, name, &made, err) < 0)
-		return hull_error_prefix(err, "macvtap %s", name);
+		return hull_nl_fail(err, r, "create macvtap %s on %s", ep->vm_ifname, ep->name);
+	if (hull_nl_get_link(sk, 0, ep->vm_ifname, &made, err) < 0)
+		return hull_error_prefix(err, "macvtap %s", ep->vm_ifname);
 	ep->vm_ifindex = rtnl_link_get_ifindex(made);
 	return 0;
 }
@@ -106,13 +129,20 @@ static const char *addr_str(const struct hull_ip_addr *a, char *buf, size_t size
 	return buf;
 }
 
+int hull_macvtap_mark_link_addrs(struct hull_endpoint *ep, hull_error_t *err)
+{
+	(void)err;
+	if (ep->n_addrs > 0)
+		ep->done |= HULL_STEP_LINK_ADDRS_REMOVED;
+	return 0;
+}
+
 int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 
-	if (ep->n_addrs == 0)
+	if (!(ep->done & HULL_STEP_LINK_ADDRS_REMOVED))
 		return 0;
-	ep->done |= HULL_STEP_LINK_ADDRS_REMOVED;
 	for (size_t i = 0; i < ep->n_addrs; i++) {
 		cleanup_nl_object struct rtnl_addr *addr =
 		    build_addr(ep->ifindex, &ep->addrs[i], err);
@@ -201,7 +231,7 @@ static bool is_device(const char *path, dev_t dev)
 	return stat(path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == dev;
 }
 
-int hull_macvtap_make_device(struct hull_endpoint *ep, hull_error_t *err)
+int hull_macvtap_plan_device(struct hull_endpoint *ep, hull_error_t *err)
 {
 	char path[sizeof(ep->vm_device)];
 	dev_t dev;
@@ -213,15 +243,27 @@ int hull_macvtap_make_device(struct hull_endpoint *ep, hull_error_t *err)
 		snprintf(ep->vm_device, sizeof(ep->vm_device), "%s", path);
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/dev/hull-tap%u-%u", major(dev), minor(dev));
-	snprintf(ep->vm_device, sizeof(ep->vm_device), "%s", path);
+	snprintf(ep->vm_device, sizeof(ep->vm_device), "/dev/hull-tap%u-%u", major(dev),
+	         minor(dev));
 	ep->done |= HULL_STEP_VM_DEVICE_NODE_CREATED;
-	if (is_device(path, dev))
+	return 0;
+}
+
+int hull_macvtap_make_device(struct hull_endpoint *ep, hull_error_t *err)
+{
+	dev_t dev;
+
+	if (!(ep->done & HULL_STEP_VM_DEVICE_NODE_CREATED))
+		return 0; /* the kernel's node is this macvtap's */
+	if (hull_macvtap_devnum(ep, &dev, err) < 0)
+		return hull_error_prefix(err, "macvtap %s", ep->vm_ifname);
+	if (is_device(ep->vm_device, dev))
 		return 0; /* left by a run that crashed: the same device */
-	if (unlink(path) < 0 && errno != ENOENT)
-		return hull_fail(err, errno, "remove stale %s", path);
-	if (mknod(path, S_IFCHR | 0600, dev) < 0)
-		return hull_fail(err, errno, "mknod %s (%u:%u)", path, major(dev), minor(dev));
+	if (unlink(ep->vm_device) < 0 && errno != ENOENT)
+		return hull_fail(err, errno, "remove stale %s", ep->vm_device);
+	if (mknod(ep->vm_device, S_IFCHR | 0600, dev) < 0)
+		return hull_fail(err, errno, "mknod %s (%u:%u)", ep->vm_device, major(dev),
+		                 minor(dev));
 	return 0;
 }
 

@@ -32,17 +32,30 @@
 /* "mvtap<index>_hull" into name (IFNAMSIZ). */
 void hull_macvtap_name(unsigned index, char name[IFNAMSIZ]);
 
-/* Saves the link's MAC in ep->link_saved_mac, gives the link a random one (LINK_MAC_CHANGED). */
+/*
+ * Each change comes in two calls: the first says what will change (a step
+ * bit, and what teardown needs to undo it) and is recorded before the
+ * second makes the change, so a crash in between leaves a record that
+ * covers it.  Teardown takes an undo of what never happened as done.
+ */
+
+/* Saves the link's MAC in ep->link_saved_mac (LINK_MAC_CHANGED). */
+int hull_macvtap_save_link_mac(struct hull_endpoint *ep, hull_error_t *err);
+/* Gives the link a random MAC. */
 int hull_macvtap_take_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
 /*
- * Creates the bridge-mode macvtap on the link with the link's original
- * MAC (MACVTAP_CREATED); sets ep->vm_ifname, vm_ifindex, guest_mac.
+ * Claims the name "mvtap<index>_hull" (fails if it exists) and sets
+ * ep->vm_ifname, guest_mac (MACVTAP_CREATED).
  */
-int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
-                        hull_error_t *err);
+int hull_macvtap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
+                       hull_error_t *err);
+/* Creates the claimed bridge-mode macvtap with the link's original MAC; sets vm_ifindex. */
+int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
-/* Removes ep->addrs from the link (LINK_ADDRS_REMOVED). */
+/* LINK_ADDRS_REMOVED when the link has addresses. */
+int hull_macvtap_mark_link_addrs(struct hull_endpoint *ep, hull_error_t *err);
+/* Removes ep->addrs from the link. */
 int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
 /* Brings the macvtap up. */
@@ -51,7 +64,12 @@ int hull_macvtap_up(struct nl_sock *sk, const struct hull_endpoint *ep, hull_err
 /* The macvtap's device number, as the current network namespace's sysfs shows it. */
 int hull_macvtap_devnum(const struct hull_endpoint *ep, dev_t *out, hull_error_t *err);
 
-/* Finds or makes the character device; sets ep->vm_device (and VM_DEVICE_NODE_CREATED). */
+/*
+ * Sets ep->vm_device: the kernel's /dev/tap<ifindex> when it is this
+ * macvtap's, else /dev/hull-tap<major>-<minor> (VM_DEVICE_NODE_CREATED).
+ */
+int hull_macvtap_plan_device(struct hull_endpoint *ep, hull_error_t *err);
+/* Makes hull's node when the plan says so (mknod). */
 int hull_macvtap_make_device(struct hull_endpoint *ep, hull_error_t *err);
 
 /* Opens ep->vm_device `queues` times (one queue each), close-on-exec. */

@@ -58,7 +58,9 @@ static int setup_tcfilter(struct nl_sock *sk, struct hull_endpoint *ep, unsigned
                           unsigned queues, const struct hull_net_hooks *hooks,
                           struct hull_vm_fds *fds, hull_error_t *err)
 {
-	STEP(hull_tap_create(sk, ep, index, queues, err));
+	/* Each step that makes something is recorded before it does (claim). */
+	STEP(hull_tap_claim(sk, ep, index, err));
+	STEP(hull_tap_create(sk, ep, queues, err));
 	STEP(hull_tap_configure(sk, ep, err));
 	STEP(hull_tap_open_queues(ep, queues, fds, err));
 	return 0;
@@ -70,11 +72,18 @@ static int setup_macvtap(struct nl_sock *sk, struct hull_endpoint *ep, unsigned 
                          unsigned queues, const struct hull_net_hooks *hooks,
                          struct hull_vm_fds *fds, hull_error_t *err)
 {
-	/* The link's MAC changes first so that the macvtap can take the old one. */
+	/*
+	 * The link's MAC changes first so that the macvtap can take the old
+	 * one.  Each change is recorded before it is made (net/macvtap.h).
+	 */
+	STEP(hull_macvtap_save_link_mac(ep, err));
 	STEP(hull_macvtap_take_link_mac(sk, ep, err));
-	STEP(hull_macvtap_create(sk, ep, index, err));
+	STEP(hull_macvtap_claim(sk, ep, index, err));
+	STEP(hull_macvtap_create(sk, ep, err));
+	STEP(hull_macvtap_mark_link_addrs(ep, err));
 	STEP(hull_macvtap_take_link_addrs(sk, ep, err));
 	STEP(hull_macvtap_up(sk, ep, err));
+	STEP(hull_macvtap_plan_device(ep, err));
 	STEP(hull_macvtap_make_device(ep, err));
 	STEP(hull_macvtap_open_queues(ep, queues, fds, err));
 	return 0;
@@ -256,11 +265,12 @@ static void delete_taps_together(const char *netns_path, struct hull_endpoint *e
 	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
 	cleanup_nl_sock struct nl_sock *sk = NULL;
 	cleanup_error hull_error_t err = NULL;
+	cleanup_free bool *in_group = calloc(n, sizeof(*in_group));
 	struct nl_cache *cache = NULL;
 	struct nl_object *obj;
 	bool only_ours = true;
 
-	if (hull_netns_enter(netns_path, &saved, &err) < 0 ||
+	if (in_group == NULL || hull_netns_enter(netns_path, &saved, &err) < 0 ||
 	    (sk = hull_nl_connect(&err)) == NULL ||
 	    rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
 		return;
@@ -270,9 +280,11 @@ static void delete_taps_together(const char *netns_path, struct hull_endpoint *e
 
 		if (rtnl_link_get_group(link) != HULL_TAP_GROUP)
 			continue;
-		for (size_t i = 0; i < n && !ours; i++)
+		for (size_t i = 0; i < n && !ours; i++) {
 			ours = (eps[i].done & HULL_STEP_TAP_CREATED) &&
 			       strcmp(eps[i].vm_ifname, rtnl_link_get_name(link)) == 0;
+			in_group[i] |= ours;
+		}
 		only_ours &= ours;
 	}
 	nl_cache_free(cache);
@@ -285,11 +297,14 @@ static void delete_taps_together(const char *netns_path, struct hull_endpoint *e
 		log_debug("%s", err->msg);
 		return;
 	}
+	/* A tap not (yet) in the group (a crash before it was configured) goes one by one. */
 	for (size_t i = 0; i < n; i++) {
 		struct hull_endpoint *ep = &eps[i];
 		unsigned before = ep->done;
 		cleanup_error hull_error_t record_err = NULL;
 
+		if (!in_group[i])
+			continue;
 		ep->done &= ~HULL_STEP_TAP_CREATED;
 		recorded(hooks, ep, before, 0, &record_err);
 	}

@@ -50,13 +50,10 @@ static int tun_attach(const char *name, short flags, hull_error_t *err)
 	return steal_fd(&fd);
 }
 
-int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, unsigned queues,
-                    hull_error_t *err)
+int hull_tap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, hull_error_t *err)
 {
 	cleanup_nl_object struct rtnl_link *existing = NULL;
-	cleanup_nl_object struct rtnl_link *tap = NULL;
 	cleanup_error hull_error_t probe = NULL;
-	cleanup_close int fd = -1;
 	char name[IFNAMSIZ];
 	int r;
 
@@ -69,18 +66,28 @@ int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index
 		*err = steal_pointer(&probe);
 		return -1;
 	}
-	fd = tun_attach(name, tap_flags(queues), err);
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, TUNSETPERSIST, 1) < 0)
-		return hull_fail(err, errno, "tap %s: TUNSETPERSIST", name);
 	snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "%s", name);
 	ep->vm_device[0] = '\0';
 	memcpy(ep->guest_mac, ep->mac, 6);
 	ep->done |= HULL_STEP_TAP_CREATED;
+	return 0;
+}
 
-	if (hull_nl_get_link(sk, 0, name, &tap, err) < 0)
-		return hull_error_prefix(err, "tap %s", name);
+int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned queues,
+                    hull_error_t *err)
+{
+	cleanup_nl_object struct rtnl_link *tap = NULL;
+	cleanup_close int fd = -1;
+
+	if (!(ep->done & HULL_STEP_TAP_CREATED))
+		return hull_fail(err, 0, "tap for %s: create before claim", ep->name);
+	fd = tun_attach(ep->vm_ifname, tap_flags(queues), err);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, TUNSETPERSIST, 1) < 0)
+		return hull_fail(err, errno, "tap %s: TUNSETPERSIST", ep->vm_ifname);
+	if (hull_nl_get_link(sk, 0, ep->vm_ifname, &tap, err) < 0)
+		return hull_error_prefix(err, "tap %s", ep->vm_ifname);
 	ep->vm_ifindex = rtnl_link_get_ifindex(tap);
 	return 0;
 }

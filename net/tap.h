@@ -37,11 +37,16 @@ void hull_vm_fds_close(struct hull_vm_fds *fds);
 void hull_tap_name(unsigned index, char name[IFNAMSIZ]);
 
 /*
- * Creates the persistent tap hull_tap_name(index) for ep, fails if a link
- * of that name exists already.  Sets ep->vm_ifname, ep->vm_ifindex,
- * ep->guest_mac (the link's MAC) and HULL_STEP_TAP_CREATED.
+ * Claims the name hull_tap_name(index) for ep before the tap exists: fails
+ * if a link of that name exists already; sets ep->vm_ifname, ep->guest_mac
+ * (the link's MAC) and HULL_STEP_TAP_CREATED.  Recorded before creation,
+ * the step covers a crash while the tap is made (teardown takes a tap
+ * that is not there as removed).
  */
-int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, unsigned queues,
+int hull_tap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, hull_error_t *err);
+
+/* Creates the persistent tap claimed for ep; sets ep->vm_ifindex. */
+int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned queues,
                     hull_error_t *err);
 
 /* Gives the tap the link's MTU and a random MAC (not the link's), and brings it up. */

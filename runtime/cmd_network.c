@@ -88,10 +88,9 @@ struct network_record {
 /*
  * Test only: HULL_CRASH_AFTER_STEP=<step name> (hull_endpoint_step_name())
  * makes setup SIGKILL itself once a state holding that step is saved, so
- * that tests can prove `hull network teardown` after a real crash.  bpf/
- * records its steps once, when attach returns: for those, attach is also
- * told to stop right after the step (HULL_FAULT_AFTER_STEP), so the crash
- * leaves exactly the steps up to it done.
+ * that tests can prove `hull network teardown` after a real crash.  Every
+ * step is saved before its change is made (net/ and bpf/ alike), so the
+ * crash comes before that change: what the state holds covers what exists.
  */
 #define HULL_CRASH_ENV "HULL_CRASH_AFTER_STEP"
 
@@ -107,8 +106,6 @@ static int crash_step_from_env(unsigned *step, hull_error_t *err)
 
 		if (n != NULL && strcmp(n, name) == 0) {
 			*step = 1u << bit;
-			if ((*step & HULL_STEPS_BPF) && setenv(HULL_FAULT_ENV, name, 0) < 0)
-				return hull_fail(err, errno, "setenv %s", HULL_FAULT_ENV);
 			return 0;
 		}
 	}

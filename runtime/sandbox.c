@@ -49,8 +49,10 @@ static void bpf_done_hook(void *data)
 static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
 {
 	struct sandbox *sb = data;
+	const struct hull_tc_recorder rec = {.record = sb->record_endpoint,
+	                                     .data = sb->record_data};
 
-	return hull_tc_endpoint_attach_from(ep, sb->sc->id, sb->bpf_pool, err);
+	return hull_tc_endpoint_attach_from(ep, sb->sc->id, sb->bpf_pool, &rec, err);
 }
 
 static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)

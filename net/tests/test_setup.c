@@ -270,6 +270,7 @@ static void macvtap_device_node_made_when_missing(void **state)
 	snprintf(udev_path, sizeof(udev_path), "/dev/tap%d", res.eps[0].vm_ifindex);
 	if (stat(udev_path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == dev)
 		unlink(udev_path);
+	assert_int_equal(hull_macvtap_plan_device(&res.eps[0], &err), 0);
 	assert_int_equal(hull_macvtap_make_device(&res.eps[0], &err), 0);
 	assert_int_equal(hull_netns_return(&saved, &err), 0);
 
@@ -531,11 +532,50 @@ static void existing_tap_name_is_refused(void **state)
 	assert_int_equal(hull_netns_enter(f->c_path, &saved, &err), 0);
 	sk = hull_nl_connect(&err);
 	assert_non_null(sk);
-	assert_int_equal(hull_tap_create(sk, &eps[0], 0, 1, &err), -1);
+	assert_int_equal(hull_tap_claim(sk, &eps[0], 0, &err), -1);
 	assert_int_equal(hull_netns_return(&saved, &err), 0);
 	assert_string_equal(err->msg, "tap tap0_hull");
 	assert_int_equal(err->errnum, EEXIST);
 	assert_int_equal(eps[0].done, 0);
+	hull_endpoints_free(eps, n);
+}
+
+/*
+ * A setup that died after making the tap but before configuring it (so the
+ * tap is not in hull's link group): the record says tap_created, and
+ * teardown_many deletes that tap too.  Claimed but never made: nothing to
+ * delete, and teardown succeeds.
+ */
+static void teardown_many_deletes_a_tap_outside_the_group(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	cleanup_free char *before = NULL, *after = NULL;
+	struct hull_endpoint *eps = NULL;
+	struct hull_netns_saved saved;
+	size_t n = 0;
+
+	make_veth_topology(f);
+	before = snapshot(f);
+	assert_int_equal(hull_discover(f->c_path, &eps, &n, &err), 0);
+	assert_int_equal(hull_netns_enter(f->c_path, &saved, &err), 0);
+	sk = hull_nl_connect(&err);
+	assert_non_null(sk);
+	assert_int_equal(hull_tap_claim(sk, &eps[0], 0, &err), 0);
+	assert_int_equal(eps[0].done, HULL_STEP_TAP_CREATED);
+	assert_int_equal(hull_tap_create(sk, &eps[0], 1, &err), 0);
+	assert_int_equal(hull_netns_return(&saved, &err), 0);
+	assert_true(link_exists(f->c, "tap0_hull"));
+	assert_int_equal(hull_net_teardown_many(f->c_path, eps, n, NULL, &err), 0);
+	assert_int_equal(eps[0].done, 0);
+	assert_false(link_exists(f->c, "tap0_hull"));
+
+	eps[0].done = HULL_STEP_TAP_CREATED; /* claimed, then the crash */
+	assert_int_equal(hull_net_teardown_many(f->c_path, eps, n, NULL, &err), 0);
+	assert_int_equal(eps[0].done, 0);
+	after = snapshot(f);
+	assert_string_equal(after, before);
 	hull_endpoints_free(eps, n);
 }
 
@@ -594,6 +634,7 @@ int main(void)
 	    T(teardown_after_failure_at_each_step),
 	    T(failing_bpf_attach_is_torn_down),
 	    T(failing_bpf_prepare_changes_nothing),
+	    T(teardown_many_deletes_a_tap_outside_the_group),
 	    T(teardown_refuses_bpf_bits_without_detach),
 	    T(links_already_gone_are_fine),
 	    T(existing_tap_name_is_refused),

@@ -135,14 +135,13 @@ decoy_tap_node() {
 # fd is attached, and the kernel's linkwatch updates operstate up to a
 # second after carrier changes, so they differ between two snapshots of a
 # sandbox nobody touched.
-link_config() {
-	ip -n "$1" -d link show | sed -E 's/NO-CARRIER,//; s/,LOWER_UP//; s/ state [A-Z]+ / /'
-}
+without_carrier() { sed -E 's/NO-CARRIER,//; s/,LOWER_UP//; s/ state [A-Z]+ / /'; }
+link_config() { ip -n "$1" -d link show | without_carrier; }
 
 snapshot() {
 	local id=$1 dev
 	echo "## container links"; link_config "$c"
-	echo "## addresses"; ip -n "$c" addr show
+	echo "## addresses"; ip -n "$c" addr show | without_carrier
 	echo "## routes"; ip -n "$c" route show table all
 	echo "## neighbours"; ip -n "$c" neigh show nud permanent
 	echo "## qdiscs"; tc -n "$c" qdisc show

@@ -54,19 +54,15 @@ int hull_macvtap_take_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hul
 int hull_macvtap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
                        hull_error_t *err)
 {
-	cleanup_nl_object struct rtnl_link *existing = NULL;
-	cleanup_error hull_error_t probe = NULL;
 	char name[IFNAMSIZ];
-	int r;
+	int taken;
 
 	hull_macvtap_name(index, name);
-	r = hull_nl_get_link(sk, 0, name, &existing, &probe);
-	if (r == 0)
-		return hull_fail(err, EEXIST, "create macvtap %s on %s", name, ep->name);
-	if (r != -ENODEV) {
-		*err = steal_pointer(&probe);
+	taken = hull_nl_name_taken(sk, name, err);
+	if (taken < 0)
 		return -1;
-	}
+	if (taken)
+		return hull_fail(err, EEXIST, "create macvtap %s on %s", name, ep->name);
 	snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "%s", name);
 	memcpy(ep->guest_mac, ep->mac, 6);
 	ep->done |= HULL_STEP_MACVTAP_CREATED;

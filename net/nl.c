@@ -71,6 +71,21 @@ int hull_nl_get_link(struct nl_sock *sk, int ifindex, const char *name, struct r
 	return 0;
 }
 
+int hull_nl_name_taken(struct nl_sock *sk, const char *name, hull_error_t *err)
+{
+	cleanup_nl_object struct rtnl_link *existing = NULL;
+	cleanup_error hull_error_t probe = NULL;
+	int r = hull_nl_get_link(sk, 0, name, &existing, &probe);
+
+	if (r == 0)
+		return 1;
+	if (r != -ENODEV) {
+		*err = steal_pointer(&probe);
+		return -1;
+	}
+	return 0;
+}
+
 int hull_nl_link_change(struct nl_sock *sk, int ifindex, const uint8_t *mac, uint32_t mtu,
                         uint32_t group, bool up, hull_error_t *err)
 {

@@ -64,6 +64,9 @@ struct nl_sock *hull_nl_connect(hull_error_t *err);
 int hull_nl_get_link(struct nl_sock *sk, int ifindex, const char *name, struct rtnl_link **out,
                      hull_error_t *err);
 
+/* 1 when a link is named `name`, 0 when none is, -1 when netlink fails. */
+int hull_nl_name_taken(struct nl_sock *sk, const char *name, hull_error_t *err);
+
 /* Sets whichever of mac (non-NULL), mtu, group (non-zero) and up (true) are given. */
 int hull_nl_link_change(struct nl_sock *sk, int ifindex, const uint8_t *mac, uint32_t mtu,
                         uint32_t group, bool up, hull_error_t *err);

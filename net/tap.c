@@ -52,20 +52,16 @@ static int tun_attach(const char *name, short flags, hull_error_t *err)
 
 int hull_tap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, hull_error_t *err)
 {
-	cleanup_nl_object struct rtnl_link *existing = NULL;
-	cleanup_error hull_error_t probe = NULL;
 	char name[IFNAMSIZ];
-	int r;
+	int taken;
 
 	hull_tap_name(index, name);
 	/* TUNSETIFF would silently attach to a tap left by someone else. */
-	r = hull_nl_get_link(sk, 0, name, &existing, &probe);
-	if (r == 0)
-		return hull_fail(err, EEXIST, "tap %s", name);
-	if (r != -ENODEV) {
-		*err = steal_pointer(&probe);
+	taken = hull_nl_name_taken(sk, name, err);
+	if (taken < 0)
 		return -1;
-	}
+	if (taken)
+		return hull_fail(err, EEXIST, "tap %s", name);
 	snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "%s", name);
 	ep->vm_device[0] = '\0';
 	memcpy(ep->guest_mac, ep->mac, 6);

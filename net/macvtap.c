@@ -156,7 +156,8 @@ int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, h
 
 int hull_macvtap_up(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err)
 {
-	if (hull_nl_link_change(sk, ep->vm_ifindex, NULL, 0, 0, true, err) < 0)
+	if (hull_nl_set_noqueue(sk, ep->vm_ifindex, err) < 0 ||
+	    hull_nl_link_change(sk, ep->vm_ifindex, NULL, 0, 0, true, err) < 0)
 		return hull_error_prefix(err, "macvtap %s", ep->vm_ifname);
 	return 0;
 }

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <linux/pkt_sched.h>
 #include <netlink/errno.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/tc.h>
 
 #include "common/cleanup.h"
 
@@ -83,6 +86,24 @@ int hull_nl_name_taken(struct nl_sock *sk, const char *name, hull_error_t *err)
 		*err = steal_pointer(&probe);
 		return -1;
 	}
+	return 0;
+}
+
+int hull_nl_set_noqueue(struct nl_sock *sk, int ifindex, hull_error_t *err)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	int r;
+
+	if (q == NULL)
+		return hull_fail(err, ENOMEM, "allocate qdisc");
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	r = rtnl_tc_set_kind(TC_CAST(q), "noqueue");
+	if (r == 0)
+		r = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+	rtnl_qdisc_put(q);
+	if (r < 0)
+		return hull_nl_fail(err, r, "set root qdisc noqueue");
 	return 0;
 }
 

@@ -67,6 +67,14 @@ int hull_nl_get_link(struct nl_sock *sk, int ifindex, const char *name, struct r
 /* 1 when a link is named `name`, 0 when none is, -1 when netlink fails. */
 int hull_nl_name_taken(struct nl_sock *sk, const char *name, hull_error_t *err);
 
+/*
+ * Makes noqueue the device's root qdisc.  For a tap or a macvtap, whose
+ * transmit queue never stops (tun drops when the VM's ring is full, macvlan
+ * hands every frame to its lower device), a root qdisc never holds a frame
+ * and only adds an enqueue and a dequeue to each.
+ */
+int hull_nl_set_noqueue(struct nl_sock *sk, int ifindex, hull_error_t *err);
+
 /* Sets whichever of mac (non-NULL), mtu, group (non-zero) and up (true) are given. */
 int hull_nl_link_change(struct nl_sock *sk, int ifindex, const uint8_t *mac, uint32_t mtu,
                         uint32_t group, bool up, hull_error_t *err);

@@ -9,10 +9,7 @@
 #include <unistd.h>
 
 #include <linux/if_tun.h>
-#include <linux/pkt_sched.h>
 #include <netlink/route/link.h>
-#include <netlink/route/qdisc.h>
-#include <netlink/route/tc.h>
 
 #include "common/cleanup.h"
 #include "net/nl.h"
@@ -88,36 +85,13 @@ int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned queue
 	return 0;
 }
 
-/*
- * A tap never stops its transmit queue: tun drops a frame when the VM's
- * ring is full.  So a root qdisc (pfifo_fast by default) never holds a
- * frame, and only costs an enqueue and a dequeue on every frame towards
- * the VM.  noqueue hands them straight to tun.
- */
-static int tap_set_noqueue(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err)
-{
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	int r;
-
-	if (q == NULL)
-		return hull_fail(err, ENOMEM, "tap %s: qdisc", ep->vm_ifname);
-	rtnl_tc_set_ifindex(TC_CAST(q), ep->vm_ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	r = rtnl_tc_set_kind(TC_CAST(q), "noqueue");
-	if (r == 0)
-		r = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
-	rtnl_qdisc_put(q);
-	if (r < 0)
-		return hull_nl_fail(err, r, "tap %s: set root qdisc noqueue", ep->vm_ifname);
-	return 0;
-}
-
 int hull_tap_configure(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err)
 {
 	uint8_t mac[6];
 
-	if (tap_set_noqueue(sk, ep, err) < 0)
-		return -1;
+	/* tun never stops its queue: it drops a frame when the VM's ring is full. */
+	if (hull_nl_set_noqueue(sk, ep->vm_ifindex, err) < 0)
+		return hull_error_prefix(err, "tap %s", ep->vm_ifname);
 	if (hull_random_mac(mac, ep->mac, err) < 0)
 		return -1;
 	if (hull_nl_link_change(sk, ep->vm_ifindex, mac, ep->mtu, HULL_TAP_GROUP, true, err) < 0)

@@ -217,6 +217,7 @@ static void macvtap_moves_mac_and_addresses(void **state)
 	show = capture("ip -n %s -d link show mvtap0_hull", f->c);
 	assert_non_null(strstr(show, "macvtap mode bridge"));
 	assert_non_null(strstr(show, "@eth0"));
+	assert_non_null(strstr(show, "qdisc noqueue")); /* not pfifo_fast */
 	read_mac(f->c, "mvtap0_hull", mac);
 	assert_memory_equal(mac, link_mac, 6); /* the macvtap took the link's MAC */
 	assert_memory_equal(res.eps[0].guest_mac, link_mac, 6);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "net/tap.h"
 #include "persist/store.h"
 
 #define GOAL_SAVE_LOAD_16_US 1000.0
@@ -119,7 +120,7 @@ static void build_state(struct hull_sandbox_state *st, const char *id, int n_end
 		ep->neighbours = calloc(1, sizeof(*ep->neighbours));
 		ep->neighbours[0].family = AF_INET;
 		inet_pton(AF_INET, "10.0.0.1", ep->neighbours[0].addr);
-		snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "tap%d_hull", i);
+		hull_tap_name((unsigned)i, ep->vm_ifname);
 		snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "/sys/fs/bpf/hull/%s/eth%d", id,
 		         i);
 		ep->done = HULL_STEP_TAP_CREATED | HULL_STEP_LINK_QDISC_ADDED | HULL_STEP_VM_FILTER;

@@ -16,6 +16,7 @@
  *
  * Repeats interleave the methods (rotating which goes first).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,7 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
 	struct dp_hull_bpf bpf = {.sandbox = sandbox};
 	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
 	struct hull_net_setup_result res;
-	char path[128];
+	char path[PATH_MAX];
 	double t0, t1, t2;
 	int rc;
 

@@ -150,7 +150,7 @@ snapshot() {
 		tc -n "$c" filter show dev "$dev" ingress
 		tc -n "$c" filter show dev "$dev" egress
 	done
-	echo "## peer links"; ip -n "$p" -d link show
+	echo "## peer links"; link_config "$p"
 	echo "## peer qdiscs"; tc -n "$p" qdisc show
 	echo "## pins"
 	if [ -e "/sys/fs/bpf/hull/$id" ]; then ls -R "/sys/fs/bpf/hull/$id"; else echo "(none)"; fi

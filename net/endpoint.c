@@ -10,6 +10,7 @@ void hull_endpoint_clear(struct hull_endpoint *ep)
 	free(ep->addrs);
 	free(ep->routes);
 	free(ep->neighbours);
+	free(ep->link_local);
 	memset(ep, 0, sizeof(*ep));
 }
 
@@ -37,6 +38,8 @@ int hull_endpoint_copy(struct hull_endpoint *dst, const struct hull_endpoint *sr
 	dst->routes = dup_array(src->routes, src->n_routes, sizeof(*src->routes), &failed);
 	dst->neighbours =
 	    dup_array(src->neighbours, src->n_neighbours, sizeof(*src->neighbours), &failed);
+	dst->link_local =
+	    dup_array(src->link_local, src->n_link_local, sizeof(*src->link_local), &failed);
 	if (failed) {
 		hull_endpoint_clear(dst);
 		return hull_fail(err, ENOMEM, "endpoint %s", src->name);

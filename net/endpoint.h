@@ -88,8 +88,14 @@ struct hull_endpoint {
 	char vm_device[32];        /* macvtap: "/dev/tapN"; tcfilter: "" */
 	uint8_t guest_mac[6];      /* the MAC the guest's NIC takes */
 	uint8_t link_saved_mac[6]; /* macvtap: the link's MAC before hull changed it */
-	char bpf_pin_dir[256];     /* /sys/fs/bpf/hull/<sandbox>/<name> */
-	unsigned done;             /* enum hull_endpoint_step bits */
+	/*
+	 * macvtap: the link's IPv6 link-local addresses, removed with its other
+	 * addresses (the guest derives the same one from the same MAC).
+	 */
+	struct hull_ip_addr *link_local;
+	size_t n_link_local;
+	char bpf_pin_dir[256]; /* /sys/fs/bpf/hull/<sandbox>/<name> */
+	unsigned done;         /* enum hull_endpoint_step bits */
 };
 
 void hull_endpoint_clear(struct hull_endpoint *ep);

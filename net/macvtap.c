@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -125,32 +126,93 @@ static const char *addr_str(const struct hull_ip_addr *a, char *buf, size_t size
 	return buf;
 }
 
-int hull_macvtap_mark_link_addrs(struct hull_endpoint *ep, hull_error_t *err)
+/*
+ * The link's IPv6 link-local addresses into ep->link_local.  The link kept
+ * them when its MAC changed, and the guest derives the same one from the
+ * MAC it takes: left on the link, the link's stack (which still gets the
+ * segment's multicast from macvlan) would answer for the guest's address.
+ */
+static int save_link_local(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
-	(void)err;
-	if (ep->n_addrs > 0)
+	struct nl_cache *cache = NULL;
+	int r = rtnl_addr_alloc_cache(sk, &cache);
+
+	if (r < 0)
+		return hull_nl_fail(err, r, "list addresses of %s", ep->name);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+		const uint8_t *b;
+		struct hull_ip_addr *grown;
+
+		if (rtnl_addr_get_ifindex(a) != ep->ifindex ||
+		    rtnl_addr_get_family(a) != AF_INET6 || local == NULL ||
+		    nl_addr_get_len(local) != 16)
+			continue;
+		b = nl_addr_get_binary_addr(local);
+		if (b[0] != 0xfe || (b[1] & 0xc0) != 0x80)
+			continue;
+		grown = realloc(ep->link_local, (ep->n_link_local + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			nl_cache_free(cache);
+			return hull_fail(err, ENOMEM, "link-local addresses of %s", ep->name);
+		}
+		ep->link_local = grown;
+		grown[ep->n_link_local] = (struct hull_ip_addr){.family = AF_INET6};
+		memcpy(grown[ep->n_link_local].addr, b, 16);
+		grown[ep->n_link_local].prefix_len = (uint8_t)rtnl_addr_get_prefixlen(a);
+		ep->n_link_local++;
+	}
+	nl_cache_free(cache);
+	return 0;
+}
+
+int hull_macvtap_mark_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
+{
+	if (ep->n_link_local == 0 && save_link_local(sk, ep, err) < 0)
+		return -1;
+	if (ep->n_addrs > 0 || ep->n_link_local > 0)
 		ep->done |= HULL_STEP_LINK_ADDRS_REMOVED;
+	return 0;
+}
+
+/* Removes (give_back false) or adds back the addresses in a[0..n) on ep's link. */
+static int link_addrs_change(struct nl_sock *sk, const struct hull_endpoint *ep,
+                             const struct hull_ip_addr *a, size_t n, bool give_back,
+                             hull_error_t *err)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_nl_object struct rtnl_addr *addr = build_addr(ep->ifindex, &a[i], err);
+		int r;
+
+		if (addr == NULL)
+			return -1;
+		if (give_back) {
+			r = rtnl_addr_add(sk, addr, 0);
+			if (hull_nl_is_gone(r))
+				return -ENODEV;
+			if (r < 0 && r != -NLE_EXIST)
+				return hull_nl_fail(err, r, "give address %s back to %s",
+				                    addr_str(&a[i], buf, sizeof(buf)), ep->name);
+		} else {
+			r = rtnl_addr_delete(sk, addr, 0);
+			if (r < 0 && r != -NLE_NOADDR && !hull_nl_is_gone(r))
+				return hull_nl_fail(err, r, "remove address %s from %s",
+				                    addr_str(&a[i], buf, sizeof(buf)), ep->name);
+		}
+	}
 	return 0;
 }
 
 int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
-
 	if (!(ep->done & HULL_STEP_LINK_ADDRS_REMOVED))
 		return 0;
-	for (size_t i = 0; i < ep->n_addrs; i++) {
-		cleanup_nl_object struct rtnl_addr *addr =
-		    build_addr(ep->ifindex, &ep->addrs[i], err);
-		int r;
-
-		if (addr == NULL)
-			return -1;
-		r = rtnl_addr_delete(sk, addr, 0);
-		if (r < 0 && r != -NLE_NOADDR && !hull_nl_is_gone(r))
-			return hull_nl_fail(err, r, "remove address %s from %s",
-			                    addr_str(&ep->addrs[i], buf, sizeof(buf)), ep->name);
-	}
+	if (link_addrs_change(sk, ep, ep->addrs, ep->n_addrs, false, err) < 0 ||
+	    link_addrs_change(sk, ep, ep->link_local, ep->n_link_local, false, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -407,27 +469,20 @@ static int give_back_neighbours(struct nl_sock *sk, struct hull_endpoint *ep, hu
 
 int hull_macvtap_give_back_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
+	int r;
 
 	if (!(ep->done & HULL_STEP_LINK_ADDRS_REMOVED))
 		return 0;
-	for (size_t i = 0; i < ep->n_addrs; i++) {
-		cleanup_nl_object struct rtnl_addr *addr =
-		    build_addr(ep->ifindex, &ep->addrs[i], err);
-		int r;
-
-		if (addr == NULL)
-			return -1;
-		r = rtnl_addr_add(sk, addr, 0);
-		if (hull_nl_is_gone(r)) {
-			/* The link is gone, and its addresses with it. */
-			ep->done &= ~HULL_STEP_LINK_ADDRS_REMOVED;
-			return 0;
-		}
-		if (r < 0 && r != -NLE_EXIST)
-			return hull_nl_fail(err, r, "give address %s back to %s",
-			                    addr_str(&ep->addrs[i], buf, sizeof(buf)), ep->name);
+	r = link_addrs_change(sk, ep, ep->addrs, ep->n_addrs, true, err);
+	if (r == 0)
+		r = link_addrs_change(sk, ep, ep->link_local, ep->n_link_local, true, err);
+	if (r == -ENODEV) {
+		/* The link is gone, and its addresses with it. */
+		ep->done &= ~HULL_STEP_LINK_ADDRS_REMOVED;
+		return 0;
 	}
+	if (r < 0)
+		return -1;
 	if (give_back_routes(sk, ep, err) < 0 || give_back_neighbours(sk, ep, err) < 0)
 		return -1;
 	ep->done &= ~HULL_STEP_LINK_ADDRS_REMOVED;

@@ -53,9 +53,13 @@ int hull_macvtap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned in
 /* Creates the claimed bridge-mode macvtap with the link's original MAC; sets vm_ifindex. */
 int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
-/* LINK_ADDRS_REMOVED when the link has addresses. */
-int hull_macvtap_mark_link_addrs(struct hull_endpoint *ep, hull_error_t *err);
-/* Removes ep->addrs from the link. */
+/*
+ * Saves the link's IPv6 link-local addresses in ep->link_local (the guest
+ * derives the same one from the MAC it takes); LINK_ADDRS_REMOVED when the
+ * link has addresses of either kind.
+ */
+int hull_macvtap_mark_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+/* Removes ep->addrs and ep->link_local from the link. */
 int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
 /* Brings the macvtap up. */

@@ -278,6 +278,18 @@ json_t *hull_endpoint_to_json(const struct hull_endpoint *ep, struct hull_jbuild
 	hull_jset_string(b, j, "vm_device", ep->vm_device);
 	hull_jset(b, j, "guest_mac", mac_json(ep->guest_mac));
 	hull_jset(b, j, "link_saved_mac", mac_json(ep->link_saved_mac));
+	if (ep->n_link_local > 0) {
+		json_t *ll = json_array();
+
+		for (i = 0; ll != NULL && i < ep->n_link_local; i++)
+			hull_jappend(b, ll,
+			             prefix_json(ep->link_local[i].family, ep->link_local[i].addr,
+			                         ep->link_local[i].prefix_len, b));
+		if (ll == NULL)
+			hull_jbuild_fail(b, "out of memory");
+		else
+			hull_jset(b, j, "link_local", ll);
+	}
 	hull_jset_string(b, j, "bpf_pin_dir", ep->bpf_pin_dir);
 	hull_jset(b, j, "done", steps_json(ep->done, b));
 	return j;
@@ -325,24 +337,25 @@ static int get_array(const json_t *obj, const char *key, const json_t **out, siz
 	return 0;
 }
 
-static int get_addresses(const json_t *obj, struct hull_endpoint *ep, struct hull_jpath *p,
-                         hull_error_t *err)
+/* An array of "address/prefix" strings under key into *out, *n. */
+static int get_prefixes(const json_t *obj, const char *key, struct hull_ip_addr **out, size_t *n,
+                        struct hull_jpath *p, hull_error_t *err)
 {
 	const json_t *a;
-	size_t n, i, old = p->len, base;
+	size_t count, i, old = p->len, base;
 
-	if (get_array(obj, "addresses", &a, &n, p, err) < 0)
+	if (get_array(obj, key, &a, &count, p, err) < 0)
 		return -1;
-	if (n == 0)
+	if (count == 0)
 		return 0;
-	ep->addrs = calloc(n, sizeof(*ep->addrs));
-	if (ep->addrs == NULL)
-		return hull_fail(err, ENOMEM, "addresses");
-	hull_jpath_key(p, "addresses");
+	*out = calloc(count, sizeof(**out));
+	if (*out == NULL)
+		return hull_fail(err, ENOMEM, "%s", key);
+	hull_jpath_key(p, key);
 	base = p->len;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < count; i++) {
 		const json_t *v = json_array_get(a, i);
-		struct hull_ip_addr *ip = &ep->addrs[i];
+		struct hull_ip_addr *ip = &(*out)[i];
 
 		hull_jpath_index(p, i);
 		if (!json_is_string(v))
@@ -353,7 +366,7 @@ static int get_addresses(const json_t *obj, struct hull_endpoint *ep, struct hul
 			                  "\"%s\" is not an address with a prefix length "
 			                  "(like 10.0.0.2/24 or fd00::2/64)",
 			                  json_string_value(v));
-		ep->n_addrs++;
+		(*n)++;
 		hull_jpath_pop(p, base);
 	}
 	hull_jpath_pop(p, old);
@@ -532,8 +545,9 @@ int hull_endpoint_from_json(const json_t *j, struct hull_endpoint *ep, struct hu
 	    hull_jget_int(j, "ifindex", false, 0, INT32_MAX, &ifindex, p, err) < 0 ||
 	    get_mac(j, "mac", false, ep->mac, p, err) < 0 ||
 	    hull_jget_int(j, "mtu", false, 0, UINT32_MAX, &mtu, p, err) < 0 ||
-	    get_addresses(j, ep, p, err) < 0 || get_routes(j, ep, p, err) < 0 ||
-	    get_neighbours(j, ep, p, err) < 0 ||
+	    get_prefixes(j, "addresses", &ep->addrs, &ep->n_addrs, p, err) < 0 ||
+	    get_prefixes(j, "link_local", &ep->link_local, &ep->n_link_local, p, err) < 0 ||
+	    get_routes(j, ep, p, err) < 0 || get_neighbours(j, ep, p, err) < 0 ||
 	    hull_jget_enum(j, "model", true, net_model_names, N_ELEMS(net_model_names), &model, p,
 	                   err) < 0 ||
 	    hull_jget_string_buf(j, "vm_ifname", false, ep->vm_ifname, sizeof(ep->vm_ifname), p,

@@ -227,6 +227,10 @@ static void macvtap_moves_mac_and_addresses(void **state)
 	addrs = capture("ip -n %s -br addr show eth0", f->c);
 	assert_null(strstr(addrs, "10.1.0.2"));
 	assert_null(strstr(addrs, "fd00::2"));
+	/* Nor the link-local address the guest derives from the same MAC. */
+	assert_null(strstr(addrs, "fe80::"));
+	assert_int_equal(res.eps[0].n_link_local, 1);
+	assert_non_null(strstr(before, "fe80::"));
 	assert_true(res.eps[0].done & HULL_STEP_LINK_ADDRS_REMOVED);
 
 	/* QEMU's side: the character device opens, one fd per queue. */

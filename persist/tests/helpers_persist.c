@@ -107,6 +107,13 @@ static void fill_endpoint(struct hull_endpoint *ep, const char *id, size_t i)
 	memcpy(ep->guest_mac, "\x52\x54\x00\x12\x34\x56", 6);
 	ep->guest_mac[5] = (uint8_t)i;
 	memcpy(ep->link_saved_mac, "\xaa\xbb\xcc\xdd\xee\xff", 6);
+	if (ep->model == HULL_NET_MACVTAP) {
+		ep->n_link_local = 1;
+		ep->link_local = calloc(1, sizeof(*ep->link_local));
+		ep->link_local[0].family = AF_INET6;
+		set_ip(AF_INET6, "fe80::a8bb:ccff:fedd:eeff", ep->link_local[0].addr);
+		ep->link_local[0].prefix_len = 64;
+	}
 	snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "/sys/fs/bpf/hull/%s/eth%zu", id, i);
 	/* Endpoint 0 has every step; the others a different subset each. */
 	ep->done = i == 0 ? 0x3ffu : (unsigned)((i * 0x55) & 0x3ff);
@@ -229,6 +236,12 @@ static void assert_endpoint_equal(const struct hull_endpoint *a, const struct hu
 	assert_string_equal(a->vm_device, b->vm_device);
 	assert_memory_equal(a->guest_mac, b->guest_mac, 6);
 	assert_memory_equal(a->link_saved_mac, b->link_saved_mac, 6);
+	assert_int_equal(a->n_link_local, b->n_link_local);
+	for (i = 0; i < a->n_link_local; i++) {
+		assert_int_equal(a->link_local[i].family, b->link_local[i].family);
+		assert_memory_equal(a->link_local[i].addr, b->link_local[i].addr, 16);
+		assert_int_equal(a->link_local[i].prefix_len, b->link_local[i].prefix_len);
+	}
 	assert_string_equal(a->bpf_pin_dir, b->bpf_pin_dir);
 	assert_int_equal(a->done, b->done);
 }

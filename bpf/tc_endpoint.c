@@ -289,43 +289,48 @@ static void hook_places(const struct hull_endpoint *ep, struct hook_place *to_gu
 	}
 }
 
-/* Whether the device has a clsact qdisc. */
-static int clsact_present(int ifindex, const char *ifname, bool *present, hull_error_t *err)
+/*
+ * Whether the link and the VM side have a clsact qdisc already: one dump of
+ * the namespace's qdiscs for both.
+ */
+static int clsact_present(const struct hull_endpoint *ep, bool *on_link, bool *on_vm,
+                          hull_error_t *err)
 {
 	cleanup_nl_sock struct nl_sock *sk = hull_nl_connect(err);
 	struct nl_cache *cache = NULL;
-	struct nl_object *obj;
 	int r;
 
-	*present = false;
+	*on_link = *on_vm = false;
 	if (sk == NULL)
 		return -1;
 	r = rtnl_qdisc_alloc_cache(sk, &cache);
 	if (r < 0)
-		return hull_nl_fail(err, r, "list qdiscs of %s", ifname);
-	for (obj = nl_cache_get_first(cache); obj && !*present; obj = nl_cache_get_next(obj)) {
+		return hull_nl_fail(err, r, "list qdiscs");
+	for (struct nl_object *obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
 		struct rtnl_tc *tc = (struct rtnl_tc *)obj;
 		const char *kind = rtnl_tc_get_kind(tc);
 
-		*present = rtnl_tc_get_ifindex(tc) == ifindex && kind && !strcmp(kind, "clsact");
+		if (kind == NULL || strcmp(kind, "clsact") != 0)
+			continue;
+		*on_link |= rtnl_tc_get_ifindex(tc) == ep->ifindex;
+		*on_vm |= rtnl_tc_get_ifindex(tc) == ep->vm_ifindex;
 	}
 	nl_cache_free(cache);
 	return 0;
 }
 
 /*
- * Creates clsact on a device unless it has one (which hull then uses but
- * never destroys).  The step bit is recorded before the qdisc is made.
+ * Creates clsact on a device unless it had one (present: which hull then
+ * uses but never destroys).  The step bit is recorded before the qdisc is
+ * made.
  */
-static int clsact_create(int ifindex, const char *ifname, unsigned bit, struct hull_endpoint *ep,
-                         const struct hull_tc_recorder *rec, hull_error_t *err)
+static int clsact_create(int ifindex, const char *ifname, bool present, unsigned bit,
+                         struct hull_endpoint *ep, const struct hull_tc_recorder *rec,
+                         hull_error_t *err)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	bool present;
 	int rc;
 
-	if (clsact_present(ifindex, ifname, &present, err) < 0)
-		return -1;
 	if (present) {
 		log_debug("clsact on %s existed already: leaving it in place at teardown", ifname);
 		return 0;
@@ -368,6 +373,7 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct
 	struct hull_tc_config cfg;
 	struct hook_place to_guest, from_guest;
 	uint32_t zero = 0;
+	bool on_link, on_vm;
 	int rc;
 
 	if (check_component("sandbox id", sandbox_id, err) < 0 ||
@@ -401,14 +407,15 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct
 		return -1;
 
 	hook_places(ep, &to_guest, &from_guest);
-	if (ep->model == HULL_NET_TCFILTER) {
-		if (clsact_create(ep->ifindex, ep->name, HULL_STEP_LINK_QDISC_ADDED, ep, rec, err) <
-		        0 ||
-		    fault_after(HULL_STEP_LINK_QDISC_ADDED, err) < 0)
-			return -1;
-	}
-	if (clsact_create(ep->vm_ifindex, ep->vm_ifname, HULL_STEP_VM_QDISC_ADDED, ep, rec, err) <
-	        0 ||
+	if (clsact_present(ep, &on_link, &on_vm, err) < 0)
+		return -1;
+	if (ep->model == HULL_NET_TCFILTER &&
+	    (clsact_create(ep->ifindex, ep->name, on_link, HULL_STEP_LINK_QDISC_ADDED, ep, rec,
+	                   err) < 0 ||
+	     fault_after(HULL_STEP_LINK_QDISC_ADDED, err) < 0))
+		return -1;
+	if (clsact_create(ep->vm_ifindex, ep->vm_ifname, on_vm, HULL_STEP_VM_QDISC_ADDED, ep, rec,
+	                  err) < 0 ||
 	    fault_after(HULL_STEP_VM_QDISC_ADDED, err) < 0)
 		return -1;
 

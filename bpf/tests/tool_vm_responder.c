@@ -232,6 +232,28 @@ static size_t udp_frame(uint8_t *f, const uint8_t *src_mac, const uint8_t *src_i
 	return ETH_HLEN + 20 + 8 + 4;
 }
 
+/* A broadcast ARP request "who has target? tell sender_ip" from mac; its length. */
+static size_t arp_request(uint8_t *f, const uint8_t *mac, const uint8_t *sender_ip,
+                          const uint8_t *target_ip)
+{
+	uint8_t *a = f + ETH_HLEN;
+
+	memset(f, 0, ETH_HLEN + 28);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x06;
+	a[1] = 1;    /* hardware: Ethernet */
+	a[2] = 0x08; /* protocol: IPv4 */
+	a[4] = 6;
+	a[5] = 4;
+	a[7] = 1; /* request */
+	memcpy(a + 8, mac, 6);
+	memcpy(a + 14, sender_ip, 4);
+	memcpy(a + 24, target_ip, 4);
+	return ETH_HLEN + 28;
+}
+
 static int send_one(int fd, const struct guest *g, const char *kind, hull_error_t *err)
 {
 	uint8_t f[128], other_mac[6], other_ip[4];
@@ -249,22 +271,7 @@ static int send_one(int fd, const struct guest *g, const char *kind, hull_error_
 		len = udp_frame(f, g->mac, g->ip, g);
 		len = ETH_HLEN + 10;
 	} else if (!strcmp(kind, "arp-spoof")) {
-		uint8_t *a = f + ETH_HLEN;
-
-		memset(f, 0, sizeof(f));
-		memset(f, 0xff, 6);
-		memcpy(f + 6, g->mac, 6);
-		f[12] = 0x08;
-		f[13] = 0x06;
-		a[1] = 1;
-		a[2] = 0x08;
-		a[4] = 6;
-		a[5] = 4;
-		a[7] = 1;
-		memcpy(a + 8, g->mac, 6);
-		memcpy(a + 14, other_ip, 4);
-		memcpy(a + 24, g->peer_ip, 4);
-		len = ETH_HLEN + 28;
+		len = arp_request(f, g->mac, other_ip, g->peer_ip);
 	} else {
 		return hull_fail(err, 0, "unknown frame kind \"%s\"", kind);
 	}
@@ -405,22 +412,7 @@ static int ping_peer(int fd, struct guest *g, const char *count_text, hull_error
 	if (*end || count == 0 || count > 1000)
 		return hull_fail(err, 0, "ping: \"%s\" is not a count from 1 to 1000", count_text);
 	if (memcmp(g->peer_mac, zero, 6) == 0) {
-		uint8_t *a = f + ETH_HLEN;
-
-		memset(f, 0, ETH_HLEN + 28);
-		memset(f, 0xff, 6);
-		memcpy(f + 6, g->mac, 6);
-		f[12] = 0x08;
-		f[13] = 0x06;
-		a[1] = 1;
-		a[2] = 0x08;
-		a[4] = 6;
-		a[5] = 4;
-		a[7] = 1;
-		memcpy(a + 8, g->mac, 6);
-		memcpy(a + 14, g->ip, 4);
-		memcpy(a + 24, g->peer_ip, 4);
-		if (write_frame(fd, f, ETH_HLEN + 28, err) < 0)
+		if (write_frame(fd, f, arp_request(f, g->mac, g->ip, g->peer_ip), err) < 0)
 			return -1;
 		ps.sent++;
 		if (wait_for(fd, g, &ps, is_peer_arp_reply, 0, 2000, err) < 0)

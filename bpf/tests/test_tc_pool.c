@@ -6,15 +6,19 @@
  * took are freed with the pool (ASan and valgrind see the rest).  Needs
  * root and BPF; skips (exit 4) when the kernel refuses the programs.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -83,6 +87,52 @@ static void untaken_instances_go_with_the_pool(void **state)
 	hull_tc__destroy(skel);
 }
 
+/*
+ * A load the kernel refuses (here: a child that dropped every capability)
+ * reaches whoever takes that instance, with the kernel's errno, and the
+ * pool still joins its threads.  Exit codes name the check that failed.
+ */
+static int take_without_capabilities(void)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	struct hull_tc_pool *pool = NULL;
+	hull_error_t err = NULL;
+	int code = 0;
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &header, data) < 0)
+		return 10;
+	if (hull_tc_pool_start(2, &pool, &err) < 0)
+		return 11;
+	for (int i = 0; i < 2 && code == 0; i++) {
+		if (hull_tc_pool_take(pool, &err) != NULL)
+			code = 12;
+		else if (err == NULL || err->errnum != EPERM ||
+		         strstr(err->msg, "load BPF programs") == NULL)
+			code = 13;
+		hull_error_release(&err);
+	}
+	hull_tc_pool_free(pool);
+	return code;
+}
+
+static void a_refused_load_is_the_takers_error(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(take_without_capabilities());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void an_empty_pool_hands_out_nothing(void **state)
 {
 	struct hull_tc_pool *pool = NULL;
@@ -102,6 +152,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(hands_out_each_instance_once),
 	    cmocka_unit_test(untaken_instances_go_with_the_pool),
+	    cmocka_unit_test(a_refused_load_is_the_takers_error),
 	    cmocka_unit_test(an_empty_pool_hands_out_nothing),
 	};
 

@@ -229,26 +229,23 @@ static int make_dir(const char *path, bool *made, hull_error_t *err)
 	return hull_fail(err, errno, "create %s", path);
 }
 
-/* Records ep with bit set, before the change the bit stands for is made. */
-static int ahead(struct hull_endpoint *ep, unsigned bit, const struct hull_tc_recorder *rec,
+/* Records ep with `bits` set, before the changes they stand for are made. */
+static int ahead(struct hull_endpoint *ep, unsigned bits, const struct hull_tc_recorder *rec,
                  hull_error_t *err)
 {
-	ep->done |= bit;
+	ep->done |= bits;
 	if (rec == NULL || rec->record == NULL)
 		return 0;
 	return rec->record(rec->data, ep, err);
 }
 
-static int make_pin_dir(struct hull_endpoint *ep, const char *sandbox_id,
-                        const struct hull_tc_recorder *rec, hull_error_t *err)
+/* Names ep's pin directory; refuses one left by an earlier attach. */
+static int name_pin_dir(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
 {
-	char sandbox_dir[PATH_MAX];
 	struct stat st;
-	bool made;
 
-	snprintf(sandbox_dir, sizeof(sandbox_dir), "%s/%s", HULL_BPF_PIN_ROOT, sandbox_id);
-	if (snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "%s/%s", sandbox_dir, ep->name) >=
-	    (int)sizeof(ep->bpf_pin_dir))
+	if (snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "%s/%s/%s", HULL_BPF_PIN_ROOT,
+	             sandbox_id, ep->name) >= (int)sizeof(ep->bpf_pin_dir))
 		return hull_fail(err, 0, "pin directory for sandbox \"%s\" is too long",
 		                 sandbox_id);
 	if (lstat(ep->bpf_pin_dir, &st) == 0)
@@ -256,8 +253,15 @@ static int make_pin_dir(struct hull_endpoint *ep, const char *sandbox_id,
 		                 "pin directory %s is left from an earlier attach: detach "
 		                 "the endpoint first",
 		                 ep->bpf_pin_dir);
-	if (ahead(ep, HULL_STEP_BPF_PINNED, rec, err) < 0)
-		return -1;
+	return 0;
+}
+
+static int make_pin_dir(const struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+{
+	char sandbox_dir[PATH_MAX];
+	bool made;
+
+	snprintf(sandbox_dir, sizeof(sandbox_dir), "%s/%s", HULL_BPF_PIN_ROOT, sandbox_id);
 	if (make_dir(HULL_BPF_PIN_ROOT, &made, err) < 0 || make_dir(sandbox_dir, &made, err) < 0)
 		return -1;
 	if (mkdir(ep->bpf_pin_dir, 0700) < 0)
@@ -320,26 +324,17 @@ static int clsact_present(const struct hull_endpoint *ep, bool *on_link, bool *o
 }
 
 /*
- * Creates clsact on a device unless it had one (present: which hull then
- * uses but never destroys).  The step bit is recorded before the qdisc is
- * made.
+ * Creates clsact on a device that had none (attach_steps() marked `bit`
+ * for it).  One made by someone else since clsact_present() is theirs:
+ * the mark is taken back.
  */
-static int clsact_create(int ifindex, const char *ifname, bool present, unsigned bit,
-                         struct hull_endpoint *ep, const struct hull_tc_recorder *rec,
-                         hull_error_t *err)
+static int clsact_create(int ifindex, const char *ifname, unsigned bit, struct hull_endpoint *ep,
+                         const struct hull_tc_recorder *rec, hull_error_t *err)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	int rc;
+	int rc = bpf_tc_hook_create(&hook);
 
-	if (present) {
-		log_debug("clsact on %s existed already: leaving it in place at teardown", ifname);
-		return 0;
-	}
-	if (ahead(ep, bit, rec, err) < 0)
-		return -1;
-	rc = bpf_tc_hook_create(&hook);
 	if (rc == -EEXIST) {
-		/* Made by someone else since the check: theirs, not ours. */
 		ep->done &= ~bit;
 		return ahead(ep, 0, rec, err);
 	}
@@ -401,30 +396,44 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct
 	if (rc < 0)
 		return hull_fail(err, errno, "fill map hull_config");
 
-	/* Each step is recorded before its change (ahead()), so a crash leaves a record of it. */
-	if (make_pin_dir(ep, sandbox_id, rec, err) < 0 || pin_all(skel, ep->bpf_pin_dir, err) < 0 ||
+	/*
+	 * Every step this attach will take is recorded once, before the first
+	 * change: a crash anywhere after leaves a record that covers all that
+	 * exists, and detach takes what is not there as removed.  A clsact
+	 * that is there already is not hull's: never marked, never destroyed.
+	 */
+	hook_places(ep, &to_guest, &from_guest);
+	if (name_pin_dir(ep, sandbox_id, err) < 0 || clsact_present(ep, &on_link, &on_vm, err) < 0)
+		return -1;
+	if (on_link && ep->model == HULL_NET_TCFILTER)
+		log_debug("clsact on %s existed already: leaving it in place at teardown",
+		          ep->name);
+	if (on_vm)
+		log_debug("clsact on %s existed already: leaving it in place at teardown",
+		          ep->vm_ifname);
+	if (ahead(
+	        ep,
+	        HULL_STEP_BPF_PINNED | HULL_STEP_LINK_FILTER | HULL_STEP_VM_FILTER |
+	            (ep->model == HULL_NET_TCFILTER && !on_link ? HULL_STEP_LINK_QDISC_ADDED : 0) |
+	            (!on_vm ? HULL_STEP_VM_QDISC_ADDED : 0),
+	        rec, err) < 0)
+		return -1;
+
+	if (make_pin_dir(ep, sandbox_id, err) < 0 || pin_all(skel, ep->bpf_pin_dir, err) < 0 ||
 	    fault_after(HULL_STEP_BPF_PINNED, err) < 0)
 		return -1;
-
-	hook_places(ep, &to_guest, &from_guest);
-	if (clsact_present(ep, &on_link, &on_vm, err) < 0)
-		return -1;
-	if (ep->model == HULL_NET_TCFILTER &&
-	    (clsact_create(ep->ifindex, ep->name, on_link, HULL_STEP_LINK_QDISC_ADDED, ep, rec,
-	                   err) < 0 ||
+	if ((ep->done & HULL_STEP_LINK_QDISC_ADDED) &&
+	    (clsact_create(ep->ifindex, ep->name, HULL_STEP_LINK_QDISC_ADDED, ep, rec, err) < 0 ||
 	     fault_after(HULL_STEP_LINK_QDISC_ADDED, err) < 0))
 		return -1;
-	if (clsact_create(ep->vm_ifindex, ep->vm_ifname, on_vm, HULL_STEP_VM_QDISC_ADDED, ep, rec,
-	                  err) < 0 ||
-	    fault_after(HULL_STEP_VM_QDISC_ADDED, err) < 0)
+	if ((ep->done & HULL_STEP_VM_QDISC_ADDED) &&
+	    (clsact_create(ep->vm_ifindex, ep->vm_ifname, HULL_STEP_VM_QDISC_ADDED, ep, rec, err) <
+	         0 ||
+	     fault_after(HULL_STEP_VM_QDISC_ADDED, err) < 0))
 		return -1;
-
-	if (ahead(ep, HULL_STEP_LINK_FILTER, rec, err) < 0 ||
-	    filter_attach(&to_guest, bpf_program__fd(skel->progs.hull_to_guest), "hull_to_guest",
+	if (filter_attach(&to_guest, bpf_program__fd(skel->progs.hull_to_guest), "hull_to_guest",
 	                  err) < 0 ||
-	    fault_after(HULL_STEP_LINK_FILTER, err) < 0)
-		return -1;
-	if (ahead(ep, HULL_STEP_VM_FILTER, rec, err) < 0 ||
+	    fault_after(HULL_STEP_LINK_FILTER, err) < 0 ||
 	    filter_attach(&from_guest, bpf_program__fd(skel->progs.hull_from_guest),
 	                  "hull_from_guest", err) < 0)
 		return -1;

@@ -526,8 +526,10 @@ static void failed_attach_is_undone_by_detach(void **state)
 	assert_int_equal(hull_tc_endpoint_attach(&ep, sandbox, &err), -1);
 	assert_non_null(strstr(err->msg, "create clsact qdisc on ghost0 (ifindex 999999)"));
 	assert_int_equal(err->errnum, ENODEV);
-	/* The qdisc step is marked before the attempt (a crash there must be covered). */
-	assert_int_equal(ep.done, HULL_STEP_BPF_PINNED | HULL_STEP_LINK_QDISC_ADDED);
+	/* Every step attach would take is marked before the first (a crash anywhere is covered). */
+	assert_int_equal(ep.done, HULL_STEP_BPF_PINNED | HULL_STEP_LINK_QDISC_ADDED |
+	                              HULL_STEP_VM_QDISC_ADDED | HULL_STEP_LINK_FILTER |
+	                              HULL_STEP_VM_FILTER);
 	assert_int_equal(stat(ep.bpf_pin_dir, &st), 0);
 
 	assert_int_equal(hull_tc_endpoint_detach(&ep, &err), 0);

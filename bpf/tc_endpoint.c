@@ -229,16 +229,6 @@ static int make_dir(const char *path, bool *made, hull_error_t *err)
 	return hull_fail(err, errno, "create %s", path);
 }
 
-/* Records ep with `bits` set, before the changes they stand for are made. */
-static int ahead(struct hull_endpoint *ep, unsigned bits, const struct hull_tc_recorder *rec,
-                 hull_error_t *err)
-{
-	ep->done |= bits;
-	if (rec == NULL || rec->record == NULL)
-		return 0;
-	return rec->record(rec->data, ep, err);
-}
-
 /* Names ep's pin directory; refuses one left by an earlier attach. */
 static int name_pin_dir(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
 {
@@ -324,19 +314,19 @@ static int clsact_present(const struct hull_endpoint *ep, bool *on_link, bool *o
 }
 
 /*
- * Creates clsact on a device that had none (attach_steps() marked `bit`
- * for it).  One made by someone else since clsact_present() is theirs:
- * the mark is taken back.
+ * Creates clsact on a device that had none (the plan marked `bit` for
+ * it).  One made by someone else since the plan looked is theirs: the mark
+ * is taken back.
  */
 static int clsact_create(int ifindex, const char *ifname, unsigned bit, struct hull_endpoint *ep,
-                         const struct hull_tc_recorder *rec, hull_error_t *err)
+                         hull_error_t *err)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	int rc = bpf_tc_hook_create(&hook);
 
 	if (rc == -EEXIST) {
 		ep->done &= ~bit;
-		return ahead(ep, 0, rec, err);
+		return 0;
 	}
 	if (rc < 0)
 		return hull_fail(err, -rc, "create clsact qdisc on %s (ifindex %d)", ifname,
@@ -361,24 +351,40 @@ static int filter_attach(const struct hook_place *at, int prog_fd, const char *p
 	return 0;
 }
 
+int hull_tc_endpoint_plan(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
+{
+	bool on_link, on_vm;
+
+	if (check_component("sandbox id", sandbox_id, err) < 0 ||
+	    check_component("endpoint name", ep->name, err) < 0 ||
+	    name_pin_dir(ep, sandbox_id, err) < 0 || clsact_present(ep, &on_link, &on_vm, err) < 0)
+		return hull_error_prefix(err, "attach TC programs to endpoint %s", ep->name);
+	/* A clsact that is there already is not hull's: never marked, never destroyed. */
+	if (on_link && ep->model == HULL_NET_TCFILTER)
+		log_debug("clsact on %s existed already: leaving it in place at teardown",
+		          ep->name);
+	if (on_vm)
+		log_debug("clsact on %s existed already: leaving it in place at teardown",
+		          ep->vm_ifname);
+	ep->done |= HULL_STEP_BPF_PINNED | HULL_STEP_LINK_FILTER | HULL_STEP_VM_FILTER |
+	            (ep->model == HULL_NET_TCFILTER && !on_link ? HULL_STEP_LINK_QDISC_ADDED : 0) |
+	            (!on_vm ? HULL_STEP_VM_QDISC_ADDED : 0);
+	return 0;
+}
+
 static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct hull_tc_pool *pool,
-                        const struct hull_tc_recorder *rec, hull_error_t *err)
+                        hull_error_t *err)
 {
 	cleanup_hull_tc struct hull_tc *skel = NULL;
 	struct hull_tc_config cfg;
 	struct hook_place to_guest, from_guest;
 	uint32_t zero = 0;
-	bool on_link, on_vm;
 	int rc;
 
-	if (check_component("sandbox id", sandbox_id, err) < 0 ||
-	    check_component("endpoint name", ep->name, err) < 0)
-		return -1;
 	if (hull_tc_config_from_endpoint(ep, &cfg, err) < 0)
 		return -1;
 	if (hull_bpffs_ensure_mounted(err) < 0)
 		return -1;
-
 	if (pool) {
 		skel = hull_tc_pool_take(pool, err);
 		if (!skel)
@@ -396,39 +402,17 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct
 	if (rc < 0)
 		return hull_fail(err, errno, "fill map hull_config");
 
-	/*
-	 * Every step this attach will take is recorded once, before the first
-	 * change: a crash anywhere after leaves a record that covers all that
-	 * exists, and detach takes what is not there as removed.  A clsact
-	 * that is there already is not hull's: never marked, never destroyed.
-	 */
+	/* The plan's bits say what to make. */
 	hook_places(ep, &to_guest, &from_guest);
-	if (name_pin_dir(ep, sandbox_id, err) < 0 || clsact_present(ep, &on_link, &on_vm, err) < 0)
-		return -1;
-	if (on_link && ep->model == HULL_NET_TCFILTER)
-		log_debug("clsact on %s existed already: leaving it in place at teardown",
-		          ep->name);
-	if (on_vm)
-		log_debug("clsact on %s existed already: leaving it in place at teardown",
-		          ep->vm_ifname);
-	if (ahead(
-	        ep,
-	        HULL_STEP_BPF_PINNED | HULL_STEP_LINK_FILTER | HULL_STEP_VM_FILTER |
-	            (ep->model == HULL_NET_TCFILTER && !on_link ? HULL_STEP_LINK_QDISC_ADDED : 0) |
-	            (!on_vm ? HULL_STEP_VM_QDISC_ADDED : 0),
-	        rec, err) < 0)
-		return -1;
-
 	if (make_pin_dir(ep, sandbox_id, err) < 0 || pin_all(skel, ep->bpf_pin_dir, err) < 0 ||
 	    fault_after(HULL_STEP_BPF_PINNED, err) < 0)
 		return -1;
 	if ((ep->done & HULL_STEP_LINK_QDISC_ADDED) &&
-	    (clsact_create(ep->ifindex, ep->name, HULL_STEP_LINK_QDISC_ADDED, ep, rec, err) < 0 ||
+	    (clsact_create(ep->ifindex, ep->name, HULL_STEP_LINK_QDISC_ADDED, ep, err) < 0 ||
 	     fault_after(HULL_STEP_LINK_QDISC_ADDED, err) < 0))
 		return -1;
 	if ((ep->done & HULL_STEP_VM_QDISC_ADDED) &&
-	    (clsact_create(ep->vm_ifindex, ep->vm_ifname, HULL_STEP_VM_QDISC_ADDED, ep, rec, err) <
-	         0 ||
+	    (clsact_create(ep->vm_ifindex, ep->vm_ifname, HULL_STEP_VM_QDISC_ADDED, ep, err) < 0 ||
 	     fault_after(HULL_STEP_VM_QDISC_ADDED, err) < 0))
 		return -1;
 	if (filter_attach(&to_guest, bpf_program__fd(skel->progs.hull_to_guest), "hull_to_guest",
@@ -441,11 +425,12 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct
 }
 
 int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_id,
-                                 struct hull_tc_pool *pool, const struct hull_tc_recorder *rec,
-                                 hull_error_t *err)
+                                 struct hull_tc_pool *pool, hull_error_t *err)
 {
 	hull_tc_route_libbpf_logs();
-	if (attach_steps(ep, sandbox_id, pool, rec, err) < 0)
+	if (!(ep->done & HULL_STEPS_BPF) && hull_tc_endpoint_plan(ep, sandbox_id, err) < 0)
+		return -1;
+	if (attach_steps(ep, sandbox_id, pool, err) < 0)
 		return hull_error_prefix(err, "attach TC programs to endpoint %s", ep->name);
 	log_debug("endpoint %s: TC programs attached, pinned at %s", ep->name, ep->bpf_pin_dir);
 	return 0;
@@ -453,7 +438,7 @@ int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_i
 
 int hull_tc_endpoint_attach(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err)
 {
-	return hull_tc_endpoint_attach_from(ep, sandbox_id, NULL, NULL, err);
+	return hull_tc_endpoint_attach_from(ep, sandbox_id, NULL, err);
 }
 
 /* The device, the qdisc or the filter is gone already: nothing to remove. */

@@ -74,22 +74,24 @@ int hull_tc_config_from_endpoint(const struct hull_endpoint *ep, struct hull_tc_
  */
 int hull_tc_endpoint_attach(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err);
 
-/* Persists ep (its done bits) when a step is about to be taken. */
-struct hull_tc_recorder {
-	int (*record)(void *data, const struct hull_endpoint *ep, hull_error_t *err);
-	void *data;
-};
+/*
+ * Names ep's pin directory and marks in ep->done every step attach will
+ * take (the clsact qdiscs only where there is none yet), changing
+ * nothing.  The caller records ep before it attaches, so that a crash
+ * anywhere inside attach leaves a record covering all that exists
+ * (detach takes what is not there as removed).  Fails, marking nothing,
+ * on a bad id or name or when the pin directory is left from before.
+ */
+int hull_tc_endpoint_plan(struct hull_endpoint *ep, const char *sandbox_id, hull_error_t *err);
 
 /*
- * The same with an instance taken from pool (bpf/tc_pool.h, NULL: load
- * one here), and each step recorded through rec before its change is
- * made (NULL: no records), so that a crash at any point leaves a record
- * that covers what exists.
+ * hull_tc_endpoint_attach() with an instance taken from pool
+ * (bpf/tc_pool.h, NULL: load one here).  Plans first when ep has no BPF
+ * step marked yet.
  */
 struct hull_tc_pool;
 int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_id,
-                                 struct hull_tc_pool *pool, const struct hull_tc_recorder *rec,
-                                 hull_error_t *err);
+                                 struct hull_tc_pool *pool, hull_error_t *err);
 
 /*
  * Removes what ep->done says hull made: the filters, the clsact qdiscs it

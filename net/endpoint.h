@@ -67,6 +67,11 @@ enum hull_endpoint_step {
 	HULL_STEP_VM_DEVICE_NODE_CREATED = 1u << 9, /* macvtap: hull mknod'ed vm_device */
 };
 
+/* The bits that belong to bpf/ (set and cleared by its attach/detach). */
+#define HULL_STEPS_BPF                                                                             \
+	(HULL_STEP_LINK_QDISC_ADDED | HULL_STEP_VM_QDISC_ADDED | HULL_STEP_LINK_FILTER |           \
+	 HULL_STEP_VM_FILTER | HULL_STEP_BPF_PINNED)
+
 struct hull_endpoint {
 	/* The link in the container's netns, as discovered. */
 	char name[IFNAMSIZ];

@@ -119,6 +119,8 @@ int hull_net_endpoint_setup(struct nl_sock *sk, struct hull_endpoint *ep, unsign
 	}
 	if (r == 0 && hooks && hooks->bpf_attach) {
 		/* BPF CALL SITE: the VM side exists; bpf/ attaches its programs here. */
+		if (hooks->bpf_plan)
+			STEP(hooks->bpf_plan(hooks->data, ep, err));
 		STEP(hooks->bpf_attach(hooks->data, ep, err));
 	}
 	if (r == 0)

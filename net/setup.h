@@ -20,11 +20,6 @@
 #include "net/endpoint.h"
 #include "net/tap.h"
 
-/* The bits that belong to bpf/ (set and cleared by its attach/detach). */
-#define HULL_STEPS_BPF                                                                             \
-	(HULL_STEP_LINK_QDISC_ADDED | HULL_STEP_VM_QDISC_ADDED | HULL_STEP_LINK_FILTER |           \
-	 HULL_STEP_VM_FILTER | HULL_STEP_BPF_PINNED)
-
 struct hull_net_hooks {
 	/* ep->done changed: persist it.  < 0 stops setup (teardown goes on). */
 	int (*record)(void *data, const struct hull_endpoint *ep, hull_error_t *err);
@@ -38,6 +33,11 @@ struct hull_net_hooks {
 	 */
 	int (*bpf_attach)(void *data, struct hull_endpoint *ep, hull_error_t *err);
 	int (*bpf_detach)(void *data, struct hull_endpoint *ep, hull_error_t *err);
+	/*
+	 * Optional, before bpf_attach: marks the BPF steps attach will take,
+	 * changing nothing, so that they are recorded before any is taken.
+	 */
+	int (*bpf_plan)(void *data, struct hull_endpoint *ep, hull_error_t *err);
 	/*
 	 * Optional: prepare runs once hull_net_setup() knows how many
 	 * endpoints it will set up, before it changes anything (bpf/ starts

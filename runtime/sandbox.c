@@ -49,10 +49,15 @@ static void bpf_done_hook(void *data)
 static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
 {
 	struct sandbox *sb = data;
-	const struct hull_tc_recorder rec = {.record = sb->record_endpoint,
-	                                     .data = sb->record_data};
 
-	return hull_tc_endpoint_attach_from(ep, sb->sc->id, sb->bpf_pool, &rec, err);
+	return hull_tc_endpoint_attach_from(ep, sb->sc->id, sb->bpf_pool, err);
+}
+
+static int bpf_plan_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct sandbox *sb = data;
+
+	return hull_tc_endpoint_plan(ep, sb->sc->id, err);
 }
 
 static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
@@ -73,6 +78,7 @@ static struct hull_net_hooks hooks_for(struct sandbox *sb)
 	return (struct hull_net_hooks){.record = record_hook,
 	                               .bpf_attach = bpf_attach_hook,
 	                               .bpf_detach = bpf_detach_hook,
+	                               .bpf_plan = bpf_plan_hook,
 	                               .bpf_prepare = bpf_prepare_hook,
 	                               .bpf_done = bpf_done_hook,
 	                               .data = sb};

@@ -28,7 +28,7 @@ struct recorder {
 	unsigned last_done;
 	int attach_calls, detach_calls;
 	bool attach_fails;
-	int prepare_calls, done_calls;
+	int prepare_calls, done_calls, plan_calls;
 	size_t prepared_for;  /* n_endpoints given to prepare */
 	int attaches_at_done; /* attach calls made when done ran */
 	bool prepare_fails;
@@ -53,9 +53,22 @@ static int fake_bpf_attach(void *data, struct hull_endpoint *ep, hull_error_t *e
 	r->attach_calls++;
 	if (ep->vm_ifindex <= 0 || ep->vm_ifname[0] == '\0')
 		return hull_fail(err, 0, "BPF attach called before the VM side exists");
+	if (r->plan_calls != r->attach_calls || !(r->last_done & HULL_STEP_VM_FILTER))
+		return hull_fail(err, 0, "BPF attach called before its plan was recorded");
 	ep->done |= HULL_STEP_LINK_QDISC_ADDED;
 	if (r->attach_fails)
 		return hull_fail(err, 0, "injected BPF failure");
+	return 0;
+}
+
+/* Stands in for bpf/'s plan: marks a step it will take. */
+static int fake_bpf_plan(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct recorder *r = data;
+
+	(void)err;
+	r->plan_calls++;
+	ep->done |= HULL_STEP_VM_FILTER;
 	return 0;
 }
 
@@ -95,6 +108,7 @@ static struct hull_net_hooks hooks_for(struct recorder *r)
 	return (struct hull_net_hooks){.record = record,
 	                               .bpf_attach = fake_bpf_attach,
 	                               .bpf_detach = fake_bpf_detach,
+	                               .bpf_plan = fake_bpf_plan,
 	                               .bpf_prepare = fake_bpf_prepare,
 	                               .bpf_done = fake_bpf_done,
 	                               .data = r};
@@ -143,8 +157,11 @@ static void tcfilter_makes_multiqueue_tap(void **state)
 	assert_int_equal(res.n, 1);
 	assert_string_equal(res.eps[0].vm_ifname, "tap0_hull");
 	assert_int_equal(res.eps[0].model, HULL_NET_TCFILTER);
-	assert_int_equal(res.eps[0].done, HULL_STEP_TAP_CREATED | HULL_STEP_LINK_QDISC_ADDED);
+	/* The fake plan's mark and the fake attach's. */
+	assert_int_equal(res.eps[0].done,
+	                 HULL_STEP_TAP_CREATED | HULL_STEP_VM_FILTER | HULL_STEP_LINK_QDISC_ADDED);
 	assert_int_equal(rec.last_done, res.eps[0].done);
+	assert_int_equal(rec.plan_calls, 1);
 	assert_int_equal(rec.attach_calls, 1);
 	assert_string_equal(res.eps[0].vm_device, "");
 

@@ -245,7 +245,7 @@ static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *e
 {
 	struct dp_hull_bpf *bpf = data;
 
-	return hull_tc_endpoint_attach_from(ep, bpf->sandbox, bpf->pool, NULL, err);
+	return hull_tc_endpoint_attach_from(ep, bpf->sandbox, bpf->pool, err);
 }
 
 static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)

@@ -95,9 +95,11 @@ static int fill_addrs(struct dump *d, struct hull_endpoint *ep, hull_error_t *er
 		if (family != AF_INET && family != AF_INET6)
 			continue;
 		copy_addr(bytes, local);
+		/* The guest derives its own link-local address: kept apart (macvtap moves them). */
 		if (family == AF_INET6 && is_ipv6_link_local(bytes))
-			continue;
-		out = append(&ep->addrs, &ep->n_addrs, sizeof(*out), err);
+			out = append(&ep->link_local, &ep->n_link_local, sizeof(*out), err);
+		else
+			out = append(&ep->addrs, &ep->n_addrs, sizeof(*out), err);
 		if (out == NULL)
 			return -1;
 		out->family = family;

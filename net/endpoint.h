@@ -94,8 +94,8 @@ struct hull_endpoint {
 	uint8_t guest_mac[6];      /* the MAC the guest's NIC takes */
 	uint8_t link_saved_mac[6]; /* macvtap: the link's MAC before hull changed it */
 	/*
-	 * macvtap: the link's IPv6 link-local addresses, removed with its other
-	 * addresses (the guest derives the same one from the same MAC).
+	 * The link's IPv6 link-local addresses (not in addrs: the guest derives
+	 * its own).  macvtap removes them with the others and gives them back.
 	 */
 	struct hull_ip_addr *link_local;
 	size_t n_link_local;

@@ -126,51 +126,9 @@ static const char *addr_str(const struct hull_ip_addr *a, char *buf, size_t size
 	return buf;
 }
 
-/*
- * The link's IPv6 link-local addresses into ep->link_local.  The link kept
- * them when its MAC changed, and the guest derives the same one from the
- * MAC it takes: left on the link, the link's stack (which still gets the
- * segment's multicast from macvlan) would answer for the guest's address.
- */
-static int save_link_local(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
+int hull_macvtap_mark_link_addrs(struct hull_endpoint *ep, hull_error_t *err)
 {
-	struct nl_cache *cache = NULL;
-	int r = rtnl_addr_alloc_cache(sk, &cache);
-
-	if (r < 0)
-		return hull_nl_fail(err, r, "list addresses of %s", ep->name);
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_addr *a = (struct rtnl_addr *)o;
-		struct nl_addr *local = rtnl_addr_get_local(a);
-		const uint8_t *b;
-		struct hull_ip_addr *grown;
-
-		if (rtnl_addr_get_ifindex(a) != ep->ifindex ||
-		    rtnl_addr_get_family(a) != AF_INET6 || local == NULL ||
-		    nl_addr_get_len(local) != 16)
-			continue;
-		b = nl_addr_get_binary_addr(local);
-		if (b[0] != 0xfe || (b[1] & 0xc0) != 0x80)
-			continue;
-		grown = realloc(ep->link_local, (ep->n_link_local + 1) * sizeof(*grown));
-		if (grown == NULL) {
-			nl_cache_free(cache);
-			return hull_fail(err, ENOMEM, "link-local addresses of %s", ep->name);
-		}
-		ep->link_local = grown;
-		grown[ep->n_link_local] = (struct hull_ip_addr){.family = AF_INET6};
-		memcpy(grown[ep->n_link_local].addr, b, 16);
-		grown[ep->n_link_local].prefix_len = (uint8_t)rtnl_addr_get_prefixlen(a);
-		ep->n_link_local++;
-	}
-	nl_cache_free(cache);
-	return 0;
-}
-
-int hull_macvtap_mark_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
-{
-	if (ep->n_link_local == 0 && save_link_local(sk, ep, err) < 0)
-		return -1;
+	(void)err;
 	if (ep->n_addrs > 0 || ep->n_link_local > 0)
 		ep->done |= HULL_STEP_LINK_ADDRS_REMOVED;
 	return 0;

@@ -54,11 +54,11 @@ int hull_macvtap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned in
 int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
 /*
- * Saves the link's IPv6 link-local addresses in ep->link_local (the guest
- * derives the same one from the MAC it takes); LINK_ADDRS_REMOVED when the
- * link has addresses of either kind.
+ * LINK_ADDRS_REMOVED when the link has addresses: ep->addrs, and its IPv6
+ * link-local ones (ep->link_local: the link kept the one derived from its
+ * old MAC, which the guest derives from the MAC it takes).
  */
-int hull_macvtap_mark_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+int hull_macvtap_mark_link_addrs(struct hull_endpoint *ep, hull_error_t *err);
 /* Removes ep->addrs and ep->link_local from the link. */
 int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 

@@ -80,7 +80,7 @@ static int setup_macvtap(struct nl_sock *sk, struct hull_endpoint *ep, unsigned 
 	STEP(hull_macvtap_take_link_mac(sk, ep, err));
 	STEP(hull_macvtap_claim(sk, ep, index, err));
 	STEP(hull_macvtap_create(sk, ep, err));
-	STEP(hull_macvtap_mark_link_addrs(sk, ep, err));
+	STEP(hull_macvtap_mark_link_addrs(ep, err));
 	STEP(hull_macvtap_take_link_addrs(sk, ep, err));
 	STEP(hull_macvtap_up(sk, ep, err));
 	STEP(hull_macvtap_plan_device(ep, err));

@@ -68,6 +68,12 @@ static void discovers_veth_addresses_routes_neighbours(void **state)
 	assert_int_equal(eps[0].n_addrs, 2);
 	assert_true(has_addr(&eps[0], AF_INET, "10.1.0.2", 24));
 	assert_true(has_addr(&eps[0], AF_INET6, "fd00::2", 64));
+	/* The link-local address the kernel made: apart from addrs, where the guest's go. */
+	assert_int_equal(eps[0].n_link_local, 1);
+	assert_int_equal(eps[0].link_local[0].family, AF_INET6);
+	assert_int_equal(eps[0].link_local[0].addr[0], 0xfe);
+	assert_int_equal(eps[0].link_local[0].addr[1] & 0xc0, 0x80);
+	assert_int_equal(eps[0].link_local[0].prefix_len, 64);
 
 	/* Default via gateway with MTU, a prefix via gateway, the v6 default; no kernel routes. */
 	rt = find_route(&eps[0], AF_INET, "0.0.0.0", 0);

@@ -18,7 +18,6 @@
 
 #define STATE_FILE "state.json"
 #define LOCK_FILE "state.lock"
-#define TEMP_PREFIX ".state.json."
 /* A state file is a few KiB; anything this large is not one. */
 #define STATE_FILE_MAX (64u << 20)
 
@@ -77,20 +76,16 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/*
- * Writes text to <dir>/state.json through a temporary file and rename,
- * so readers see the old file or the new one, never a part of either.
- */
-static int write_state_file(const char *dir, const char *text, hull_error_t *err)
+int hull_store_write_file(const char *dir, const char *name, const char *text, hull_error_t *err)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	cleanup_close int fd = -1;
 	cleanup_close int dfd = -1;
 	int saved;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" TEMP_PREFIX "XXXXXX", dir) >= sizeof(tmp) ||
-	    (size_t)snprintf(final, sizeof(final), "%s/" STATE_FILE, dir) >= sizeof(final))
-		return hull_fail(err, ENAMETOOLONG, "state path under %s", dir);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= sizeof(tmp) ||
+	    (size_t)snprintf(final, sizeof(final), "%s/%s", dir, name) >= sizeof(final))
+		return hull_fail(err, ENAMETOOLONG, "path of %s under %s", name, dir);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return hull_fail(err, errno, "create a temporary file in %s", dir);
@@ -121,8 +116,8 @@ static int write_state_file(const char *dir, const char *text, hull_error_t *err
 	 */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) < 0)
-		log_warning("fsync %s: %s (the state is saved but may not survive a crash)", dir,
-		            strerror(errno));
+		log_warning("fsync %s: %s (%s is saved but may not survive a crash)", dir,
+		            strerror(errno), name);
 	return 0;
 fail:
 	saved = errno;
@@ -137,7 +132,7 @@ static int save_into(const char *dir, const struct hull_sandbox_state *st, hull_
 
 	if (text == NULL)
 		return -1;
-	return write_state_file(dir, text, err);
+	return hull_store_write_file(dir, STATE_FILE, text, err);
 }
 
 int hull_state_save(const char *root, const struct hull_sandbox_state *st, hull_error_t *err)

@@ -73,4 +73,11 @@ int hull_state_remove(const char *root, const char *id, hull_error_t *err);
 int hull_state_list(const char *root, char ***ids, size_t *n, hull_error_t *err);
 void hull_state_list_free(char **ids);
 
+/*
+ * Writes text to <dir>/<name> through a temporary file (.<name>.XXXXXX),
+ * fsync and rename, then syncs dir: readers see the old file or the new
+ * one, never a part of either.
+ */
+int hull_store_write_file(const char *dir, const char *name, const char *text, hull_error_t *err);
+
 #endif

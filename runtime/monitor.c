@@ -336,6 +336,7 @@ void monitor_main(struct monitor_options *o)
 	sigset_t mask;
 
 	m.sb.sc = o->sc;
+	m.sb.state_root = o->state_root;
 	m.sb.record_endpoint = record_endpoint;
 	m.sb.record_data = &m;
 	if ((size_t)snprintf(m.sb.run_dir, sizeof(m.sb.run_dir), "%s/%s", o->state_root,

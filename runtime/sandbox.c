@@ -4,8 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
-#include <sys/ioctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,21 +13,10 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "persist/endpoint_json.h"
+#include "runtime/accel.h"
 
 #define BOOT_TIMEOUT_MS 60000
 #define AGENT_CALL_TIMEOUT_MS 30000
-
-bool sandbox_kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
-	close(fd);
-	return ok;
-}
 
 static int bpf_prepare_hook(void *data, size_t n_endpoints, hull_error_t *err)
 {
@@ -243,17 +230,15 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	struct vm_nic nics[16];
 	cleanup_free char *params = NULL;
 	struct vm_params p = {0};
+	char why[256];
 	size_t len = 0;
 
 	if (parse_model(cfg->runtime.internetworking_model, &sb->model, err) < 0)
 		return -1;
-	sb->kvm = strcmp(cfg->hypervisor.accel, "kvm") == 0 ||
-	          (strcmp(cfg->hypervisor.accel, "auto") == 0 && sandbox_kvm_usable());
-	if (!sb->kvm && strcmp(cfg->hypervisor.machine_type, "microvm") == 0)
+	if (strcmp(cfg->hypervisor.machine_type, "microvm") == 0 &&
+	    (strcmp(cfg->hypervisor.accel, "tcg") == 0 || !accel_kvm_usable(why, sizeof(why))))
 		log_warning("microvm under TCG: the guest has no HPET or PM timer to calibrate its "
 		            "TSC with and may hang at boot; q35 does not");
-	if (!sb->kvm && strcmp(cfg->hypervisor.accel, "auto") == 0)
-		log_info("/dev/kvm is not usable: the VM runs under TCG (software emulation)");
 
 	if (spec->netns_path &&
 	    sandbox_network_setup(sb, spec->netns_path, cfg->hypervisor.default_vcpus, err) < 0) {
@@ -288,7 +273,6 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	    .initrd = cfg->hypervisor.initrd,
 	    .kernel_params = params,
 	    .machine = cfg->hypervisor.machine_type,
-	    .kvm = sb->kvm,
 	    .vcpus = cfg->hypervisor.default_vcpus,
 	    .memory_mib = cfg->hypervisor.default_memory,
 	    .nics = nics,
@@ -299,8 +283,7 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	p.shared_dir = spec->rootfs;
 	p.virtiofsd = cfg->hypervisor.virtio_fs_daemon;
 	p.boot_timeout_ms = BOOT_TIMEOUT_MS;
-	p.tcg_fallback = strcmp(cfg->hypervisor.accel, "auto") == 0;
-	if (vm_start(&p, &sb->vm, err) < 0) {
+	if (accel_boot(cfg->hypervisor.accel, sb->state_root, &p, &sb->vm, err) < 0) {
 		for (size_t i = 0; i < sb->net.n; i++)
 			close_vhost(&nics[i]);
 		sandbox_shutdown(sb);

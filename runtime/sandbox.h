@@ -22,6 +22,7 @@ struct hull_tc_pool;
 
 struct sandbox {
 	const struct hull_sandbox_config *sc;
+	const char *state_root; /* where the accelerator verdict is kept */
 	char run_dir[PATH_MAX]; /* sockets and logs: <state root>/<id> */
 	enum hull_net_model model;
 	struct hull_net_setup_result net;
@@ -56,8 +57,5 @@ void sandbox_shutdown(struct sandbox *sb);
 /* Tears down endpoints recorded by an earlier process (restore path). */
 int sandbox_teardown_endpoints(const char *netns_path, const char *sandbox_id,
                                struct hull_endpoint *eps, size_t n, hull_error_t *err);
-
-/* "auto" resolved: true when /dev/kvm can be used. */
-bool sandbox_kvm_usable(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "vmm/agent_proto.h"
 
 struct agent_client {
@@ -21,19 +22,11 @@ struct agent_client {
 	int ready;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int agent_client_connect(const char *socket_path, int timeout_ms, struct agent_client **out,
                          hull_error_t *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hull_now_ms() + timeout_ms;
 	struct agent_client *c;
 
 	if (strlen(socket_path) >= sizeof(addr.sun_path))
@@ -50,7 +43,7 @@ int agent_client_connect(const char *socket_path, int timeout_ms, struct agent_c
 		return hull_fail(err, errno, "agent socket");
 	}
 	while (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		if ((errno != ENOENT && errno != ECONNREFUSED) || now_ms() >= deadline) {
+		if ((errno != ENOENT && errno != ECONNREFUSED) || hull_now_ms() >= deadline) {
 			int e = errno;
 
 			agent_client_close(c);
@@ -89,7 +82,7 @@ static int receive(struct agent_client *c, long long deadline, json_t **msg, hul
 	for (;;) {
 		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
 		uint8_t buf[65536];
-		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		long long left = deadline < 0 ? -1 : deadline - hull_now_ms();
 		enum agent_read_result r = agent_reader_next(&c->reader, msg, err);
 		ssize_t n;
 
@@ -104,7 +97,7 @@ static int receive(struct agent_client *c, long long deadline, json_t **msg, hul
 		if (n < 0)
 			return hull_fail(err, errno, "agent: poll");
 		if (n == 0) {
-			if (deadline >= 0 && now_ms() >= deadline)
+			if (deadline >= 0 && hull_now_ms() >= deadline)
 				return 0;
 			continue;
 		}
@@ -129,13 +122,13 @@ static int send_request(struct agent_client *c, json_t *req, int *id, hull_error
 
 int agent_client_wait_ready(struct agent_client *c, int timeout_ms, hull_error_t *err)
 {
-	long long deadline = now_ms() + timeout_ms, next_ping = 0;
+	long long deadline = hull_now_ms() + timeout_ms, next_ping = 0;
 	int ping_id = -1;
 
 	/* The agent says "ready" once; if that was before we connected, a ping answers. */
 	while (!c->ready) {
 		cleanup_json json_t *msg = NULL;
-		long long now = now_ms();
+		long long now = hull_now_ms();
 		int r;
 
 		if (now >= deadline)
@@ -171,7 +164,7 @@ int agent_client_wait_ready(struct agent_client *c, int timeout_ms, hull_error_t
 int agent_client_call(struct agent_client *c, json_t *req, json_t **reply, int timeout_ms,
                       hull_error_t *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hull_now_ms() + timeout_ms;
 	const char *op = json_string_value(json_object_get(req, "op"));
 	int id;
 
@@ -207,7 +200,7 @@ int agent_client_call(struct agent_client *c, json_t *req, json_t **reply, int t
 int agent_client_next_event(struct agent_client *c, int timeout_ms, json_t **event,
                             hull_error_t *err)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : hull_now_ms() + timeout_ms;
 
 	for (;;) {
 		json_t *msg = NULL;

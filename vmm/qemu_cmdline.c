@@ -131,6 +131,8 @@ int qemu_build_argv(const struct vm_config *c, char ***argv, hull_error_t *err)
 	add(&b, "-no-user-config");
 	add(&b, "-nographic");
 	add(&b, "-no-reboot");
+	if (c->paused)
+		add(&b, "-S");
 	add(&b, "-serial");
 	add(&b, "file:%s", c->console_log);
 	add(&b, "-kernel");

@@ -42,6 +42,7 @@ struct vm_config {
 	const struct vm_nic *nics;
 	size_t n_nics;
 	unsigned hotplug_ports; /* q35: free pcie-root-ports hp0.. for hot-plugged NICs */
+	bool paused;            /* -S: the vCPUs never start until QMP "cont" */
 };
 
 /* A NULL-terminated, malloc'd argv (free with qemu_argv_free). */

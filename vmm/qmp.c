@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #define QMP_MAX_LINE (4u << 20)
@@ -22,14 +23,6 @@ struct qmp {
 	json_t *events; /* received, not yet waited for */
 	int next_id;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Reads one JSON line before the deadline. */
 static int read_message(struct qmp *q, long long deadline, json_t **out, hull_error_t *err)
@@ -52,7 +45,7 @@ static int read_message(struct qmp *q, long long deadline, json_t **out, hull_er
 			*out = j;
 			return 0;
 		}
-		left = deadline - now_ms();
+		left = deadline - hull_now_ms();
 		if (left <= 0)
 			return hull_fail(err, ETIMEDOUT, "qmp: no reply");
 		n = poll(&pfd, 1, (int)left);
@@ -143,7 +136,7 @@ int qmp_execute(struct qmp *q, const char *command, json_t *args, json_t **ret, 
 		json_object_set(msg, "arguments", args);
 	if (send_text(q, msg, err) < 0)
 		return hull_error_prefix(err, "%s", command);
-	return wait_reply(q, q->next_id, command, now_ms() + timeout_ms, ret, err);
+	return wait_reply(q, q->next_id, command, hull_now_ms() + timeout_ms, ret, err);
 }
 
 int qmp_send_fd(struct qmp *q, const char *fdname, int fd, hull_error_t *err)
@@ -170,13 +163,13 @@ int qmp_send_fd(struct qmp *q, const char *fdname, int fd, hull_error_t *err)
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	if (sendmsg(q->fd, &mh, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
 		return hull_fail(err, errno, "qmp getfd %s", fdname);
-	return wait_reply(q, q->next_id, "getfd", now_ms() + 5000, NULL, err);
+	return wait_reply(q, q->next_id, "getfd", hull_now_ms() + 5000, NULL, err);
 }
 
 int qmp_wait_event(struct qmp *q, const char *name, int timeout_ms, json_t **data,
                    hull_error_t *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hull_now_ms() + timeout_ms;
 
 	for (;;) {
 		size_t i;
@@ -219,7 +212,7 @@ int qmp_query_status(struct qmp *q, char **status, hull_error_t *err)
 int qmp_connect(const char *socket_path, int timeout_ms, struct qmp **out, hull_error_t *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hull_now_ms() + timeout_ms;
 	cleanup_json json_t *greeting = NULL;
 	struct qmp *q;
 
@@ -236,7 +229,7 @@ int qmp_connect(const char *socket_path, int timeout_ms, struct qmp **out, hull_
 		return hull_fail(err, errno, "qmp socket");
 	}
 	while (connect(q->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		if ((errno != ENOENT && errno != ECONNREFUSED) || now_ms() >= deadline) {
+		if ((errno != ENOENT && errno != ECONNREFUSED) || hull_now_ms() >= deadline) {
 			int e = errno;
 
 			qmp_close(q);
@@ -248,8 +241,8 @@ int qmp_connect(const char *socket_path, int timeout_ms, struct qmp **out, hull_
 		qmp_close(q);
 		return hull_fail(err, EPROTO, "qmp: no greeting on %s", socket_path);
 	}
-	if (qmp_execute(q, "qmp_capabilities", NULL, NULL, (int)(deadline - now_ms()) + 1000, err) <
-	    0) {
+	if (qmp_execute(q, "qmp_capabilities", NULL, NULL, (int)(deadline - hull_now_ms()) + 1000,
+	                err) < 0) {
 		qmp_close(q);
 		return -1;
 	}

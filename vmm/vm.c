@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/spawn.h"
 
@@ -136,44 +137,150 @@ static int start_qemu(const struct vm_params *p, struct vm *vm, hull_error_t *er
 	return r;
 }
 
-/* QEMU's own complaint when it exits at start (bad option, missing file). */
+/* QEMU's own complaint when it exits at start (bad option, missing file, KVM abort). */
 static int qemu_died(struct vm *vm, int status, hull_error_t *err)
 {
 	cleanup_free char *tail = vm_console_tail(vm->qemu_log, 3);
 
 	vm->qemu_pid = -1;
+	vm->failure = VM_FAIL_QEMU_EXITED;
 	return hull_fail(err, 0, "QEMU exited at start (status %d): %s",
 	                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 	                 tail && *tail ? tail : "no message");
 }
 
+static const char *accel_of(const struct vm_params *p)
+{
+	return p->accel_name ? p->accel_name : p->qemu.kvm ? "kvm" : "tcg";
+}
+
 /*
- * The guest never answered: say whether it stopped or went silent, and
- * show what its console said last (a kernel panic, when there was one).
+ * QEMU exited on its own before the guest's init ran.  A guest that
+ * panicked (panic=-1 and -no-reboot make QEMU exit 0) failed by itself:
+ * its kernel or command line is at fault, not the accelerator; any other
+ * exit (an abort, a triple fault's reset) is the accelerator's.
  */
-static void boot_failed(struct vm *vm, hull_error_t *err)
+static enum vm_failure early_exit_failure(struct vm *vm, int status)
+{
+	cleanup_free char *panic = vm_console_find(vm->console_log, "Kernel panic");
+
+	if (vm->alive_ms < 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0 && panic))
+		return VM_FAIL_QEMU_EXITED;
+	return VM_FAIL_OTHER;
+}
+
+/*
+ * The guest never answered: say whether it stopped or went silent, under
+ * which accelerator, and show what its console said last (a kernel panic,
+ * when there was one).
+ */
+static void boot_failed(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 {
 	cleanup_free char *cause = hull_error_text(*err);
 	cleanup_free char *tail = vm_console_tail(vm->console_log, 3);
 	cleanup_free char *panic = vm_console_find(vm->console_log, "Kernel panic");
-	int status;
+	int status = 0;
 	bool stopped = vm->qemu_pid > 0 && wait_exit_timeout(vm->qemu_pid, 500, &status);
 
-	if (stopped)
+	vm->failure = VM_FAIL_OTHER;
+	if (stopped) {
 		vm->qemu_pid = -1;
+		vm->failure = early_exit_failure(vm, status);
+	}
 	hull_error_release(err);
-	hull_fail(err, 0, "boot: %s; guest console: %s%s%s",
+	hull_fail(err, 0, "boot under %s: %s; guest console: %s%s%s", accel_of(p),
 	          stopped ? "the VM stopped before its agent answered" : cause, panic ? panic : "",
 	          panic ? " ... " : "", tail && *tail ? tail : "(empty)");
 }
 
+/* Whether pid exited, without reaping it; *status as waitpid() gives it. */
+static bool qemu_exited(pid_t pid, int *status)
+{
+	siginfo_t si = {0};
+
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != pid)
+		return false;
+	*status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
+	return true;
+}
+
+/*
+ * The boot watchdog: waits for the guest's init to write its marker on
+ * the console (the kernel booted), for QEMU to exit, or for the deadline.
+ * The console is read as it grows; the marker may straddle two reads.
+ */
+static int wait_for_life(const struct vm_params *p, struct vm *vm, long long started,
+                         hull_error_t *err)
+{
+	static const char marker[] = VM_GUEST_ALIVE_MARKER;
+	const size_t mlen = sizeof(marker) - 1;
+	long long deadline = started + p->watchdog_ms;
+	cleanup_close int fd = -1;
+	char buf[4096];
+	size_t kept = 0;
+	int status;
+
+	for (;;) {
+		ssize_t n = 0;
+
+		if (fd < 0)
+			fd = open(vm->console_log, O_RDONLY | O_CLOEXEC);
+		while (fd >= 0 && (n = read(fd, buf + kept, sizeof(buf) - kept)) > 0) {
+			size_t len = kept + (size_t)n;
+
+			if (memmem(buf, len, marker, mlen)) {
+				vm->alive_ms = hull_now_ms() - started;
+				return 0;
+			}
+			kept = len < mlen ? len : mlen - 1;
+			memmove(buf, buf + len - kept, kept);
+		}
+		if (qemu_exited(vm->qemu_pid, &status)) {
+			if (early_exit_failure(vm, status) == VM_FAIL_QEMU_EXITED) {
+				waitpid(vm->qemu_pid, &status, 0);
+				return qemu_died(vm, status, err);
+			}
+			/* The guest's own panic: reported as when the agent never answers. */
+			hull_fail(err, 0, "exited");
+			boot_failed(p, vm, err);
+			return -1;
+		}
+		if (hull_now_ms() >= deadline) {
+			cleanup_free char *tail = vm_console_tail(vm->console_log, 2);
+
+			vm->failure = VM_FAIL_NO_LIFE;
+			return hull_fail(err, 0,
+			                 "the guest showed no sign of life within %d ms under %s "
+			                 "(its init never ran; console: %s)",
+			                 p->watchdog_ms, accel_of(p),
+			                 tail && *tail ? tail : "(empty)");
+		}
+		usleep(2000);
+	}
+}
+
+/* A VM that failed to boot has nothing to save: no shutdown dance. */
+static void kill_qemu(struct vm *vm)
+{
+	int status;
+
+	if (vm->qemu_pid <= 0)
+		return;
+	kill(vm->qemu_pid, SIGKILL);
+	waitpid(vm->qemu_pid, &status, 0);
+	vm->qemu_pid = -1;
+}
+
 int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 {
+	long long started;
 	int status;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->qemu_pid = -1;
 	vm->virtiofsd.pid = -1;
+	vm->alive_ms = -1;
+	vm->failure = VM_FAIL_OTHER;
 	if (path_in(vm->qmp_socket, sizeof(vm->qmp_socket), p->run_dir, "qmp.sock", err) < 0 ||
 	    path_in(vm->agent_socket, sizeof(vm->agent_socket), p->run_dir, "agent.sock", err) <
 	        0 ||
@@ -204,6 +311,7 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 		if (virtiofsd_start(&vc, &vm->virtiofsd, err) < 0)
 			return -1;
 	}
+	started = hull_now_ms();
 	if (start_qemu(p, vm, err) < 0)
 		goto fail;
 	vm->kvm = p->qemu.kvm;
@@ -211,29 +319,24 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 		if (wait_exit_timeout(vm->qemu_pid, 100, &status)) {
 			hull_error_release(err);
 			qemu_died(vm, status, err);
-			if (p->qemu.kvm && p->tcg_fallback) {
-				struct vm_params tcg = *p;
-
-				log_info("KVM does not work here (%s): the VM runs under TCG "
-				         "(software emulation)",
-				         (*err)->msg);
-				hull_error_release(err);
-				vm_stop(vm);
-				tcg.qemu.kvm = false;
-				return vm_start(&tcg, vm, err);
-			}
 		}
 		goto fail;
 	}
+	if (p->watchdog_ms > 0 && wait_for_life(p, vm, started, err) < 0)
+		goto fail;
 	if (agent_client_connect(vm->agent_socket, 10000, &vm->agent, err) < 0)
 		goto fail;
 	if (agent_client_wait_ready(vm->agent, p->boot_timeout_ms, err) < 0) {
-		boot_failed(vm, err);
+		boot_failed(p, vm, err);
 		goto fail;
 	}
-	log_debug("VM up: QEMU pid %d", vm->qemu_pid);
+	vm->boot_ms = hull_now_ms() - started;
+	vm->failure = VM_FAIL_NONE;
+	log_debug("VM up under %s in %lld ms (init after %lld ms): QEMU pid %d", accel_of(p),
+	          vm->boot_ms, vm->alive_ms, vm->qemu_pid);
 	return 0;
 fail:
+	kill_qemu(vm);
 	vm_stop(vm);
 	return -1;
 }

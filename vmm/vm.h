@@ -19,6 +19,12 @@
 
 #define VM_ROOTFS_TAG "rootfs"
 
+/*
+ * The line hull's guest /init writes to the console before anything else
+ * (vmm/guest/init): the first sign that the guest's kernel booted.
+ */
+#define VM_GUEST_ALIVE_MARKER "hull-guest: init"
+
 struct vm_params {
 	struct vm_config qemu;  /* sockets and console paths are filled in by vm_start */
 	const char *run_dir;    /* where sockets and logs go */
@@ -26,16 +32,28 @@ struct vm_params {
 	const char *virtiofsd;
 	int boot_timeout_ms; /* until the agent answers */
 	/*
-	 * With qemu.kvm: when QEMU cannot start under KVM (a /dev/kvm that
-	 * opens but does not work, as in some nested setups), start it again
-	 * under TCG instead of failing.  accel=auto asks for this.
+	 * > 0: a guest that shows no sign of life (VM_GUEST_ALIVE_MARKER on
+	 * its console, or its agent's answer) within this many ms of QEMU's
+	 * start is abandoned, and vm_start fails with VM_FAIL_NO_LIFE.
 	 */
-	bool tcg_fallback;
+	int watchdog_ms;
+	const char *accel_name; /* for messages: "kvm", "tcg" (default: from qemu.kvm) */
+};
+
+/* Why vm_start failed, for a caller that may try another accelerator. */
+enum vm_failure {
+	VM_FAIL_NONE,
+	VM_FAIL_QEMU_EXITED, /* QEMU exited before the guest answered (e.g. KVM aborts) */
+	VM_FAIL_NO_LIFE,     /* the watchdog fired: the guest never reached its init */
+	VM_FAIL_OTHER,
 };
 
 struct vm {
 	pid_t qemu_pid;
-	bool kvm; /* the accelerator QEMU actually runs with */
+	bool kvm; /* the accelerator QEMU runs with */
+	enum vm_failure failure;
+	long long alive_ms; /* QEMU's start to the guest's init marker (-1: not seen) */
+	long long boot_ms;  /* QEMU's start to the agent's answer */
 	struct qmp *qmp;
 	struct agent_client *agent;
 	struct virtiofsd virtiofsd;
@@ -46,7 +64,11 @@ struct vm {
 	char qemu_log[PATH_MAX];
 };
 
-/* On failure everything started so far is stopped again. */
+/*
+ * On failure everything started so far is stopped again (a guest that
+ * never answered is killed at once: it has nothing to lose) and
+ * vm->failure says why.
+ */
 int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err);
 
 /*

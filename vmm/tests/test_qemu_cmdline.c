@@ -70,6 +70,30 @@ static void q35_under_tcg_has_only_what_it_needs(void **state)
 	qemu_argv_free(argv);
 }
 
+static bool has_arg(char **argv, const char *arg)
+{
+	for (int i = 0; argv[i]; i++)
+		if (strcmp(argv[i], arg) == 0)
+			return true;
+	return false;
+}
+
+/* A paused VM (-S) never runs its vCPUs: the boot watchdog's test case. */
+static void paused_vm_starts_stopped(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	char **argv = NULL;
+
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_false(has_arg(argv, "-S"));
+	qemu_argv_free(argv);
+	c.paused = true;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_true(has_arg(argv, "-S"));
+	qemu_argv_free(argv);
+}
+
 static void kvm_uses_the_host_cpu(void **state)
 {
 	(void)state;
@@ -194,6 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(q35_under_tcg_has_only_what_it_needs),
 	    cmocka_unit_test(kvm_uses_the_host_cpu),
+	    cmocka_unit_test(paused_vm_starts_stopped),
 	    cmocka_unit_test(virtiofs_shares_guest_memory),
 	    cmocka_unit_test(nics_carry_fds_mac_and_queues),
 	    cmocka_unit_test(microvm_uses_mmio_devices),

@@ -64,10 +64,16 @@ jq --arg script "$script" --arg netns "/run/netns/$ctr_ns" '
 
 h() { "$hull" --config "$work/config.json" --root "$work/state" "$@"; }
 
-echo "== hull create: booting the sandbox VM (TCG when KVM is not usable)"
+echo "== hull create: booting the sandbox VM (KVM when it works here, TCG otherwise)"
 start=$(date +%s.%N)
-h create --bundle "$bundle" demo >"$work/out" 2>"$work/err"
-printf '   booted in %.1f s\n' "$(echo "$(date +%s.%N) - $start" | bc)"
+# hull's messages (a KVM that does not work here, an error) go to the
+# terminal; the container's output to $work/out.
+if ! h create --bundle "$bundle" demo >"$work/out"; then
+	echo "== hull create failed (its error is above)" >&2
+	exit 1
+fi
+printf '   booted in %.1f s under %s\n' "$(echo "$(date +%s.%N) - $start" | bc)" \
+	"$(jq -r .hypervisor.accel "$work/state/demo/state.json")"
 h start demo
 for _ in $(seq 600); do
 	grep -q '^== done' "$work/out" && break

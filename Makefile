@@ -72,9 +72,11 @@ BPF_CLANG ?= clang
 BPFTOOL ?= bpftool
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I/usr/include/$(shell gcc -print-multiarch) -Ibpf
-# Everything C under bpf/ (library, tests, their helpers, tools) and the
-# benchmarks may include a skeleton: build those first.
-BPF_USER_OBJS = $(filter $(BUILD)/obj/bpf/%,$(LIB_OBJS) $(TEST_SRCS:%.c=$(BUILD)/obj/%.o) \
+# Everything C under bpf/ (library, tests, their helpers, tools), the
+# network checks of `hull check` (runtime/host_check*) and the benchmarks
+# may include a skeleton: build those first.
+BPF_USER_OBJS = $(filter $(BUILD)/obj/bpf/% $(BUILD)/obj/runtime/host_check%, \
+	$(LIB_OBJS) $(TEST_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(TEST_HELPER_SRCS:%.c=$(BUILD)/obj/%.o) $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)) \
 	$(BENCH_HELPER_OBJS) $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
 

@@ -108,7 +108,9 @@ static void check_kvm(struct hull_check_report *r)
 		return;
 	}
 	hull_check_add(r, "kvm.usable", HULL_CHECK_OK, hc_now_ms() - t0,
-	               "KVM API version %d; KVM_CREATE_VM works", api);
+	               "KVM API version %d; KVM_CREATE_VM works (whether QEMU runs under it, "
+	               "only a boot shows)",
+	               api);
 }
 
 /* Opens a guest file named by `setting`; -1 with *err naming the path and the fix. */

@@ -150,9 +150,12 @@ static size_t udp_frame(uint8_t f[60], const uint8_t *dst_mac, const uint8_t *sr
 	return 60;
 }
 
-/* Runs prog on frame once; fails unless it returns TC_ACT_REDIRECT. */
+/*
+ * Runs prog on frame once; fails unless it returns TC_ACT_REDIRECT.
+ * *refused says whether the program ran and returned another verdict.
+ */
 static int expect_redirect(const struct bpf_program *prog, const uint8_t *frame, size_t len,
-                           const char *which, hull_error_t *err)
+                           const char *which, bool *refused, hull_error_t *err)
 {
 	uint8_t out[128]; /* unused, but checkers take a NULL data_out for a bad pointer */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (uint32_t)len,
@@ -161,11 +164,13 @@ static int expect_redirect(const struct bpf_program *prog, const uint8_t *frame,
 
 	if (rc < 0)
 		return hull_fail(err, -rc, "BPF_PROG_TEST_RUN of %s", bpf_program__name(prog));
-	if (opts.retval != TC_ACT_REDIRECT)
+	if (opts.retval != TC_ACT_REDIRECT) {
+		*refused = true;
 		return hull_fail(err, 0,
 		                 "%s returned %d, not TC_ACT_REDIRECT (%d), for a frame %s the "
 		                 "guest",
 		                 bpf_program__name(prog), (int)opts.retval, TC_ACT_REDIRECT, which);
+	}
 	return 0;
 }
 
@@ -177,15 +182,18 @@ static void check_redirect(struct hull_check_report *r, struct hull_tc *skel, in
 	uint8_t to[60], from[60];
 	size_t to_len = udp_frame(to, guest_mac, peer_mac, PEER_IPV4, GUEST_IPV4);
 	size_t from_len = udp_frame(from, peer_mac, guest_mac, GUEST_IPV4, PEER_IPV4);
+	bool refused = false;
 	char why[512];
 
 	if (fill_config(skel, link, peer, &err) < 0 ||
-	    expect_redirect(skel->progs.hull_to_guest, to, to_len, "to", &err) < 0 ||
-	    expect_redirect(skel->progs.hull_from_guest, from, from_len, "from", &err) < 0) {
-		hull_check_add(r, "bpf.redirect", HULL_CHECK_FAIL, hc_now_ms() - t0,
-		               "%s: bpf_redirect() does not work here, so tcfilter endpoints "
-		               "cannot forward (use the macvtap model)",
-		               hc_error_text(err, why, sizeof(why)));
+	    expect_redirect(skel->progs.hull_to_guest, to, to_len, "to", &refused, &err) < 0 ||
+	    expect_redirect(skel->progs.hull_from_guest, from, from_len, "from", &refused, &err) <
+	        0) {
+		hull_check_add(r, "bpf.redirect", HULL_CHECK_FAIL, hc_now_ms() - t0, "%s: %s",
+		               hc_error_text(err, why, sizeof(why)),
+		               refused ? "bpf_redirect() does not work here, so tcfilter endpoints "
+		                         "cannot forward (use the macvtap model)"
+		                       : "bpf_redirect() could not be tried");
 		return;
 	}
 	hull_check_add(r, "bpf.redirect", HULL_CHECK_OK, hc_now_ms() - t0,

@@ -82,8 +82,7 @@ static void save_verdict(const char *state_root, enum hull_accel accel, const ch
 		log_warning("could not remember the accelerator verdict: %s", err->msg);
 }
 
-/* One KVM attempt under the watchdog (or what the test hook makes of it). */
-static int boot_kvm(struct vm_params *p, struct vm *vm, hull_error_t *err)
+int accel_boot_kvm(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 {
 	struct vm_params attempt = *p;
 
@@ -119,9 +118,22 @@ static int boot_tcg(struct vm_params *p, struct vm *vm, hull_error_t *err)
 	return vm_start(p, vm, err);
 }
 
-static bool accelerator_failed(const struct vm *vm)
+bool accel_failed(const struct vm *vm)
 {
 	return vm->failure == VM_FAIL_NO_LIFE || vm->failure == VM_FAIL_QEMU_EXITED;
+}
+
+void accel_remember(const char *state_root, const struct vm *vm, const struct hull_error *why)
+{
+	char reason[512];
+
+	if (vm->failure == VM_FAIL_NONE) {
+		save_verdict(state_root, HULL_ACCEL_KVM, "a KVM guest reached its init",
+		             vm->alive_ms);
+	} else if (accel_failed(vm)) {
+		reason_from(why, reason, sizeof(reason));
+		save_verdict(state_root, HULL_ACCEL_TCG, reason, -1);
+	}
 }
 
 static int boot_auto(const char *state_root, struct vm_params *p, struct vm *vm, hull_error_t *err)
@@ -143,27 +155,26 @@ static int boot_auto(const char *state_root, struct vm_params *p, struct vm *vm,
 		         v.decided_at, v.reason);
 		return boot_tcg(p, vm, err);
 	}
-	if (boot_kvm(p, vm, err) == 0) {
+	if (accel_boot_kvm(p, vm, err) == 0) {
 		if (known <= 0 || v.accel != HULL_ACCEL_KVM)
-			save_verdict(state_root, HULL_ACCEL_KVM, "a KVM guest reached its init",
-			             vm->alive_ms);
+			accel_remember(state_root, vm, NULL);
 		return 0;
 	}
-	if (!accelerator_failed(vm))
+	if (!accel_failed(vm))
 		return -1;
+	accel_remember(state_root, vm, *err);
 	reason_from(*err, reason, sizeof(reason));
 	hull_error_release(err);
 	log_warning("KVM does not work on this host (%s): the VM boots under TCG, and so will "
 	            "later sandboxes until the host reboots",
 	            reason);
-	save_verdict(state_root, HULL_ACCEL_TCG, reason, -1);
 	return boot_tcg(p, vm, err);
 }
 
 int accel_boot(const char *setting, const char *state_root, struct vm_params *p, struct vm *vm,
                hull_error_t *err)
 {
-	char why[256], reason[512];
+	char why[256];
 
 	if (strcmp(setting, "tcg") == 0)
 		return boot_tcg(p, vm, err);
@@ -174,12 +185,10 @@ int accel_boot(const char *setting, const char *state_root, struct vm_params *p,
 		                 setting);
 	if (!accel_kvm_usable(why, sizeof(why)))
 		return hull_fail(err, 0, "accel=kvm: %s", why);
-	if (boot_kvm(p, vm, err) == 0)
+	if (accel_boot_kvm(p, vm, err) == 0)
 		return 0;
-	if (accelerator_failed(vm)) {
-		reason_from(*err, reason, sizeof(reason));
-		save_verdict(state_root, HULL_ACCEL_TCG, reason, -1);
+	accel_remember(state_root, vm, *err);
+	if (accel_failed(vm))
 		return hull_error_prefix(err, "accel=kvm: KVM does not work on this host");
-	}
 	return -1;
 }

@@ -57,4 +57,15 @@ bool accel_kvm_usable(char *why, size_t size);
 int accel_boot(const char *setting, const char *state_root, struct vm_params *p, struct vm *vm,
                hull_error_t *err);
 
+/*
+ * The parts, for `hull check`'s probe: one KVM attempt under the watchdog
+ * (or what the test hook makes of it); whether a failed attempt was the
+ * accelerator's fault (QEMU exited before the guest's init, or the
+ * watchdog fired); and the verdict saved from an attempt's outcome
+ * (kvm when it booted, tcg with why when the accelerator failed).
+ */
+int accel_boot_kvm(const struct vm_params *p, struct vm *vm, hull_error_t *err);
+bool accel_failed(const struct vm *vm);
+void accel_remember(const char *state_root, const struct vm *vm, const struct hull_error *why);
+
 #endif

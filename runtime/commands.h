@@ -42,6 +42,7 @@ int cmd_network(struct hull_globals *globals, int argc, char **argv, hull_error_
 int cmd_list(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_features(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_check(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 
 /* The table main() dispatches on, NULL-terminated (runtime/main.c). */
 extern const struct hull_command hull_commands[];

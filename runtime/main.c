@@ -33,6 +33,8 @@ const struct hull_command hull_commands[] = {
      "set up, show (with counters) or tear down a sandbox's network on its own"},
     {"config", cmd_config, "--bundle DIR [ID]",
      "print the resolved sandbox configuration of a bundle as JSON"},
+    {"check", cmd_check, "[--json] [--fix] [--no-boot]",
+     "check that this host can run sandboxes (KVM or TCG, QEMU, guest, eBPF, links)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -15,7 +15,6 @@
 #include "persist/endpoint_json.h"
 #include "runtime/accel.h"
 
-#define BOOT_TIMEOUT_MS 60000
 #define AGENT_CALL_TIMEOUT_MS 30000
 
 static int bpf_prepare_hook(void *data, size_t n_endpoints, hull_error_t *err)
@@ -223,6 +222,40 @@ int sandbox_parse_model(const char *name, enum hull_net_model *out, hull_error_t
 	return parse_model(name, out, err);
 }
 
+char *sandbox_kernel_params(const struct hull_config *cfg)
+{
+	char *params;
+	size_t len = 0;
+
+	for (char **kp = cfg->hypervisor.kernel_params; kp && *kp; kp++)
+		len += strlen(*kp) + 1;
+	params = calloc(1, len + 1);
+	for (char **kp = cfg->hypervisor.kernel_params; params && kp && *kp; kp++) {
+		strcat(params, kp == cfg->hypervisor.kernel_params ? "" : " ");
+		strcat(params, *kp);
+	}
+	return params;
+}
+
+void sandbox_vm_params(const struct hull_config *cfg, const char *run_dir,
+                       const char *kernel_params, struct vm_params *p)
+{
+	*p = (struct vm_params){
+	    .qemu =
+	        {
+	            .qemu = cfg->hypervisor.path,
+	            .kernel = cfg->hypervisor.kernel,
+	            .initrd = cfg->hypervisor.initrd,
+	            .kernel_params = kernel_params,
+	            .machine = cfg->hypervisor.machine_type,
+	            .vcpus = cfg->hypervisor.default_vcpus,
+	            .memory_mib = cfg->hypervisor.default_memory,
+	        },
+	    .run_dir = run_dir,
+	    .boot_timeout_ms = SANDBOX_BOOT_TIMEOUT_MS,
+	};
+}
+
 int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 {
 	const struct hull_config *cfg = &sb->sc->config;
@@ -231,7 +264,6 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	cleanup_free char *params = NULL;
 	struct vm_params p = {0};
 	char why[256];
-	size_t len = 0;
 
 	if (parse_model(cfg->runtime.internetworking_model, &sb->model, err) < 0)
 		return -1;
@@ -260,29 +292,13 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 		if (!cfg->hypervisor.disable_vhost_net)
 			open_vhost(&nics[i]);
 	}
-	for (char **kp = cfg->hypervisor.kernel_params; kp && *kp; kp++)
-		len += strlen(*kp) + 1;
-	params = calloc(1, len + 1);
-	for (char **kp = cfg->hypervisor.kernel_params; params && kp && *kp; kp++) {
-		strcat(params, kp == cfg->hypervisor.kernel_params ? "" : " ");
-		strcat(params, *kp);
-	}
-	p.qemu = (struct vm_config){
-	    .qemu = cfg->hypervisor.path,
-	    .kernel = cfg->hypervisor.kernel,
-	    .initrd = cfg->hypervisor.initrd,
-	    .kernel_params = params,
-	    .machine = cfg->hypervisor.machine_type,
-	    .vcpus = cfg->hypervisor.default_vcpus,
-	    .memory_mib = cfg->hypervisor.default_memory,
-	    .nics = nics,
-	    .n_nics = sb->net.n,
-	    .hotplug_ports = cfg->hypervisor.pcie_root_port,
-	};
-	p.run_dir = sb->run_dir;
+	params = sandbox_kernel_params(cfg);
+	sandbox_vm_params(cfg, sb->run_dir, params, &p);
+	p.qemu.nics = nics;
+	p.qemu.n_nics = sb->net.n;
+	p.qemu.hotplug_ports = cfg->hypervisor.pcie_root_port;
 	p.shared_dir = spec->rootfs;
 	p.virtiofsd = cfg->hypervisor.virtio_fs_daemon;
-	p.boot_timeout_ms = BOOT_TIMEOUT_MS;
 	if (accel_boot(cfg->hypervisor.accel, sb->state_root, &p, &sb->vm, err) < 0) {
 		for (size_t i = 0; i < sb->net.n; i++)
 			close_vhost(&nics[i]);

@@ -20,6 +20,9 @@ struct hull_tc_pool;
 #include "runtime/sandbox_config.h"
 #include "vmm/vm.h"
 
+/* How long a guest may take to answer (TCG boots take ~4-6 s). */
+#define SANDBOX_BOOT_TIMEOUT_MS 60000
+
 struct sandbox {
 	const struct hull_sandbox_config *sc;
 	const char *state_root; /* where the accelerator verdict is kept */
@@ -33,6 +36,14 @@ struct sandbox {
 	int (*record_endpoint)(void *data, const struct hull_endpoint *ep, hull_error_t *err);
 	void *record_data;
 };
+
+/* hypervisor.kernel_params as one string (malloc'd; NULL out of memory). */
+char *sandbox_kernel_params(const struct hull_config *cfg);
+
+/* The VM of cfg's guest (QEMU, kernel, initrd, machine, vCPUs, memory), with
+ * no NIC and no shared directory, its sockets and logs in run_dir. */
+void sandbox_vm_params(const struct hull_config *cfg, const char *run_dir,
+                       const char *kernel_params, struct vm_params *p);
 
 /* Network, VM, guest network, container filesystems; undone on failure. */
 int sandbox_boot(struct sandbox *sb, hull_error_t *err);

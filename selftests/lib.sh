@@ -63,6 +63,16 @@ expect_error() {
 	esac
 }
 
+# host_check NAME: the status `hull check` gives requirement NAME (ok, warn
+# or fail): the selftests ask hull, as the installer does, what this host
+# can do before they decide to skip.  host_check_detail NAME: its reason.
+host_check_json() {
+	[ -n "${_host_check:-}" ] || _host_check=$("$HULL" check --no-boot --json 2>/dev/null)
+	printf '%s\n' "$_host_check"
+}
+host_check() { host_check_json | jq -r --arg n "$1" '.checks[] | select(.name == $n) | .status'; }
+host_check_detail() { host_check_json | jq -r --arg n "$1" '.checks[] | select(.name == $n) | .detail'; }
+
 done_testing() {
 	echo "# Totals: pass:$((_tap_n - _tap_fail)) fail:$_tap_fail"
 	[ $_tap_fail -eq 0 ] || exit 1

@@ -58,17 +58,6 @@ new_ns() {
 	echo "$name"
 }
 
-# kernel_has_ipvlan: tries to make one in a throwaway namespace.
-kernel_has_ipvlan() {
-	local ns=hnet-ipvlan-probe-$tag r
-	ip netns add "$ns" || return 1
-	ip -n "$ns" link add lowp type veth peer name lowq &&
-		ip -n "$ns" link add link lowp name ipv0 type ipvlan mode l2 2>/dev/null
-	r=$?
-	ip netns del "$ns"
-	return $r
-}
-
 # topology KIND N: namespaces $c (the container's) and $p (the peer's) for
 # a link of KIND (veth, macvlan, ipvlan); sets c, p, peer_dev.  Writes them
 # to $work/topo so that later subshells (check runs each in one) see them.

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "tools/bench/stats.h"
 #include "tools/bench/vm_bench.h"
 
 #define MAX_ROUNDS 50
@@ -90,50 +91,20 @@ static struct sample samples[A_COUNT][MAX_ROUNDS];
 static bool enabled[A_COUNT];
 static unsigned R;
 
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct stats {
-	double median, min, max;
-	unsigned n;
-};
-
-static struct stats summarise(double *v, unsigned n)
-{
-	struct stats s = {NAN, NAN, NAN, 0};
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		if (!isnan(v[i]) && v[i] >= 0)
-			v[k++] = v[i];
-	if (k == 0)
-		return s;
-	qsort(v, k, sizeof(*v), compare_double);
-	s.median = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
-	s.min = v[0];
-	s.max = v[k - 1];
-	s.n = k;
-	return s;
-}
-
 /* A field of an alternative's samples over all rounds. */
 typedef double (*field_fn)(const struct sample *s);
 
-static struct stats stat_of(enum alt a, field_fn f)
+static struct bench_stats stat_of(enum alt a, field_fn f)
 {
 	double v[MAX_ROUNDS];
 
 	for (unsigned r = 0; r < R; r++)
 		v[r] = samples[a][r].ok ? f(&samples[a][r]) : NAN;
-	return summarise(v, R);
+	return bench_summarise(v, R);
 }
 
 /* Per round, f(a) - g(b) where both succeeded: paired, so the round's load cancels. */
-static struct stats paired_diff(enum alt a, field_fn f, enum alt b, field_fn g)
+static struct bench_stats paired_diff(enum alt a, field_fn f, enum alt b, field_fn g)
 {
 	double v[MAX_ROUNDS];
 
@@ -143,7 +114,7 @@ static struct stats paired_diff(enum alt a, field_fn f, enum alt b, field_fn g)
 		           : NAN;
 	}
 	{
-		struct stats s = summarise(v, R);
+		struct bench_stats s = bench_summarise(v, R);
 
 		s.median -= 1e6;
 		s.min -= 1e6;
@@ -152,14 +123,14 @@ static struct stats paired_diff(enum alt a, field_fn f, enum alt b, field_fn g)
 	}
 }
 
-static struct stats paired_ratio(enum alt a, field_fn f, enum alt b, field_fn g)
+static struct bench_stats paired_ratio(enum alt a, field_fn f, enum alt b, field_fn g)
 {
 	double v[MAX_ROUNDS];
 
 	for (unsigned r = 0; r < R; r++)
 		v[r] = samples[a][r].ok && samples[b][r].ok ? f(&samples[a][r]) / g(&samples[b][r])
 		                                            : NAN;
-	return summarise(v, R);
+	return bench_summarise(v, R);
 }
 
 static double f_bare_vfs(const struct sample *s)
@@ -259,16 +230,6 @@ static unsigned failures(enum alt a)
 	return n;
 }
 
-static void print_stat(struct stats s, int decimals)
-{
-	if (isnan(s.median))
-		printf("| - ");
-	else if (s.n == 1)
-		printf("| %.*f ", decimals, s.median);
-	else
-		printf("| %.*f (%.*f-%.*f) ", decimals, s.median, decimals, s.min, decimals, s.max);
-}
-
 static void run_one(struct vmb_env *e, enum alt a, const char *cfg_tcg, const char *cfg_auto,
                     const char *cfg_microvm, unsigned round)
 {
@@ -334,9 +295,9 @@ static void run_one(struct vmb_env *e, enum alt a, const char *cfg_tcg, const ch
 static void compare_row(const char *what, enum alt h, field_fn hf, enum alt b, field_fn bf)
 {
 	printf("| %s ", what);
-	print_stat(stat_of(h, hf), 0);
-	print_stat(stat_of(b, bf), 0);
-	print_stat(paired_diff(h, hf, b, bf), 0);
+	bench_print_stat(stat_of(h, hf), 0);
+	bench_print_stat(stat_of(b, bf), 0);
+	bench_print_stat(paired_diff(h, hf, b, bf), 0);
 	printf("|\n");
 }
 
@@ -345,7 +306,7 @@ static void compare_row(const char *what, enum alt h, field_fn hf, enum alt b, f
  * (hull own - bare own)) / bare total, so that the guest's boot, which
  * swings by a second with the machine's load, cancels.
  */
-static struct stats own_ratio(enum alt h, enum alt b, field_fn b_own, field_fn b_total)
+static struct bench_stats own_ratio(enum alt h, enum alt b, field_fn b_own, field_fn b_total)
 {
 	double v[MAX_ROUNDS];
 
@@ -355,7 +316,7 @@ static struct stats own_ratio(enum alt h, enum alt b, field_fn b_own, field_fn b
 		v[r] = hs->ok && bs->ok ? (b_total(bs) + f_hull_own(hs) - b_own(bs)) / b_total(bs)
 		                        : NAN;
 	}
-	return summarise(v, R);
+	return bench_summarise(v, R);
 }
 
 static void report_boot(void)
@@ -372,17 +333,17 @@ static void report_boot(void)
 			continue;
 		printf("| %s ", alt_titles[a]);
 		if (a == A_BARE_Q35 || a == A_BARE_MICROVM) {
-			print_stat(stat_of(a, f_bare_vfs), 1);
-			print_stat(stat_of(a, f_bare_spawn), 1);
-			print_stat(stat_of(a, f_bare_ready), 0);
-			print_stat(stat_of(a, f_bare_prepared), 0);
-			print_stat(stat_of(a, f_bare_stop), 0);
+			bench_print_stat(stat_of(a, f_bare_vfs), 1);
+			bench_print_stat(stat_of(a, f_bare_spawn), 1);
+			bench_print_stat(stat_of(a, f_bare_ready), 0);
+			bench_print_stat(stat_of(a, f_bare_prepared), 0);
+			bench_print_stat(stat_of(a, f_bare_stop), 0);
 		} else {
-			print_stat(stat_of(a, f_hull_vfs), 1);
-			print_stat(stat_of(a, f_hull_qemu), 1);
-			print_stat(stat_of(a, f_hull_ready), 0);
-			print_stat(stat_of(a, f_hull_total), 0);
-			print_stat(stat_of(a, f_hull_delete), 0);
+			bench_print_stat(stat_of(a, f_hull_vfs), 1);
+			bench_print_stat(stat_of(a, f_hull_qemu), 1);
+			bench_print_stat(stat_of(a, f_hull_ready), 0);
+			bench_print_stat(stat_of(a, f_hull_total), 0);
+			bench_print_stat(stat_of(a, f_hull_delete), 0);
 		}
 		printf("| %u/%u |\n", failures(a), R);
 	}
@@ -409,11 +370,11 @@ static void report_boot(void)
 		            f_bare_ready);
 		compare_row("all but the guest's boot", h, f_hull_own, A_BARE_Q35, f_bare_own);
 		printf("\nRatios, paired per round: hull create / bare ready+prepare ");
-		print_stat(paired_ratio(h, f_hull_total, A_BARE_Q35, f_bare_prepared), 3);
+		bench_print_stat(paired_ratio(h, f_hull_total, A_BARE_Q35, f_bare_prepared), 3);
 		printf("|; hull create / bare ready ");
-		print_stat(paired_ratio(h, f_hull_total, A_BARE_Q35, f_bare_ready), 3);
+		bench_print_stat(paired_ratio(h, f_hull_total, A_BARE_Q35, f_bare_ready), 3);
 		printf("|; with the guest's boot taken as equal ");
-		print_stat(own_ratio(h, A_BARE_Q35, f_bare_own, f_bare_prepared), 3);
+		bench_print_stat(own_ratio(h, A_BARE_Q35, f_bare_own, f_bare_prepared), 3);
 		printf("|\n");
 	}
 }
@@ -429,20 +390,20 @@ static void report_run(void)
 	    "event | all done | failed |\n|---|---|---|---|---|---|---|---|\n");
 	if (enabled[A_BARE_RUN]) {
 		printf("| %s ", alt_titles[A_BARE_RUN]);
-		print_stat(stat_of(A_BARE_RUN, f_bare_spawn), 1);
-		print_stat(stat_of(A_BARE_RUN, f_bare_ready), 0);
-		print_stat(stat_of(A_BARE_RUN, f_bare_prepared), 0);
-		print_stat(stat_of(A_BARE_RUN, f_bare_started), 0);
-		print_stat(stat_of(A_BARE_RUN, f_bare_exited), 0);
-		print_stat(stat_of(A_BARE_RUN, f_bare_total), 0);
+		bench_print_stat(stat_of(A_BARE_RUN, f_bare_spawn), 1);
+		bench_print_stat(stat_of(A_BARE_RUN, f_bare_ready), 0);
+		bench_print_stat(stat_of(A_BARE_RUN, f_bare_prepared), 0);
+		bench_print_stat(stat_of(A_BARE_RUN, f_bare_started), 0);
+		bench_print_stat(stat_of(A_BARE_RUN, f_bare_exited), 0);
+		bench_print_stat(stat_of(A_BARE_RUN, f_bare_total), 0);
 		printf("| %u/%u |\n", failures(A_BARE_RUN), R);
 	}
 	if (enabled[A_HULL_RUN]) {
 		printf("| %s ", alt_titles[A_HULL_RUN]);
-		print_stat(stat_of(A_HULL_RUN, f_hull_qemu), 1);
-		print_stat(stat_of(A_HULL_RUN, f_hull_ready), 0);
+		bench_print_stat(stat_of(A_HULL_RUN, f_hull_qemu), 1);
+		bench_print_stat(stat_of(A_HULL_RUN, f_hull_ready), 0);
 		printf("| - | - | - ");
-		print_stat(stat_of(A_HULL_RUN, f_hull_total), 0);
+		bench_print_stat(stat_of(A_HULL_RUN, f_hull_total), 0);
 		printf("| %u/%u |\n", failures(A_HULL_RUN), R);
 	}
 	if (enabled[A_BARE_RUN] && enabled[A_HULL_RUN]) {
@@ -459,9 +420,11 @@ static void report_run(void)
 		compare_row("all but the guest's boot", A_HULL_RUN, f_hull_own, A_BARE_RUN,
 		            f_bare_run_own);
 		printf("\nRatios, paired per round: hull run / bare run ");
-		print_stat(paired_ratio(A_HULL_RUN, f_hull_total, A_BARE_RUN, f_bare_total), 3);
+		bench_print_stat(paired_ratio(A_HULL_RUN, f_hull_total, A_BARE_RUN, f_bare_total),
+		                 3);
 		printf("|; with the guest's boot taken as equal ");
-		print_stat(own_ratio(A_HULL_RUN, A_BARE_RUN, f_bare_run_own, f_bare_total), 3);
+		bench_print_stat(own_ratio(A_HULL_RUN, A_BARE_RUN, f_bare_run_own, f_bare_total),
+		                 3);
 		printf("|\n");
 	}
 }
@@ -478,31 +441,32 @@ static void report_machine(void)
 	       getenv("BENCH_VM_TIMEOUT") ? getenv("BENCH_VM_TIMEOUT") : "30");
 	if (enabled[A_BARE_Q35]) {
 		printf("| q35, bare ");
-		print_stat(stat_of(A_BARE_Q35, f_bare_ready), 0);
-		print_stat(stat_of(A_BARE_Q35, f_bare_prepared), 0);
+		bench_print_stat(stat_of(A_BARE_Q35, f_bare_ready), 0);
+		bench_print_stat(stat_of(A_BARE_Q35, f_bare_prepared), 0);
 		printf("| %u/%u | 1 |\n", failures(A_BARE_Q35), R);
 	}
 	if (enabled[A_BARE_MICROVM]) {
 		printf("| microvm, bare ");
-		print_stat(stat_of(A_BARE_MICROVM, f_bare_ready), 0);
-		print_stat(stat_of(A_BARE_MICROVM, f_bare_prepared), 0);
+		bench_print_stat(stat_of(A_BARE_MICROVM, f_bare_ready), 0);
+		bench_print_stat(stat_of(A_BARE_MICROVM, f_bare_prepared), 0);
 		printf("| %u/%u ", failures(A_BARE_MICROVM), R);
-		print_stat(paired_ratio(A_BARE_MICROVM, f_bare_ready, A_BARE_Q35, f_bare_ready), 3);
+		bench_print_stat(
+		    paired_ratio(A_BARE_MICROVM, f_bare_ready, A_BARE_Q35, f_bare_ready), 3);
 		printf("|\n");
 	}
 	if (enabled[A_HULL_CREATE]) {
 		printf("| q35, hull create ");
-		print_stat(stat_of(A_HULL_CREATE, f_hull_ready), 0);
-		print_stat(stat_of(A_HULL_CREATE, f_hull_total), 0);
+		bench_print_stat(stat_of(A_HULL_CREATE, f_hull_ready), 0);
+		bench_print_stat(stat_of(A_HULL_CREATE, f_hull_total), 0);
 		printf("| %u/%u | 1 |\n", failures(A_HULL_CREATE), R);
 	}
 	if (enabled[A_HULL_MICROVM]) {
 		printf("| microvm, hull create ");
-		print_stat(stat_of(A_HULL_MICROVM, f_hull_ready), 0);
-		print_stat(stat_of(A_HULL_MICROVM, f_hull_total), 0);
+		bench_print_stat(stat_of(A_HULL_MICROVM, f_hull_ready), 0);
+		bench_print_stat(stat_of(A_HULL_MICROVM, f_hull_total), 0);
 		printf("| %u/%u ", failures(A_HULL_MICROVM), R);
-		print_stat(paired_ratio(A_HULL_MICROVM, f_hull_total, A_HULL_CREATE, f_hull_total),
-		           3);
+		bench_print_stat(
+		    paired_ratio(A_HULL_MICROVM, f_hull_total, A_HULL_CREATE, f_hull_total), 3);
 		printf("|\n");
 	}
 }
@@ -546,7 +510,7 @@ static int report_memory(struct vmb_env *e, const char *cfg)
 	return 0;
 }
 
-static void goal_line(const char *what, struct stats d, struct stats q)
+static void goal_line(const char *what, struct bench_stats d, struct bench_stats q)
 {
 	printf("- %s: %+.0f ms, x%.3f: %s\n", what, d.median, q.median,
 	       d.median <= GOAL_ABS_MS && q.median <= GOAL_RATIO ? "met" : "NOT met");

@@ -111,6 +111,13 @@ int vmb_hull_create(struct vmb_env *e, const char *config, struct vmb_hull_times
 int vmb_hull_run(struct vmb_env *e, const char *config, struct vmb_hull_times *t,
                  hull_error_t *err);
 
+/*
+ * `hull check --json` (with boot, the probe boot too); *ms exec to exit,
+ * *report its JSON (whatever its exit status).
+ */
+int vmb_hull_check(struct vmb_env *e, const char *config, bool boot, double *ms, json_t **report,
+                   hull_error_t *err);
+
 struct vmb_mapping {
 	char name[64];
 	double rss_kib, pss_kib, anon_kib;

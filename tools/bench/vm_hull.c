@@ -25,11 +25,12 @@
 #define HULL_CMD_TIMEOUT_MS 120000
 
 /*
- * hull --debug --log LOG --config C --root R ARGS...; *ms is exec to exit.
+ * hull --debug --log LOG --config C --root R ARGS...; *ms is exec to exit;
+ * its stdout into stdout_path (NULL: with stderr into <tmp>/hull.out).
  * Returns its exit status, or -1 (error or timeout: it is killed).
  */
-static int run_hull(struct vmb_env *e, const char *config, const char *log, char *const args[],
-                    double *ms, double *t0_real, hull_error_t *err)
+static int run_hull_to(struct vmb_env *e, const char *config, const char *log, char *const args[],
+                       const char *stdout_path, double *ms, double *t0_real, hull_error_t *err)
 {
 	char *argv[32];
 	char out_path[PATH_MAX];
@@ -55,11 +56,21 @@ static int run_hull(struct vmb_env *e, const char *config, const char *log, char
 	out = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	o.stdout_fd = out;
 	o.stderr_fd = out;
+	if (stdout_path) {
+		o.stdout_fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (o.stdout_fd < 0)
+			return hull_fail(err, errno, "%s", stdout_path);
+	}
 	if (t0_real)
 		*t0_real = vmb_realtime_ms();
 	t0 = vmb_now_ms();
-	if (spawn_program(argv, &o, &pid, err) < 0)
+	if (spawn_program(argv, &o, &pid, err) < 0) {
+		if (stdout_path)
+			close(o.stdout_fd);
 		return -1;
+	}
+	if (stdout_path)
+		close(o.stdout_fd);
 	if (!vmb_wait(pid, HULL_CMD_TIMEOUT_MS, &status)) {
 		vmb_kill_wait(pid);
 		return hull_fail(err, ETIMEDOUT, "hull %s: no exit after %d s", args[0],
@@ -68,6 +79,12 @@ static int run_hull(struct vmb_env *e, const char *config, const char *log, char
 	if (ms)
 		*ms = vmb_now_ms() - t0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run_hull(struct vmb_env *e, const char *config, const char *log, char *const args[],
+                    double *ms, double *t0_real, hull_error_t *err)
+{
+	return run_hull_to(e, config, log, args, NULL, ms, t0_real, err);
 }
 
 /* The last error line hull logged, for a failure message. */
@@ -118,7 +135,7 @@ static void parse_log(const char *log, double t0_real, struct vmb_hull_times *t)
 			t->qemu_ms = at - t0_real;
 		else if (strstr(line, "msg=\"VM up"))
 			t->ready_ms = at - t0_real;
-		else if (strstr(line, "msg=\"KVM does not work here"))
+		else if (strstr(line, "msg=\"KVM does not work on this host"))
 			t->kvm_fallback = true;
 	}
 }
@@ -189,6 +206,27 @@ int vmb_hull_run(struct vmb_env *e, const char *config, struct vmb_hull_times *t
 	}
 	unlink(log);
 	return r == 0 ? 0 : -1;
+}
+
+int vmb_hull_check(struct vmb_env *e, const char *config, bool boot, double *ms, json_t **report,
+                   hull_error_t *err)
+{
+	char log[PATH_MAX], out[PATH_MAX];
+	char *args[] = {"check", "--json", boot ? NULL : "--no-boot", NULL};
+	json_error_t jerr;
+	int r;
+
+	vmb_fmt(log, sizeof(log), "%s/hull-check.log", e->tmp);
+	vmb_fmt(out, sizeof(out), "%s/hull-check.json", e->tmp);
+	r = run_hull_to(e, config, log, args, out, ms, NULL, err);
+	unlink(log);
+	if (r < 0)
+		return -1;
+	*report = json_load_file(out, 0, &jerr);
+	unlink(out);
+	if (*report == NULL)
+		return hull_fail(err, 0, "hull check: exit %d, no JSON report (%s)", r, jerr.text);
+	return 0;
 }
 
 /* --- memory --- */

@@ -180,7 +180,8 @@ int cmd_check(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	ok = hull_check_report_ok(&r);
 	if (json) {
 		cleanup_json json_t *j = hull_check_report_json(&r);
-		cleanup_free char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+		cleanup_free char *text =
+		    j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
 
 		if (text)
 			printf("%s\n", text);

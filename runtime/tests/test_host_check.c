@@ -272,7 +272,7 @@ static void qemu_that_cannot_run(void **state)
 	RUN_EXPECTING_FAILURE(
 	    &o, {"qemu", HULL_CHECK_FAIL, path},
 	    {"qemu", HULL_CHECK_FAIL,
-	     "--version exited with status 127: qemu: error while loading shared libraries"},
+	     "-accel help exited with status 127: qemu: error while loading shared libraries"},
 	    {"tcg", HULL_CHECK_FAIL, "-accel help exited with status 127"});
 
 	o.qemu = fake_program(f, "broken-qemu", broken, 0644, path);

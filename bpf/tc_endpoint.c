@@ -14,7 +14,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/pkt_sched.h>
+#include <netlink/errno.h>
+#include <netlink/route/classifier.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/tc.h>
 #include <bpf/bpf.h>
@@ -334,8 +338,9 @@ static int clsact_create(int ifindex, const char *ifname, unsigned bit, struct h
 	return 0;
 }
 
+/* Attaches prog_fd at `at`; *prog_id is then the kernel's id of what runs there. */
 static int filter_attach(const struct hook_place *at, int prog_fd, const char *prog_name,
-                         hull_error_t *err)
+                         uint32_t *prog_id, hull_error_t *err)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex, .attach_point = at->point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HULL_TC_HANDLE,
@@ -348,6 +353,7 @@ static int filter_attach(const struct hook_place *at, int prog_fd, const char *p
 		                 HULL_TC_PRIORITY);
 	log_debug("attached %s (id %u) to %s %s", prog_name, opts.prog_id, at->ifname,
 	          point_name(at->point));
+	*prog_id = opts.prog_id;
 	return 0;
 }
 
@@ -415,11 +421,12 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct
 	    (clsact_create(ep->vm_ifindex, ep->vm_ifname, HULL_STEP_VM_QDISC_ADDED, ep, err) < 0 ||
 	     fault_after(HULL_STEP_VM_QDISC_ADDED, err) < 0))
 		return -1;
+	/* The ids say which filters are this endpoint's at teardown (net/ records them). */
 	if (filter_attach(&to_guest, bpf_program__fd(skel->progs.hull_to_guest), "hull_to_guest",
-	                  err) < 0 ||
+	                  &ep->to_guest_prog_id, err) < 0 ||
 	    fault_after(HULL_STEP_LINK_FILTER, err) < 0 ||
 	    filter_attach(&from_guest, bpf_program__fd(skel->progs.hull_from_guest),
-	                  "hull_from_guest", err) < 0)
+	                  "hull_from_guest", &ep->from_guest_prog_id, err) < 0)
 		return -1;
 	return fault_after(HULL_STEP_VM_FILTER, err);
 }
@@ -448,26 +455,41 @@ static bool is_gone(int rc)
 	return rc == -ENOENT || rc == -ENODEV || rc == -EINVAL;
 }
 
-/* The name of the program with this id, "" when it cannot be read. */
-static void prog_name_of(uint32_t id, char *name, size_t size)
+/*
+ * The id of the program pinned as `name` in ep's pin directory, 0 when
+ * there is none.  Attach pins before it attaches, and detach unpins after
+ * it detaches, so a filter of ep's that was never recorded (hull died
+ * right after attaching it) runs the pinned program.
+ */
+static uint32_t pinned_prog_id(const struct hull_endpoint *ep, const char *name)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
-	cleanup_close int fd = bpf_prog_get_fd_by_id(id);
+	char path[PATH_MAX];
+	cleanup_close int fd = -1;
 
-	name[0] = '\0';
+	if (!hull_pin_dir_valid(ep->bpf_pin_dir, ep->name, NULL))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", ep->bpf_pin_dir, name);
+	fd = bpf_obj_get(path);
 	memset(&info, 0, sizeof(info));
-	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-		snprintf(name, size, "%s", info.name);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		return 0;
+	return info.id;
 }
 
-/* Detaches hull's filter at `at` if it is there and is a hull program. */
-static int filter_detach(const struct hook_place *at, const char *prog_name, hull_error_t *err)
+/*
+ * Detaches the filter at `at` if it runs the program ep attached there
+ * (recorded_id, or else the pinned one).  Any other filter is left alone:
+ * ep's is gone then.
+ */
+static int filter_detach(const struct hull_endpoint *ep, const struct hook_place *at,
+                         uint32_t recorded_id, const char *prog_name, hull_error_t *err)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex, .attach_point = at->point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HULL_TC_HANDLE,
 	                    .priority = HULL_TC_PRIORITY);
-	char found[BPF_OBJ_NAME_LEN];
+	uint32_t ours = recorded_id ? recorded_id : pinned_prog_id(ep, prog_name);
 	int rc = bpf_tc_query(&hook, &opts);
 
 	if (is_gone(rc))
@@ -475,13 +497,13 @@ static int filter_detach(const struct hook_place *at, const char *prog_name, hul
 	if (rc < 0)
 		return hull_fail(err, -rc, "query filter on %s %s", at->ifname,
 		                 point_name(at->point));
-	prog_name_of(opts.prog_id, found, sizeof(found));
-	if (strcmp(found, prog_name) != 0)
-		return hull_fail(err, 0,
-		                 "filter handle %#x priority %d on %s %s runs \"%s\" (id %u), not "
-		                 "%s: leaving it",
-		                 HULL_TC_HANDLE, HULL_TC_PRIORITY, at->ifname,
-		                 point_name(at->point), found, opts.prog_id, prog_name);
+	if (ours == 0 || opts.prog_id != ours) {
+		log_warning("filter handle %#x priority %d on %s %s runs program id %u, not the %s "
+		            "(id %u) endpoint %s attached: left alone",
+		            HULL_TC_HANDLE, HULL_TC_PRIORITY, at->ifname, point_name(at->point),
+		            opts.prog_id, prog_name, ours, ep->name);
+		return 0;
+	}
 	opts.prog_id = 0; /* bpf_tc_detach wants only handle and priority */
 	rc = bpf_tc_detach(&hook, &opts);
 	if (rc < 0 && !is_gone(rc))
@@ -490,37 +512,89 @@ static int filter_detach(const struct hook_place *at, const char *prog_name, hul
 	return 0;
 }
 
+/* Whether the clsact qdisc on ifindex still holds filters (on either hook). */
+static int clsact_has_filters(int ifindex, bool *any, hull_error_t *err)
+{
+	static const uint32_t parents[] = {TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+	                                   TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)};
+	cleanup_nl_sock struct nl_sock *sk = hull_nl_connect(err);
+
+	*any = false;
+	if (sk == NULL)
+		return -1;
+	for (size_t i = 0; i < 2 && !*any; i++) {
+		struct nl_cache *cache = NULL;
+		int r = rtnl_cls_alloc_cache(sk, ifindex, parents[i], &cache);
+
+		/* EINVAL: no clsact there (gone already). */
+		if (r < 0)
+			return hull_nl_is_gone(r) || r == -NLE_INVAL
+			           ? 0
+			           : hull_nl_fail(err, r, "list filters");
+		*any = nl_cache_nitems(cache) > 0;
+		nl_cache_free(cache);
+	}
+	return 0;
+}
+
+/* Deletes the clsact hull added, unless it holds filters hull did not attach. */
 static int clsact_destroy(int ifindex, const char *ifname, hull_error_t *err)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 	                    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-	int rc = bpf_tc_hook_destroy(&hook);
+	bool others;
+	int rc;
 
+	if (clsact_has_filters(ifindex, &others, err) < 0)
+		return hull_error_prefix(err, "clsact qdisc on %s", ifname);
+	if (others) {
+		log_warning("clsact qdisc on %s holds filters hull did not attach: left in place",
+		            ifname);
+		return 0;
+	}
+	rc = bpf_tc_hook_destroy(&hook);
 	if (rc < 0 && !is_gone(rc))
 		return hull_fail(err, -rc, "delete clsact qdisc on %s (ifindex %d)", ifname,
 		                 ifindex);
 	return 0;
 }
 
-static int unpin_all(const char *dir, hull_error_t *err)
+/* The pins of ep and its directory, and the sandbox's directory once empty. */
+static int unpin_all(const struct hull_endpoint *ep, hull_error_t *err)
 {
-	char path[PATH_MAX], *slash;
+	cleanup_close int root = -1, sandbox = -1, dir = -1;
+	char id[256];
+	struct statfs fs;
 
-	for (size_t i = 0; i < sizeof(pinned_names) / sizeof(pinned_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pinned_names[i]);
-		if (unlink(path) < 0 && errno != ENOENT)
-			return hull_fail(err, errno, "remove pin %s", path);
-	}
-	if (rmdir(dir) < 0 && errno != ENOENT)
-		return hull_fail(err, errno, "remove pin directory %s", dir);
+	/* Only a directory of hull's own tree, reached without following links. */
+	if (!hull_pin_dir_valid(ep->bpf_pin_dir, ep->name, id))
+		return hull_fail(err, 0,
+		                 "pin directory \"%s\" is not one hull makes (%s/<sandbox id>/%s): "
+		                 "leaving it",
+		                 ep->bpf_pin_dir, HULL_BPF_PIN_ROOT, ep->name);
+	root = open(HULL_BPF_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return errno == ENOENT ? 0 : hull_fail(err, errno, "open %s", HULL_BPF_PIN_ROOT);
+	if (fstatfs(root, &fs) < 0 || fs.f_type != BPF_FS_MAGIC)
+		return hull_fail(err, 0, "%s is not on bpffs: leaving %s", HULL_BPF_PIN_ROOT,
+		                 ep->bpf_pin_dir);
+	sandbox = openat(root, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sandbox < 0)
+		return errno == ENOENT ? 0
+		                       : hull_fail(err, errno, "open %s/%s", HULL_BPF_PIN_ROOT, id);
+	dir = openat(sandbox, ep->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0 && errno != ENOENT)
+		return hull_fail(err, errno, "open %s", ep->bpf_pin_dir);
+	for (size_t i = 0; dir >= 0 && i < sizeof(pinned_names) / sizeof(pinned_names[0]); i++)
+		if (unlinkat(dir, pinned_names[i], 0) < 0 && errno != ENOENT)
+			return hull_fail(err, errno, "remove pin %s/%s", ep->bpf_pin_dir,
+			                 pinned_names[i]);
+	if (unlinkat(sandbox, ep->name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return hull_fail(err, errno, "remove pin directory %s", ep->bpf_pin_dir);
 	/* The sandbox's directory goes with its last endpoint. */
-	snprintf(path, sizeof(path), "%s", dir);
-	slash = strrchr(path, '/');
-	if (slash && slash != path) {
-		*slash = '\0';
-		if (rmdir(path) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
-			return hull_fail(err, errno, "remove pin directory %s", path);
-	}
+	if (unlinkat(root, id, AT_REMOVEDIR) < 0 && errno != ENOENT && errno != ENOTEMPTY &&
+	    errno != EEXIST)
+		return hull_fail(err, errno, "remove pin directory %s/%s", HULL_BPF_PIN_ROOT, id);
 	return 0;
 }
 
@@ -530,14 +604,17 @@ static int detach_steps(struct hull_endpoint *ep, hull_error_t *err)
 
 	hook_places(ep, &to_guest, &from_guest);
 	if (ep->done & HULL_STEP_VM_FILTER) {
-		if (filter_detach(&from_guest, "hull_from_guest", err) < 0)
+		if (filter_detach(ep, &from_guest, ep->from_guest_prog_id, "hull_from_guest", err) <
+		    0)
 			return -1;
 		ep->done &= ~HULL_STEP_VM_FILTER;
+		ep->from_guest_prog_id = 0;
 	}
 	if (ep->done & HULL_STEP_LINK_FILTER) {
-		if (filter_detach(&to_guest, "hull_to_guest", err) < 0)
+		if (filter_detach(ep, &to_guest, ep->to_guest_prog_id, "hull_to_guest", err) < 0)
 			return -1;
 		ep->done &= ~HULL_STEP_LINK_FILTER;
+		ep->to_guest_prog_id = 0;
 	}
 	if (ep->done & HULL_STEP_VM_QDISC_ADDED) {
 		if (clsact_destroy(ep->vm_ifindex, ep->vm_ifname, err) < 0)
@@ -550,7 +627,7 @@ static int detach_steps(struct hull_endpoint *ep, hull_error_t *err)
 		ep->done &= ~HULL_STEP_LINK_QDISC_ADDED;
 	}
 	if (ep->done & HULL_STEP_BPF_PINNED) {
-		if (ep->bpf_pin_dir[0] && unpin_all(ep->bpf_pin_dir, err) < 0)
+		if (ep->bpf_pin_dir[0] && unpin_all(ep, err) < 0)
 			return -1;
 		ep->done &= ~HULL_STEP_BPF_PINNED;
 	}

@@ -34,7 +34,7 @@
 #include "net/endpoint.h"
 
 #define HULL_BPFFS "/sys/fs/bpf"
-#define HULL_BPF_PIN_ROOT HULL_BPFFS "/hull"
+/* HULL_BPF_PIN_ROOT (net/endpoint.h) is HULL_BPFFS "/hull". */
 
 /* The cls_bpf filters hull attaches: fixed, so a fresh process finds them. */
 #define HULL_TC_HANDLE 0x4855 /* "HU" */

@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "net/netns.h"
 #include "net/nl.h"
+#include "net/tap.h"
 
 const char *hull_link_kind_name(enum hull_link_kind kind)
 {
@@ -195,6 +196,41 @@ static int fill_neighbours(struct dump *d, struct hull_endpoint *ep, hull_error_
 	return 0;
 }
 
+/* name is "<prefix><digits>_hull", as hull names its taps and macvtaps. */
+static bool hull_named(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *p = name + n;
+
+	if (strncmp(name, prefix, n) != 0 || *p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return strcmp(p, "_hull") == 0;
+}
+
+/*
+ * A tap or macvtap hull made for a sandbox: this namespace is that
+ * sandbox's (hull sets up one sandbox per network namespace).
+ */
+static int refuse_hull_device(struct rtnl_link *link, const char *type, hull_error_t *err)
+{
+	const char *name = rtnl_link_get_name(link);
+	const char *what = NULL;
+
+	if (strcmp(type, "tun") == 0 &&
+	    (hull_named(name, "tap") || rtnl_link_get_group(link) == HULL_TAP_GROUP))
+		what = "tap";
+	else if (strcmp(type, "macvtap") == 0 && hull_named(name, "mvtap"))
+		what = "macvtap";
+	if (what == NULL)
+		return 0;
+	return hull_fail(err, EBUSY,
+	                 "in use by another sandbox: it holds hull's %s %s (hull sets up one "
+	                 "sandbox per network namespace)",
+	                 what, name);
+}
+
 static int classify(struct rtnl_link *link, enum hull_link_kind *kind, hull_error_t *err)
 {
 	const char *type = rtnl_link_get_type(link);
@@ -275,6 +311,14 @@ int hull_discover_here(struct nl_sock *sk, struct hull_endpoint **eps_out, size_
 	if (r < 0)
 		return hull_nl_fail(err, r, "list neighbours");
 	d = (struct dump){.addrs = addrs, .routes = routes, .neighbours = neighbours};
+
+	/* Another sandbox's namespace first: that says more than its tap's kind. */
+	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
+		const char *type = rtnl_link_get_type((struct rtnl_link *)o);
+
+		if (type && refuse_hull_device((struct rtnl_link *)o, type, err) < 0)
+			return -1;
+	}
 
 	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *link = (struct rtnl_link *)o;

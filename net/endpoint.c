@@ -1,9 +1,89 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "net/endpoint.h"
 
-#include <stdlib.h>
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+bool hull_ifname_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (const char *c = name; *c; c++)
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c))
+			return false;
+	return true;
+}
+
+/* Decimal digits at *p (no sign, no leading zero, fits 32 bits) into *out; advances *p. */
+static bool take_number(const char **p, unsigned *out)
+{
+	unsigned long long v = 0;
+	const char *s = *p;
+
+	if (!isdigit((unsigned char)*s) || (s[0] == '0' && isdigit((unsigned char)s[1])))
+		return false;
+	for (; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > 0xffffffffull)
+			return false;
+	}
+	*out = (unsigned)v;
+	*p = s;
+	return true;
+}
+
+bool hull_vm_device_is_hull_node(const char *path, unsigned *major, unsigned *minor)
+{
+	static const char prefix[] = "/dev/hull-tap";
+	const char *p = path;
+
+	if (strncmp(p, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	p += sizeof(prefix) - 1;
+	return take_number(&p, major) && *p++ == '-' && take_number(&p, minor) && *p == '\0';
+}
+
+bool hull_vm_device_valid(const char *path)
+{
+	static const char prefix[] = "/dev/tap";
+	const char *p = path;
+	unsigned a, b;
+
+	if (path[0] == '\0' || hull_vm_device_is_hull_node(path, &a, &b))
+		return true;
+	if (strncmp(p, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	p += sizeof(prefix) - 1;
+	return take_number(&p, &a) && a > 0 && a <= 0x7fffffff && *p == '\0';
+}
+
+bool hull_pin_dir_valid(const char *dir, const char *ep_name, char *id_out)
+{
+	static const char root[] = HULL_BPF_PIN_ROOT "/";
+	const char *id = dir, *slash;
+	size_t id_len;
+
+	if (strncmp(id, root, sizeof(root) - 1) != 0)
+		return false;
+	id += sizeof(root) - 1;
+	slash = strchr(id, '/');
+	if (slash == NULL)
+		return false;
+	id_len = (size_t)(slash - id);
+	if (id_len == 0 || id_len > 255 || (id_len == 1 && id[0] == '.') ||
+	    (id_len == 2 && id[0] == '.' && id[1] == '.'))
+		return false;
+	if (!hull_ifname_valid(ep_name) || strcmp(slash + 1, ep_name) != 0)
+		return false;
+	if (id_out)
+		snprintf(id_out, 256, "%.*s", (int)id_len, id);
+	return true;
+}
 
 void hull_endpoint_clear(struct hull_endpoint *ep)
 {

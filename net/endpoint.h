@@ -100,8 +100,38 @@ struct hull_endpoint {
 	struct hull_ip_addr *link_local;
 	size_t n_link_local;
 	char bpf_pin_dir[256]; /* /sys/fs/bpf/hull/<sandbox>/<name> */
-	unsigned done;         /* enum hull_endpoint_step bits */
+	/*
+	 * The BPF programs bpf/ attached (their kernel ids, 0 = none known):
+	 * teardown detaches a filter only if it runs one of these.
+	 */
+	uint32_t to_guest_prog_id, from_guest_prog_id;
+	unsigned done; /* enum hull_endpoint_step bits */
 };
+
+/* Where bpf/ pins each endpoint's maps and programs: <root>/<sandbox id>/<ep->name>. */
+#define HULL_BPF_PIN_ROOT "/sys/fs/bpf/hull"
+
+/*
+ * The shapes of what teardown removes, as hull makes them.  A record
+ * naming anything else is corrupt: persist/ refuses it when it reads a
+ * state, and net/ and bpf/ check again before they unlink anything.
+ */
+
+/* A network interface name as the kernel takes it (1 to 15 bytes, no '/', ':' or space). */
+bool hull_ifname_valid(const char *name);
+
+/* vm_device: "", "/dev/tap<N>" (the kernel's macvtap node) or hull's own node. */
+bool hull_vm_device_valid(const char *path);
+
+/* hull's own macvtap node, "/dev/hull-tap<major>-<minor>"; fills them. */
+bool hull_vm_device_is_hull_node(const char *path, unsigned *major, unsigned *minor);
+
+/*
+ * bpf_pin_dir: HULL_BPF_PIN_ROOT "/<id>/<ep_name>", <id> one path
+ * component (not "." or ".."); the id it names into id_out (if non-NULL,
+ * at least 256 bytes).
+ */
+bool hull_pin_dir_valid(const char *dir, const char *ep_name, char *id_out);
 
 void hull_endpoint_clear(struct hull_endpoint *ep);
 

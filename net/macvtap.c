@@ -308,10 +308,28 @@ int hull_macvtap_open_queues(const struct hull_endpoint *ep, unsigned queues,
 
 int hull_macvtap_remove_device(struct hull_endpoint *ep, hull_error_t *err)
 {
+	unsigned maj, min;
+	struct stat st;
+
 	if (!(ep->done & HULL_STEP_VM_DEVICE_NODE_CREATED))
 		return 0;
-	if (ep->vm_device[0] && unlink(ep->vm_device) < 0 && errno != ENOENT)
+	/* Only hull's own node, and only while it is the device hull made it for. */
+	if (!hull_vm_device_is_hull_node(ep->vm_device, &maj, &min))
+		return hull_fail(err, 0,
+		                 "vm_device \"%s\" is not a device node hull makes "
+		                 "(/dev/hull-tapMAJOR-MINOR): leaving it",
+		                 ep->vm_device);
+	if (lstat(ep->vm_device, &st) < 0) {
+		if (errno != ENOENT)
+			return hull_fail(err, errno, "%s", ep->vm_device);
+	} else if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(maj, min)) {
+		return hull_fail(err, 0,
+		                 "%s is not the character device %u:%u hull made: leaving it "
+		                 "(remove it if it is no one's)",
+		                 ep->vm_device, maj, min);
+	} else if (unlink(ep->vm_device) < 0 && errno != ENOENT) {
 		return hull_fail(err, errno, "remove %s", ep->vm_device);
+	}
 	ep->done &= ~HULL_STEP_VM_DEVICE_NODE_CREATED;
 	return 0;
 }
@@ -447,6 +465,28 @@ int hull_macvtap_give_back_addrs(struct nl_sock *sk, struct hull_endpoint *ep, h
 	return 0;
 }
 
+/*
+ * Whether `link` is the macvtap ep made.  With its ifindex recorded: that
+ * ifindex, still a macvtap of that name.  Without (hull died between
+ * making it and recording its ifindex): a macvtap of that name on ep's
+ * link with the MAC hull gave it (the link's own, which the link gave up
+ * before: another's macvtap would have the link's new one).
+ */
+static bool made_macvtap(const struct hull_endpoint *ep, struct rtnl_link *link)
+{
+	const char *type = rtnl_link_get_type(link), *name = rtnl_link_get_name(link);
+	struct nl_addr *mac = rtnl_link_get_addr(link);
+
+	if (type == NULL || strcmp(type, "macvtap") != 0 || name == NULL ||
+	    strcmp(name, ep->vm_ifname) != 0)
+		return false;
+	if (ep->vm_ifindex > 0)
+		return rtnl_link_get_ifindex(link) == ep->vm_ifindex;
+	return rtnl_link_get_link(link) == ep->ifindex && mac != NULL &&
+	       nl_addr_get_len(mac) == 6 &&
+	       memcmp(nl_addr_get_binary_addr(mac), ep->link_saved_mac, 6) == 0;
+}
+
 int hull_macvtap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
 	cleanup_nl_object struct rtnl_link *link = NULL;
@@ -455,16 +495,23 @@ int hull_macvtap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error
 
 	if (!(ep->done & HULL_STEP_MACVTAP_CREATED))
 		return 0;
-	r = hull_nl_get_link(sk, 0, ep->vm_ifname, &link, &probe);
+	if (ep->vm_ifindex > 0)
+		r = hull_nl_get_link(sk, ep->vm_ifindex, NULL, &link, &probe);
+	else
+		r = hull_nl_get_link(sk, 0, ep->vm_ifname, &link, &probe);
 	if (r == 0) {
-		const char *type = rtnl_link_get_type(link);
-
-		if (type == NULL || strcmp(type, "macvtap") != 0)
-			return hull_fail(err, 0, "link %s is a \"%s\", not hull's macvtap",
-			                 ep->vm_ifname, type ? type : "");
-		r = rtnl_link_delete(sk, link);
-		if (r < 0 && !hull_nl_is_gone(r))
-			return hull_nl_fail(err, r, "delete macvtap %s", ep->vm_ifname);
+		if (!made_macvtap(ep, link)) {
+			log_warning(
+			    "macvtap %s (ifindex %d) is gone; %s \"%s\" (ifindex %d) is not "
+			    "the one hull made: left alone",
+			    ep->vm_ifname, ep->vm_ifindex,
+			    rtnl_link_get_type(link) ? rtnl_link_get_type(link) : "link",
+			    rtnl_link_get_name(link), rtnl_link_get_ifindex(link));
+		} else {
+			r = rtnl_link_delete(sk, link);
+			if (r < 0 && !hull_nl_is_gone(r))
+				return hull_nl_fail(err, r, "delete macvtap %s", ep->vm_ifname);
+		}
 	} else if (r != -ENODEV) {
 		*err = steal_pointer(&probe);
 		return -1;

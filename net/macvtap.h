@@ -80,7 +80,12 @@ int hull_macvtap_make_device(struct hull_endpoint *ep, hull_error_t *err);
 int hull_macvtap_open_queues(const struct hull_endpoint *ep, unsigned queues,
                              struct hull_vm_fds *out, hull_error_t *err);
 
-/* Teardown, each a no-op without its bit, each clearing its bit; gone things are fine. */
+/*
+ * Teardown, each a no-op without its bit, each clearing its bit; gone things are fine.
+ * remove_device removes only hull's own node (/dev/hull-tapMAJOR-MINOR) while it is
+ * that character device, and fails on anything else; delete deletes only the macvtap
+ * hull made (the recorded ifindex), never another of the same name.
+ */
 int hull_macvtap_remove_device(struct hull_endpoint *ep, hull_error_t *err);
 int hull_macvtap_give_back_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 int hull_macvtap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);

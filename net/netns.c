@@ -7,28 +7,181 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 
 #include "common/cleanup.h"
 
-int hull_netns_enter(const char *path, struct hull_netns_saved *saved, hull_error_t *err)
+/* What a path that is not a network namespace is, for the error. */
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFLNK:
+		return "a symbolic link";
+	default:
+		return "a regular file";
+	}
+}
+
+static const char *ns_kind(int type)
+{
+	switch (type) {
+	case CLONE_NEWNS:
+		return "a mnt namespace";
+	case CLONE_NEWUTS:
+		return "a uts namespace";
+	case CLONE_NEWIPC:
+		return "an ipc namespace";
+	case CLONE_NEWPID:
+		return "a pid namespace";
+	case CLONE_NEWUSER:
+		return "a user namespace";
+	case CLONE_NEWCGROUP:
+		return "a cgroup namespace";
+	default:
+		return "another kind of namespace";
+	}
+}
+
+int hull_netns_open(const char *path, hull_error_t *err)
+{
+	cleanup_close int fd = -1;
+	struct statfs fs;
+	struct stat st;
+	int type;
+
+	/*
+	 * A namespace file is a regular file of nsfs.  Look before opening
+	 * (opening a device can do things), and never block: O_NONBLOCK
+	 * (a FIFO swapped in after the look).
+	 */
+	if (stat(path, &st) < 0)
+		return hull_fail(err, errno, "netns %s", path);
+	if (!S_ISREG(st.st_mode))
+		return hull_fail(err, 0, "netns %s is %s, not a network namespace", path,
+		                 file_kind(st.st_mode));
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_fail(err, errno, "netns %s", path);
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &fs) < 0)
+		return hull_fail(err, errno, "netns %s", path);
+	if (!S_ISREG(st.st_mode) || fs.f_type != NSFS_MAGIC)
+		return hull_fail(err, 0, "netns %s is %s, not a network namespace", path,
+		                 file_kind(st.st_mode));
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0)
+		return hull_fail(err, errno, "netns %s: NS_GET_NSTYPE", path);
+	if (type != CLONE_NEWNET)
+		return hull_fail(err, 0, "netns %s is %s, not a network namespace", path,
+		                 ns_kind(type));
+	return steal_fd(&fd);
+}
+
+/* True when fd is the same namespace as the one at other (unreadable: false). */
+static bool same_ns(int fd, const char *other)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(other, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static int check_not_node(int fd, const char *path, hull_error_t *err)
+{
+	if (same_ns(fd, "/proc/1/ns/net"))
+		return hull_fail(
+		    err, 0,
+		    "netns %s is the node's own network namespace (PID 1's): a sandbox "
+		    "needs one of its own",
+		    path);
+	if (same_ns(fd, "/proc/self/ns/net"))
+		return hull_fail(err, 0,
+		                 "netns %s is the network namespace hull runs in: a sandbox needs "
+		                 "one of its own",
+		                 path);
+	return 0;
+}
+
+int hull_netns_check(const char *path, bool for_sandbox, hull_error_t *err)
+{
+	cleanup_close int fd = hull_netns_open(path, err);
+
+	if (fd < 0)
+		return -1;
+	return for_sandbox ? check_not_node(fd, path, err) : 0;
+}
+
+int hull_netns_lock(const char *path, bool for_sandbox, hull_error_t *err)
+{
+	cleanup_close int fd = hull_netns_open(path, err);
+	struct timespec pause = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
+	long waited_ms = 0;
+
+	if (fd < 0)
+		return -1;
+	if (for_sandbox && check_not_node(fd, path, err) < 0)
+		return -1;
+	/*
+	 * The lock is on the namespace's nsfs inode, which every path to the
+	 * namespace (bind mounts, /proc/PID/ns/net) shares while one is open.
+	 */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return hull_fail(err, errno, "netns %s: lock", path);
+		if (waited_ms >= HULL_NETNS_LOCK_WAIT_MS)
+			return hull_fail(
+			    err, 0,
+			    "netns %s: another hull process has held its lock for %d s "
+			    "(it is setting up or tearing down a sandbox there): try "
+			    "again later",
+			    path, HULL_NETNS_LOCK_WAIT_MS / 1000);
+		nanosleep(&pause, NULL);
+		waited_ms += 5;
+	}
+	return steal_fd(&fd);
+}
+
+int hull_netns_enter_fd(int fd, const char *path, struct hull_netns_saved *saved, hull_error_t *err)
 {
 	cleanup_close int orig = -1;
-	cleanup_close int target = -1;
 
 	saved->fd = -1;
 	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (orig < 0)
 		return hull_fail(err, errno, "open /proc/thread-self/ns/net");
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (target < 0)
-		return hull_fail(err, errno, "netns %s", path);
-	if (setns(target, CLONE_NEWNET) < 0)
+	if (setns(fd, CLONE_NEWNET) < 0)
 		return hull_fail(err, errno, "netns %s", path);
 	saved->fd = steal_fd(&orig);
 	return 0;
+}
+
+int hull_netns_enter(const char *path, struct hull_netns_saved *saved, hull_error_t *err)
+{
+	cleanup_close int target = -1;
+
+	saved->fd = -1;
+	target = hull_netns_open(path, err);
+	if (target < 0)
+		return -1;
+	return hull_netns_enter_fd(target, path, saved, err);
 }
 
 int hull_netns_join(const char *name, hull_error_t *err)

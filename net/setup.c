@@ -29,16 +29,31 @@ unsigned hull_net_queues_for_vcpus(unsigned vcpus)
 	return vcpus > HULL_NET_MAX_QUEUES ? HULL_NET_MAX_QUEUES : vcpus;
 }
 
+/* What a record says about what exists: what changes is written down. */
+struct marks {
+	unsigned done;
+	int vm_ifindex;
+	uint32_t to_guest_prog_id, from_guest_prog_id;
+};
+
+static struct marks marks_of(const struct hull_endpoint *ep)
+{
+	return (struct marks){ep->done, ep->vm_ifindex, ep->to_guest_prog_id,
+	                      ep->from_guest_prog_id};
+}
+
 /*
- * After a step: if ep->done changed, record it.  A failing step's error
- * wins over a failing record.
+ * After a step: if what ep records changed (its steps, the identity of
+ * what it made), record it.  A failing step's error wins over a failing
+ * record.
  */
-static int recorded(const struct hull_net_hooks *hooks, struct hull_endpoint *ep, unsigned before,
-                    int r, hull_error_t *err)
+static int recorded(const struct hull_net_hooks *hooks, struct hull_endpoint *ep,
+                    const struct marks *before, int r, hull_error_t *err)
 {
 	cleanup_error hull_error_t record_err = NULL;
+	struct marks now = marks_of(ep);
 
-	if (ep->done == before || hooks == NULL || hooks->record == NULL)
+	if (memcmp(&now, before, sizeof(now)) == 0 || hooks == NULL || hooks->record == NULL)
 		return r;
 	if (hooks->record(hooks->data, ep, r < 0 ? &record_err : err) < 0 && r == 0) {
 		hull_error_prefix(err, "record endpoint %s", ep->name);
@@ -49,8 +64,8 @@ static int recorded(const struct hull_net_hooks *hooks, struct hull_endpoint *ep
 
 #define STEP(call)                                                                                 \
 	do {                                                                                       \
-		unsigned before_ = ep->done;                                                       \
-		if (recorded(hooks, ep, before_, (call), err) < 0)                                 \
+		struct marks before_ = marks_of(ep);                                               \
+		if (recorded(hooks, ep, &before_, (call), err) < 0)                                \
 			goto fail;                                                                 \
 	} while (0)
 
@@ -58,9 +73,13 @@ static int setup_tcfilter(struct nl_sock *sk, struct hull_endpoint *ep, unsigned
                           unsigned queues, const struct hull_net_hooks *hooks,
                           struct hull_vm_fds *fds, hull_error_t *err)
 {
-	/* Each step that makes something is recorded before it does (claim). */
+	/*
+	 * The tap is made exclusively and not persistent: recorded (with its
+	 * ifindex) while it still dies with hull, then made persistent.
+	 */
 	STEP(hull_tap_claim(sk, ep, index, err));
-	STEP(hull_tap_create(sk, ep, queues, err));
+	STEP(hull_tap_create(sk, ep, queues, fds, err));
+	STEP(hull_tap_persist(ep, fds, err));
 	STEP(hull_tap_configure(sk, ep, err));
 	STEP(hull_tap_open_queues(ep, queues, fds, err));
 	return 0;
@@ -156,13 +175,19 @@ int hull_net_setup(const char *netns_path, enum hull_net_model model, unsigned v
 {
 	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
 	cleanup_nl_sock struct nl_sock *sk = NULL;
+	cleanup_close int lock = -1;
 	unsigned queues = hull_net_queues_for_vcpus(vcpus);
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (model == HULL_NET_NONE)
 		return 0;
-	if (hull_netns_enter(netns_path, &saved, err) < 0)
+	/*
+	 * One hull at a time in a namespace, and never the node's own: then
+	 * discovery refuses a namespace that holds another sandbox's devices.
+	 */
+	lock = hull_netns_lock(netns_path, true, err);
+	if (lock < 0 || hull_netns_enter_fd(lock, netns_path, &saved, err) < 0)
 		return -1;
 	sk = hull_nl_connect(err);
 	if (sk == NULL || hull_discover_here(sk, &out->eps, &out->n, err) < 0)
@@ -194,9 +219,9 @@ int hull_net_setup(const char *netns_path, enum hull_net_model model, unsigned v
 #define UNDO(call)                                                                                 \
 	do {                                                                                       \
 		cleanup_error hull_error_t step_err = NULL;                                        \
-		unsigned before_ = ep->done;                                                       \
+		struct marks before_ = marks_of(ep);                                               \
 		int r_ = (call);                                                                   \
-		if (recorded(hooks, ep, before_, r_, &step_err) < 0 && *err == NULL)               \
+		if (recorded(hooks, ep, &before_, r_, &step_err) < 0 && *err == NULL)              \
 			*err = steal_pointer(&step_err);                                           \
 	} while (0)
 
@@ -219,28 +244,41 @@ static int forget_netns_steps(struct hull_endpoint *ep)
 	return 0;
 }
 
-int hull_net_teardown(const char *netns_path, struct hull_endpoint *ep,
-                      const struct hull_net_hooks *hooks, hull_error_t *err)
+/*
+ * Takes the namespace's lock for teardown: its fd, or -1 with *gone when
+ * the namespace no longer exists (everything in it went with it).
+ */
+static int teardown_lock(const char *netns_path, bool *gone, hull_error_t *err)
+{
+	cleanup_error hull_error_t lock_err = NULL;
+	int fd = hull_netns_lock(netns_path, false, &lock_err);
+
+	*gone = false;
+	if (fd >= 0)
+		return fd;
+	if (lock_err->errnum != ENOENT) {
+		*err = steal_pointer(&lock_err);
+		return -1;
+	}
+	log_debug("netns %s is gone: so are the links of its endpoints", netns_path);
+	*gone = true;
+	return -1;
+}
+
+/* Teardown of one endpoint, the namespace's lock held (ns_fd; -1: the namespace is gone). */
+static int teardown_locked(const char *netns_path, int ns_fd, struct hull_endpoint *ep,
+                           const struct hull_net_hooks *hooks, hull_error_t *err)
 {
 	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
-	cleanup_error hull_error_t enter_err = NULL;
 	cleanup_nl_sock struct nl_sock *sk = NULL;
-	bool netns_gone = false;
 
 	if (ep->done == 0)
 		return 0;
-	if (hull_netns_enter(netns_path, &saved, &enter_err) < 0) {
-		if (enter_err->errnum != ENOENT) {
-			*err = steal_pointer(&enter_err);
-			return hull_error_prefix(err, "tear down endpoint %s", ep->name);
-		}
-		log_debug("netns %s is gone: so are the links of endpoint %s", netns_path,
-		          ep->name);
-		netns_gone = true;
-	}
+	if (ns_fd >= 0 && hull_netns_enter_fd(ns_fd, netns_path, &saved, err) < 0)
+		return hull_error_prefix(err, "tear down endpoint %s", ep->name);
 	UNDO(detach_bpf(ep, hooks, &step_err));
 	UNDO(hull_macvtap_remove_device(ep, &step_err));
-	if (netns_gone) {
+	if (ns_fd < 0) {
 		UNDO(forget_netns_steps(ep));
 	} else {
 		sk = hull_nl_connect(err);
@@ -256,13 +294,38 @@ int hull_net_teardown(const char *netns_path, struct hull_endpoint *ep,
 	return hull_netns_return(&saved, err);
 }
 
+int hull_net_teardown(const char *netns_path, struct hull_endpoint *ep,
+                      const struct hull_net_hooks *hooks, hull_error_t *err)
+{
+	cleanup_close int lock = -1;
+	bool gone;
+
+	if (ep->done == 0)
+		return 0;
+	lock = teardown_lock(netns_path, &gone, err);
+	if (lock < 0 && !gone)
+		return hull_error_prefix(err, "tear down endpoint %s", ep->name);
+	return teardown_locked(netns_path, lock, ep, hooks, err);
+}
+
+/* ep made the tap `link` (the one with the ifindex and the name it recorded). */
+static bool made_tap(const struct hull_endpoint *ep, struct rtnl_link *link)
+{
+	const char *name = rtnl_link_get_name(link);
+
+	return (ep->done & HULL_STEP_TAP_CREATED) && ep->vm_ifindex > 0 &&
+	       ep->vm_ifindex == rtnl_link_get_ifindex(link) && name != NULL &&
+	       strcmp(ep->vm_ifname, name) == 0;
+}
+
 /*
  * The taps of eps, deleted with one request by their link group, when the
- * group holds nothing else in the namespace.  Best effort: whatever is
- * left is torn down endpoint by endpoint afterwards.
+ * group holds nothing else in the namespace (every link in it is a tap
+ * of eps, by recorded ifindex and name).  Best effort: whatever is left
+ * is torn down endpoint by endpoint afterwards.
  */
-static void delete_taps_together(const char *netns_path, struct hull_endpoint *eps, size_t n,
-                                 const struct hull_net_hooks *hooks)
+static void delete_taps_together(const char *netns_path, int ns_fd, struct hull_endpoint *eps,
+                                 size_t n, const struct hull_net_hooks *hooks)
 {
 	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
 	cleanup_nl_sock struct nl_sock *sk = NULL;
@@ -272,7 +335,7 @@ static void delete_taps_together(const char *netns_path, struct hull_endpoint *e
 	struct nl_object *obj;
 	bool only_ours = true;
 
-	if (in_group == NULL || hull_netns_enter(netns_path, &saved, &err) < 0 ||
+	if (in_group == NULL || hull_netns_enter_fd(ns_fd, netns_path, &saved, &err) < 0 ||
 	    (sk = hull_nl_connect(&err)) == NULL ||
 	    rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
 		return;
@@ -283,8 +346,7 @@ static void delete_taps_together(const char *netns_path, struct hull_endpoint *e
 		if (rtnl_link_get_group(link) != HULL_TAP_GROUP)
 			continue;
 		for (size_t i = 0; i < n && !ours; i++) {
-			ours = (eps[i].done & HULL_STEP_TAP_CREATED) &&
-			       strcmp(eps[i].vm_ifname, rtnl_link_get_name(link)) == 0;
+			ours = made_tap(&eps[i], link);
 			in_group[i] |= ours;
 		}
 		only_ours &= ours;
@@ -302,30 +364,39 @@ static void delete_taps_together(const char *netns_path, struct hull_endpoint *e
 	/* A tap not (yet) in the group (a crash before it was configured) goes one by one. */
 	for (size_t i = 0; i < n; i++) {
 		struct hull_endpoint *ep = &eps[i];
-		unsigned before = ep->done;
+		struct marks before = marks_of(ep);
 		cleanup_error hull_error_t record_err = NULL;
 
 		if (!in_group[i])
 			continue;
 		ep->done &= ~HULL_STEP_TAP_CREATED;
-		recorded(hooks, ep, before, 0, &record_err);
+		recorded(hooks, ep, &before, 0, &record_err);
 	}
 }
 
 int hull_net_teardown_many(const char *netns_path, struct hull_endpoint *eps, size_t n,
                            const struct hull_net_hooks *hooks, hull_error_t *err)
 {
-	size_t taps = 0;
+	cleanup_close int lock = -1;
+	size_t taps = 0, left = 0;
+	bool gone;
 	int ret = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		taps += (eps[i].done & HULL_STEP_TAP_CREATED) != 0;
-	if (taps > 1)
-		delete_taps_together(netns_path, eps, n, hooks);
+		left += eps[i].done != 0;
+	}
+	if (left == 0)
+		return 0;
+	lock = teardown_lock(netns_path, &gone, err);
+	if (lock < 0 && !gone)
+		return hull_error_prefix(err, "tear down the endpoints");
+	if (lock >= 0 && taps > 1)
+		delete_taps_together(netns_path, lock, eps, n, hooks);
 	for (size_t i = n; i-- > 0;) {
 		cleanup_error hull_error_t one = NULL;
 
-		if (hull_net_teardown(netns_path, &eps[i], hooks, &one) < 0 && ret == 0) {
+		if (teardown_locked(netns_path, lock, &eps[i], hooks, &one) < 0 && ret == 0) {
 			*err = steal_pointer(&one);
 			ret = -1;
 		}

@@ -12,6 +12,7 @@
 #include <netlink/route/link.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "net/nl.h"
 
 void hull_vm_fds_close(struct hull_vm_fds *fds)
@@ -32,7 +33,7 @@ static short tap_flags(unsigned queues)
 	return IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (queues > 1 ? IFF_MULTI_QUEUE : 0);
 }
 
-/* An fd of /dev/net/tun attached to the tap `name` (created if absent). */
+/* An fd of /dev/net/tun attached to the tap `name` (created if absent, unless IFF_TUN_EXCL). */
 static int tun_attach(const char *name, short flags, hull_error_t *err)
 {
 	cleanup_close int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
@@ -42,8 +43,11 @@ static int tun_attach(const char *name, short flags, hull_error_t *err)
 		return hull_fail(err, errno, "open /dev/net/tun");
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	ifr.ifr_flags = flags;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		if (errno == EBUSY && (flags & IFF_TUN_EXCL))
+			return hull_fail(err, EEXIST, "tap %s: another tap took the name", name);
 		return hull_fail(err, errno, "tap %s: TUNSETIFF", name);
+	}
 	return steal_fd(&fd);
 }
 
@@ -53,7 +57,7 @@ int hull_tap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
 	int taken;
 
 	hull_tap_name(index, name);
-	/* TUNSETIFF would silently attach to a tap left by someone else. */
+	/* For the error; IFF_TUN_EXCL is what makes sure (another may come between). */
 	taken = hull_nl_name_taken(sk, name, err);
 	if (taken < 0)
 		return -1;
@@ -62,26 +66,41 @@ int hull_tap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
 	snprintf(ep->vm_ifname, sizeof(ep->vm_ifname), "%s", name);
 	ep->vm_device[0] = '\0';
 	memcpy(ep->guest_mac, ep->mac, 6);
-	ep->done |= HULL_STEP_TAP_CREATED;
 	return 0;
 }
 
 int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned queues,
-                    hull_error_t *err)
+                    struct hull_vm_fds *fds, hull_error_t *err)
 {
 	cleanup_nl_object struct rtnl_link *tap = NULL;
 	cleanup_close int fd = -1;
 
-	if (!(ep->done & HULL_STEP_TAP_CREATED))
+	if (ep->vm_ifname[0] == '\0')
 		return hull_fail(err, 0, "tap for %s: create before claim", ep->name);
-	fd = tun_attach(ep->vm_ifname, tap_flags(queues), err);
+	if (queues < 1 || queues > HULL_NET_MAX_QUEUES)
+		return hull_fail(err, 0, "tap %s: %u queues (1 to %d)", ep->vm_ifname, queues,
+		                 HULL_NET_MAX_QUEUES);
+	/* Never someone else's tap: TUNSETIFF alone would attach to one of that name. */
+	fd = tun_attach(ep->vm_ifname, (short)(tap_flags(queues) | IFF_TUN_EXCL), err);
 	if (fd < 0)
 		return -1;
-	if (ioctl(fd, TUNSETPERSIST, 1) < 0)
-		return hull_fail(err, errno, "tap %s: TUNSETPERSIST", ep->vm_ifname);
+	/* Not persistent yet: it goes with fd, so with hull if hull dies now. */
 	if (hull_nl_get_link(sk, 0, ep->vm_ifname, &tap, err) < 0)
 		return hull_error_prefix(err, "tap %s", ep->vm_ifname);
 	ep->vm_ifindex = rtnl_link_get_ifindex(tap);
+	ep->done |= HULL_STEP_TAP_CREATED;
+	fds->fds[0] = steal_fd(&fd);
+	fds->n = 1;
+	return 0;
+}
+
+int hull_tap_persist(const struct hull_endpoint *ep, const struct hull_vm_fds *fds,
+                     hull_error_t *err)
+{
+	if (fds->n < 1)
+		return hull_fail(err, 0, "tap %s: persist before create", ep->vm_ifname);
+	if (ioctl(fds->fds[0], TUNSETPERSIST, 1) < 0)
+		return hull_fail(err, errno, "tap %s: TUNSETPERSIST", ep->vm_ifname);
 	return 0;
 }
 
@@ -99,24 +118,40 @@ int hull_tap_configure(struct nl_sock *sk, const struct hull_endpoint *ep, hull_
 	return 0;
 }
 
-int hull_tap_open_queues(const struct hull_endpoint *ep, unsigned queues, struct hull_vm_fds *out,
+/* The tap fd is attached to is still ep's (its first queue is attached to it still). */
+static int still_ours(const struct hull_endpoint *ep, int first, int fd, hull_error_t *err)
+{
+	struct ifreq a = {0}, b = {0};
+
+	if (ioctl(first, TUNGETIFF, &a) < 0 || ioctl(fd, TUNGETIFF, &b) < 0)
+		return hull_fail(err, errno, "tap %s: TUNGETIFF", ep->vm_ifname);
+	if (strcmp(a.ifr_name, ep->vm_ifname) != 0 || strcmp(b.ifr_name, ep->vm_ifname) != 0)
+		return hull_fail(err, 0, "tap %s was renamed while hull opened its queues",
+		                 ep->vm_ifname);
+	return 0;
+}
+
+int hull_tap_open_queues(const struct hull_endpoint *ep, unsigned queues, struct hull_vm_fds *fds,
                          hull_error_t *err)
 {
-	struct hull_vm_fds fds = {.n = 0};
-
 	if (queues < 1 || queues > HULL_NET_MAX_QUEUES)
 		return hull_fail(err, 0, "tap %s: %u queues (1 to %d)", ep->vm_ifname, queues,
 		                 HULL_NET_MAX_QUEUES);
-	for (unsigned i = 0; i < queues; i++) {
+	if (fds->n < 1)
+		return hull_fail(err, 0, "tap %s: open queues before create", ep->vm_ifname);
+	/*
+	 * The first queue is the fd that made the tap.  While it stays
+	 * attached the tap exists, so the name still means that tap.
+	 */
+	while (fds->n < queues) {
 		int fd = tun_attach(ep->vm_ifname, tap_flags(queues), err);
 
-		if (fd < 0) {
-			hull_vm_fds_close(&fds);
-			return hull_error_prefix(err, "queue %u", i);
-		}
-		fds.fds[fds.n++] = fd;
+		if (fd < 0)
+			return hull_error_prefix(err, "queue %u", fds->n);
+		fds->fds[fds->n++] = fd;
+		if (still_ours(ep, fds->fds[0], fd, err) < 0)
+			return -1;
 	}
-	*out = fds;
 	return 0;
 }
 
@@ -124,11 +159,27 @@ int hull_tap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *
 {
 	cleanup_nl_object struct rtnl_link *tap = NULL;
 	cleanup_error hull_error_t probe = NULL;
+	const char *name, *type;
 	int r;
 
 	if (!(ep->done & HULL_STEP_TAP_CREATED))
 		return 0;
-	r = hull_nl_get_link(sk, 0, ep->vm_ifname, &tap, &probe);
+	if (ep->vm_ifindex <= 0) {
+		/* Not a record hull writes (the ifindex comes with the step). */
+		r = hull_nl_name_taken(sk, ep->vm_ifname, err);
+		if (r < 0)
+			return -1;
+		if (r)
+			return hull_fail(
+			    err, 0,
+			    "tap %s: the state records no ifindex for it, so hull cannot "
+			    "tell it is this sandbox's: not deleting it",
+			    ep->vm_ifname);
+		ep->done &= ~HULL_STEP_TAP_CREATED;
+		return 0;
+	}
+	/* The tap hull made is the one with the recorded ifindex, and nothing else. */
+	r = hull_nl_get_link(sk, ep->vm_ifindex, NULL, &tap, &probe);
 	if (r == -ENODEV) {
 		ep->done &= ~HULL_STEP_TAP_CREATED;
 		return 0;
@@ -136,6 +187,16 @@ int hull_tap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *
 	if (r < 0) {
 		*err = steal_pointer(&probe);
 		return -1;
+	}
+	name = rtnl_link_get_name(tap);
+	type = rtnl_link_get_type(tap);
+	if (name == NULL || strcmp(name, ep->vm_ifname) != 0 || type == NULL ||
+	    strcmp(type, "tun") != 0) {
+		log_warning("tap %s (ifindex %d) is gone: ifindex %d is now %s \"%s\", left alone",
+		            ep->vm_ifname, ep->vm_ifindex, ep->vm_ifindex, type ? type : "a link",
+		            name ? name : "");
+		ep->done &= ~HULL_STEP_TAP_CREATED;
+		return 0;
 	}
 	r = rtnl_link_delete(sk, tap);
 	if (r < 0 && !hull_nl_is_gone(r))

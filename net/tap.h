@@ -37,26 +37,43 @@ void hull_vm_fds_close(struct hull_vm_fds *fds);
 void hull_tap_name(unsigned index, char name[IFNAMSIZ]);
 
 /*
- * Claims the name hull_tap_name(index) for ep before the tap exists: fails
- * if a link of that name exists already; sets ep->vm_ifname, ep->guest_mac
- * (the link's MAC) and HULL_STEP_TAP_CREATED.  Recorded before creation,
- * the step covers a crash while the tap is made (teardown takes a tap
- * that is not there as removed).
+ * Names ep's tap hull_tap_name(index), refusing a name that is taken;
+ * sets ep->vm_ifname and ep->guest_mac (the link's MAC).  Changes nothing
+ * in the namespace.
  */
 int hull_tap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, hull_error_t *err);
 
-/* Creates the persistent tap claimed for ep; sets ep->vm_ifindex. */
+/*
+ * Creates the claimed tap with IFF_TUN_EXCL (a tap of that name made by
+ * anyone in between is refused, never attached to), not persistent yet:
+ * it lives as long as its first queue fd, which goes into fds->fds[0], so
+ * a crash before hull_tap_persist() takes the tap with it.  Sets
+ * ep->vm_ifindex and HULL_STEP_TAP_CREATED: record ep (the tap's
+ * identity is its ifindex) before hull_tap_persist().
+ */
 int hull_tap_create(struct nl_sock *sk, struct hull_endpoint *ep, unsigned queues,
-                    hull_error_t *err);
+                    struct hull_vm_fds *fds, hull_error_t *err);
+
+/* Makes the tap outlive fds->fds[0] (TUNSETPERSIST). */
+int hull_tap_persist(const struct hull_endpoint *ep, const struct hull_vm_fds *fds,
+                     hull_error_t *err);
 
 /* Gives the tap the link's MTU and a random MAC (not the link's), and brings it up. */
 int hull_tap_configure(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err);
 
-/* Opens `queues` close-on-exec queue fds of the tap ep->vm_ifname. */
-int hull_tap_open_queues(const struct hull_endpoint *ep, unsigned queues, struct hull_vm_fds *out,
+/*
+ * Opens the rest of the `queues` close-on-exec queue fds into fds (after
+ * the first, from hull_tap_create), checking that each is on ep's tap.
+ */
+int hull_tap_open_queues(const struct hull_endpoint *ep, unsigned queues, struct hull_vm_fds *fds,
                          hull_error_t *err);
 
-/* Deletes the tap if HULL_STEP_TAP_CREATED; a tap already gone is fine.  Clears the bit. */
+/*
+ * Deletes the tap if HULL_STEP_TAP_CREATED, only if it is the one hull
+ * made: the link with the recorded ifindex, still a tun named
+ * ep->vm_ifname.  A tap already gone (or whose ifindex now names another
+ * link, which is left alone) is fine.  Clears the bit.
+ */
 int hull_tap_delete(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "common/cleanup.h"
+#include "persist/id.h"
 
 static const char *const link_kind_names[] = {
     [HULL_LINK_VETH] = "veth",
@@ -291,6 +292,10 @@ json_t *hull_endpoint_to_json(const struct hull_endpoint *ep, struct hull_jbuild
 			hull_jset(b, j, "link_local", ll);
 	}
 	hull_jset_string(b, j, "bpf_pin_dir", ep->bpf_pin_dir);
+	if (ep->to_guest_prog_id)
+		hull_jset_int(b, j, "to_guest_prog_id", ep->to_guest_prog_id);
+	if (ep->from_guest_prog_id)
+		hull_jset_int(b, j, "from_guest_prog_id", ep->from_guest_prog_id);
 	hull_jset(b, j, "done", steps_json(ep->done, b));
 	return j;
 }
@@ -531,10 +536,52 @@ static int get_steps(const json_t *obj, unsigned *done, struct hull_jpath *p, hu
 	return 0;
 }
 
+/* "<key>: <message>" for the value of key. */
+static int field_fail(hull_error_t *err, struct hull_jpath *p, const char *key, const char *fmt,
+                      const char *value, const char *extra)
+{
+	size_t old = hull_jpath_key(p, key);
+
+	hull_jfail(err, p, fmt, value, extra);
+	hull_jpath_pop(p, old);
+	return -1;
+}
+
+/*
+ * What teardown acts on must have the shapes hull gives it: names of
+ * interfaces, hull's device nodes and pin directories.  Anything else is
+ * a corrupt (or forged) record that would make teardown delete or unlink
+ * something that is not hull's.
+ */
+static int check_shapes(const struct hull_endpoint *ep, struct hull_jpath *p, hull_error_t *err)
+{
+	char id[256];
+	cleanup_error hull_error_t id_err = NULL;
+
+	if (!hull_ifname_valid(ep->name))
+		return field_fail(err, p, "name", "\"%s\" is not a network interface name%s",
+		                  ep->name, "");
+	if (ep->vm_ifname[0] && !hull_ifname_valid(ep->vm_ifname))
+		return field_fail(err, p, "vm_ifname", "\"%s\" is not a network interface name%s",
+		                  ep->vm_ifname, "");
+	if (!hull_vm_device_valid(ep->vm_device))
+		return field_fail(err, p, "vm_device",
+		                  "\"%s\" is not a device node hull makes (/dev/tapN or "
+		                  "/dev/hull-tapMAJOR-MINOR)%s",
+		                  ep->vm_device, "");
+	if (ep->bpf_pin_dir[0] && (!hull_pin_dir_valid(ep->bpf_pin_dir, ep->name, id) ||
+	                           hull_id_validate(id, &id_err) < 0))
+		return field_fail(err, p, "bpf_pin_dir",
+		                  "\"%s\" is not a pin directory hull makes "
+		                  "(" HULL_BPF_PIN_ROOT "/<sandbox id>/%s)",
+		                  ep->bpf_pin_dir, ep->name);
+	return 0;
+}
+
 int hull_endpoint_from_json(const json_t *j, struct hull_endpoint *ep, struct hull_jpath *p,
                             hull_error_t *err)
 {
-	long long ifindex = 0, mtu = 0, vm_ifindex = 0;
+	long long ifindex = 0, mtu = 0, vm_ifindex = 0, to_guest_id = 0, from_guest_id = 0;
 	int kind = HULL_LINK_VETH, model = HULL_NET_TCFILTER;
 
 	if (!json_is_object(j))
@@ -559,6 +606,9 @@ int hull_endpoint_from_json(const json_t *j, struct hull_endpoint *ep, struct hu
 	    get_mac(j, "link_saved_mac", false, ep->link_saved_mac, p, err) < 0 ||
 	    hull_jget_string_buf(j, "bpf_pin_dir", false, ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir),
 	                         p, err) < 0 ||
+	    hull_jget_int(j, "to_guest_prog_id", false, 0, UINT32_MAX, &to_guest_id, p, err) < 0 ||
+	    hull_jget_int(j, "from_guest_prog_id", false, 0, UINT32_MAX, &from_guest_id, p, err) <
+	        0 ||
 	    get_steps(j, &ep->done, p, err) < 0)
 		return -1;
 	if (ep->name[0] == '\0') {
@@ -568,6 +618,10 @@ int hull_endpoint_from_json(const json_t *j, struct hull_endpoint *ep, struct hu
 		hull_jpath_pop(p, old);
 		return -1;
 	}
+	if (check_shapes(ep, p, err) < 0)
+		return -1;
+	ep->to_guest_prog_id = (uint32_t)to_guest_id;
+	ep->from_guest_prog_id = (uint32_t)from_guest_id;
 	ep->kind = (enum hull_link_kind)kind;
 	ep->model = (enum hull_net_model)model;
 	ep->ifindex = (int)ifindex;

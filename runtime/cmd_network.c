@@ -17,6 +17,7 @@
 
 #include "bpf/tc_endpoint.h"
 #include "common/cleanup.h"
+#include "net/netns.h"
 #include "persist/endpoint_json.h"
 #include "persist/id.h"
 #include "persist/store.h"
@@ -171,8 +172,13 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	    crash_step_from_env(&rec.crash_step, err) < 0 ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
-	if (access(netns, F_OK) < 0)
-		return hull_fail(err, errno, "netns %s", netns);
+	/*
+	 * A network namespace (a FIFO or a file is refused, never waited on),
+	 * and for a model that changes it, not the node's own: refused before
+	 * the state exists.  (--model none never enters it.)
+	 */
+	if (hull_netns_check(netns, sb.model != HULL_NET_NONE, err) < 0)
+		return -1;
 
 	hull_state_init(&st);
 	hull_state_timestamp(now, sizeof(now));

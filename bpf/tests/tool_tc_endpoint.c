@@ -39,9 +39,10 @@ static int save_state(const char *path, const struct hull_endpoint *ep, hull_err
 	if (!f)
 		return hull_fail(err, errno, "write %s", path);
 	fprintf(f,
-	        "model=%d\nname=%s\nifindex=%d\nvm_ifname=%s\nvm_ifindex=%d\npin_dir=%s\ndone=%u\n",
+	        "model=%d\nname=%s\nifindex=%d\nvm_ifname=%s\nvm_ifindex=%d\npin_dir=%s\ndone=%u\n"
+	        "to_guest_prog_id=%u\nfrom_guest_prog_id=%u\n",
 	        (int)ep->model, ep->name, ep->ifindex, ep->vm_ifname, ep->vm_ifindex,
-	        ep->bpf_pin_dir, ep->done);
+	        ep->bpf_pin_dir, ep->done, ep->to_guest_prog_id, ep->from_guest_prog_id);
 	return 0;
 }
 
@@ -74,6 +75,10 @@ static int load_state(const char *path, struct hull_endpoint *ep, hull_error_t *
 			snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "%s", v);
 		else if (!strcmp(line, "done"))
 			ep->done = (unsigned)strtoul(v, NULL, 0);
+		else if (!strcmp(line, "to_guest_prog_id"))
+			ep->to_guest_prog_id = (uint32_t)strtoul(v, NULL, 0);
+		else if (!strcmp(line, "from_guest_prog_id"))
+			ep->from_guest_prog_id = (uint32_t)strtoul(v, NULL, 0);
 	}
 	return 0;
 }

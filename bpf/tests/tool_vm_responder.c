@@ -87,13 +87,20 @@ static int open_tap(const char *name, hull_error_t *err)
 	struct ifreq ifr;
 	const char *path = name[0] == '/' ? name : "/dev/net/tun";
 	cleanup_close int fd = open(path, O_RDWR | O_CLOEXEC);
+	int r;
 
 	if (fd < 0)
 		return hull_fail(err, errno, "open %s", path);
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+	r = ioctl(fd, TUNSETIFF, &ifr);
+	if (r < 0 && errno == EINVAL && name[0] != '/') {
+		/* A multi-queue tap (a VM with several vCPUs): one queue of it, as QEMU's. */
+		ifr.ifr_flags |= IFF_MULTI_QUEUE;
+		r = ioctl(fd, TUNSETIFF, &ifr);
+	}
+	if (r < 0)
 		return hull_fail(err, errno, "attach to tap %s", name);
 	return steal_fd(&fd);
 }

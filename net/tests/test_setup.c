@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -563,9 +564,10 @@ static void existing_tap_name_is_refused(void **state)
 }
 
 /*
- * A setup that died after making the tap but before configuring it (so the
- * tap is not in hull's link group): the record says tap_created, and
- * teardown_many deletes that tap too.  Claimed but never made: nothing to
+ * A setup that died after making the tap persistent but before
+ * configuring it (so the tap is not in hull's link group): the record
+ * says tap_created, and teardown_many deletes that tap too.  Recorded but
+ * gone (it died before TUNSETPERSIST, and the tap with it): nothing to
  * delete, and teardown succeeds.
  */
 static void teardown_many_deletes_a_tap_outside_the_group(void **state)
@@ -574,6 +576,7 @@ static void teardown_many_deletes_a_tap_outside_the_group(void **state)
 	cleanup_error hull_error_t err = NULL;
 	cleanup_nl_sock struct nl_sock *sk = NULL;
 	cleanup_free char *before = NULL, *after = NULL;
+	struct hull_vm_fds fds = {.n = 0};
 	struct hull_endpoint *eps = NULL;
 	struct hull_netns_saved saved;
 	size_t n = 0;
@@ -585,20 +588,298 @@ static void teardown_many_deletes_a_tap_outside_the_group(void **state)
 	sk = hull_nl_connect(&err);
 	assert_non_null(sk);
 	assert_int_equal(hull_tap_claim(sk, &eps[0], 0, &err), 0);
+	assert_int_equal(eps[0].done, 0); /* a name, nothing made */
+	assert_int_equal(hull_tap_create(sk, &eps[0], 1, &fds, &err), 0);
 	assert_int_equal(eps[0].done, HULL_STEP_TAP_CREATED);
-	assert_int_equal(hull_tap_create(sk, &eps[0], 1, &err), 0);
+	assert_true(eps[0].vm_ifindex > 0);
+	assert_int_equal(hull_tap_persist(&eps[0], &fds, &err), 0);
+	hull_vm_fds_close(&fds);
 	assert_int_equal(hull_netns_return(&saved, &err), 0);
 	assert_true(link_exists(f->c, "tap0_hull"));
 	assert_int_equal(hull_net_teardown_many(f->c_path, eps, n, NULL, &err), 0);
 	assert_int_equal(eps[0].done, 0);
 	assert_false(link_exists(f->c, "tap0_hull"));
 
-	eps[0].done = HULL_STEP_TAP_CREATED; /* claimed, then the crash */
+	eps[0].done = HULL_STEP_TAP_CREATED; /* recorded, then the crash took the tap */
 	assert_int_equal(hull_net_teardown_many(f->c_path, eps, n, NULL, &err), 0);
 	assert_int_equal(eps[0].done, 0);
 	after = snapshot(f);
 	assert_string_equal(after, before);
 	hull_endpoints_free(eps, n);
+}
+
+/*
+ * The tap (or macvtap) was deleted behind hull's back and someone else
+ * made one of the same name: teardown deletes only the one it recorded
+ * (by ifindex), never another that took its name.
+ */
+static void teardown_deletes_only_the_recorded_device(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		enum hull_net_model model;
+		const char *name, *replace;
+	} cases[] = {
+	    {HULL_NET_TCFILTER, "tap0_hull", "tuntap add tap0_hull mode tap"},
+	    {HULL_NET_MACVTAP, "mvtap0_hull", "link add link eth0 name mvtap0_hull type macvtap"},
+	};
+
+	make_veth_topology(f);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hull_net_setup_result res;
+		cleanup_error hull_error_t err = NULL;
+
+		setup_ok(f, cases[i].model, 1, NULL, &res);
+		hull_vm_fds_close(&res.fds[0]);
+		assert_int_equal(sh("ip -n %1$s link del %2$s && ip -n %1$s %3$s", f->c,
+		                    cases[i].name, cases[i].replace),
+		                 0);
+		teardown_ok(f, &res.eps[0], NULL);
+		assert_true(link_exists(f->c, cases[i].name));
+		if (cases[i].model == HULL_NET_TCFILTER) {
+			/* The same through teardown_many, which deletes taps by group. */
+			res.eps[0].done = HULL_STEP_TAP_CREATED;
+			assert_int_equal(sh("ip -n %s link set tap0_hull group 18517", f->c), 0);
+			if (hull_net_teardown_many(f->c_path, res.eps, res.n, NULL, &err) < 0)
+				fail_msg("teardown: %s", err->msg);
+			assert_true(link_exists(f->c, "tap0_hull"));
+		}
+		assert_int_equal(sh("ip -n %s link del %s", f->c, cases[i].name), 0);
+		hull_net_setup_result_clear(&res);
+	}
+}
+
+/*
+ * Two sandboxes in one network namespace: the second is refused before
+ * it changes anything, naming what the first one made; the first keeps
+ * its tap (the same ifindex).
+ */
+static void second_sandbox_in_a_netns_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	enum hull_net_model models[] = {HULL_NET_TCFILTER, HULL_NET_MACVTAP};
+	const char *vm[] = {"tap tap0_hull", "macvtap mvtap0_hull"};
+
+	make_veth_topology(f);
+	for (size_t m = 0; m < 2; m++) {
+		struct hull_net_setup_result first, second;
+		cleanup_error hull_error_t err = NULL;
+		cleanup_free char *before = NULL, *after = NULL;
+		char want[256];
+
+		setup_ok(f, models[m], 1, NULL, &first);
+		hull_vm_fds_close(&first.fds[0]);
+		before = capture("ip -n %s -d link show", f->c);
+		for (size_t other = 0; other < 2; other++) {
+			assert_int_equal(
+			    hull_net_setup(f->c_path, models[other], 1, NULL, &second, &err), -1);
+			snprintf(want, sizeof(want),
+			         "netns %s: in use by another sandbox: it holds hull's %s",
+			         f->c_path, vm[m]);
+			if (strstr(err->msg, want) == NULL)
+				fail_msg("got \"%s\", wanted \"%s\"", err->msg, want);
+			for (size_t i = 0; i < second.n; i++)
+				assert_int_equal(second.eps[i].done, 0);
+			hull_net_setup_result_clear(&second);
+			hull_error_release(&err);
+		}
+		after = capture("ip -n %s -d link show", f->c);
+		assert_string_equal(after, before);
+		teardown_ok(f, &first.eps[0], NULL);
+		hull_net_setup_result_clear(&first);
+	}
+}
+
+/*
+ * Sandboxes set up at the same time in one namespace (processes, 2
+ * queues each): exactly one gets the namespace; the others are refused,
+ * and the one tap there is the winner's, with the ifindex it recorded.
+ */
+static void concurrent_setups_in_one_netns(void **state)
+{
+	struct fixture *f = *state;
+	enum {
+		N = 12
+	};
+	struct {
+		int ok, ifindex;
+		char msg[200];
+	} got[N];
+	pid_t pids[N];
+	int pipes[N][2], winners = 0, winner_ifindex = 0;
+	cleanup_free char *taps = NULL, *index = NULL;
+
+	make_veth_topology(f);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(pipe(pipes[i]), 0);
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct hull_net_setup_result res;
+			hull_error_t err = NULL;
+
+			memset(&got[i], 0, sizeof(got[i]));
+			got[i].ok =
+			    hull_net_setup(f->c_path, HULL_NET_TCFILTER, 2, NULL, &res, &err) == 0;
+			if (got[i].ok)
+				got[i].ifindex = res.eps[0].vm_ifindex;
+			else
+				snprintf(got[i].msg, sizeof(got[i].msg), "%s", err->msg);
+			if (write(pipes[i][1], &got[i], sizeof(got[i])) != sizeof(got[i]))
+				_exit(2);
+			_exit(0); /* the tap persists; its queue fds close */
+		}
+		close(pipes[i][1]);
+	}
+	for (int i = 0; i < N; i++) {
+		int status;
+
+		assert_int_equal(read(pipes[i][0], &got[i], sizeof(got[i])), sizeof(got[i]));
+		close(pipes[i][0]);
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		if (got[i].ok) {
+			winners++;
+			winner_ifindex = got[i].ifindex;
+		}
+	}
+	if (winners != 1)
+		fail_msg("%d setups of %d succeeded", winners, N);
+	for (int i = 0; i < N; i++)
+		if (!got[i].ok && strstr(got[i].msg, "in use by another sandbox") == NULL)
+			fail_msg("setup %d: %s", i, got[i].msg);
+	taps = capture("ip -n %s -o link show type tun | wc -l", f->c);
+	assert_string_equal(taps, "1\n");
+	index = capture("ip -n %s -j link show tap0_hull | jq '.[0].ifindex'", f->c);
+	assert_int_equal(atoi(index), winner_ifindex);
+}
+
+/*
+ * The node's own namespace (PID 1's) and the one hull runs in (this test's)
+ * are never a sandbox's: refused before anything changes.  (Where this
+ * test may not look at PID 1's, as in some containers, opening it fails.)
+ */
+static void node_netns_is_refused(void **state)
+{
+	const char *paths[] = {"/proc/1/ns/net", "/proc/self/ns/net", "/proc/thread-self/ns/net"};
+	cleanup_free char *before = capture("ip -d link show");
+	struct stat pid1, self;
+	bool pid1_readable = stat("/proc/1/ns/net", &pid1) == 0;
+
+	(void)state;
+	assert_int_equal(stat("/proc/self/ns/net", &self), 0);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct hull_net_setup_result res;
+		cleanup_error hull_error_t err = NULL;
+		cleanup_free char *after = NULL;
+		char want[160];
+
+		assert_int_equal(hull_net_setup(paths[i], HULL_NET_TCFILTER, 1, NULL, &res, &err),
+		                 -1);
+		if (i == 0 && !pid1_readable)
+			snprintf(want, sizeof(want), "netns %s", paths[i]);
+		else if (i == 0 || (pid1_readable && pid1.st_ino == self.st_ino &&
+		                    pid1.st_dev == self.st_dev))
+			snprintf(want, sizeof(want),
+			         "netns %s is the node's own network namespace (PID 1's): a "
+			         "sandbox needs one of its own",
+			         paths[i]);
+		else
+			snprintf(want, sizeof(want),
+			         "netns %s is the network namespace hull runs in: a sandbox needs "
+			         "one of its own",
+			         paths[i]);
+		assert_string_equal(err->msg, want);
+		assert_int_equal(res.n, 0);
+		after = capture("ip -d link show");
+		assert_string_equal(after, before);
+	}
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("blocked on a FIFO");
+}
+
+/* A FIFO, a file, a directory or another kind of namespace: one error, at once. */
+static void netns_that_is_not_one_is_refused_at_once(void **state)
+{
+	char dir[] = "/tmp/hull-netns-XXXXXX", fifo[64], file[64];
+	struct {
+		const char *path, *what;
+	} cases[] = {{fifo, "a FIFO"},
+	             {file, "a regular file"},
+	             {dir, "a directory"},
+	             {"/proc/self/ns/uts", "a uts namespace"}};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(file, sizeof(file), "%s/file", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(sh("touch %s", file), 0);
+	signal(SIGALRM, on_alarm);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hull_net_setup_result res;
+		cleanup_error hull_error_t err = NULL;
+		struct hull_netns_saved saved;
+		char want[160];
+
+		snprintf(want, sizeof(want), "netns %s is %s, not a network namespace",
+		         cases[i].path, cases[i].what);
+		alarm(5);
+		assert_int_equal(
+		    hull_net_setup(cases[i].path, HULL_NET_TCFILTER, 1, NULL, &res, &err), -1);
+		assert_string_equal(err->msg, want);
+		hull_error_release(&err);
+		assert_int_equal(hull_netns_enter(cases[i].path, &saved, &err), -1);
+		assert_string_equal(err->msg, want);
+		alarm(0);
+	}
+	assert_int_equal(sh("rm -rf %s", dir), 0);
+}
+
+/*
+ * A vm_device that is not a node hull makes (a corrupt or forged record):
+ * teardown refuses it and leaves the file alone.
+ */
+static void teardown_leaves_a_device_path_hull_does_not_make(void **state)
+{
+	char dir[] = "/tmp/hdev-XXXXXX";
+	const char *names[] = {"victim", "hull-tap1-2"};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < 2; i++) {
+		struct hull_endpoint ep = {.name = "eth0",
+		                           .model = HULL_NET_MACVTAP,
+		                           .done = HULL_STEP_VM_DEVICE_NODE_CREATED};
+		cleanup_error hull_error_t err = NULL;
+
+		assert_true(snprintf(ep.vm_device, sizeof(ep.vm_device), "%.16s/%.11s", dir,
+		                     names[i]) < (int)sizeof(ep.vm_device));
+		assert_int_equal(sh("touch %s", ep.vm_device), 0);
+		assert_int_equal(hull_macvtap_remove_device(&ep, &err), -1);
+		assert_non_null(strstr(err->msg, "is not a device node hull makes"));
+		assert_int_equal(access(ep.vm_device, F_OK), 0);
+	}
+	/* hull's name for a node that is not a character device: left too. */
+	{
+		struct hull_endpoint ep = {.name = "eth0",
+		                           .model = HULL_NET_MACVTAP,
+		                           .done = HULL_STEP_VM_DEVICE_NODE_CREATED};
+		cleanup_error hull_error_t err = NULL;
+		char path[32];
+
+		snprintf(path, sizeof(path), "/dev/hull-tap%d-1", 4000 + (int)(getpid() % 1000));
+		snprintf(ep.vm_device, sizeof(ep.vm_device), "%s", path);
+		assert_int_equal(sh("touch %s", path), 0);
+		assert_int_equal(hull_macvtap_remove_device(&ep, &err), -1);
+		assert_non_null(strstr(err->msg, "not the character device"));
+		assert_int_equal(access(path, F_OK), 0);
+		unlink(path);
+	}
+	assert_int_equal(sh("rm -rf %s", dir), 0);
 }
 
 static void model_none_touches_nothing(void **state)
@@ -664,6 +945,12 @@ int main(void)
 	    T(ipvlan_refuses_macvtap),
 	    T(teardown_many_deletes_taps_together),
 	    T(teardown_many_spares_a_foreign_link_in_the_group),
+	    T(teardown_deletes_only_the_recorded_device),
+	    T(second_sandbox_in_a_netns_is_refused),
+	    T(concurrent_setups_in_one_netns),
+	    cmocka_unit_test(node_netns_is_refused),
+	    cmocka_unit_test(netns_that_is_not_one_is_refused_at_once),
+	    cmocka_unit_test(teardown_leaves_a_device_path_hull_does_not_make),
 	    cmocka_unit_test(queues_follow_vcpus),
 	};
 

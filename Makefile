@@ -82,7 +82,7 @@ BPF_USER_OBJS = $(filter $(BUILD)/obj/bpf/% $(BUILD)/obj/runtime/host_check%, \
 
 DEPFILES := $(LIB_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
 
-.PHONY: demo guest all help deps unit-tests asan-tests selftests check check-only bench fuzz \
+.PHONY: demo guest all help deps unit-tests asan-tests selftests check check-only bench fuzz faults soak \
 	install uninstall format format-check clean
 
 all: $(HULL) $(AGENT) $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
@@ -94,6 +94,8 @@ help:
 	@echo "make check      install deps, build, run unit tests (plain and ASan/UBSan) and selftests"
 	@echo "make guest      build the guest kernel + initrd (build/guest/) from Debian packages"
 	@echo "make bench      run the benchmarks (medians over repeats)"
+	@echo "make faults     the SIGKILL fault sweep at length (FAULT_ROUNDS, default 10; FAULT_SEED)"
+	@echo "make soak       SOAK_CYCLES (default 200) create/start/delete cycles, leftovers checked"
 	@echo "make fuzz       run the libFuzzer targets for FUZZ_SECONDS (default 60) each"
 	@echo "make install    install into DESTDIR/PREFIX (default /usr/local)"
 	@echo "make format-check   check formatting against .clang-format"
@@ -205,6 +207,16 @@ check-only:
 	$(MAKE) --no-print-directory selftests || rc=1; \
 	selftests/tap_summary.sh; exit $$rc
 
+# The fault sweep at length: selftests/faults with FAULT_ROUNDS random
+# rounds per victim (make check runs one); FAULT_SEED reproduces a run.
+FAULT_ROUNDS ?= 10
+faults: $(HULL) $(TOOL_BINS) $(GUEST)/initrd.img
+	$(Q)HULL=$(abspath $(HULL)) FAULT_ROUNDS=$(FAULT_ROUNDS) selftests/run_tests.sh faults
+
+# SOAK_CYCLES (default 200) create/start/delete cycles, leftovers checked after each.
+soak: $(HULL) $(GUEST)/initrd.img
+	$(Q)HULL=$(abspath $(HULL)) HULL_GUEST=$(abspath $(GUEST)) tools/soak.sh
+
 bench: $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
 
@@ -255,4 +267,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(DEPFILES) $(TEST_SRCS:%.c=$(BUILD)/obj/%.d) $(TOOL_SRCS:%.c=$(BUILD)/obj/%.d) \
+	$(TEST_HELPER_SRCS:%.c=$(BUILD)/obj/%.d) \
 	$(BENCH_SRCS:%.c=$(BUILD)/obj/%.d) $(BENCH_HELPER_OBJS:.o=.d)

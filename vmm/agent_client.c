@@ -12,6 +12,7 @@
 
 #include "common/cleanup.h"
 #include "common/clock.h"
+#include "common/unix_socket.h"
 #include "vmm/agent_proto.h"
 
 struct agent_client {
@@ -25,31 +26,17 @@ struct agent_client {
 int agent_client_connect(const char *socket_path, int timeout_ms, struct agent_client **out,
                          hull_error_t *err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	long long deadline = hull_now_ms() + timeout_ms;
 	struct agent_client *c;
 
-	if (strlen(socket_path) >= sizeof(addr.sun_path))
-		return hull_fail(err, ENAMETOOLONG, "agent socket %s", socket_path);
-	strcpy(addr.sun_path, socket_path);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return hull_fail(err, ENOMEM, "agent client");
 	agent_reader_init(&c->reader);
 	c->events = json_array();
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c->fd = hull_unix_connect(socket_path, hull_now_ms() + timeout_ms, "agent", err);
 	if (c->fd < 0) {
 		agent_client_close(c);
-		return hull_fail(err, errno, "agent socket");
-	}
-	while (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		if ((errno != ENOENT && errno != ECONNREFUSED) || hull_now_ms() >= deadline) {
-			int e = errno;
-
-			agent_client_close(c);
-			return hull_fail(err, e, "agent: connect %s", socket_path);
-		}
-		usleep(10 * 1000);
+		return -1;
 	}
 	*out = c;
 	return 0;

@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/unix_socket.h"
 
 #define QMP_MAX_LINE (4u << 20)
 
@@ -211,31 +212,18 @@ int qmp_query_status(struct qmp *q, char **status, hull_error_t *err)
 
 int qmp_connect(const char *socket_path, int timeout_ms, struct qmp **out, hull_error_t *err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	long long deadline = hull_now_ms() + timeout_ms;
 	cleanup_json json_t *greeting = NULL;
 	struct qmp *q;
 
-	if (strlen(socket_path) >= sizeof(addr.sun_path))
-		return hull_fail(err, ENAMETOOLONG, "qmp socket %s", socket_path);
-	strcpy(addr.sun_path, socket_path);
 	q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		return hull_fail(err, ENOMEM, "qmp");
 	q->events = json_array();
-	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	q->fd = hull_unix_connect(socket_path, deadline, "qmp", err);
 	if (q->fd < 0) {
 		qmp_close(q);
-		return hull_fail(err, errno, "qmp socket");
-	}
-	while (connect(q->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		if ((errno != ENOENT && errno != ECONNREFUSED) || hull_now_ms() >= deadline) {
-			int e = errno;
-
-			qmp_close(q);
-			return hull_fail(err, e, "qmp: connect %s", socket_path);
-		}
-		usleep(10 * 1000);
+		return -1;
 	}
 	if (read_message(q, deadline, &greeting, err) < 0 || !json_object_get(greeting, "QMP")) {
 		qmp_close(q);

@@ -91,7 +91,7 @@ help:
 	@echo "make            build build/bin/hull, the unit tests and the benchmarks"
 	@echo "make demo       install, build, and run a container in a VM networked through eBPF"
 	@echo "make deps       install the Debian packages hull needs (idempotent)"
-	@echo "make check      install deps, build, run unit tests (plain and ASan/UBSan) and selftests"
+	@echo "make check      install deps, build, check the format, run unit tests (plain and ASan/UBSan) and selftests"
 	@echo "make guest      build the guest kernel + initrd (build/guest/) from Debian packages"
 	@echo "make bench      run the benchmarks (medians over repeats)"
 	@echo "make faults     the SIGKILL fault sweep at length (FAULT_ROUNDS, default 10; FAULT_SEED)"
@@ -202,6 +202,7 @@ check-only: export HULL_TAP_COUNTS = $(abspath $(BUILD))/tap-counts
 check-only:
 	$(Q)rm -f $(HULL_TAP_COUNTS); rc=0; \
 	$(MAKE) --no-print-directory all || exit 1; \
+	$(MAKE) --no-print-directory format-check || rc=1; \
 	$(MAKE) --no-print-directory unit-tests || rc=1; \
 	$(MAKE) --no-print-directory asan-tests || rc=1; \
 	$(MAKE) --no-print-directory selftests || rc=1; \

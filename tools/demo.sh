@@ -49,7 +49,8 @@ ip -n "$host_ns" addr add 10.200.0.1/24 dev hull-demo1
 
 # A busybox bundle whose process shows its network and pings the host side.
 bundle=$work/bundle
-mkdir -p "$bundle/rootfs/bin"
+# The mount points an image has (the root is read-only: the guest cannot make them).
+mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/proc" "$bundle/rootfs/sys" "$bundle/rootfs/dev" "$bundle/rootfs/tmp"
 cp /bin/busybox "$bundle/rootfs/bin/busybox"
 for applet in $(busybox --list); do
 	[ "$applet" = busybox ] || ln -s busybox "$bundle/rootfs/bin/$applet"

@@ -37,7 +37,8 @@ ip -n "$ns" link add eth0 type veth peer name peer0 netns "$peer"
 ip -n "$ns" addr add 10.81.0.2/24 dev eth0
 ip -n "$ns" link set eth0 up
 bundle=$work/bundle
-mkdir -p "$bundle/rootfs/bin"
+# The mount points an image has (the root is read-only: the guest cannot make them).
+mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/proc" "$bundle/rootfs/sys" "$bundle/rootfs/dev" "$bundle/rootfs/tmp"
 cp /bin/busybox "$bundle/rootfs/bin/"
 for a in sh sleep echo; do ln -s busybox "$bundle/rootfs/bin/$a"; done
 jq --arg ns "/run/netns/$ns" '.process.args = ["/bin/sh", "-c", "echo UP; exec sleep 600"] |

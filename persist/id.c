@@ -1,8 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "persist/id.h"
 
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "bpf/tc_endpoint.h"
+#include "net/endpoint.h"
+
+/*
+ * The socket bound is the tighter one under any root (at most 91, under "/"),
+ * so an id that fits its sockets fits its pin directories too:
+ * /sys/fs/bpf/hull/<id>/<link name of up to 15> within bpf_pin_dir's 255.
+ */
+_Static_assert(HULL_SOCKET_PATH_MAX - sizeof("//" HULL_SANDBOX_LONGEST_SOCKET) + 1 <=
+                   sizeof(((struct hull_endpoint *)0)->bpf_pin_dir) - 1 -
+                       sizeof(HULL_BPF_PIN_ROOT "/") - (IFNAMSIZ - 1),
+               "an id that fits its sockets must fit its BPF pin directories");
 
 static bool id_char_allowed(unsigned char c)
 {
@@ -61,4 +75,26 @@ int hull_id_validate(const char *id, hull_error_t *err)
 bool hull_id_is_valid(const char *id)
 {
 	return hull_id_validate(id, NULL) == 0;
+}
+
+int hull_id_fits(const char *root, const char *id, hull_error_t *err)
+{
+	/* <root>/<id>/virtiofs.sock */
+	size_t fixed = strlen(root) + sizeof("//" HULL_SANDBOX_LONGEST_SOCKET) - 1;
+	size_t len, max;
+	char shown[64 * 4 + 8];
+
+	if (hull_id_validate(id, err) < 0)
+		return -1;
+	len = strlen(id);
+	id_for_message(id, shown, sizeof(shown));
+	max = fixed < HULL_SOCKET_PATH_MAX ? HULL_SOCKET_PATH_MAX - fixed : 0;
+	if (len > max)
+		return hull_fail(err, 0,
+		                 "container id \"%s\" is too long: %zu characters, and under the "
+		                 "state root %s an id has at most %zu so that the sockets in "
+		                 "%s/<id>/ fit a unix socket path (%d bytes): use a shorter id "
+		                 "or --root",
+		                 shown, len, root, max, root, HULL_SOCKET_PATH_MAX);
+	return 0;
 }

@@ -14,10 +14,16 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/proc_identity.h"
 #include "persist/id.h"
 
 #define STATE_FILE "state.json"
 #define LOCK_FILE "state.lock"
+/*
+ * A sandbox directory being made, creating:<creator pid>-<its start
+ * time>-XXXXXX: the ':' keeps it apart from every id.
+ */
+#define CREATING_PREFIX "creating:"
 /* A state file is a few KiB; anything this large is not one. */
 #define STATE_FILE_MAX (64u << 20)
 
@@ -153,36 +159,169 @@ int hull_state_save(const char *root, const struct hull_sandbox_state *st, hull_
 
 static int remove_tree_at(int parent, const char *name, dev_t dev, hull_error_t *err);
 
-int hull_state_create(const char *root, const struct hull_sandbox_state *st, hull_error_t *err)
+/*
+ * Whether <root>/<name>, a creator's temporary directory, was abandoned:
+ * its name holds its creator's pid and start time, and that process is
+ * gone (a live creator's directory is never taken from under it).
+ */
+static bool abandoned(const char *name)
+{
+	unsigned long long start_time;
+	int pid;
+
+	if (sscanf(name, CREATING_PREFIX "%d-%llu-", &pid, &start_time) != 2)
+		return false;
+	return proc_start_time(pid) != start_time;
+}
+
+/* Removes what creators that died before their rename left in root. */
+static void sweep_abandoned(int root_fd, dev_t dev)
+{
+	int fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (dir == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (strncmp(de->d_name, CREATING_PREFIX, strlen(CREATING_PREFIX)) == 0 &&
+		    abandoned(de->d_name) && remove_tree_at(root_fd, de->d_name, dev, NULL) == 0)
+			log_debug("removed %s, left by a creator that died", de->d_name);
+	}
+	closedir(dir);
+}
+
+/* Whether <root>/<id>/state.json is missing from a directory that is there. */
+static bool incomplete_at(int root_fd, const char *id)
+{
+	char leaf[HULL_ID_MAX + sizeof("/" STATE_FILE)];
+	struct stat sb;
+
+	snprintf(leaf, sizeof(leaf), "%s/" STATE_FILE, id);
+	return fstatat(root_fd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode) &&
+	       fstatat(root_fd, leaf, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
+int hull_state_clear_incomplete(const char *root, const char *id, hull_error_t *err)
 {
 	char dir[PATH_MAX];
 	cleanup_close int root_fd = -1;
-	int lock_fd;
+	cleanup_error hull_error_t lock_err = NULL;
+	struct stat sb;
+	int lock_fd, rc;
 
-	if (sandbox_path(root, st->sandbox.id, NULL, dir, sizeof(dir), err) < 0 ||
-	    mkdir_p(root, 0700, err) < 0)
-		return hull_error_prefix(err, "create state");
-	if (mkdir(dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return hull_fail(err, 0, "container %s already exists", st->sandbox.id);
-		return hull_fail(err, errno, "create state: create %s", dir);
-	}
-	lock_fd = hull_state_lock(root, st->sandbox.id, err);
-	if (lock_fd >= 0 && save_into(dir, st, err) == 0) {
+	if (sandbox_path(root, id, NULL, dir, sizeof(dir), err) < 0)
+		return -1;
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (root_fd < 0 || fstat(root_fd, &sb) < 0)
+		return hull_fail(err, errno, "open %s", root);
+	if (!incomplete_at(root_fd, id))
+		return 0;
+	/* Under the lock: a remove in progress finishes first. */
+	lock_fd = hull_state_lock(root, id, &lock_err);
+	if (lock_fd < 0 || !incomplete_at(root_fd, id)) {
 		hull_state_unlock(lock_fd);
 		return 0;
 	}
-	/* Leave nothing half-made behind: the id stays free for a retry. */
-	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd >= 0) {
-		struct stat sb;
+	rc = remove_tree_at(root_fd, id, sb.st_dev, err);
+	hull_state_unlock(lock_fd);
+	if (rc < 0)
+		return hull_error_prefix(err, "remove incomplete %s", dir);
+	log_info("removed %s: it had no state.json (an interrupted create or delete)", dir);
+	return 1;
+}
 
-		if (fstat(root_fd, &sb) == 0)
-			remove_tree_at(root_fd, st->sandbox.id, sb.st_dev, NULL);
+/* Renames <root>/<tmp> to <root>/<id> unless something is there. */
+static int rename_into_place(int root_fd, const char *tmp, const char *id)
+{
+	if (renameat2(root_fd, tmp, root_fd, id, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/*
+	 * A filesystem without RENAME_NOREPLACE: a plain rename replaces only
+	 * an empty directory, and a sandbox's never is (state.json).
+	 */
+	if (renameat(root_fd, tmp, root_fd, id) == 0)
+		return 0;
+	if (errno == ENOTEMPTY)
+		errno = EEXIST;
+	return -1;
+}
+
+int hull_state_create_locked(const char *root, const struct hull_sandbox_state *st,
+                             hull_error_t *err)
+{
+	const char *id = st->sandbox.id;
+	char dir[PATH_MAX], tmp[PATH_MAX], lock[PATH_MAX + sizeof("/" LOCK_FILE)];
+	cleanup_close int root_fd = -1;
+	cleanup_close int lock_fd = -1;
+	struct stat sb;
+	const char *name;
+	int attempt, r = 0;
+
+	if (sandbox_path(root, id, NULL, dir, sizeof(dir), err) < 0 ||
+	    hull_id_fits(root, id, err) < 0 || mkdir_p(root, 0700, err) < 0)
+		return hull_error_prefix(err, "create state");
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0 || fstat(root_fd, &sb) < 0)
+		return hull_fail(err, errno, "create state: open %s", root);
+	sweep_abandoned(root_fd, sb.st_dev);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" CREATING_PREFIX "%d-%llu-XXXXXX", root,
+	                     (int)getpid(),
+	                     (unsigned long long)proc_start_time(getpid())) >= sizeof(tmp))
+		return hull_fail(err, ENAMETOOLONG, "create state: path under %s", root);
+	if (mkdtemp(tmp) == NULL)
+		return hull_fail(err, errno, "create state: create a directory in %s", root);
+	name = tmp + strlen(root) + 1;
+	/*
+	 * The whole sandbox directory is made under a name no id can have,
+	 * then renamed into place with its state.json inside: a crash at any
+	 * point leaves either no <root>/<id> or a whole one.
+	 */
+	snprintf(lock, sizeof(lock), "%s/" LOCK_FILE, tmp);
+	lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
+		hull_fail(err, errno, "create %s", lock);
+		goto fail;
 	}
-	if (lock_fd >= 0)
-		hull_state_unlock(lock_fd);
-	return hull_error_prefix(err, "create state of %s", st->sandbox.id);
+	if (save_into(tmp, st, err) < 0)
+		goto fail;
+	for (attempt = 0; rename_into_place(root_fd, name, id) < 0; attempt++) {
+		if (errno != EEXIST) {
+			hull_fail(err, errno, "rename %s to %s", tmp, dir);
+			goto fail;
+		}
+		/* What an interrupted create or delete left may go; a sandbox may not. */
+		if (attempt > 0 || (r = hull_state_clear_incomplete(root, id, err)) == 0) {
+			hull_fail(err, 0, "container %s already exists", id);
+			goto fail_quiet;
+		}
+		if (r < 0)
+			goto fail;
+	}
+	if (fsync(root_fd) < 0)
+		log_warning("fsync %s: %s (%s is created but may not survive a crash)", root,
+		            strerror(errno), id);
+	return steal_fd(&lock_fd);
+fail:
+	hull_error_prefix(err, "create state of %s", id);
+fail_quiet:
+	remove_tree_at(root_fd, name, sb.st_dev, NULL);
+	return -1;
+}
+
+int hull_state_create(const char *root, const struct hull_sandbox_state *st, hull_error_t *err)
+{
+	int lock_fd = hull_state_create_locked(root, st, err);
+
+	hull_state_unlock(lock_fd);
+	return lock_fd < 0 ? -1 : 0;
 }
 
 static int read_file(int fd, const char *path, char **out, size_t *len, hull_error_t *err)
@@ -229,7 +368,19 @@ int hull_state_load(const char *root, const char *id, struct hull_sandbox_state 
 	hull_state_free(st);
 	if (sandbox_path(root, id, STATE_FILE, path, sizeof(path), err) < 0)
 		return hull_error_prefix(err, "load state");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted as state.json must not block; read_file() refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		struct stat sb;
+
+		path[strlen(path) - sizeof(STATE_FILE)] = '\0';
+		if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return hull_fail(err, 0,
+			                 "container %s is incomplete: %s has no " STATE_FILE
+			                 " (a create or delete of it was interrupted); hull delete "
+			                 "%s removes it",
+			                 id, path, id);
+	}
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return not_found(err, id);
 	if (fd < 0)
@@ -342,7 +493,7 @@ static int remove_tree_at(int parent, const char *name, dev_t dev, hull_error_t 
 
 int hull_state_remove(const char *root, const char *id, hull_error_t *err)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], leaf[HULL_ID_MAX + sizeof("/" STATE_FILE)];
 	cleanup_close int root_fd = -1;
 	cleanup_error hull_error_t lock_err = NULL;
 	struct stat sb;
@@ -359,6 +510,13 @@ int hull_state_remove(const char *root, const char *id, hull_error_t *err)
 		return 0;
 	/* Wait for a save in progress; a missing lock file is fine (a half-made sandbox). */
 	lock_fd = hull_state_lock(root, id, &lock_err);
+	/*
+	 * state.json goes first: whatever stops the removal half-way leaves a
+	 * directory that is incomplete (listed, cleared by the next delete or
+	 * create), never one whose state still looks alive.
+	 */
+	snprintf(leaf, sizeof(leaf), "%s/" STATE_FILE, id);
+	unlinkat(root_fd, leaf, 0);
 	rc = remove_tree_at(root_fd, id, sb.st_dev, err);
 	hull_state_unlock(lock_fd);
 	if (rc < 0)
@@ -395,13 +553,12 @@ int hull_state_list(const char *root, char ***ids, size_t *n, hull_error_t *err)
 	if (dir == NULL && errno != ENOENT)
 		return hull_fail(err, errno, "list %s", root);
 	while (dir != NULL && (errno = 0, de = readdir(dir)) != NULL) {
-		char leaf[HULL_ID_MAX + sizeof("/" STATE_FILE)];
 		struct stat sb;
 
 		if (!hull_id_is_valid(de->d_name))
 			continue;
-		snprintf(leaf, sizeof(leaf), "%s/" STATE_FILE, de->d_name);
-		if (fstatat(dirfd(dir), leaf, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+		if (fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(sb.st_mode))
 			continue;
 		if (count + 2 > cap) {
 			char **grown = reallocarray(list, cap ? cap * 2 : 16, sizeof(*list));

@@ -23,18 +23,34 @@
 #define HULL_STATE_ROOT "/run/hull"
 
 /*
- * Creates <root>/<id> (and root if needed, both 0700) and writes the first
- * state.json; the id is st->sandbox.id.  Fails with "container <id>
- * already exists" when the directory is there.
+ * Creates <root>/<id> (and root if needed, both 0700) with its first
+ * state.json; the id is st->sandbox.id, and must fit (hull_id_fits).
+ * Atomic as a whole: the directory is made as <root>/creating:XXXXXX,
+ * state.json written and synced inside it, then renamed into place
+ * (RENAME_NOREPLACE) and root synced, so a crash leaves no <root>/<id>
+ * or a whole one; a later create sweeps what a dead creator left.  An
+ * incomplete <root>/<id> (no state.json: an interrupted delete, or an
+ * older hull) is cleared under its lock and the id taken.  Fails with
+ * "container <id> already exists" when a sandbox is there.
  */
 int hull_state_create(const char *root, const struct hull_sandbox_state *st, hull_error_t *err);
+
+/*
+ * The same, returning with the new sandbox's lock held (its fd, >= 0, for
+ * hull_state_unlock()): nothing can load it before the caller has
+ * finished what belongs to its creation (the monitor's pid).
+ */
+int hull_state_create_locked(const char *root, const struct hull_sandbox_state *st,
+                             hull_error_t *err);
 
 /* Atomically replaces the state of st->sandbox.id.  The sandbox must exist. */
 int hull_state_save(const char *root, const struct hull_sandbox_state *st, hull_error_t *err);
 
 /*
  * Reads the state of id into st (initialised; freed first).  "container
- * <id> does not exist" when there is none; a corrupt file fails naming
+ * <id> does not exist" when there is none, "container <id> is incomplete:
+ * ..." when its directory has no state.json; a corrupt file (or one that
+ * is not a regular file: never opened in a way that blocks) fails naming
  * the file and the problem, and is left as it was.
  */
 int hull_state_load(const char *root, const char *id, struct hull_sandbox_state *st,
@@ -61,13 +77,22 @@ int hull_state_update(const char *root, const char *id, hull_state_update_fn fn,
 
 /*
  * Removes <root>/<id> and everything in it (sockets, logs hull put
- * there), under the lock.  A sandbox that does not exist is not an error.
+ * there), under the lock, state.json first.  A sandbox that does not
+ * exist is not an error.
  */
 int hull_state_remove(const char *root, const char *id, hull_error_t *err);
 
 /*
- * The ids under root that have a state.json, sorted; entries that are
- * not valid ids are skipped.  A missing root is an empty list.  *ids is
+ * Removes <root>/<id> if it is incomplete (a directory without
+ * state.json), under its lock: 1 when it removed it, 0 when there was
+ * nothing incomplete (no directory, or a whole sandbox), -1 on error.
+ */
+int hull_state_clear_incomplete(const char *root, const char *id, hull_error_t *err);
+
+/*
+ * The ids of the directories under root, sorted, incomplete ones
+ * included (hull_state_load() names them); entries that are not valid
+ * ids, or not directories, are skipped.  A missing root is an empty list.  *ids is
  * NULL-terminated; free it with hull_state_list_free().
  */
 int hull_state_list(const char *root, char ***ids, size_t *n, hull_error_t *err);

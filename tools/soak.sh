@@ -66,8 +66,13 @@ for i in $(seq "$cycles"); do
 		{ echo "soak: cycle $i: create failed: $(cat "$work/err")"; exit 1; }
 	h start "$id" || { echo "soak: cycle $i: start failed"; exit 1; }
 	monitor=$(cat "$work/pid")
-	for _ in $(seq 100); do grep -q UP "$work/out" && break; sleep 0.1; done
-	grep -q UP "$work/out" || { echo "soak: cycle $i: the container did not run"; exit 1; }
+	for _ in $(seq 300); do grep -q UP "$work/out" && break; sleep 0.1; done
+	grep -q UP "$work/out" || {
+		echo "soak: cycle $i: the container printed nothing in 30 s; state: $(h state "$id" 2>&1 | jq -c '{status, pid}' 2>/dev/null)"
+		echo "  its output: $(cat "$work/out"); hull's messages: $(cat "$work/err")"
+		echo "  the guest's console: $(tail -n 5 "$root/$id/console.log" 2>/dev/null | tr '\n' '|')"
+		exit 1
+	}
 	fds=$(ls "/proc/$monitor/fd" | wc -l)
 	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$monitor/status")
 	: "${first_fds:=$fds}" "${first_rss:=$rss}"

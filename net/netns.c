@@ -19,27 +19,7 @@
 #include <linux/nsfs.h>
 
 #include "common/cleanup.h"
-
-/* What a path that is not a network namespace is, for the error. */
-static const char *file_kind(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFIFO:
-		return "a FIFO";
-	case S_IFDIR:
-		return "a directory";
-	case S_IFCHR:
-		return "a character device";
-	case S_IFBLK:
-		return "a block device";
-	case S_IFSOCK:
-		return "a socket";
-	case S_IFLNK:
-		return "a symbolic link";
-	default:
-		return "a regular file";
-	}
-}
+#include "common/file_kind.h"
 
 static const char *ns_kind(int type)
 {
@@ -77,7 +57,7 @@ int hull_netns_open(const char *path, hull_error_t *err)
 		return hull_fail(err, errno, "netns %s", path);
 	if (!S_ISREG(st.st_mode))
 		return hull_fail(err, 0, "netns %s is %s, not a network namespace", path,
-		                 file_kind(st.st_mode));
+		                 hull_file_kind(st.st_mode));
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return hull_fail(err, errno, "netns %s", path);
@@ -85,7 +65,7 @@ int hull_netns_open(const char *path, hull_error_t *err)
 		return hull_fail(err, errno, "netns %s", path);
 	if (!S_ISREG(st.st_mode) || fs.f_type != NSFS_MAGIC)
 		return hull_fail(err, 0, "netns %s is %s, not a network namespace", path,
-		                 file_kind(st.st_mode));
+		                 hull_file_kind(st.st_mode));
 	type = ioctl(fd, NS_GET_NSTYPE);
 	if (type < 0)
 		return hull_fail(err, errno, "netns %s: NS_GET_NSTYPE", path);

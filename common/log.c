@@ -78,6 +78,62 @@ static void format_time(char *buf, size_t size)
 	snprintf(buf + n, size - n, ".%06ldZ", (long)tv.tv_usec);
 }
 
+/*
+ * msg quoted for a logfmt value as Go's strconv.Quote writes it (logrus,
+ * and so runc, does the same): \\, \" and \n, \r, \t escaped, other
+ * control bytes as \xNN, so a message cannot end its line or its field.
+ * With ascii_only, bytes >= 0x80 are written as \xNN too (for JSON, which
+ * must be UTF-8).  malloc'd; NULL when out of memory.
+ */
+static char *quote(const char *msg, bool ascii_only)
+{
+	char *out = malloc(strlen(msg) * 4 + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p == '\\' || (*p == '"' && !ascii_only)) {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (ascii_only && *p >= 0x80) {
+			o += sprintf(o, "\\x%02x", *p);
+		} else if (ascii_only && *p != 0x7f && (*p >= 0x20 || *p == '\n' || *p == '\t')) {
+			*o++ = (char)*p; /* JSON escapes these itself */
+		} else if (*p == '\n' || *p == '\r' || *p == '\t') {
+			*o++ = '\\';
+			*o++ = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\x%02x", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void log_json(FILE *out, enum hull_log_level level, const char *msg, const char *when)
+{
+	json_t *text_msg = json_string(msg);
+	json_t *line;
+	char *text;
+
+	if (text_msg == NULL) {
+		/* not UTF-8: its bytes >= 0x80 as \xNN */
+		char *ascii = quote(msg, true);
+
+		text_msg = ascii ? json_string(ascii) : NULL;
+		free(ascii);
+	}
+	line = json_pack("{s:s, s:o?, s:s}", "level", level_names[level], "msg", text_msg, "time",
+	                 when);
+	text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	if (text)
+		fprintf(out, "%s\n", text);
+	free(text);
+	json_decref(line);
+}
+
 void hull_log(enum hull_log_level level, const char *fmt, ...)
 {
 	FILE *out = logger.out ? logger.out : stderr;
@@ -95,16 +151,14 @@ void hull_log(enum hull_log_level level, const char *fmt, ...)
 		goto out;
 	format_time(when, sizeof(when));
 	if (logger.format == HULL_LOG_JSON) {
-		json_t *line = json_pack("{s:s, s:s, s:s}", "level", level_names[level], "msg", msg,
-		                         "time", when);
-		char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
-
-		if (text)
-			fprintf(out, "%s\n", text);
-		free(text);
-		json_decref(line);
+		log_json(out, level, msg, when);
 	} else {
-		fprintf(out, "time=\"%s\" level=%s msg=\"%s\"\n", when, level_names[level], msg);
+		char *quoted = quote(msg, false);
+
+		if (quoted)
+			fprintf(out, "time=\"%s\" level=%s msg=\"%s\"\n", when, level_names[level],
+			        quoted);
+		free(quoted);
 	}
 	free(msg);
 out:

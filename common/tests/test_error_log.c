@@ -83,6 +83,112 @@ static void json_log_line_has_runc_shape(void **state)
 	unlink(path);
 }
 
+/* Reads the one line a log file holds (fails if it holds more). */
+static void read_one_line(const char *path, char *buf, size_t size)
+{
+	cleanup_file FILE *f = fopen(path, "r");
+	char more[64];
+
+	assert_non_null(f);
+	assert_non_null(fgets(buf, (int)size, f));
+	if (fgets(more, sizeof(more), f) != NULL)
+		fail_msg("a second line: %s", more);
+}
+
+/* The text of a logfmt value quoted as Go's strconv.Quote does, up to its
+ * closing quote; NULL when the quoting is broken. */
+static char *logfmt_unquote(const char *p, const char **end)
+{
+	char *out = malloc(strlen(p) + 1);
+	size_t n = 0;
+
+	assert_non_null(out);
+	for (; *p && *p != '"'; p++) {
+		if (*p != '\\') {
+			out[n++] = *p;
+			continue;
+		}
+		p++;
+		if (*p == 'n')
+			out[n++] = '\n';
+		else if (*p == 't')
+			out[n++] = '\t';
+		else if (*p == 'r')
+			out[n++] = '\r';
+		else if (*p == '"' || *p == '\\')
+			out[n++] = *p;
+		else if (*p == 'x' && p[1] && p[2]) {
+			char hex[3] = {p[1], p[2], '\0'};
+
+			out[n++] = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else {
+			free(out);
+			return NULL;
+		}
+	}
+	if (*p != '"') {
+		free(out);
+		return NULL;
+	}
+	out[n] = '\0';
+	*end = p + 1;
+	return out;
+}
+
+/* A message cannot forge a second line, or a field, in a text log. */
+static void text_log_escapes_newlines_and_quotes(void **state)
+{
+	static const char evil[] =
+	    "tap0 gone\ntime=\"2020\" level=error msg=\"forged\" \\ \x01 end";
+	char path[] = "/tmp/hull-log-XXXXXX";
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *msg = NULL;
+	char buf[1024];
+	const char *p, *end = NULL;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(hull_log_init(path, HULL_LOG_TEXT, false, &err), 0);
+	log_warning("%s", evil);
+	hull_log_close();
+	read_one_line(path, buf, sizeof(buf));
+	unlink(path);
+	assert_true(strncmp(buf, "time=\"", 6) == 0);
+	p = strstr(buf, "\" level=warning msg=\"");
+	assert_non_null(p);
+	msg = logfmt_unquote(p + strlen("\" level=warning msg=\""), &end);
+	if (msg == NULL)
+		fail_msg("msg is not quoted: %s", buf);
+	assert_string_equal(msg, evil);
+	assert_string_equal(end, "\n");
+}
+
+/* A message that is not UTF-8 is still written, as one JSON line. */
+static void json_log_keeps_a_message_that_is_not_utf8(void **state)
+{
+	char path[] = "/tmp/hull-log-XXXXXX";
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *line = NULL;
+	char buf[512];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(hull_log_init(path, HULL_LOG_JSON, false, &err), 0);
+	log_warning("name \xff\xfe \"q\"\nx");
+	hull_log_close();
+	read_one_line(path, buf, sizeof(buf));
+	unlink(path);
+	line = json_loads(buf, 0, NULL);
+	assert_non_null(line);
+	assert_string_equal(json_string_value(json_object_get(line, "msg")),
+	                    "name \\xff\\xfe \"q\"\nx");
+}
+
 static void log_to_unwritable_path_fails(void **state)
 {
 	(void)state;
@@ -100,6 +206,8 @@ int main(void)
 	    cmocka_unit_test(first_error_is_kept),
 	    cmocka_unit_test(log_format_names_bad_value),
 	    cmocka_unit_test(json_log_line_has_runc_shape),
+	    cmocka_unit_test(text_log_escapes_newlines_and_quotes),
+	    cmocka_unit_test(json_log_keeps_a_message_that_is_not_utf8),
 	    cmocka_unit_test(log_to_unwritable_path_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "persist/id.h"
+
 /* The CRI callers' keys, in the order Kata looks them up. */
 static const char *const container_type_keys[] = {
     "io.kubernetes.cri.container-type",  /* containerd */
@@ -197,6 +199,9 @@ int hull_annotations_container_type(json_t *annotations, const char *container_i
 		    json_string_value(json_object_get(annotations, sandbox_id_keys[i]));
 
 		if (id && id[0]) {
+			/* it names the sandbox's directory and sockets, as an id does */
+			if (hull_id_validate(id, err) < 0)
+				return hull_error_prefix(err, "annotation %s", sandbox_id_keys[i]);
 			*sandbox_id = id;
 			return 0;
 		}

@@ -224,17 +224,7 @@ int sandbox_parse_model(const char *name, enum hull_net_model *out, hull_error_t
 
 char *sandbox_kernel_params(const struct hull_config *cfg)
 {
-	char *params;
-	size_t len = 0;
-
-	for (char **kp = cfg->hypervisor.kernel_params; kp && *kp; kp++)
-		len += strlen(*kp) + 1;
-	params = calloc(1, len + 1);
-	for (char **kp = cfg->hypervisor.kernel_params; params && kp && *kp; kp++) {
-		strcat(params, kp == cfg->hypervisor.kernel_params ? "" : " ");
-		strcat(params, *kp);
-	}
-	return params;
+	return hull_kernel_params_join(cfg->hypervisor.kernel_params);
 }
 
 void sandbox_vm_params(const struct hull_config *cfg, const char *run_dir,

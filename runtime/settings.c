@@ -17,6 +17,7 @@ const char hull_datadir[] = HULL_DATADIR;
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "vmm/qemu_cmdline.h"
 
 const char *const hull_experimental_features[] = {"hotplug_endpoints", NULL};
 
@@ -88,7 +89,7 @@ const struct hull_setting hull_settings[] = {
     HV(virtio_fs_daemon, HULL_TYPE_PATH, HOST_PATH, "/usr/lib/qemu/virtiofsd"),
     HV(virtio_fs_cache, HULL_TYPE_STRING, BOTH, "auto"),
     HV(virtio_fs_cache_size, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX, .unit = "MiB"),
-    HV(virtio_fs_extra_args, HULL_TYPE_STRING_LIST, BOTH, "[]"),
+    HV(virtio_fs_extra_args, HULL_TYPE_VIRTIOFSD_ARGS, BOTH, "[]"),
     HV(block_device_driver, HULL_TYPE_ENUM, BOTH, "virtio-scsi", .choices = block_driver_choices),
     HV(disable_block_device_use, HULL_TYPE_BOOL, BOTH, "false"),
     HV(enable_iothreads, HULL_TYPE_BOOL, BOTH, "false"),
@@ -170,22 +171,30 @@ void hull_strv_free(char **v)
 	free(v);
 }
 
-/* Appends an owned string; on failure frees it. */
-static int strv_push(char ***v, char *s, hull_error_t *err)
-{
-	size_t n = hull_strv_length(*v);
-	char **grown;
+/* A list being built, its length and capacity kept: a push is O(1). */
+struct strv_builder {
+	char **v;
+	size_t n, cap;
+};
 
+/* Appends an owned string; on failure frees it. */
+static int builder_push(struct strv_builder *b, char *s, hull_error_t *err)
+{
 	if (s == NULL)
 		return hull_fail(err, ENOMEM, "out of memory");
-	grown = realloc(*v, (n + 2) * sizeof(char *));
-	if (grown == NULL) {
-		free(s);
-		return hull_fail(err, ENOMEM, "out of memory");
+	if (b->n + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		char **grown = realloc(b->v, cap * sizeof(char *));
+
+		if (grown == NULL) {
+			free(s);
+			return hull_fail(err, ENOMEM, "out of memory");
+		}
+		b->v = grown;
+		b->cap = cap;
 	}
-	grown[n] = s;
-	grown[n + 1] = NULL;
-	*v = grown;
+	b->v[b->n++] = s;
+	b->v[b->n] = NULL;
 	return 0;
 }
 
@@ -345,14 +354,54 @@ static int validate_list_item(const struct hull_setting *s, const char *v, hull_
 	}
 }
 
-/* Kata's AddKernelParam: "key=value" replaces an earlier "key" entry. */
+static int kernel_cmdline_too_long(size_t len, hull_error_t *err)
+{
+	const size_t own = strlen(VM_KERNEL_CMDLINE_BASE) + 1;
+
+	return hull_fail(err, 0,
+	                 "the guest kernel's command line would be %zu bytes, but x86_64 Linux "
+	                 "takes at most %d: hull's own \"" VM_KERNEL_CMDLINE_BASE "\" and a "
+	                 "space take %zu, so %zu are left for hypervisor.kernel_params",
+	                 len, VM_KERNEL_CMDLINE_MAX, own, VM_KERNEL_CMDLINE_MAX - own);
+}
+
+/* Records param (its key the first key_len bytes) at position pos of the list. */
+static int index_param(json_t *index, const char *param, size_t key_len, size_t pos,
+                       hull_error_t *err)
+{
+	if (json_object_setn_nocheck(index, param, key_len, json_integer((json_int_t)pos)) < 0)
+		return hull_fail(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/*
+ * Kata's AddKernelParam: "key=value" replaces an earlier "key" entry.
+ * Linear in the text: an index of keys finds the earlier entry (a
+ * 256 KiB annotation once took seconds), and the command line the guest
+ * would get is checked against what its kernel takes.  *params is
+ * replaced only on success.
+ */
 static int kernel_params_add(char ***params, const char *text, hull_error_t *err)
 {
+	cleanup_json json_t *index = json_object();
+	struct strv_builder b = {0};
+	size_t cmdline_len = strlen(VM_KERNEL_CMDLINE_BASE);
 	const char *p = text;
 
+	if (index == NULL)
+		return hull_fail(err, ENOMEM, "out of memory");
+	for (size_t i = 0; *params && (*params)[i]; i++) {
+		const char *old = (*params)[i];
+
+		if (builder_push(&b, strdup(old), err) < 0 ||
+		    index_param(index, old, strcspn(old, "="), b.n - 1, err) < 0)
+			goto fail;
+		cmdline_len += 1 + strlen(old);
+	}
 	while (*p) {
 		size_t len, key_len;
-		bool replaced = false;
+		const char *eq;
+		json_t *earlier;
 		char *param;
 
 		while (*p && isspace((unsigned char)*p))
@@ -360,31 +409,42 @@ static int kernel_params_add(char ***params, const char *text, hull_error_t *err
 		if (*p == '\0')
 			break;
 		len = strcspn(p, " \t\n\v\f\r");
+		eq = memchr(p, '=', len);
+		key_len = eq ? (size_t)(eq - p) : len;
+		if (key_len == 0) {
+			hull_fail(err, 0, "\"%.*s\" is a kernel parameter without a name",
+			          (int)(len > 64 ? 64 : len), p);
+			goto fail;
+		}
 		param = strndup(p, len);
 		p += len;
-		if (param == NULL)
-			return hull_fail(err, ENOMEM, "out of memory");
-		key_len = strcspn(param, "=");
-		if (key_len == 0) {
-			hull_fail(err, 0, "\"%s\" is a kernel parameter without a name", param);
-			free(param);
-			return -1;
+		if (param == NULL) {
+			hull_fail(err, ENOMEM, "out of memory");
+			goto fail;
 		}
-		for (size_t i = 0; *params && (*params)[i]; i++) {
-			const char *old = (*params)[i];
+		earlier = json_object_getn(index, param, key_len);
+		if (earlier) {
+			size_t pos = (size_t)json_integer_value(earlier);
 
-			if (strncmp(old, param, key_len) == 0 &&
-			    (old[key_len] == '=' || old[key_len] == '\0')) {
-				free((*params)[i]);
-				(*params)[i] = param;
-				replaced = true;
-				break;
-			}
+			cmdline_len = cmdline_len - strlen(b.v[pos]) + len;
+			free(b.v[pos]);
+			b.v[pos] = param;
+			continue;
 		}
-		if (!replaced && strv_push(params, param, err) < 0)
-			return -1;
+		if (builder_push(&b, param, err) < 0 ||
+		    index_param(index, param, key_len, b.n - 1, err) < 0)
+			goto fail;
+		cmdline_len += 1 + len;
 	}
+	if (cmdline_len > VM_KERNEL_CMDLINE_MAX) {
+		kernel_cmdline_too_long(cmdline_len, err);
+		goto fail;
+	}
+	replace_strv(params, b.v);
 	return 0;
+fail:
+	hull_strv_free(b.v);
+	return -1;
 }
 
 /* Splits text at any of seps, trimming spaces around each item and
@@ -392,7 +452,7 @@ static int kernel_params_add(char ***params, const char *text, hull_error_t *err
 static int split_items(const struct hull_setting *s, const char *text, const char *seps,
                        char ***out, hull_error_t *err)
 {
-	char **items = NULL;
+	struct strv_builder items = {0};
 	const char *p = text;
 
 	while (*p) {
@@ -406,9 +466,9 @@ static int split_items(const struct hull_setting *s, const char *text, const cha
 		if (end > start) {
 			char *item = strndup(start, (size_t)(end - start));
 
-			if (strv_push(&items, item, err) < 0 ||
-			    validate_list_item(s, items[hull_strv_length(items) - 1], err) < 0) {
-				hull_strv_free(items);
+			if (builder_push(&items, item, err) < 0 ||
+			    validate_list_item(s, items.v[items.n - 1], err) < 0) {
+				hull_strv_free(items.v);
 				return -1;
 			}
 		}
@@ -416,14 +476,14 @@ static int split_items(const struct hull_setting *s, const char *text, const cha
 		if (*p)
 			p++;
 	}
-	*out = items;
+	*out = items.v;
 	return 0;
 }
 
 static int list_from_json(const struct hull_setting *s, json_t *array, char ***out,
                           hull_error_t *err)
 {
-	char **items = NULL;
+	struct strv_builder items = {0};
 	size_t i;
 	json_t *item;
 
@@ -432,16 +492,109 @@ static int list_from_json(const struct hull_setting *s, json_t *array, char ***o
 	json_array_foreach(array, i, item)
 	{
 		if (!json_is_string(item)) {
-			hull_strv_free(items);
+			hull_strv_free(items.v);
 			return hull_fail(err, 0, "[%zu]: expected a string", i);
 		}
 		if (validate_list_item(s, json_string_value(item), err) < 0 ||
-		    strv_push(&items, strdup(json_string_value(item)), err) < 0) {
-			hull_strv_free(items);
+		    builder_push(&items, strdup(json_string_value(item)), err) < 0) {
+			hull_strv_free(items.v);
 			return -1;
 		}
 	}
-	*out = items;
+	*out = items.v;
+	return 0;
+}
+
+/*
+ * virtiofsd's options that leave what is shared, and how, to hull: not
+ * source, sandbox, the socket (--socket-path, --fd, --socket-group),
+ * cache (hypervisor.virtio_fs_cache), modcaps, xattrmap, --daemonize or
+ * options that make it exit at once.  "-o" takes a comma-separated list.
+ */
+static const char *const virtiofsd_o_allowed[] = {
+    "flock",       "no_flock",          "posix_lock",         "no_posix_lock",
+    "readdirplus", "no_readdirplus",    "writeback",          "no_writeback",
+    "xattr",       "no_xattr",          "allow_direct_io",    "no_allow_direct_io",
+    "posix_acl",   "no_posix_acl",      "security_label",     "no_security_label",
+    "killpriv_v2", "no_killpriv_v2",    "announce_submounts", "debug",
+    "log_level=",  "max_idle_threads=", "timeout=",           NULL,
+};
+static const char *const virtiofsd_args_allowed[] = {
+    "--thread-pool-size=", "--rlimit-nofile=", "--syslog", "-d", "-f", NULL,
+};
+
+/* name in list: exactly, or after a "key=" entry with a decimal number
+ * (log_level takes a word). */
+static bool option_allowed(const char *const *list, const char *name)
+{
+	for (const char *const *a = list; *a; a++) {
+		size_t n = strlen(*a);
+		const char *v = name + n;
+
+		if ((*a)[n - 1] != '=') {
+			if (strcmp(name, *a) == 0)
+				return true;
+			continue;
+		}
+		if (strncmp(name, *a, n) != 0 || *v == '\0')
+			continue;
+		if (strcmp(*a, "log_level=") == 0)
+			return strcmp(v, "debug") == 0 || strcmp(v, "info") == 0 ||
+			       strcmp(v, "warn") == 0 || strcmp(v, "err") == 0;
+		return strspn(v, "0123456789") == strlen(v);
+	}
+	return false;
+}
+
+static int refuse_virtiofsd_option(const char *option, hull_error_t *err)
+{
+	return hull_fail(
+	    err, 0,
+	    "virtiofsd option \"%s\" is not allowed: hull chooses what is shared and "
+	    "how (source, sandbox, socket, cache); allowed: -o with flock, posix_lock, "
+	    "readdirplus, writeback, xattr, allow_direct_io, posix_acl, "
+	    "security_label, killpriv_v2 (or no_ each), announce_submounts, debug, "
+	    "log_level=, max_idle_threads=N, timeout=N; --thread-pool-size=N, "
+	    "--rlimit-nofile=N, --syslog, -d, -f",
+	    option);
+}
+
+/* Each option of "-o" text, comma-separated. */
+static int check_virtiofsd_o(const char *text, hull_error_t *err)
+{
+	const char *p = text;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		cleanup_free char *option = strndup(p, n);
+
+		if (option == NULL)
+			return hull_fail(err, ENOMEM, "out of memory");
+		if (!option_allowed(virtiofsd_o_allowed, option))
+			return refuse_virtiofsd_option(option, err);
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
+static int check_virtiofsd_args(char *const *args, hull_error_t *err)
+{
+	for (size_t i = 0; args && args[i]; i++) {
+		const char *a = args[i];
+
+		if (strcmp(a, "-o") == 0) {
+			if (args[i + 1] == NULL)
+				return hull_fail(err, 0, "virtiofsd option \"-o\" needs a value");
+			if (check_virtiofsd_o(args[++i], err) < 0)
+				return -1;
+		} else if (strncmp(a, "-o", 2) == 0) {
+			if (check_virtiofsd_o(a + 2, err) < 0)
+				return -1;
+		} else if (!option_allowed(virtiofsd_args_allowed, a)) {
+			return refuse_virtiofsd_option(a, err);
+		}
+	}
 	return 0;
 }
 
@@ -500,6 +653,7 @@ int hull_setting_set_text(const struct hull_setting *s, struct hull_config *cfg,
 			return -1;
 		break;
 	case HULL_TYPE_STRING_LIST:
+	case HULL_TYPE_VIRTIOFSD_ARGS:
 	case HULL_TYPE_ANNOTATION_LIST: {
 		cleanup_json json_t *array = json_loads(text, JSON_DECODE_ANY, NULL);
 
@@ -509,6 +663,10 @@ int hull_setting_set_text(const struct hull_setting *s, struct hull_config *cfg,
 			return -1;
 		break;
 	}
+	}
+	if (s->type == HULL_TYPE_VIRTIOFSD_ARGS && check_virtiofsd_args(list, err) < 0) {
+		hull_strv_free(list);
+		return -1;
 	}
 	replace_strv(FIELD(cfg, s, char **), list);
 	return 0;
@@ -547,18 +705,21 @@ int hull_setting_set_json(const struct hull_setting *s, struct hull_config *cfg,
 	case HULL_TYPE_KERNEL_PARAMS:
 		if (!json_is_string(value))
 			return hull_fail(err, 0, "expected a string");
-		if (kernel_params_add(&list, json_string_value(value), err) < 0) {
-			hull_strv_free(list);
+		if (kernel_params_add(&list, json_string_value(value), err) < 0)
 			return -1;
-		}
 		break;
 	case HULL_TYPE_KERNEL_MODULES:
 	case HULL_TYPE_EXPERIMENTAL:
 	case HULL_TYPE_STRING_LIST:
+	case HULL_TYPE_VIRTIOFSD_ARGS:
 	case HULL_TYPE_ANNOTATION_LIST:
 		if (list_from_json(s, value, &list, err) < 0)
 			return -1;
 		break;
+	}
+	if (s->type == HULL_TYPE_VIRTIOFSD_ARGS && check_virtiofsd_args(list, err) < 0) {
+		hull_strv_free(list);
+		return -1;
 	}
 	replace_strv(FIELD(cfg, s, char **), list);
 	return 0;
@@ -573,25 +734,33 @@ static json_t *strv_to_json(char *const *v)
 	return array;
 }
 
-static json_t *kernel_params_to_json(char *const *v)
+char *hull_kernel_params_join(char *const *v)
 {
-	size_t len = 1;
+	size_t len = 1, used = 0;
 	char *joined;
-	json_t *out;
 
 	for (size_t i = 0; v && v[i]; i++)
 		len += strlen(v[i]) + 1;
-	joined = calloc(1, len);
+	joined = malloc(len);
 	if (joined == NULL)
 		return NULL;
+	joined[0] = '\0';
 	for (size_t i = 0; v && v[i]; i++) {
+		size_t n = strlen(v[i]);
+
 		if (i > 0)
-			strcat(joined, " ");
-		strcat(joined, v[i]);
+			joined[used++] = ' ';
+		memcpy(joined + used, v[i], n + 1);
+		used += n;
 	}
-	out = json_string(joined);
-	free(joined);
-	return out;
+	return joined;
+}
+
+static json_t *kernel_params_to_json(char *const *v)
+{
+	cleanup_free char *joined = hull_kernel_params_join(v);
+
+	return joined ? json_string(joined) : NULL;
 }
 
 json_t *hull_setting_to_json(const struct hull_setting *s, const struct hull_config *cfg)

@@ -41,6 +41,7 @@ enum hull_setting_type {
 	HULL_TYPE_PATH,            /* char *, absolute path or "" (none) */
 	HULL_TYPE_HASH,            /* char *, 128 hex digits (SHA-512) or "" */
 	HULL_TYPE_STRING_LIST,     /* char **; annotation text is a JSON array */
+	HULL_TYPE_VIRTIOFSD_ARGS,  /* a STRING_LIST of virtiofsd options hull allows */
 	HULL_TYPE_KERNEL_PARAMS,   /* char ** of "key" / "key=value"; text space-separated */
 	HULL_TYPE_KERNEL_MODULES,  /* char **; text ';'-separated */
 	HULL_TYPE_EXPERIMENTAL,    /* char ** of known feature names; text space-separated */
@@ -195,6 +196,10 @@ bool hull_config_annotation_enabled(const struct hull_config *cfg, const char *n
 /* The number of CPUs this process may run on (sched_getaffinity), as Go's
  * runtime.NumCPU() counts them. */
 unsigned int hull_host_cpus(void);
+
+/* hypervisor.kernel_params as one space-separated string (malloc'd; NULL
+ * when out of memory).  Linear in the list's length. */
+char *hull_kernel_params_join(char *const *v);
 
 /* NULL-terminated string lists. */
 size_t hull_strv_length(char *const *v);

@@ -140,8 +140,7 @@ int qemu_build_argv(const struct vm_config *c, char ***argv, hull_error_t *err)
 	add(&b, "-initrd");
 	add(&b, "%s", c->initrd);
 	add(&b, "-append");
-	add(&b, "console=ttyS0 quiet panic=-1%s%s",
-	    c->kernel_params && *c->kernel_params ? " " : "",
+	add(&b, VM_KERNEL_CMDLINE_BASE "%s%s", c->kernel_params && *c->kernel_params ? " " : "",
 	    c->kernel_params ? c->kernel_params : "");
 	add(&b, "-qmp");
 	add(&b, "unix:%s,server=on,wait=off", c->qmp_socket);

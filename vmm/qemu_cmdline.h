@@ -17,6 +17,18 @@
 
 #define VM_MAX_QUEUES 8
 
+/* hull's own kernel parameters; hypervisor.kernel_params follow, after a space. */
+#define VM_KERNEL_CMDLINE_BASE "console=ttyS0 quiet panic=-1"
+
+/*
+ * The longest kernel command line an x86_64 Linux guest takes: its
+ * COMMAND_LINE_SIZE (2048) less the NUL, which the bzImage header gives
+ * as cmdline_size.  QEMU 7.2 loads a longer one without a word, and the
+ * guest then hangs before printing anything (measured: 2047 bytes boot,
+ * 2048 hang).
+ */
+#define VM_KERNEL_CMDLINE_MAX 2047
+
 struct vm_nic {
 	int tap_fds[VM_MAX_QUEUES]; /* one per queue; a macvtap's /dev/tapN fds too */
 	int vhost_fds[VM_MAX_QUEUES];

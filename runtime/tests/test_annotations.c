@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -20,6 +21,7 @@
 #include "common/error.h"
 #include "runtime/annotations.h"
 #include "runtime/settings.h"
+#include "vmm/qemu_cmdline.h"
 
 #define P "io.katacontainers.config."
 
@@ -403,6 +405,101 @@ static void kernel_params_append_and_dedupe(void **state)
 	               "\"=5\" is a kernel parameter without a name", NULL);
 }
 
+/* CPU seconds this process has used. */
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Exactly n (> 0) bytes of distinct parameters: "k1 k2 k3 ... zzz". */
+static char *distinct_params(size_t n)
+{
+	char *text = malloc(n + 1);
+	size_t used = 0;
+
+	assert_non_null(text);
+	for (unsigned i = 1; used + 16 < n; i++)
+		used += (size_t)sprintf(text + used, "k%u ", i);
+	memset(text + used, 'z', n - used);
+	text[n] = '\0';
+	return text;
+}
+
+/* Kubernetes lets an annotation be 256 KiB: 66,503 parameters took 6.6 s
+ * of CPU (each was compared with every earlier one), on every command. */
+static void kernel_params_of_256_kib_are_refused_fast(void **state)
+{
+	cleanup_free char *text = distinct_params(256 * 1024);
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *out = NULL;
+	double start = cpu_seconds(), used;
+	char want[256];
+
+	(void)state;
+	out = apply_one("hypervisor.kernel_params", text, NULL, &err);
+	used = cpu_seconds() - start;
+	assert_null(out);
+	snprintf(want, sizeof(want),
+	         "annotation " P "hypervisor.kernel_params: the guest kernel's command line "
+	         "would be %zu bytes",
+	         strlen(VM_KERNEL_CMDLINE_BASE) + 1 + strlen(text));
+	if (strstr(err->msg, want) != err->msg || strstr(err->msg, "at most 2047") == NULL)
+		fail_msg("message: %s\nwanted it to start with: %s", err->msg, want);
+	if (used > 0.5)
+		fail_msg("256 KiB of kernel_params took %.2f s of CPU", used);
+}
+
+/* What is left after hull's own parameters fits, one byte more does not. */
+static void kernel_params_fill_the_command_line_exactly(void **state)
+{
+	const size_t budget = VM_KERNEL_CMDLINE_MAX - strlen(VM_KERNEL_CMDLINE_BASE) - 1;
+	cleanup_free char *fits = distinct_params(budget);
+	cleanup_free char *over = distinct_params(budget + 1);
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(budget, 2018);
+	out = apply_one("hypervisor.kernel_params", fits, NULL, &err);
+	if (out == NULL)
+		fail_msg("%zu bytes refused: %s", strlen(fits), err->msg);
+	assert_string_equal(json_string_value(resolved(out, "hypervisor.kernel_params")), fits);
+	json_decref(out);
+	out = apply_one("hypervisor.kernel_params", over, NULL, &err);
+	assert_null(out);
+	assert_non_null(strstr(err->msg, "would be 2048 bytes"));
+	assert_non_null(strstr(err->msg, "2018 are left for hypervisor.kernel_params"));
+}
+
+/* Many repeats of one key collapse to the last one, quickly too. */
+static void repeated_kernel_params_collapse(void **state)
+{
+	size_t n = 256 * 1024, used = 0;
+	cleanup_free char *text = malloc(n + 32);
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *out = NULL;
+	char last[32] = "";
+	double start = cpu_seconds();
+	unsigned i;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; used < n - 32; i++) {
+		used += (size_t)sprintf(text + used, "a=%u k%u b ", i, i % 100);
+		snprintf(last, sizeof(last), "a=%u", i);
+	}
+	out = apply_one("hypervisor.kernel_params", text, NULL, &err);
+	if (out == NULL)
+		fail_msg("refused: %s", err->msg);
+	assert_non_null(strstr(json_string_value(resolved(out, "hypervisor.kernel_params")), last));
+	assert_true(strncmp(json_string_value(resolved(out, "hypervisor.kernel_params")), last,
+	                    strlen(last)) == 0);
+	assert_true(cpu_seconds() - start < 0.5);
+}
+
 static void kernel_modules_split_on_semicolons(void **state)
 {
 	(void)state;
@@ -417,6 +514,50 @@ static void extra_args_are_a_json_array(void **state)
 	               "\"--foo\" is not a JSON array of strings", NULL);
 	expect_refused("hypervisor.virtio_fs_extra_args", "[1]", "[0]: expected a string", NULL);
 	expect_resolved("hypervisor.virtio_fs_extra_args", "[]", "[]", NULL);
+}
+
+/* virtiofsd's options that would change what is shared, or how (the
+ * directory, the sandbox, the socket, its capabilities), are hull's. */
+static void extra_args_cannot_change_what_is_shared(void **state)
+{
+	static const struct {
+		const char *args, *want;
+	} refused[] = {
+	    {"[\"-o\", \"source=/\"]", "virtiofsd option \"source=/\" is not allowed"},
+	    {"[\"-osource=/\"]", "virtiofsd option \"source=/\" is not allowed"},
+	    {"[\"-o\", \"xattr,source=/etc\"]", "virtiofsd option \"source=/etc\" is not allowed"},
+	    {"[\"-o\", \"sandbox=chroot\"]", "virtiofsd option \"sandbox=chroot\" is not allowed"},
+	    {"[\"-o\", \"cache=always\"]", "virtiofsd option \"cache=always\" is not allowed"},
+	    {"[\"-o\", \"modcaps=+sys_admin\"]", "\"modcaps=+sys_admin\" is not allowed"},
+	    {"[\"-o\", \"xattrmap=:map::user.:\"]", "\"xattrmap=:map::user.:\" is not allowed"},
+	    {"[\"--socket-path=/tmp/s\"]",
+	     "virtiofsd option \"--socket-path=/tmp/s\" is not allowed"},
+	    {"[\"--fd=3\"]", "virtiofsd option \"--fd=3\" is not allowed"},
+	    {"[\"--socket-group=users\"]", "\"--socket-group=users\" is not allowed"},
+	    {"[\"--daemonize\"]", "virtiofsd option \"--daemonize\" is not allowed"},
+	    {"[\"--print-capabilities\"]", "\"--print-capabilities\" is not allowed"},
+	    {"[\"/some/dir\"]", "virtiofsd option \"/some/dir\" is not allowed"},
+	    {"[\"--thread-pool-size=x\"]", "\"--thread-pool-size=x\" is not allowed"},
+	    {"[\"-o\"]", "virtiofsd option \"-o\" needs a value"},
+	    {"[\"-o\", \"\"]", "virtiofsd option \"\" is not allowed"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		expect_refused("hypervisor.virtio_fs_extra_args", refused[i].args, refused[i].want,
+		               NULL);
+		if (strstr(refused[i].want, "needs a value") == NULL)
+			expect_refused("hypervisor.virtio_fs_extra_args", refused[i].args,
+			               "hull chooses what is shared and how", NULL);
+	}
+	expect_resolved("hypervisor.virtio_fs_extra_args",
+	                "[\"-o\", \"xattr,posix_lock,log_level=debug\", \"-oannounce_submounts\","
+	                " \"--thread-pool-size=4\", \"--rlimit-nofile=4096\", \"--syslog\", \"-d\","
+	                " \"-o\", \"timeout=5\", \"-o\", \"no_writeback\"]",
+	                "[\"-o\", \"xattr,posix_lock,log_level=debug\", \"-oannounce_submounts\","
+	                " \"--thread-pool-size=4\", \"--rlimit-nofile=4096\", \"--syslog\", \"-d\","
+	                " \"-o\", \"timeout=5\", \"-o\", \"no_writeback\"]",
+	                NULL);
 }
 
 static void asset_hashes_are_sha512(void **state)
@@ -575,6 +716,18 @@ static int container_type(const char *annotations_text, enum hull_container_type
 	return ret;
 }
 
+/* The annotations are refused with a message that starts with message. */
+static void expect_container_type_refused(const char *annotations, const char *message)
+{
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *sandbox_id = NULL;
+	enum hull_container_type type;
+
+	assert_int_equal(container_type(annotations, &type, &sandbox_id, &err), -1);
+	if (strstr(err->msg, message) != err->msg)
+		fail_msg("got \"%s\", wanted \"%s\"", err->msg, message);
+}
+
 static void cri_container_type_for_every_caller(void **state)
 {
 	static const struct {
@@ -638,16 +791,45 @@ static void cri_errors_name_the_annotation(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cleanup_error hull_error_t err = NULL;
-		cleanup_free char *sandbox_id = NULL;
-		enum hull_container_type type;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_container_type_refused(cases[i].annotations, cases[i].message);
+}
 
-		assert_int_equal(container_type(cases[i].annotations, &type, &sandbox_id, &err),
-		                 -1);
-		if (strstr(err->msg, cases[i].message) != err->msg)
-			fail_msg("got \"%s\", wanted \"%s\"", err->msg, cases[i].message);
-	}
+/* The sandbox id names a directory and a socket, as a container id does:
+ * the same rule, before it is used. */
+static void cri_sandbox_id_follows_the_id_rule(void **state)
+{
+	static const struct {
+		const char *annotations, *message;
+	} cases[] = {
+	    {"{\"io.kubernetes.cri.container-type\": \"container\","
+	     " \"io.kubernetes.cri.sandbox-id\": \"../../etc\"}",
+	     "annotation io.kubernetes.cri.sandbox-id: invalid container id \"../../etc\": only "
+	     "letters, digits and _+-. are allowed"},
+	    {"{\"io.kubernetes.cri-o.ContainerType\": \"container\","
+	     " \"io.kubernetes.cri-o.SandboxID\": \"..\"}",
+	     "annotation io.kubernetes.cri-o.SandboxID: invalid container id \"..\""},
+	    {"{\"io.kubernetes.docker.type\": \"container\","
+	     " \"io.kubernetes.sandbox.id\": \"a/b\"}",
+	     "annotation io.kubernetes.sandbox.id: invalid container id \"a/b\""},
+	    {"{\"io.kubernetes.cri.container-type\": \"container\","
+	     " \"io.kubernetes.cri.sandbox-id\": \"a\\nb\"}",
+	     "annotation io.kubernetes.cri.sandbox-id: invalid container id \"a\\x0ab\""},
+	};
+	char long_id[300];
+	cleanup_free char *text = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_container_type_refused(cases[i].annotations, cases[i].message);
+	memset(long_id, 'a', 256);
+	long_id[256] = '\0';
+	assert_true(asprintf(&text,
+	                     "{\"io.kubernetes.cri.container-type\": \"container\","
+	                     " \"io.kubernetes.cri.sandbox-id\": \"%s\"}",
+	                     long_id) > 0);
+	expect_container_type_refused(text, "annotation io.kubernetes.cri.sandbox-id: invalid "
+	                                    "container id \"aaaa");
 }
 
 int main(void)
@@ -666,8 +848,12 @@ int main(void)
 	    cmocka_unit_test(virtio_fs_needs_a_daemon),
 	    cmocka_unit_test(experimental_features_are_known),
 	    cmocka_unit_test(kernel_params_append_and_dedupe),
+	    cmocka_unit_test(kernel_params_of_256_kib_are_refused_fast),
+	    cmocka_unit_test(kernel_params_fill_the_command_line_exactly),
+	    cmocka_unit_test(repeated_kernel_params_collapse),
 	    cmocka_unit_test(kernel_modules_split_on_semicolons),
 	    cmocka_unit_test(extra_args_are_a_json_array),
+	    cmocka_unit_test(extra_args_cannot_change_what_is_shared),
 	    cmocka_unit_test(asset_hashes_are_sha512),
 	    cmocka_unit_test(host_paths_need_enable_annotations),
 	    cmocka_unit_test(config_path_annotation_needs_enable),
@@ -678,6 +864,7 @@ int main(void)
 	    cmocka_unit_test(first_error_is_reported),
 	    cmocka_unit_test(cri_container_type_for_every_caller),
 	    cmocka_unit_test(cri_errors_name_the_annotation),
+	    cmocka_unit_test(cri_sandbox_id_follows_the_id_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

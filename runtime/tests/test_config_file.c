@@ -120,7 +120,7 @@ static void file_overrides_defaults(void **state)
 	static const char text[] =
 	    "{\"hypervisor\": {\"default_vcpus\": 1, \"default_memory\": 512, \"accel\": \"tcg\","
 	    " \"kernel_params\": \"console=ttyS0 quiet\", \"enable_annotations\": [\"kernel\", "
-	    "\"default_vcpus\"], \"virtio_fs_extra_args\": [\"-o\", \"sandbox=chroot\"],"
+	    "\"default_vcpus\"], \"virtio_fs_extra_args\": [\"-o\", \"xattr\"],"
 	    " \"initrd\": \"\"},"
 	    " \"runtime\": {\"internetworking_model\": \"macvtap\", \"state_root\": \"/tmp/s\","
 	    " \"experimental\": [\"hotplug_endpoints\"]},"
@@ -140,7 +140,7 @@ static void file_overrides_defaults(void **state)
 	assert_string_equal(cfg.hypervisor.kernel_params[1], "quiet");
 	assert_true(hull_config_annotation_enabled(&cfg, "kernel"));
 	assert_false(hull_config_annotation_enabled(&cfg, "initrd"));
-	assert_string_equal(cfg.hypervisor.virtio_fs_extra_args[1], "sandbox=chroot");
+	assert_string_equal(cfg.hypervisor.virtio_fs_extra_args[1], "xattr");
 	assert_string_equal(cfg.hypervisor.initrd, "");
 	assert_string_equal(cfg.runtime.internetworking_model, "macvtap");
 	assert_string_equal(cfg.runtime.state_root, "/tmp/s");
@@ -256,6 +256,23 @@ static void broken_json_names_line_and_column(void **state)
 	    "/etc/hull/config.json: line 1 column 21: duplicate object key near '\"agent\"'");
 }
 
+/* virtiofsd options that change what is shared are refused in the file too. */
+static void virtiofsd_args_in_file_are_checked(void **state)
+{
+	static const char text[] =
+	    "{\"hypervisor\": {\"virtio_fs_extra_args\": [\"-o\", \"source=/\"]}}";
+	static const char want[] = "/etc/hull/config.json: hypervisor.virtio_fs_extra_args: "
+	                           "virtiofsd option \"source=/\" is not allowed: hull chooses "
+	                           "what is shared and how";
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *out = parse(text, &err);
+
+	(void)state;
+	assert_null(out);
+	if (strncmp(err->msg, want, strlen(want)) != 0)
+		fail_msg("got: %s", err->msg);
+}
+
 static void bad_explicit_file_names_the_path(void **state)
 {
 	char path[] = "/tmp/hull-config-XXXXXX";
@@ -312,6 +329,7 @@ int main(void)
 	    cmocka_unit_test(errors_name_the_key),
 	    cmocka_unit_test(vcpus_in_file_bounded_by_host),
 	    cmocka_unit_test(broken_json_names_line_and_column),
+	    cmocka_unit_test(virtiofsd_args_in_file_are_checked),
 	    cmocka_unit_test(bad_explicit_file_names_the_path),
 	    cmocka_unit_test(output_reads_back_as_a_configuration_file),
 	};

@@ -67,8 +67,7 @@ int hull_config_file_parse(const char *name, const char *text, size_t len, struc
 
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return hull_fail(err, 0, "%s: line %d column %d: %s", name, jerr.line, jerr.column,
-		                 jerr.text);
+		return hull_fail_json_syntax(err, name, &jerr);
 	if (overlay(root, cfg, err) < 0)
 		return hull_error_prefix(err, "%s", name);
 	return 0;

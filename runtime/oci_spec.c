@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -277,15 +278,71 @@ int hull_env_split(const char *entry, char **name, char **value, hull_error_t *e
 	return 0;
 }
 
+/* A semver number ("0", or digits without a leading zero) that fits
+ * uint32_t; the character after it, or NULL. */
+static const char *semver_number(const char *p, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return NULL;
+	}
+	*out = (uint32_t)v;
+	return p;
+}
+
+/* Dot-separated identifiers of [0-9A-Za-z-], none empty, up to the end
+ * of p or stop; in a pre-release, numeric ones without leading zeros. */
+static const char *semver_identifiers(const char *p, char stop, bool prerelease)
+{
+	for (;;) {
+		const char *start = p;
+		bool numeric = true;
+
+		for (; *p && *p != '.' && *p != stop; p++) {
+			if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+			      (*p >= 'A' && *p <= 'Z') || *p == '-'))
+				return NULL;
+			numeric &= *p >= '0' && *p <= '9';
+		}
+		if (p == start || (prerelease && numeric && p - start > 1 && *start == '0'))
+			return NULL;
+		if (*p != '.')
+			return p;
+		p++;
+	}
+}
+
+/* Semantic Versioning 2.0.0: MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]. */
+static bool semver_parse(const char *v, uint32_t *major, uint32_t *minor)
+{
+	uint32_t patch;
+	const char *p = semver_number(v, major);
+
+	if (p == NULL || *p++ != '.' || (p = semver_number(p, minor)) == NULL || *p++ != '.' ||
+	    (p = semver_number(p, &patch)) == NULL)
+		return false;
+	if (*p == '-' && (p = semver_identifiers(p + 1, '+', true)) == NULL)
+		return false;
+	if (*p == '+' && (p = semver_identifiers(p + 1, '\0', false)) == NULL)
+		return false;
+	return *p == '\0';
+}
+
 static int parse_version(const char *version, hull_error_t *err)
 {
-	unsigned int major, minor, patch;
-	int used = 0;
+	uint32_t major, minor;
 
-	if (sscanf(version, "%u.%u.%u%n", &major, &minor, &patch, &used) != 3 ||
-	    (version[used] != '\0' && version[used] != '-' && version[used] != '+') ||
-	    version[0] < '0' || version[0] > '9')
-		return hull_fail(err, 0, "ociVersion: \"%s\" is not a version", version);
+	if (!semver_parse(version, &major, &minor))
+		return hull_fail(err, 0,
+		                 "ociVersion: \"%s\" is not a version (semantic versioning: "
+		                 "MAJOR.MINOR.PATCH, numbers without leading zeros and at most "
+		                 "4294967295)",
+		                 version);
 	if (major != 1)
 		return hull_fail(
 		    err, 0, "ociVersion: \"%s\" is not supported (hull supports 1.0.x to 1.2.x)",
@@ -428,9 +485,35 @@ static int parse_process(json_t *root, struct hull_spec *spec, hull_error_t *err
 	return check_rlimits(process, err);
 }
 
+/* path is dir or under it (both absolute and clean). */
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int refuse_outside_bundle(const char *root_path, const char *resolved, const char *bundle,
+                                 hull_error_t *err)
+{
+	return hull_fail(err, 0,
+	                 "root.path: \"%s\" %s%s%s outside the bundle %s: a relative root.path "
+	                 "must stay inside the bundle (an absolute one may name any directory)",
+	                 root_path, resolved ? "resolves to " : "", resolved ? resolved : "",
+	                 resolved ? "," : "is", bundle);
+}
+
+/*
+ * root.path: absolute (the caller's choice, as in runc) or relative to
+ * the bundle and inside it.  Here only by its text ("../x" is refused);
+ * hull_spec_resolve_rootfs follows symbolic links.
+ */
 static int parse_root(json_t *root, const char *bundle, struct hull_spec *spec, hull_error_t *err)
 {
 	cleanup_free char *joined = NULL;
+	cleanup_free char *clean_bundle = hull_path_clean(bundle);
 	json_t *r;
 	const char *path;
 
@@ -440,12 +523,44 @@ static int parse_root(json_t *root, const char *bundle, struct hull_spec *spec, 
 		return -1;
 	if (path[0] == '\0')
 		return hull_fail(err, 0, "root.path: must not be empty");
+	spec->root_path = strdup(path);
 	if (path[0] == '/')
 		spec->rootfs = hull_path_clean(path);
 	else if (asprintf(&joined, "%s/%s", bundle, path) >= 0)
 		spec->rootfs = hull_path_clean(joined);
-	if (spec->rootfs == NULL)
+	if (spec->rootfs == NULL || spec->root_path == NULL || clean_bundle == NULL)
 		return hull_fail(err, ENOMEM, "root.path");
+	if (path[0] != '/' && !path_within(spec->rootfs, clean_bundle))
+		return refuse_outside_bundle(path, NULL, clean_bundle, err);
+	return 0;
+}
+
+int hull_spec_resolve_rootfs(struct hull_spec *spec, const char *bundle, hull_error_t *err)
+{
+	cleanup_free char *joined = NULL;
+	cleanup_free char *real_bundle = NULL;
+	cleanup_free char *real = NULL;
+	struct stat st;
+
+	if (spec->root_path == NULL || spec->root_path[0] == '/')
+		return 0;
+	/* the path as the kernel resolves it: ".." after a link is the link's parent */
+	if (asprintf(&joined, "%s/%s", bundle, spec->root_path) < 0)
+		return hull_fail(err, ENOMEM, "root.path");
+	real_bundle = realpath(bundle, NULL);
+	if (real_bundle == NULL)
+		return hull_fail(err, errno, "bundle %s", bundle);
+	real = realpath(joined, NULL);
+	if (real == NULL)
+		return hull_fail(err, errno, "root.path: \"%s\": %s", spec->root_path, joined);
+	if (!path_within(real, real_bundle))
+		return refuse_outside_bundle(spec->root_path, real, real_bundle, err);
+	if (stat(real, &st) < 0)
+		return hull_fail(err, errno, "root.path: \"%s\": %s", spec->root_path, real);
+	if (!S_ISDIR(st.st_mode))
+		return hull_fail(err, ENOTDIR, "root.path: \"%s\": %s", spec->root_path, real);
+	free(spec->rootfs);
+	spec->rootfs = steal_pointer(&real);
 	return 0;
 }
 
@@ -627,8 +742,7 @@ int hull_spec_parse(const char *name, const char *text, size_t len, const char *
 
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return hull_fail(err, 0, "%s: line %d column %d: %s", name, jerr.line, jerr.column,
-		                 jerr.text);
+		return hull_fail_json_syntax(err, name, &jerr);
 	if (parse_root_object(root, bundle, spec, err) < 0)
 		return hull_error_prefix(err, "%s", name);
 	return 0;
@@ -644,7 +758,11 @@ int hull_spec_load(const char *bundle, struct hull_spec *spec, hull_error_t *err
 		return hull_fail(err, ENOMEM, "config.json");
 	if (hull_read_file(path, &text, &len, err) < 0)
 		return -1;
-	return hull_spec_parse(path, text, len, bundle, spec, err);
+	if (hull_spec_parse(path, text, len, bundle, spec, err) < 0)
+		return -1;
+	if (hull_spec_resolve_rootfs(spec, bundle, err) < 0)
+		return hull_error_prefix(err, "%s", path);
+	return 0;
 }
 
 static void strv_free(char **v)
@@ -662,6 +780,7 @@ void hull_spec_free(struct hull_spec *spec)
 	free(spec->cwd);
 	free(spec->additional_gids);
 	free(spec->rootfs);
+	free(spec->root_path);
 	free(spec->hostname);
 	free(spec->netns_path);
 	json_decref(spec->process);

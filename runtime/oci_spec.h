@@ -33,7 +33,8 @@ struct hull_spec {
 	bool terminal;
 	bool no_new_privileges;
 	/* root */
-	char *rootfs; /* absolute and clean: root.path, relative to the bundle */
+	char *rootfs;    /* absolute and clean: root.path, relative to the bundle */
+	char *root_path; /* root.path as written */
 	bool readonly;
 	char *hostname; /* "" when absent */
 	/* linux.namespaces */
@@ -50,13 +51,21 @@ struct hull_spec {
 };
 
 /* Parses config.json text; messages start with name.  bundle (absolute)
- * is where a relative root.path is found.  spec must be zeroed; free it
- * even on failure. */
+ * is where a relative root.path is found; one that leads outside it
+ * ("../..") is refused.  spec must be zeroed; free it even on failure. */
 int hull_spec_parse(const char *name, const char *text, size_t len, const char *bundle,
                     struct hull_spec *spec, hull_error_t *err);
 
-/* Reads and parses BUNDLE/config.json (bundle absolute); messages start
- * with the file's path. */
+/*
+ * A relative root.path followed through symbolic links: it must name a
+ * directory inside the bundle (itself followed through links), which
+ * spec->rootfs then names without links.  An absolute root.path is the
+ * caller's choice, as in runc, and is left as it is.
+ */
+int hull_spec_resolve_rootfs(struct hull_spec *spec, const char *bundle, hull_error_t *err);
+
+/* Reads, parses and resolves BUNDLE/config.json (bundle absolute);
+ * messages start with the file's path. */
 int hull_spec_load(const char *bundle, struct hull_spec *spec, hull_error_t *err);
 
 void hull_spec_free(struct hull_spec *spec);

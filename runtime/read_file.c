@@ -2,21 +2,40 @@
 #include "runtime/read_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/file_kind.h"
 
 int hull_read_file(const char *path, char **text, size_t *len, hull_error_t *err)
 {
-	cleanup_file FILE *f = fopen(path, "re");
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
+	cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
-	size_t cap = 0, n = 0;
+	size_t cap, n = 0;
+	struct stat st;
 
-	if (f == NULL)
+	if (fd < 0)
 		return hull_fail(err, errno, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return hull_fail(err, errno, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return hull_fail(err, 0, "%s: is %s, not a regular file", path,
+		                 hull_file_kind(st.st_mode));
+	if (st.st_size > HULL_MAX_FILE_SIZE)
+		return hull_fail(err, EFBIG, "read %s", path);
+	/* The size may change while it is read: read to the end, within the cap. */
+	cap = (size_t)st.st_size + 4096;
+	buf = malloc(cap);
+	if (buf == NULL)
+		return hull_fail(err, ENOMEM, "read %s", path);
 	for (;;) {
-		size_t got;
+		ssize_t got;
 
 		if (cap - n < 4096) {
 			char *grown;
@@ -29,15 +48,34 @@ int hull_read_file(const char *path, char **text, size_t *len, hull_error_t *err
 			buf = grown;
 			cap += 65536;
 		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
+		got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return hull_fail(err, errno, "read %s", path);
 		if (got == 0)
 			break;
+		n += (size_t)got;
 	}
-	if (ferror(f))
-		return hull_fail(err, errno ? errno : EIO, "read %s", path);
 	buf[n] = '\0';
 	*text = steal_pointer(&buf);
 	*len = n;
 	return 0;
+}
+
+int hull_fail_json_syntax(hull_error_t *err, const char *name, const json_error_t *jerr)
+{
+	/* jansson's own words come first; " near '<text>'" follows them, as
+	 * does the value of a byte it could not decode (" 0xNN"). */
+	static const char *const content[] = {" near '", " 0x"};
+	size_t what = strlen(jerr->text);
+
+	for (size_t i = 0; i < sizeof(content) / sizeof(content[0]); i++) {
+		const char *at = strstr(jerr->text, content[i]);
+
+		if (at && (size_t)(at - jerr->text) < what)
+			what = (size_t)(at - jerr->text);
+	}
+	return hull_fail(err, 0, "%s: line %d column %d: %.*s", name, jerr->line, jerr->column,
+	                 (int)what, jerr->text);
 }

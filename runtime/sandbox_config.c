@@ -83,6 +83,8 @@ int hull_sandbox_config_load(const struct hull_sandbox_options *opts,
 		return -1;
 	if (hull_sandbox_config_build(sc, path, text, len, bundle, opts->id, err) < 0)
 		return -1;
+	if (hull_spec_resolve_rootfs(&sc->spec, bundle, err) < 0)
+		return hull_error_prefix(err, "%s", path);
 	if (opts->state_root) {
 		const struct hull_setting *s =
 		    hull_setting_find(HULL_SECTION_RUNTIME, "state_root");

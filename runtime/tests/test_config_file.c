@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -247,13 +248,70 @@ static void vcpus_in_file_bounded_by_host(void **state)
 static void broken_json_names_line_and_column(void **state)
 {
 	(void)state;
+	/* where the error is, not the text there (see below) */
 	expect_error("{\n  \"hypervisor\": {\n    \"default_vcpus\": 1,\n  }\n}",
-	             "/etc/hull/config.json: line 4 column 3: string or '}' expected near '}'");
+	             "/etc/hull/config.json: line 4 column 3: string or '}' expected");
 	expect_error("", "/etc/hull/config.json: line 1 column 0: '[' or '{' expected near end of "
 	                 "file");
-	expect_error(
-	    "{\"agent\": {}, \"agent\": {}}",
-	    "/etc/hull/config.json: line 1 column 21: duplicate object key near '\"agent\"'");
+	expect_error("{\"agent\": {}, \"agent\": {}}",
+	             "/etc/hull/config.json: line 1 column 21: duplicate object key");
+}
+
+/* The file may be a symbolic link to one that is not JSON (a secret):
+ * the error says where, never what is there. */
+static void syntax_errors_do_not_echo_the_file(void **state)
+{
+	static const char *const secrets[] = {
+	    "root:$6$s3cr3t:19000:0:99999:7:::\n",
+	    "s3cr3t\n",
+	    "{\"a\": s3cr3t}",
+	    "[1, 2] s3cr3t",
+	    "\"s3cr3t",
+	    "{\"s3cr3t\xff\": 1}",
+	    "{\"a\": \"\x01s3cr3t\"}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		cleanup_error hull_error_t err = NULL;
+		cleanup_json json_t *out = parse(secrets[i], &err);
+
+		assert_null(out);
+		if (strstr(err->msg, "s3cr3t") || strstr(err->msg, "root") ||
+		    strstr(err->msg, "0xff") || strstr(err->msg, " near '"))
+			fail_msg("the error echoes the file: %s", err->msg);
+		assert_true(strncmp(err->msg, "/etc/hull/config.json: line ", 28) == 0);
+	}
+}
+
+/* A FIFO would block the read for ever: refused at once. */
+static void fifo_is_not_read(void **state)
+{
+	char dir[] = "/tmp/hull-fifo-XXXXXX";
+	char path[64], want[128];
+	struct hull_config cfg = {0};
+	cleanup_error hull_error_t err = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10); /* a blocked open is a failure, not a hang */
+	assert_int_equal(hull_config_file_load(path, &cfg, &err), -1);
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
+	snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file", path);
+	assert_string_equal(err->msg, want);
+	hull_config_free(&cfg);
+	hull_error_release(&err);
+	assert_int_equal(hull_config_file_load("/tmp", &cfg, &err), -1);
+	assert_string_equal(err->msg, "/tmp: is a directory, not a regular file");
+	hull_config_free(&cfg);
+	hull_error_release(&err);
+	assert_int_equal(hull_config_file_load("/dev/null", &cfg, &err), -1);
+	assert_string_equal(err->msg, "/dev/null: is a character device, not a regular file");
+	hull_config_free(&cfg);
 }
 
 /* virtiofsd options that change what is shared are refused in the file too. */
@@ -329,6 +387,8 @@ int main(void)
 	    cmocka_unit_test(errors_name_the_key),
 	    cmocka_unit_test(vcpus_in_file_bounded_by_host),
 	    cmocka_unit_test(broken_json_names_line_and_column),
+	    cmocka_unit_test(syntax_errors_do_not_echo_the_file),
+	    cmocka_unit_test(fifo_is_not_read),
 	    cmocka_unit_test(virtiofsd_args_in_file_are_checked),
 	    cmocka_unit_test(bad_explicit_file_names_the_path),
 	    cmocka_unit_test(output_reads_back_as_a_configuration_file),

@@ -4,6 +4,7 @@
  * error names the field.  The specs are built from a valid base with one
  * field replaced, so each case shows the one thing that is wrong.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +21,10 @@
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "runtime/oci_spec.h"
+
+#define SEMVER                                                                                     \
+	" (semantic versioning: MAJOR.MINOR.PATCH, numbers without leading zeros and at most "     \
+	"4294967295)"
 
 static const char base_spec[] =
     "{\"ociVersion\": \"1.0.2\","
@@ -145,7 +151,8 @@ static void rootfs_relative_or_absolute(void **state)
 	} cases[] = {
 	    {"\"rootfs\"", "/bundles/b1/rootfs"},
 	    {"\"./rootfs/\"", "/bundles/b1/rootfs"},
-	    {"\"../shared//rootfs\"", "/bundles/shared/rootfs"},
+	    {"\"rootfs/../other/.\"", "/bundles/b1/other"},
+	    {"\".\"", "/bundles/b1"},
 	    {"\"/var/lib/r\"", "/var/lib/r"},
 	    {"\"/var/lib/../r/.\"", "/var/r"},
 	    {"\"/..\"", "/"},
@@ -161,6 +168,163 @@ static void rootfs_relative_or_absolute(void **state)
 		assert_string_equal(spec.rootfs, cases[i].rootfs);
 		hull_spec_free(&spec);
 	}
+}
+
+/* A relative root.path stays in the bundle: "../../../.." once gave
+ * virtiofsd the host's / to share, read-write. */
+static void relative_rootfs_outside_the_bundle_is_refused(void **state)
+{
+	static const char *const escapes[] = {
+	    "../../../..", "..", "../b1-sibling", "rootfs/../../x", "./../b1/../x",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
+		cleanup_free char *value = NULL;
+		cleanup_free char *text = NULL;
+		cleanup_free char *want = NULL;
+		struct hull_spec spec = {0};
+		cleanup_error hull_error_t err = NULL;
+
+		assert_true(asprintf(&value, "\"%s\"", escapes[i]) > 0);
+		text = edit("root.path", value);
+		assert_int_equal(parse(text, &spec, &err), -1);
+		assert_true(
+		    asprintf(&want,
+		             "config.json: root.path: \"%s\" is outside the bundle "
+		             "/bundles/b1: a relative root.path must stay inside the bundle "
+		             "(an absolute one may name any directory)",
+		             escapes[i]) > 0);
+		assert_string_equal(err->msg, want);
+		hull_spec_free(&spec);
+	}
+}
+
+/* A bundle on disk: dir/config.json with root.path set to root_path. */
+static void write_bundle(const char *dir, const char *root_path)
+{
+	cleanup_free char *value = NULL;
+	cleanup_free char *text = NULL;
+	char path[256];
+	FILE *f;
+
+	assert_true(asprintf(&value, "\"%s\"", root_path) > 0);
+	text = edit("root.path", value);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Symbolic links are followed before the check: a relative root.path
+ * that leads out of the bundle through one is refused, one that stays in
+ * is resolved; an absolute one is the caller's. */
+static void rootfs_through_symbolic_links(void **state)
+{
+	char dir[] = "/tmp/hull-bundle-XXXXXX";
+	char path[256], want[512];
+	struct hull_spec spec = {0};
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *real = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	real = realpath(dir, NULL);
+	assert_non_null(real);
+	snprintf(path, sizeof(path), "%s/real", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/inside", dir);
+	assert_int_equal(symlink("real", path), 0);
+	snprintf(path, sizeof(path), "%s/host", dir);
+	assert_int_equal(symlink("/", path), 0);
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	assert_int_equal(symlink("/etc", path), 0);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fclose(fopen(path, "w"));
+
+	write_bundle(dir, "inside");
+	if (hull_spec_load(dir, &spec, &err) < 0)
+		fail_msg("%s", err->msg);
+	snprintf(want, sizeof(want), "%s/real", real);
+	assert_string_equal(spec.rootfs, want);
+	hull_spec_free(&spec);
+
+	write_bundle(dir, "host");
+	assert_int_equal(hull_spec_load(dir, &spec, &err), -1);
+	snprintf(want, sizeof(want),
+	         "%s/config.json: root.path: \"host\" resolves to /, outside the bundle %s: a "
+	         "relative root.path must stay inside the bundle (an absolute one may name any "
+	         "directory)",
+	         dir, real);
+	assert_string_equal(err->msg, want);
+	hull_spec_free(&spec);
+	hull_error_release(&err);
+
+	/* "etc/.." is the bundle lexically, / once the link is followed */
+	write_bundle(dir, "etc/..");
+	assert_int_equal(hull_spec_load(dir, &spec, &err), -1);
+	assert_non_null(strstr(err->msg, "root.path: \"etc/..\" resolves to /, outside"));
+	hull_spec_free(&spec);
+	hull_error_release(&err);
+
+	write_bundle(dir, "missing");
+	assert_int_equal(hull_spec_load(dir, &spec, &err), -1);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_non_null(strstr(err->msg, "root.path: \"missing\": "));
+	hull_spec_free(&spec);
+	hull_error_release(&err);
+
+	write_bundle(dir, "file");
+	assert_int_equal(hull_spec_load(dir, &spec, &err), -1);
+	assert_int_equal(err->errnum, ENOTDIR);
+	hull_spec_free(&spec);
+	hull_error_release(&err);
+
+	/* absolute: the caller's choice, as in runc */
+	write_bundle(dir, "/");
+	assert_int_equal(hull_spec_load(dir, &spec, &err), 0);
+	assert_string_equal(spec.rootfs, "/");
+	hull_spec_free(&spec);
+
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
+/* config.json may be a symbolic link to a file that is not JSON (a
+ * secret): a syntax error says where, never what is there (every kind of
+ * syntax error: test_config_file.c). */
+static void syntax_errors_do_not_echo_the_file(void **state)
+{
+	struct hull_spec spec = {0};
+	cleanup_error hull_error_t err = NULL;
+
+	(void)state;
+	assert_int_equal(parse("root:$6$s3cr3t:19000:0:99999:7:::\n", &spec, &err), -1);
+	assert_string_equal(err->msg, "config.json: line 1 column 4: '[' or '{' expected");
+	hull_spec_free(&spec);
+}
+
+/* A FIFO as config.json would block every command for ever. */
+static void fifo_config_is_refused(void **state)
+{
+	char dir[] = "/tmp/hull-bundle-XXXXXX";
+	char path[64], want[128];
+	struct hull_spec spec = {0};
+	cleanup_error hull_error_t err = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10); /* a blocked open is a failure, not a hang */
+	assert_int_equal(hull_spec_load(dir, &spec, &err), -1);
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
+	snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file", path);
+	assert_string_equal(err->msg, want);
+	hull_spec_free(&spec);
 }
 
 static void path_clean_like_go(void **state)
@@ -220,8 +384,36 @@ static const struct error_case error_cases[] = {
      "config.json: ociVersion: \"2.0.0\" is not supported (hull supports 1.0.x to 1.2.x)"},
     {"ociVersion", "\"0.6.0\"",
      "config.json: ociVersion: \"0.6.0\" is not supported (hull supports 1.0.x to 1.2.x)"},
-    {"ociVersion", "\"one\"", "config.json: ociVersion: \"one\" is not a version"},
-    {"ociVersion", "\"1.0\"", "config.json: ociVersion: \"1.0\" is not a version"},
+    {"ociVersion", "\"one\"", "config.json: ociVersion: \"one\" is not a version" SEMVER},
+    {"ociVersion", "\"1.0\"", "config.json: ociVersion: \"1.0\" is not a version" SEMVER},
+    {"ociVersion", "\"01.2.0\"", "config.json: ociVersion: \"01.2.0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.02.0\"", "config.json: ociVersion: \"1.02.0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.00\"", "config.json: ociVersion: \"1.2.00\" is not a version" SEMVER},
+    {"ociVersion", "\"4294967297.0.0\"",
+     "config.json: ociVersion: \"4294967297.0.0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.4294967296.0\"",
+     "config.json: ociVersion: \"1.4294967296.0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.4294967296\"",
+     "config.json: ociVersion: \"1.2.4294967296\" is not a version" SEMVER},
+    {"ociVersion", "\"99999999999999999999.0.0\"",
+     "config.json: ociVersion: \"99999999999999999999.0.0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.0-\"", "config.json: ociVersion: \"1.2.0-\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.0-01\"", "config.json: ociVersion: \"1.2.0-01\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.0-rc..1\"",
+     "config.json: ociVersion: \"1.2.0-rc..1\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.0+\"", "config.json: ociVersion: \"1.2.0+\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.0+a_b\"",
+     "config.json: ociVersion: \"1.2.0+a_b\" is not a version" SEMVER},
+    {"ociVersion", "\" 1.2.0\"", "config.json: ociVersion: \" 1.2.0\" is not a version" SEMVER},
+    {"ociVersion", "\"+1.2.0\"", "config.json: ociVersion: \"+1.2.0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.-2.0\"", "config.json: ociVersion: \"1.-2.0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.0 \"", "config.json: ociVersion: \"1.2.0 \" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.0-rc.1+\"",
+     "config.json: ociVersion: \"1.2.0-rc.1+\" is not a version" SEMVER},
+    {"ociVersion", "\"v1.2.0\"", "config.json: ociVersion: \"v1.2.0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2\"", "config.json: ociVersion: \"1.2\" is not a version" SEMVER},
+    {"ociVersion", "\"1..0\"", "config.json: ociVersion: \"1..0\" is not a version" SEMVER},
+    {"ociVersion", "\"1.2.0.0\"", "config.json: ociVersion: \"1.2.0.0\" is not a version" SEMVER},
     {"process", NULL, "config.json: missing \"process\""},
     {"process", "[]", "config.json: process: expected an object"},
     {"process.args", NULL, "config.json: process: missing \"args\""},
@@ -318,6 +510,10 @@ static void valid_variants(void **state)
 	static const struct error_case cases[] = {
 	    {"ociVersion", "\"1.1.0\"", NULL},
 	    {"ociVersion", "\"1.0.0-rc5\"", NULL},
+	    {"ociVersion", "\"1.0.0-rc.1+build.5\"", NULL},
+	    {"ociVersion", "\"1.2.0+x-y.01\"", NULL},
+	    {"ociVersion", "\"1.2.0-0.a-b.10\"", NULL},
+	    {"ociVersion", "\"1.0.4294967295\"", NULL},
 	    {"ociVersion", "\"1.3.0\"", NULL}, /* newer minor: a warning only */
 	    {"linux.devices",
 	     "[{\"type\": \"p\", \"path\": \"/dev/fifo\"}, {\"type\": \"u\","
@@ -352,7 +548,7 @@ static void broken_json_names_line_and_column(void **state)
 
 	(void)state;
 	assert_int_equal(parse("{\"ociVersion\": \"1.0.0\",\n\"process\": }", &spec, &err), -1);
-	assert_string_equal(err->msg, "config.json: line 2 column 12: unexpected token near '}'");
+	assert_string_equal(err->msg, "config.json: line 2 column 12: unexpected token");
 	hull_spec_free(&spec);
 }
 
@@ -375,9 +571,18 @@ static void load_reads_bundle_config(void **state)
 	assert_non_null(f);
 	fputs(base_spec, f);
 	fclose(f);
+	/* root.path "rootfs" must be there */
+	assert_int_equal(hull_spec_load(dir, &spec, &err), -1);
+	assert_int_equal(err->errnum, ENOENT);
+	hull_spec_free(&spec);
+	hull_error_release(&err);
+	snprintf(path, sizeof(path), "%s/rootfs", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
 	assert_int_equal(hull_spec_load(dir, &spec, &err), 0);
 	assert_non_null(strstr(spec.rootfs, dir));
 	hull_spec_free(&spec);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
 	unlink(path);
 	rmdir(dir);
 }
@@ -388,6 +593,10 @@ int main(void)
 	    cmocka_unit_test(base_spec_is_kept),
 	    cmocka_unit_test(absent_optional_sections),
 	    cmocka_unit_test(rootfs_relative_or_absolute),
+	    cmocka_unit_test(relative_rootfs_outside_the_bundle_is_refused),
+	    cmocka_unit_test(rootfs_through_symbolic_links),
+	    cmocka_unit_test(syntax_errors_do_not_echo_the_file),
+	    cmocka_unit_test(fifo_config_is_refused),
 	    cmocka_unit_test(path_clean_like_go),
 	    cmocka_unit_test(env_entries),
 	    cmocka_unit_test(errors_name_the_field),

@@ -44,6 +44,9 @@ static int setup(void **state)
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/hull-sc-XXXXXX");
 	if (mkdtemp(fx->dir) == NULL)
 		return -1;
+	snprintf(fx->conf, sizeof(fx->conf), "%s/rootfs", fx->dir);
+	if (mkdir(fx->conf, 0755) < 0)
+		return -1;
 	snprintf(fx->conf, sizeof(fx->conf), "%s/hull.json", fx->dir);
 	snprintf(fx->other, sizeof(fx->other), "%s/other.json", fx->dir);
 	*state = fx;
@@ -59,6 +62,9 @@ static int teardown(void **state)
 	unlink(path);
 	unlink(fx->conf);
 	unlink(fx->other);
+	snprintf(path, sizeof(path), "%s/rootfs", fx->dir);
+	if (rmdir(path) < 0)
+		unlink(path);
 	rmdir(fx->dir);
 	free(fx);
 	return 0;
@@ -210,6 +216,45 @@ static void config_path_annotation_switches_file(void **state)
 	assert_non_null(strstr(err->msg, "other.json: hypervisor.default_memory: 1 is less"));
 }
 
+/* root.path "rootfs" a symbolic link to the host's /: refused, naming
+ * where it leads; `hull config` and `create` load the bundle this way. */
+static void rootfs_link_out_of_the_bundle_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *out = NULL;
+	char path[192];
+
+	write_file(fx->conf, "{}");
+	write_spec(fx, "{}");
+	snprintf(path, sizeof(path), "%s/rootfs", fx->dir);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(symlink("/", path), 0);
+	out = load(fx, NULL, "c", &err);
+	assert_null(out);
+	assert_non_null(strstr(err->msg, "/config.json: root.path: \"rootfs\" resolves to /, "
+	                                 "outside the bundle "));
+}
+
+/* A FIFO as config.json would block every command for ever. */
+static void fifo_config_json_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *out = NULL;
+	char path[192], want[256];
+
+	write_file(fx->conf, "{}");
+	snprintf(path, sizeof(path), "%s/config.json", fx->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10); /* a blocked open is a failure, not a hang */
+	out = load(fx, NULL, "c", &err);
+	alarm(0);
+	assert_null(out);
+	snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file", path);
+	assert_string_equal(err->msg, want);
+}
+
 static void missing_bundle(void **state)
 {
 	struct hull_sandbox_options opts = {.bundle = "/nonexistent/bundle", .id = "x"};
@@ -230,6 +275,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(root_option_overrides_state_root, setup, teardown),
 	    cmocka_unit_test_setup_teardown(annotation_error_names_the_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(config_path_annotation_switches_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rootfs_link_out_of_the_bundle_is_refused, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(fifo_config_json_is_refused, setup, teardown),
 	    cmocka_unit_test(missing_bundle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,11 @@ static void child(char *const argv[], const struct spawn_options *o, int report_
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 	}
+	if (o->pre_exec && o->pre_exec(o->pre_exec_data) < 0) {
+		e = errno;
+		(void)!write(report_fd, &e, sizeof(e));
+		_exit(127);
+	}
 	execv(argv[0], argv);
 	e = errno;
 	(void)!write(report_fd, &e, sizeof(e));

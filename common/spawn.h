@@ -20,6 +20,13 @@ struct spawn_options {
 	int stderr_fd;        /* -1: /dev/null */
 	bool die_with_parent; /* PR_SET_PDEATHSIG(SIGKILL): no orphans if hull dies */
 	bool new_session;     /* setsid(): terminal signals go to hull, not the program */
+	/*
+	 * Run in the child just before exec (after fork: async-signal-safe
+	 * calls only).  < 0 with errno set fails spawn_program with that errno,
+	 * as an exec failure does.
+	 */
+	int (*pre_exec)(void *data);
+	void *pre_exec_data;
 };
 
 int spawn_program(char *const argv[], const struct spawn_options *opts, pid_t *pid,

@@ -288,6 +288,7 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	p.qemu.n_nics = sb->net.n;
 	p.qemu.hotplug_ports = cfg->hypervisor.pcie_root_port;
 	p.shared_dir = spec->rootfs;
+	p.shared_readonly = spec->readonly;
 	p.virtiofsd = cfg->hypervisor.virtio_fs_daemon;
 	if (accel_boot(cfg->hypervisor.accel, sb->state_root, &p, &sb->vm, err) < 0) {
 		for (size_t i = 0; i < sb->net.n; i++)

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +17,27 @@
 #include "common/spawn.h"
 
 #define STARTUP_TIMEOUT_MS 5000
+
+/*
+ * In virtiofsd's child, before exec: a mount namespace of its own (slave,
+ * so nothing it mounts reaches the host), in which the shared directory
+ * becomes a read-only bind mount of itself, submounts included.
+ */
+static int make_share_readonly(void *data)
+{
+	const char *dir = data;
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -1;
+	if (mount_setattr(AT_FDCWD, dir, AT_RECURSIVE, &ro, sizeof(ro)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	/* before Linux 5.12: the top mount only */
+	return mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+}
 
 /* 1: the socket is there; 0: the daemon exited first; -1: timeout. */
 static int wait_for_socket(pid_t pid, const char *socket, int *status)
@@ -37,7 +60,13 @@ static int try_start(const struct virtiofsd_config *c, const char *sandbox, int 
 	char *argv[] = {(char *)c->binary, socket_opt, "-o",        source_opt, "-o",
 	                cache_opt,         "-o",       sandbox_opt, NULL};
 	struct spawn_options opts = {
-	    .stdout_fd = log_fd, .stderr_fd = log_fd, .die_with_parent = true, .new_session = true};
+	    .stdout_fd = log_fd,
+	    .stderr_fd = log_fd,
+	    .die_with_parent = true,
+	    .new_session = true,
+	    .pre_exec = c->readonly ? make_share_readonly : NULL,
+	    .pre_exec_data = (void *)c->shared_dir,
+	};
 	int r;
 
 	snprintf(socket_opt, sizeof(socket_opt), "--socket-path=%s", c->socket);
@@ -46,7 +75,9 @@ static int try_start(const struct virtiofsd_config *c, const char *sandbox, int 
 	snprintf(sandbox_opt, sizeof(sandbox_opt), "sandbox=%s", sandbox);
 	unlink(c->socket);
 	if (spawn_program(argv, &opts, pid, err) < 0)
-		return -1;
+		return c->readonly
+		           ? hull_error_prefix(err, "virtiofsd with %s read-only", c->shared_dir)
+		           : -1;
 	r = wait_for_socket(*pid, c->socket, status);
 	if (r < 0) {
 		kill(*pid, SIGKILL);
@@ -94,8 +125,8 @@ int virtiofsd_start(const struct virtiofsd_config *c, struct virtiofsd *v, hull_
 		v->sandbox = "chroot";
 	}
 	snprintf(v->socket, sizeof(v->socket), "%s", c->socket);
-	log_debug("virtiofsd pid %d shares %s on %s (sandbox=%s)", v->pid, c->shared_dir, c->socket,
-	          v->sandbox);
+	log_debug("virtiofsd pid %d shares %s%s on %s (sandbox=%s)", v->pid, c->shared_dir,
+	          c->readonly ? " read-only" : "", c->socket, v->sandbox);
 	return 0;
 }
 

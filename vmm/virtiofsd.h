@@ -5,11 +5,19 @@
  * tried first; where that cannot start (a container without the
  * privileges to make namespaces, as some CI hosts), chroot is used, and
  * that is logged once at info level.
+ *
+ * virtiofsd 7.2 has no read-only option, so a read-only share is made
+ * read-only on the host: virtiofsd starts in a mount namespace of its
+ * own where the shared directory is a recursive read-only bind mount of
+ * itself.  A guest that remounts its root read-write, or mounts the
+ * share again, still gets EROFS from the host.  The namespace (and the
+ * mount) goes away with virtiofsd; the host's mounts are untouched.
  */
 #ifndef HULL_VMM_VIRTIOFSD_H
 #define HULL_VMM_VIRTIOFSD_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -26,6 +34,7 @@ struct virtiofsd_config {
 	const char *socket;     /* vhost-user socket QEMU connects to */
 	const char *cache;      /* auto, always, none; NULL = auto */
 	const char *log_path;   /* its stderr; NULL = /dev/null */
+	bool readonly;          /* share shared_dir read-only, enforced on the host */
 };
 
 int virtiofsd_start(const struct virtiofsd_config *c, struct virtiofsd *v, hull_error_t *err);

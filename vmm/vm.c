@@ -302,6 +302,7 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 		    .shared_dir = p->shared_dir,
 		    .socket = vm->virtiofs_socket,
 		    .log_path = NULL,
+		    .readonly = p->shared_readonly,
 		};
 		char vlog[PATH_MAX];
 

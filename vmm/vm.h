@@ -29,6 +29,7 @@ struct vm_params {
 	struct vm_config qemu;  /* sockets and console paths are filled in by vm_start */
 	const char *run_dir;    /* where sockets and logs go */
 	const char *shared_dir; /* the rootfs to share over virtio-fs; NULL: none */
+	bool shared_readonly;   /* read-only, on the host too (vmm/virtiofsd.h) */
 	const char *virtiofsd;
 	int boot_timeout_ms; /* until the agent answers */
 	/*

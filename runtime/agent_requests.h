@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The requests hull's monitor sends the guest agent to bring a container
+ * up (docs/agent-protocol.md), built in one place: runtime/sandbox.c sends
+ * them, and so does bench_vm's bare-QEMU baseline (tools/bench/vm_bare.c),
+ * so that the two cannot drift.  Each returns a new object without an
+ * "id" (the sender adds it), NULL when out of memory.
+ */
+#ifndef HULL_RUNTIME_AGENT_REQUESTS_H
+#define HULL_RUNTIME_AGENT_REQUESTS_H
+
+#include <jansson.h>
+
+#include "runtime/oci_spec.h"
+
+/* Where the guest mounts the container's root (the virtio-fs share VM_ROOTFS_TAG). */
+#define AGENT_CONTAINER_ROOT "/run/hull/rootfs"
+
+/* interfaces (stolen): the guest's view of each endpoint, in the order of QEMU's NICs. */
+json_t *agent_request_configure_network(json_t *interfaces);
+/* The root from the share, read-only as spec says; spec's hostname and mounts. */
+json_t *agent_request_prepare_container(const struct hull_spec *spec);
+/* spec's process, as the container's "init", in the container's root. */
+json_t *agent_request_start(const struct hull_spec *spec);
+
+#endif

@@ -369,7 +369,7 @@ static int kernel_cmdline_too_long(size_t len, hull_error_t *err)
 static int index_param(json_t *index, const char *param, size_t key_len, size_t pos,
                        hull_error_t *err)
 {
-	if (json_object_setn_nocheck(index, param, key_len, json_integer((json_int_t)pos)) < 0)
+	if (json_object_setn_new_nocheck(index, param, key_len, json_integer((json_int_t)pos)) < 0)
 		return hull_fail(err, ENOMEM, "out of memory");
 	return 0;
 }

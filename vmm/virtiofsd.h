@@ -12,6 +12,8 @@
  * itself.  A guest that remounts its root read-write, or mounts the
  * share again, still gets EROFS from the host.  The namespace (and the
  * mount) goes away with virtiofsd; the host's mounts are untouched.
+ * Where no mount namespace can be made, a read-only share fails to
+ * start (naming the directory) rather than being shared writable.
  */
 #ifndef HULL_VMM_VIRTIOFSD_H
 #define HULL_VMM_VIRTIOFSD_H

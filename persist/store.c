@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/file_kind.h"
 #include "common/log.h"
 #include "common/proc_identity.h"
 #include "persist/id.h"
@@ -333,7 +334,8 @@ static int read_file(int fd, const char *path, char **out, size_t *len, hull_err
 	if (fstat(fd, &sb) < 0)
 		return hull_fail(err, errno, "stat %s", path);
 	if (!S_ISREG(sb.st_mode))
-		return hull_fail(err, 0, "%s: not a regular file", path);
+		return hull_fail(err, 0, "%s: is %s, not a regular file", path,
+		                 hull_file_kind(sb.st_mode));
 	if ((size_t)sb.st_size > STATE_FILE_MAX)
 		return hull_fail(err, 0, "%s: %lld bytes is too large for a state file", path,
 		                 (long long)sb.st_size);
@@ -491,13 +493,14 @@ static int remove_tree_at(int parent, const char *name, dev_t dev, hull_error_t 
 	return 0;
 }
 
-int hull_state_remove(const char *root, const char *id, hull_error_t *err)
+/* hull_state_remove(), with the lock already held (held_fd >= 0) or taken here. */
+static int remove_sandbox(const char *root, const char *id, int held_fd, hull_error_t *err)
 {
 	char dir[PATH_MAX], leaf[HULL_ID_MAX + sizeof("/" STATE_FILE)];
 	cleanup_close int root_fd = -1;
+	cleanup_close int lock_fd = held_fd;
 	cleanup_error hull_error_t lock_err = NULL;
 	struct stat sb;
-	int lock_fd, rc;
 
 	if (sandbox_path(root, id, NULL, dir, sizeof(dir), err) < 0)
 		return hull_error_prefix(err, "remove state");
@@ -509,7 +512,8 @@ int hull_state_remove(const char *root, const char *id, hull_error_t *err)
 	if (fstatat(root_fd, id, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
 		return 0;
 	/* Wait for a save in progress; a missing lock file is fine (a half-made sandbox). */
-	lock_fd = hull_state_lock(root, id, &lock_err);
+	if (lock_fd < 0)
+		lock_fd = hull_state_lock(root, id, &lock_err);
 	/*
 	 * state.json goes first: whatever stops the removal half-way leaves a
 	 * directory that is incomplete (listed, cleared by the next delete or
@@ -517,11 +521,19 @@ int hull_state_remove(const char *root, const char *id, hull_error_t *err)
 	 */
 	snprintf(leaf, sizeof(leaf), "%s/" STATE_FILE, id);
 	unlinkat(root_fd, leaf, 0);
-	rc = remove_tree_at(root_fd, id, sb.st_dev, err);
-	hull_state_unlock(lock_fd);
-	if (rc < 0)
+	if (remove_tree_at(root_fd, id, sb.st_dev, err) < 0)
 		return hull_error_prefix(err, "remove state of %s: %s", id, root);
 	return 0;
+}
+
+int hull_state_remove(const char *root, const char *id, hull_error_t *err)
+{
+	return remove_sandbox(root, id, -1, err);
+}
+
+int hull_state_remove_locked(const char *root, const char *id, int lock_fd, hull_error_t *err)
+{
+	return remove_sandbox(root, id, lock_fd, err);
 }
 
 static int compare_ids(const void *a, const void *b)

@@ -83,6 +83,13 @@ int hull_state_update(const char *root, const char *id, hull_state_update_fn fn,
 int hull_state_remove(const char *root, const char *id, hull_error_t *err);
 
 /*
+ * The same for a caller that holds the sandbox's lock (lock_fd, from
+ * hull_state_lock), so that nothing can come between what it checked and
+ * the removal; the lock is released (lock_fd closed) in any case.
+ */
+int hull_state_remove_locked(const char *root, const char *id, int lock_fd, hull_error_t *err);
+
+/*
  * Removes <root>/<id> if it is incomplete (a directory without
  * state.json), under its lock: 1 when it removed it, 0 when there was
  * nothing incomplete (no directory, or a whole sandbox), -1 on error.

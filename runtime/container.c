@@ -4,17 +4,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/proc_identity.h"
 #include "persist/id.h"
 #include "persist/store.h"
 #include "runtime/control.h"
@@ -52,14 +54,15 @@ int container_load(const char *root, const char *id, struct hull_sandbox_state *
 
 bool container_monitor_alive(const struct hull_sandbox_state *st)
 {
-	pid_t pid = st->sandbox.monitor_pid;
-
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	return proc_is_recorded(st->sandbox.monitor_pid, st->sandbox.monitor_start_time, NULL);
 }
 
 const char *container_status(const struct hull_sandbox_state *st)
 {
-	if (!container_monitor_alive(st) && st->sandbox.status != HULL_STATUS_CREATING)
+	/* creating with no monitor yet: its creator is about to record it (or died). */
+	if (st->sandbox.status == HULL_STATUS_CREATING && st->sandbox.monitor_pid == 0)
+		return "creating";
+	if (!container_monitor_alive(st))
 		return "stopped";
 	return hull_status_name(st->sandbox.status);
 }
@@ -92,11 +95,18 @@ static int write_pid_file(const char *path, pid_t pid, hull_error_t *err)
 	char text[32];
 	int len = snprintf(text, sizeof(text), "%d", pid);
 
-	/* Atomic, as runc does: a reader never sees an empty pid file. */
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.hull-tmp", path) >= sizeof(tmp))
+	/*
+	 * Atomic, as runc does: a reader never sees an empty pid file.  The
+	 * temporary file is new (O_EXCL, a random name) and never a symlink
+	 * (O_NOFOLLOW): in a directory others can write, nothing planted
+	 * there makes root write elsewhere.
+	 */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.hull-XXXXXX", path) >= sizeof(tmp))
 		return hull_fail(err, ENAMETOOLONG, "--pid-file %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, (size_t)len) != len || rename(tmp, path) < 0) {
+	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return hull_fail(err, errno, "--pid-file %s", path);
+	if (fchmod(fd, 0644) < 0 || write(fd, text, (size_t)len) != len || rename(tmp, path) < 0) {
 		int e = errno;
 
 		unlink(tmp);
@@ -145,6 +155,28 @@ static int fill_initial_state(struct hull_sandbox_state *st, const struct hull_s
 	return 0;
 }
 
+/* Reads the monitor's "ok\n" or error text from fd until EOF, into msg (NUL-terminated). */
+static void read_ready(int fd, char *msg, size_t size)
+{
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, msg + len, size - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len >= size - 1)
+			break;
+	}
+	msg[len] = '\0';
+}
+
+static int delete_sandbox(const char *root, const char *id, bool force, pid_t own_monitor,
+                          uint64_t own_start_time, hull_error_t *err);
+
 int container_create(struct hull_globals *g, const struct create_options *o, pid_t *monitor,
                      hull_error_t *err)
 {
@@ -154,8 +186,7 @@ int container_create(struct hull_globals *g, const struct create_options *o, pid
 	    .config_path = g->config_path, .state_root = g->root, .bundle = o->bundle, .id = o->id};
 	cleanup_free char *root = NULL;
 	char msg[4096];
-	size_t len = 0;
-	int ready[2], status, ret = -1;
+	int ready[2] = {-1, -1}, go[2] = {-1, -1}, status, lock_fd, ret = -1;
 	pid_t pid;
 
 	hull_state_init(&st);
@@ -164,47 +195,72 @@ int container_create(struct hull_globals *g, const struct create_options *o, pid
 	if (hull_sandbox_config_load(&so, &sc, err) < 0)
 		goto out;
 	root = strdup(g->root ? g->root : sc.config.runtime.state_root);
-	if (root == NULL || fill_initial_state(&st, &sc, err) < 0 ||
-	    hull_state_create(root, &st, err) < 0)
+	if (root == NULL || fill_initial_state(&st, &sc, err) < 0)
 		goto out;
-	if (pipe2(ready, O_CLOEXEC) < 0) {
+	/*
+	 * The state is created locked and stays locked until the monitor is
+	 * recorded in it (pid and start time): no delete can see a creating
+	 * sandbox without the process that builds it.
+	 */
+	lock_fd = hull_state_create_locked(root, &st, err);
+	if (lock_fd < 0)
+		goto out;
+	/* go: a socket, so that telling a monitor killed meanwhile is EPIPE, not SIGPIPE. */
+	if (pipe2(ready, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
 		hull_fail(err, errno, "create %s", o->id);
-		goto remove;
+		goto unlock;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		hull_fail(err, errno, "create %s: fork", o->id);
-		close(ready[0]);
-		close(ready[1]);
-		goto remove;
+		goto unlock;
 	}
 	if (pid == 0) {
 		struct monitor_options mo = {.sc = &sc, .state_root = root, .ready_fd = ready[1]};
+		char c;
 
+		close(lock_fd); /* the creator's: it would hold the lock for as long as we live */
 		close(ready[0]);
+		close(go[1]);
 		if (o->detach)
 			setsid();
+		/* Nothing is started before the creator has recorded us; if it died, so do we. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		close(go[0]);
 		monitor_main(&mo);
 	}
-	close(ready[1]);
-	for (;;) {
-		ssize_t n = read(ready[0], msg + len, sizeof(msg) - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || len + (size_t)n >= sizeof(msg) - 1) {
-			len += n > 0 ? (size_t)n : 0;
-			break;
-		}
-		len += (size_t)n;
-	}
-	close(ready[0]);
-	msg[len] = '\0';
-	if (strcmp(msg, "ok\n") != 0) {
+	close(steal_fd(&ready[1]));
+	close(steal_fd(&go[0]));
+	st.sandbox.monitor_pid = pid;
+	st.sandbox.monitor_start_time = proc_start_time(pid);
+	if (hull_state_save(root, &st, err) < 0) {
+		close(steal_fd(&go[1])); /* the monitor exits */
 		waitpid(pid, &status, 0);
-		hull_fail(err, 0, "%s", len ? msg : "the sandbox's monitor died while creating it");
-		goto remove;
+		goto unlock;
+	}
+	hull_state_unlock(lock_fd);
+	if (send(go[1], "g", 1, MSG_NOSIGNAL) != 1)
+		log_debug("create %s: the monitor (pid %d) is gone before its start", o->id, pid);
+	close(steal_fd(&go[1]));
+	read_ready(ready[0], msg, sizeof(msg));
+	close(steal_fd(&ready[0]));
+	if (strcmp(msg, "ok\n") != 0) {
+		cleanup_error hull_error_t ignored = NULL;
+
+		waitpid(pid, &status, 0);
+		/* Undo what is ours, unless a delete --force took it (and the id) meanwhile. */
+		if (delete_sandbox(root, o->id, true, pid, st.sandbox.monitor_start_time,
+		                   &ignored) > 0 &&
+		    msg[0] == '\0')
+			hull_fail(err, 0, "container %s was deleted while it was being created",
+			          o->id);
+		else
+			hull_fail(err, 0, "%s",
+			          msg[0] ? msg : "the sandbox's monitor died while creating it");
+		goto out;
 	}
 	if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0) {
 		cleanup_error hull_error_t ignored = NULL;
@@ -215,93 +271,191 @@ int container_create(struct hull_globals *g, const struct create_options *o, pid
 	*monitor = pid;
 	ret = 0;
 	goto out;
-remove : {
+unlock : {
 	cleanup_error hull_error_t ignored = NULL;
 
-	hull_state_remove(root, o->id, &ignored);
+	/* No monitor was recorded, and the lock is still ours: so is the state. */
+	hull_state_remove_locked(root, o->id, lock_fd, &ignored);
 }
 out:
+	for (int i = 0; i < 2; i++) {
+		if (ready[i] >= 0)
+			close(ready[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
 	hull_state_free(&st);
 	hull_sandbox_config_free(&sc);
 	return ret;
 }
 
-/* Waits up to timeout_ms for a process that is not our child to exit. */
-static bool wait_gone(pid_t pid, int timeout_ms)
+/* The program the state's configuration names at hypervisor.<key>, or NULL. */
+static const char *configured_program(const struct hull_sandbox_state *st, const char *key)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct pollfd pfd = {.events = POLLIN};
-	int r;
-
-	if (fd < 0)
-		return errno == ESRCH;
-	pfd.fd = fd;
-	r = poll(&pfd, 1, timeout_ms);
-	close(fd);
-	return r == 1;
+	return json_string_value(json_object_get(json_object_get(st->config, "hypervisor"), key));
 }
 
-/* Whether pid still runs the program whose path ends with name. */
-static bool pid_runs(pid_t pid, const char *name)
-{
-	char path[64], exe[PATH_MAX];
-	ssize_t n;
+#define MAX_MONITOR_CHILDREN 32
 
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	return strstr(exe, name) != NULL;
+/*
+ * Stops a monitor that is still creating its sandbox, and everything it
+ * started: it does not serve its control socket before the VM is up, and
+ * QEMU and virtiofsd are not in the state yet.  Stopped first (SIGSTOP) so
+ * that it starts nothing more, its children are found and held by pidfd,
+ * then all are killed.
+ */
+static void stop_creating_monitor(int monitor_fd, pid_t monitor_pid)
+{
+	pid_t kids[MAX_MONITOR_CHILDREN];
+	int kid_fds[MAX_MONITOR_CHILDREN];
+	size_t n;
+
+	proc_signal(monitor_fd, SIGSTOP);
+	for (int i = 0; i < 100 && !proc_stopped(monitor_pid); i++)
+		usleep(10 * 1000);
+	n = proc_children(monitor_pid, kids, MAX_MONITOR_CHILDREN);
+	for (size_t i = 0; i < n; i++)
+		kid_fds[i] = (int)syscall(SYS_pidfd_open, kids[i], 0);
+	proc_signal(monitor_fd, SIGKILL);
+	if (!proc_wait_exit(monitor_fd, 5000))
+		log_warning("monitor %d did not die of SIGKILL within 5 s", monitor_pid);
+	for (size_t i = 0; i < n; i++) {
+		if (kid_fds[i] < 0)
+			continue;
+		proc_signal(kid_fds[i], SIGKILL);
+		if (!proc_wait_exit(kid_fds[i], 5000))
+			log_warning("process %d (started by monitor %d) did not die of SIGKILL",
+			            kids[i], monitor_pid);
+		close(kid_fds[i]);
+	}
 }
 
-int container_delete(const char *root, const char *id, bool force, hull_error_t *err)
+/*
+ * Asks a live monitor of a created, running or stopped sandbox to shut it
+ * down (with force only when it is running), and waits for it to exit;
+ * SIGKILL after 30 s.
+ */
+static int shutdown_monitor(const char *root, const char *id, const struct hull_sandbox_state *st,
+                            int monitor_fd, bool force, hull_error_t *err)
+{
+	cleanup_json json_t *req = json_pack("{s:s}", "op", "shutdown");
+	pid_t pid = st->sandbox.monitor_pid;
+
+	if (st->sandbox.status == HULL_STATUS_RUNNING && !force)
+		return hull_fail(err, 0, "container %s is running: stop it first, or use --force",
+		                 id);
+	if (container_control(root, id, req, err) < 0 || !proc_wait_exit(monitor_fd, 30000)) {
+		hull_error_release(err);
+		log_warning("monitor %d of %s did not stop; killing it", pid, id);
+		proc_signal(monitor_fd, SIGKILL);
+		proc_wait_exit(monitor_fd, 5000);
+	}
+	return 0;
+}
+
+/*
+ * With the sandbox's lock held and its monitor gone (or stopped here, if
+ * it was still creating): stops the QEMU and virtiofsd the state names,
+ * each only if it is still the process that was recorded, tears down the
+ * recorded endpoints and removes the state.  The lock is held to the end,
+ * so that a failed `hull create` cleaning up after its monitor and a
+ * `delete --force` that killed that monitor never tear down side by side.
+ */
+static int remove_stopped(const char *root, const char *id, struct hull_sandbox_state *st,
+                          int lock_fd, hull_error_t *err)
+{
+	if (!proc_kill_recorded(st->hypervisor.pid, st->hypervisor.pid_start_time,
+	                        configured_program(st, "path"), 5000))
+		log_warning("QEMU pid %d of %s did not die of SIGKILL", st->hypervisor.pid, id);
+	if (!proc_kill_recorded(st->hypervisor.virtiofsd_pid, st->hypervisor.virtiofsd_start_time,
+	                        configured_program(st, "virtio_fs_daemon"), 5000))
+		log_warning("virtiofsd pid %d of %s did not die of SIGKILL",
+		            st->hypervisor.virtiofsd_pid, id);
+	if (st->network.n_endpoints > 0 &&
+	    sandbox_teardown_endpoints(st->network.netns_path, id, st->network.endpoints,
+	                               st->network.n_endpoints, err) < 0) {
+		hull_state_unlock(lock_fd);
+		return -1;
+	}
+	return hull_state_remove_locked(root, id, lock_fd, err);
+}
+
+/*
+ * container_delete(); with own_monitor > 0, only the sandbox whose state
+ * names that monitor (pid and start time): 1, having done nothing, when
+ * the state is gone or another's (a failed create cleaning up after a
+ * delete --force that may have let the id be taken again).
+ */
+static int delete_sandbox(const char *root, const char *id, bool force, pid_t own_monitor,
+                          uint64_t own_start_time, hull_error_t *err)
 {
 	struct hull_sandbox_state st;
 	int ret = -1;
 
 	hull_state_init(&st);
-	if (container_load(root, id, &st, err) < 0)
-		goto out;
-	if (container_monitor_alive(&st)) {
-		cleanup_json json_t *req = json_pack("{s:s}", "op", "shutdown");
+	if (hull_id_validate(id, err) < 0)
+		return -1;
+	/* Twice at most: a live monitor is asked to stop, then what it left is removed. */
+	for (int round = 0; round < 2; round++) {
+		cleanup_close int monitor_fd = -1;
+		int lock_fd = hull_state_lock(root, id, err);
 
-		if (st.sandbox.status == HULL_STATUS_RUNNING && !force) {
-			hull_fail(err, 0, "container %s is running: stop it first, or use --force",
-			          id);
+		if (lock_fd >= 0 && container_load(root, id, &st, err) < 0) {
+			hull_state_unlock(lock_fd);
+			lock_fd = -1;
+		}
+		if (lock_fd < 0) {
+			cleanup_error hull_error_t clear_err = NULL;
+
+			if (own_monitor > 0) {
+				hull_error_release(err);
+				ret = 1;
+			} else if (hull_state_clear_incomplete(root, id, &clear_err) > 0) {
+				/* Incomplete: without a state, nothing hull started is left to stop. */
+				hull_error_release(err);
+				ret = 0;
+			}
 			goto out;
 		}
-		if (container_control(root, id, req, err) < 0 ||
-		    !wait_gone(st.sandbox.monitor_pid, 30000)) {
-			hull_error_release(err);
-			log_warning("monitor %d of %s did not stop; killing it",
-			            st.sandbox.monitor_pid, id);
-			kill(st.sandbox.monitor_pid, SIGKILL);
-			wait_gone(st.sandbox.monitor_pid, 5000);
+		if (own_monitor > 0 && (st.sandbox.monitor_pid != own_monitor ||
+		                        st.sandbox.monitor_start_time != own_start_time)) {
+			hull_state_unlock(lock_fd);
+			ret = 1;
+			goto out;
 		}
-		/* The monitor tore down what it made; read what may remain. */
-		hull_state_free(&st);
-		hull_state_init(&st);
-		if (container_load(root, id, &st, err) < 0)
+		monitor_fd =
+		    proc_open_recorded(st.sandbox.monitor_pid, st.sandbox.monitor_start_time, NULL);
+		if (monitor_fd < 0) {
+			ret = remove_stopped(root, id, &st, lock_fd, err);
+			goto out;
+		}
+		if (st.sandbox.status == HULL_STATUS_CREATING) {
+			if (!force) {
+				hull_state_unlock(lock_fd);
+				hull_fail(
+				    err, 0,
+				    "container %s is being created (monitor pid %d): wait for "
+				    "hull create to finish, or use delete --force to stop it",
+				    id, st.sandbox.monitor_pid);
+				goto out;
+			}
+			stop_creating_monitor(monitor_fd, st.sandbox.monitor_pid);
+			ret = remove_stopped(root, id, &st, lock_fd, err);
+			goto out;
+		}
+		/* The monitor tears down what it made; it needs the lock to record that. */
+		hull_state_unlock(lock_fd);
+		if (shutdown_monitor(root, id, &st, monitor_fd, force, err) < 0)
 			goto out;
 	}
-	/* The monitor is gone (or crashed): stop and undo what the state names. */
-	if (pid_runs(st.hypervisor.pid, "qemu-system")) {
-		kill(st.hypervisor.pid, SIGKILL);
-		wait_gone(st.hypervisor.pid, 5000);
-	}
-	if (pid_runs(st.hypervisor.virtiofsd_pid, "virtiofsd")) {
-		kill(st.hypervisor.virtiofsd_pid, SIGKILL);
-		wait_gone(st.hypervisor.virtiofsd_pid, 5000);
-	}
-	if (st.network.n_endpoints > 0 &&
-	    sandbox_teardown_endpoints(st.network.netns_path, id, st.network.endpoints,
-	                               st.network.n_endpoints, err) < 0)
-		goto out;
-	ret = hull_state_remove(root, id, err);
+	hull_fail(err, 0, "container %s: its monitor (pid %d) did not stop", id,
+	          st.sandbox.monitor_pid);
 out:
 	hull_state_free(&st);
 	return ret;
+}
+
+int container_delete(const char *root, const char *id, bool force, hull_error_t *err)
+{
+	return delete_sandbox(root, id, force, 0, 0, err) < 0 ? -1 : 0;
 }

@@ -16,6 +16,7 @@
 #include "common/base64.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/proc_identity.h"
 #include "persist/state.h"
 #include "persist/store.h"
 #include "runtime/control.h"
@@ -53,10 +54,16 @@ static int save_created(struct hull_sandbox_state *st, void *data, hull_error_t 
 	struct hull_container_state *c = hull_state_find_container(st, m->o->sc->id);
 
 	(void)err;
+	/*
+	 * The creator recorded this monitor before it started anything.  QEMU
+	 * and virtiofsd are our unreaped children: their pids cannot have been
+	 * reused, so the start times read now are theirs.
+	 */
 	st->sandbox.status = HULL_STATUS_CREATED;
-	st->sandbox.monitor_pid = getpid();
 	st->hypervisor.pid = vm->qemu_pid;
-	st->hypervisor.virtiofsd_pid = vm->virtiofsd.pid;
+	st->hypervisor.pid_start_time = proc_start_time(vm->qemu_pid);
+	st->hypervisor.virtiofsd_pid = vm->virtiofsd.pid > 0 ? vm->virtiofsd.pid : 0;
+	st->hypervisor.virtiofsd_start_time = proc_start_time(vm->virtiofsd.pid);
 	st->hypervisor.accel = m->sb.kvm ? HULL_ACCEL_KVM : HULL_ACCEL_TCG;
 	free(st->hypervisor.qmp_socket);
 	st->hypervisor.qmp_socket = strdup(vm->qmp_socket);
@@ -86,7 +93,9 @@ static int save_status(struct hull_sandbox_state *st, void *data, hull_error_t *
 	st->sandbox.status = s->status;
 	if (s->status == HULL_STATUS_STOPPED) {
 		st->hypervisor.pid = 0;
+		st->hypervisor.pid_start_time = 0;
 		st->hypervisor.virtiofsd_pid = 0;
+		st->hypervisor.virtiofsd_start_time = 0;
 	}
 	if (c) {
 		c->status = s->status;

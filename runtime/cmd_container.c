@@ -71,9 +71,13 @@ static int parse_create(int argc, char **argv, const char *usage, struct create_
 	return 0;
 }
 
-/* The one positional ID of start, state, kill, delete. */
+/*
+ * The one positional ID of start, state, kill, delete, and the optional
+ * second one of kill (extra; NULL: none is allowed, and one is a usage
+ * error rather than something silently ignored).
+ */
 static int parse_id(int argc, char **argv, const char *usage, bool *force, const char **id,
-                    hull_error_t *err)
+                    const char **extra, hull_error_t *err)
 {
 	static const struct option options[] = {
 	    {"force", no_argument, NULL, 'f'},
@@ -91,9 +95,11 @@ static int parse_id(int argc, char **argv, const char *usage, bool *force, const
 		} else
 			return usage_error(argv[0], usage, err);
 	}
-	if (optind >= argc)
+	if (optind >= argc || argc - optind > (extra ? 2 : 1))
 		return usage_error(argv[0], usage, err);
-	*id = argv[optind++];
+	*id = argv[optind];
+	if (extra)
+		*extra = optind + 1 < argc ? argv[optind + 1] : NULL;
 	return 0;
 }
 
@@ -115,7 +121,7 @@ int cmd_start(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	const char *id;
 	int r;
 
-	if (parse_id(argc, argv, "ID", NULL, &id, err) < 0 ||
+	if (parse_id(argc, argv, "ID", NULL, &id, NULL, err) < 0 ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
 	hull_state_init(&st);
@@ -180,7 +186,7 @@ int cmd_state(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	const char *id;
 	int r;
 
-	if (parse_id(argc, argv, "ID", NULL, &id, err) < 0 ||
+	if (parse_id(argc, argv, "ID", NULL, &id, NULL, err) < 0 ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
 	hull_state_init(&st);
@@ -227,11 +233,11 @@ int cmd_kill(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
 	cleanup_json json_t *req = NULL;
-	const char *id;
+	const char *id, *signal_name;
 	int sig = SIGTERM;
 
-	if (parse_id(argc, argv, "ID [SIGNAL]", NULL, &id, err) < 0 ||
-	    (optind < argc && parse_signal(argv[optind], &sig, err) < 0) ||
+	if (parse_id(argc, argv, "ID [SIGNAL]", NULL, &id, &signal_name, err) < 0 ||
+	    (signal_name && parse_signal(signal_name, &sig, err) < 0) ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
 	{
@@ -254,7 +260,7 @@ int cmd_delete(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	const char *id;
 	bool force = false;
 
-	if (parse_id(argc, argv, "[--force] ID", &force, &id, err) < 0 ||
+	if (parse_id(argc, argv, "[--force] ID", &force, &id, NULL, err) < 0 ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
 	return container_delete(root, id, force, err);

@@ -2,7 +2,8 @@
 /*
  * `hull list [--format table|json] [--quiet]`: the containers under the
  * state root, as runc lists them.  A state that cannot be read is shown
- * with its error rather than hiding the others.
+ * with status "unknown" and its error (in JSON too), and a warning,
+ * rather than hidden or hiding the others.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +14,20 @@
 #include "persist/store.h"
 #include "runtime/commands.h"
 #include "runtime/container.h"
+
+/*
+ * A sandbox whose state cannot be read (corrupt, incomplete, not a
+ * regular file): listed, with status "unknown" and why, never dropped.
+ */
+static json_t *unknown_json(const char *id, const struct hull_error *why)
+{
+	cleanup_free char *text = hull_error_text(why);
+
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "ociVersion",
+	                 "1.2.0", "id", id, "pid", 0, "status", "unknown", "bundle", "", "rootfs",
+	                 "", "created", "", "annotations", json_object(), "owner", "", "error",
+	                 text ? text : why->msg);
+}
 
 int cmd_list(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
@@ -63,7 +78,9 @@ int cmd_list(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 		hull_state_init(&st);
 		if (hull_state_load(root, ids[i], &st, &one) < 0) {
 			log_warning("%s", one->msg);
-			if (!as_json)
+			if (as_json)
+				json_array_append_new(all, unknown_json(ids[i], one));
+			else
 				printf("%-24s %-8s %-9s %s\n", ids[i], "-", "unknown", one->msg);
 			hull_state_free(&st);
 			continue;

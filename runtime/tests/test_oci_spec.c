@@ -305,28 +305,6 @@ static void syntax_errors_do_not_echo_the_file(void **state)
 	hull_spec_free(&spec);
 }
 
-/* A FIFO as config.json would block every command for ever. */
-static void fifo_config_is_refused(void **state)
-{
-	char dir[] = "/tmp/hull-bundle-XXXXXX";
-	char path[64], want[128];
-	struct hull_spec spec = {0};
-	cleanup_error hull_error_t err = NULL;
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	assert_int_equal(mkfifo(path, 0600), 0);
-	alarm(10); /* a blocked open is a failure, not a hang */
-	assert_int_equal(hull_spec_load(dir, &spec, &err), -1);
-	alarm(0);
-	unlink(path);
-	rmdir(dir);
-	snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file", path);
-	assert_string_equal(err->msg, want);
-	hull_spec_free(&spec);
-}
-
 static void path_clean_like_go(void **state)
 {
 	static const char *const cases[][2] = {
@@ -596,7 +574,6 @@ int main(void)
 	    cmocka_unit_test(relative_rootfs_outside_the_bundle_is_refused),
 	    cmocka_unit_test(rootfs_through_symbolic_links),
 	    cmocka_unit_test(syntax_errors_do_not_echo_the_file),
-	    cmocka_unit_test(fifo_config_is_refused),
 	    cmocka_unit_test(path_clean_like_go),
 	    cmocka_unit_test(env_entries),
 	    cmocka_unit_test(errors_name_the_field),

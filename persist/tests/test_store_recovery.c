@@ -164,6 +164,7 @@ static void incomplete_directory_is_shown_and_cleared(void **state)
 	char **ids = NULL;
 	size_t n;
 
+	hull_state_init(&st);
 	make_dir(root, "half");
 	make_dir(root, "other");
 	assert_true(asprintf(&leftover, "%s/half/qmp.sock", root) > 0);

@@ -25,7 +25,7 @@
  *   BENCH_VM_PARTS    boot,run,machine,memory (default boot,run,memory: microvm
  *                     often hangs at boot under TCG, see docs/benchmarks.md)
  *   BENCH_VM_ALTS     alternatives by name (default: all but hull-auto,
- *                     hull-microvm); see alt_names below
+ *                     hull-microvm); see alts below
  *   BENCH_VM_TIMEOUT  seconds a bare boot may take before it counts as hung
  *                     (30; q35 takes 4-6 s here; hull's own limit is 60)
  *   BENCH_VM_MEMORY   guest memory, MiB (512, as the selftests)
@@ -37,14 +37,15 @@
  * Needs root (virtiofsd) and `make guest`; prints a skip line and exits 0
  * otherwise.
  */
-#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
 #include "tools/bench/stats.h"
 #include "tools/bench/vm_bench.h"
@@ -54,172 +55,152 @@
 #define GOAL_ABS_MS 150.0
 #define GOAL_RSS_KIB 4096.0
 
+enum part {
+	P_BOOT = 1,
+	P_MACHINE = 2,
+	P_RUN = 4
+};
+
 enum alt {
-	A_BARE_Q35,     /* boot, machine */
-	A_HULL_CREATE,  /* boot: accel=tcg, q35 */
-	A_HULL_AUTO,    /* boot: accel=auto (the default): a KVM attempt first on this machine */
-	A_BARE_MICROVM, /* machine */
-	A_HULL_MICROVM, /* machine: hull create, machine_type microvm */
-	A_BARE_RUN,     /* run */
-	A_HULL_RUN,     /* run */
+	A_BARE_Q35,
+	A_HULL_CREATE,
+	A_HULL_AUTO, /* accel=auto (the default): a KVM attempt first on this machine */
+	A_BARE_MICROVM,
+	A_HULL_MICROVM,
+	A_BARE_RUN,
+	A_HULL_RUN,
 	A_COUNT,
 };
 
-static const char *const alt_names[A_COUNT] = {
-    "bare-q35", "hull-create", "hull-auto", "bare-microvm", "hull-microvm", "bare-run", "hull-run",
+static const struct {
+	const char *name, *title;
+	bool hull, run;
+	const char *accel, *machine; /* accel: of hull's configuration */
+	unsigned parts;
+	bool by_default;
+} alts[A_COUNT] = {
+    [A_BARE_Q35] = {"bare-q35", "bare QEMU, q35", false, false, NULL, "q35", P_BOOT | P_MACHINE,
+                    true},
+    [A_HULL_CREATE] = {"hull-create", "hull create, q35 (accel=tcg)", true, false, "tcg", "q35",
+                       P_BOOT | P_MACHINE, true},
+    [A_HULL_AUTO] = {"hull-auto", "hull create, q35 (accel=auto)", true, false, "auto", "q35",
+                     P_BOOT, false},
+    [A_BARE_MICROVM] = {"bare-microvm", "bare QEMU, microvm (+ modern virtio-mmio)", false, false,
+                        NULL, "microvm", P_MACHINE, true},
+    [A_HULL_MICROVM] = {"hull-microvm", "hull create, microvm (accel=tcg)", true, false, "tcg",
+                        "microvm", P_MACHINE, false},
+    [A_BARE_RUN] = {"bare-run", "bare QEMU, run /bin/true", false, true, NULL, "q35", P_RUN, true},
+    [A_HULL_RUN] = {"hull-run", "hull run /bin/true (accel=tcg)", true, true, "tcg", "q35", P_RUN,
+                    true},
 };
 
-static const char *const alt_titles[A_COUNT] = {
-    "bare QEMU, q35",
-    "hull create, q35 (accel=tcg)",
-    "hull create, q35 (accel=auto)",
-    "bare QEMU, microvm (+ modern virtio-mmio)",
-    "hull create, microvm (accel=tcg)",
-    "bare QEMU, run /bin/true",
-    "hull run /bin/true (accel=tcg)",
-};
-
-/* Per round: the bare or the hull figures of one alternative (NAN: failed). */
+/* Per round: the bare or the hull figures of one alternative. */
 struct sample {
-	bool ok;
+	bool ok; /* first: no time is at offset 0 */
 	struct vmb_bare_times bare;
 	struct vmb_hull_times hull;
-	char error[512];
 };
 
 static struct sample samples[A_COUNT][MAX_ROUNDS];
 static bool enabled[A_COUNT];
 static unsigned R;
 
-/* A field of an alternative's samples over all rounds. */
-typedef double (*field_fn)(const struct sample *s);
+/* The figures of a sample, each the times a - b + c of it (offsets in struct sample; 0: none). */
+enum field {
+	NONE, /* NAN: a column this alternative does not have */
+	B_VFS,
+	B_SPAWN,
+	B_READY,
+	B_PREPARED,
+	B_STARTED,
+	B_EXITED,
+	B_TOTAL,
+	B_STOP,
+	H_VFS,
+	H_QEMU,
+	H_READY,
+	H_TOTAL,
+	H_DELETE,
+	B_SPAN, /* the guest's boot: QEMU started -> agent ready; nothing of hull runs in it */
+	H_SPAN,
+	B_AFTER,
+	B_RUN_AFTER,
+	H_AFTER,
+	B_OWN, /* everything but the guest's boot: what the runtime itself costs */
+	B_RUN_OWN,
+	H_OWN,
+	N_FIELDS,
+};
 
-static struct bench_stats stat_of(enum alt a, field_fn f)
+#define B(m) offsetof(struct sample, bare.m)
+#define H(m) offsetof(struct sample, hull.m)
+static const struct {
+	size_t a, b, c;
+} fields[N_FIELDS] = {
+    [B_VFS] = {B(virtiofsd_ms)},
+    [B_SPAWN] = {B(spawned_ms)},
+    [B_READY] = {B(ready_ms)},
+    [B_PREPARED] = {B(prepared_ms)},
+    [B_STARTED] = {B(started_ms)},
+    [B_EXITED] = {B(exited_ms)},
+    [B_TOTAL] = {B(total_ms)},
+    [B_STOP] = {B(stop_ms)},
+    [H_VFS] = {H(virtiofsd_ms)},
+    [H_QEMU] = {H(qemu_ms)},
+    [H_READY] = {H(ready_ms)},
+    [H_TOTAL] = {H(total_ms)},
+    [H_DELETE] = {H(delete_ms)},
+    [B_SPAN] = {B(ready_ms), B(spawned_ms)},
+    [H_SPAN] = {H(ready_ms), H(qemu_ms)},
+    [B_AFTER] = {B(prepared_ms), B(ready_ms)},
+    [B_RUN_AFTER] = {B(total_ms), B(ready_ms)},
+    [H_AFTER] = {H(total_ms), H(ready_ms)},
+    [B_OWN] = {B(prepared_ms), B(ready_ms), B(spawned_ms)},
+    [B_RUN_OWN] = {B(total_ms), B(ready_ms), B(spawned_ms)},
+    [H_OWN] = {H(total_ms), H(ready_ms), H(qemu_ms)},
+};
+
+static double time_at(const struct sample *s, size_t offset)
 {
-	double v[MAX_ROUNDS];
-
-	for (unsigned r = 0; r < R; r++)
-		v[r] = samples[a][r].ok ? f(&samples[a][r]) : NAN;
-	return bench_summarise(v, R);
+	return offset ? *(const double *)((const char *)s + offset) : 0;
 }
 
-/* Per round, f(a) - g(b) where both succeeded: paired, so the round's load cancels. */
-static struct bench_stats paired_diff(enum alt a, field_fn f, enum alt b, field_fn g)
+/* f of alternative a in round r; NAN if it failed. */
+static double value(enum alt a, unsigned r, enum field f)
+{
+	const struct sample *s = &samples[a][r];
+
+	if (!s->ok || f == NONE)
+		return NAN;
+	return time_at(s, fields[f].a) - time_at(s, fields[f].b) + time_at(s, fields[f].c);
+}
+
+enum how {
+	VALUE, /* f of a, over the rounds */
+	DIFF,  /* per round f(a) - g(b), paired: the round's load cancels */
+	RATIO, /* per round f(a) / g(b) */
+	/* (base(b) + f(a) - g(b)) / base(b): hull's own time as a share of the bare total, so
+	 * that the guest's boot, which swings by a second with the machine's load, cancels */
+	OWN_RATIO,
+};
+
+static struct bench_stats rounds(enum how how, enum alt a, enum field f, enum alt b, enum field g,
+                                 enum field base)
 {
 	double v[MAX_ROUNDS];
 
 	for (unsigned r = 0; r < R; r++) {
-		v[r] = samples[a][r].ok && samples[b][r].ok
-		           ? f(&samples[a][r]) - g(&samples[b][r]) + 1e6 /* keep >= 0 */
-		           : NAN;
+		double x = value(a, r, f), y = value(b, r, g), t = value(b, r, base);
+
+		v[r] = how == VALUE   ? x
+		       : how == DIFF  ? x - y
+		       : how == RATIO ? x / y
+		                      : (t + x - y) / t;
 	}
-	{
-		struct bench_stats s = bench_summarise(v, R);
-
-		s.median -= 1e6;
-		s.min -= 1e6;
-		s.max -= 1e6;
-		return s;
-	}
-}
-
-static struct bench_stats paired_ratio(enum alt a, field_fn f, enum alt b, field_fn g)
-{
-	double v[MAX_ROUNDS];
-
-	for (unsigned r = 0; r < R; r++)
-		v[r] = samples[a][r].ok && samples[b][r].ok ? f(&samples[a][r]) / g(&samples[b][r])
-		                                            : NAN;
 	return bench_summarise(v, R);
 }
 
-static double f_bare_vfs(const struct sample *s)
-{
-	return s->bare.virtiofsd_ms;
-}
-static double f_bare_spawn(const struct sample *s)
-{
-	return s->bare.spawned_ms;
-}
-static double f_bare_ready(const struct sample *s)
-{
-	return s->bare.ready_ms;
-}
-static double f_bare_prepared(const struct sample *s)
-{
-	return s->bare.prepared_ms;
-}
-static double f_bare_started(const struct sample *s)
-{
-	return s->bare.started_ms;
-}
-static double f_bare_exited(const struct sample *s)
-{
-	return s->bare.exited_ms;
-}
-static double f_bare_total(const struct sample *s)
-{
-	return s->bare.total_ms;
-}
-static double f_bare_stop(const struct sample *s)
-{
-	return s->bare.stop_ms;
-}
-static double f_hull_vfs(const struct sample *s)
-{
-	return s->hull.virtiofsd_ms;
-}
-static double f_hull_qemu(const struct sample *s)
-{
-	return s->hull.qemu_ms;
-}
-static double f_hull_ready(const struct sample *s)
-{
-	return s->hull.ready_ms;
-}
-static double f_hull_total(const struct sample *s)
-{
-	return s->hull.total_ms;
-}
-static double f_hull_delete(const struct sample *s)
-{
-	return s->hull.delete_ms;
-}
-
-/* The guest's boot: QEMU started -> agent ready.  Nothing of hull runs in it. */
-static double f_bare_span(const struct sample *s)
-{
-	return s->bare.ready_ms - s->bare.spawned_ms;
-}
-static double f_hull_span(const struct sample *s)
-{
-	return s->hull.ready_ms - s->hull.qemu_ms;
-}
-static double f_bare_after(const struct sample *s)
-{
-	return s->bare.prepared_ms - s->bare.ready_ms;
-}
-static double f_bare_run_after(const struct sample *s)
-{
-	return s->bare.total_ms - s->bare.ready_ms;
-}
-static double f_hull_after(const struct sample *s)
-{
-	return s->hull.total_ms - s->hull.ready_ms;
-}
-/* Everything but the guest's boot: what the runtime itself costs. */
-static double f_bare_own(const struct sample *s)
-{
-	return s->bare.prepared_ms - f_bare_span(s);
-}
-static double f_bare_run_own(const struct sample *s)
-{
-	return s->bare.total_ms - f_bare_span(s);
-}
-static double f_hull_own(const struct sample *s)
-{
-	return s->hull.total_ms - f_hull_span(s);
-}
+#define STAT(a, f) rounds(VALUE, a, f, a, f, f)
 
 static unsigned failures(enum alt a)
 {
@@ -230,157 +211,118 @@ static unsigned failures(enum alt a)
 	return n;
 }
 
-static void run_one(struct vmb_env *e, enum alt a, const char *cfg_tcg, const char *cfg_auto,
-                    const char *cfg_microvm, unsigned round)
+static void run_one(struct vmb_env *e, enum alt a, unsigned round)
 {
-	struct sample *s;
-	hull_error_t err = NULL;
-	int r = -1, status;
+	struct sample *s = &samples[a][round];
+	cleanup_error hull_error_t err = NULL;
+	char cfg[PATH_MAX];
 
-	if (a >= A_COUNT || round >= MAX_ROUNDS)
-		return;
-	s = &samples[a][round];
-
-	switch (a) {
-	case A_BARE_Q35:
-		r = vmb_bare(e, "q35", false, &s->bare, &err);
-		break;
-	case A_BARE_MICROVM:
-		r = vmb_bare(e, "microvm", false, &s->bare, &err);
-		break;
-	case A_BARE_RUN:
-		r = vmb_bare(e, "q35", true, &s->bare, &err);
-		break;
-	case A_HULL_CREATE:
-		r = vmb_hull_create(e, cfg_tcg, &s->hull, &err);
-		break;
-	case A_HULL_AUTO:
-		r = vmb_hull_create(e, cfg_auto, &s->hull, &err);
-		break;
-	case A_HULL_MICROVM:
-		r = vmb_hull_create(e, cfg_microvm, &s->hull, &err);
-		break;
-	case A_HULL_RUN:
-		r = vmb_hull_run(e, cfg_tcg, &s->hull, &err);
-		break;
-	case A_COUNT:
-		break;
-	}
-	s->ok = r == 0;
+	if (!alts[a].hull)
+		s->ok = vmb_bare(e, alts[a].machine, alts[a].run, &s->bare, &err) == 0;
+	else
+		s->ok = vmb_env_config(e, alts[a].accel, alts[a].machine, cfg, sizeof(cfg), &err) ==
+		            0 &&
+		        vmb_hull(e, cfg, alts[a].run, &s->hull, &err) == 0;
 	if (!s->ok) {
-		char *text = err ? hull_error_text(err) : NULL;
+		cleanup_free char *text = err ? hull_error_text(err) : NULL;
 
-		snprintf(s->error, sizeof(s->error), "%s", text ? text : "failed");
-		free(text);
-		printf("  round %u %-13s FAILED: %s\n", round + 1, alt_names[a], s->error);
-	} else if (a == A_BARE_Q35 || a == A_BARE_MICROVM)
+		printf("  round %u %-13s FAILED: %s\n", round + 1, alts[a].name, text ?: "failed");
+	} else if (!alts[a].hull && !alts[a].run)
 		printf("  round %u %-13s ready %7.0f ms, + prepare_container %7.0f ms\n", round + 1,
-		       alt_names[a], s->bare.ready_ms, s->bare.prepared_ms);
-	else if (a == A_BARE_RUN)
+		       alts[a].name, s->bare.ready_ms, s->bare.prepared_ms);
+	else if (!alts[a].hull)
 		printf("  round %u %-13s ready %7.0f ms, exit %7.0f ms, total %7.0f ms\n",
-		       round + 1, alt_names[a], s->bare.ready_ms, s->bare.exited_ms,
+		       round + 1, alts[a].name, s->bare.ready_ms, s->bare.exited_ms,
 		       s->bare.total_ms);
 	else
 		printf("  round %u %-13s ready %7.0f ms (log), exit of hull %7.0f ms%s\n",
-		       round + 1, alt_names[a], s->hull.ready_ms, s->hull.total_ms,
+		       round + 1, alts[a].name, s->hull.ready_ms, s->hull.total_ms,
 		       s->hull.kvm_fallback ? " (KVM tried, TCG used)" : "");
 	fflush(stdout);
-	hull_error_release(&err);
 	/* We are a subreaper: monitors orphaned by `hull create` end up here. */
-	while (waitpid(-1, &status, WNOHANG) > 0)
+	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 }
 
-/* One row of a hull-vs-bare table: both medians, then the per-round paired difference. */
-static void compare_row(const char *what, enum alt h, field_fn hf, enum alt b, field_fn bf)
+/* "| title | f0 | f1 ... | failed |": the first `precise` columns with one decimal. */
+static void alt_row(enum alt a, const enum field *cols, size_t n, size_t precise)
 {
-	printf("| %s ", what);
-	bench_print_stat(stat_of(h, hf), 0);
-	bench_print_stat(stat_of(b, bf), 0);
-	bench_print_stat(paired_diff(h, hf, b, bf), 0);
-	printf("|\n");
+	printf("| %s ", alts[a].title);
+	for (size_t i = 0; i < n; i++)
+		bench_print_stat(STAT(a, cols[i]), i < precise);
+	printf("| %u/%u |\n", failures(a), R);
 }
 
-/*
- * hull's own time as a share of the bare total: per round, (bare total +
- * (hull own - bare own)) / bare total, so that the guest's boot, which
- * swings by a second with the machine's load, cancels.
- */
-static struct bench_stats own_ratio(enum alt h, enum alt b, field_fn b_own, field_fn b_total)
+/* A hull-vs-bare table: both medians, then the per-round paired difference. */
+struct phase {
+	const char *what;
+	enum field h, b;
+};
+
+static void phase_table(enum alt h, enum alt b, const struct phase *rows, size_t n)
 {
-	double v[MAX_ROUNDS];
-
-	for (unsigned r = 0; r < R; r++) {
-		const struct sample *hs = &samples[h][r], *bs = &samples[b][r];
-
-		v[r] = hs->ok && bs->ok ? (b_total(bs) + f_hull_own(hs) - b_own(bs)) / b_total(bs)
-		                        : NAN;
+	printf("| phase | hull | bare | hull - bare |\n|---|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		printf("| %s ", rows[i].what);
+		bench_print_stat(STAT(h, rows[i].h), 0);
+		bench_print_stat(STAT(b, rows[i].b), 0);
+		bench_print_stat(rounds(DIFF, h, rows[i].h, b, rows[i].b, NONE), 0);
+		printf("|\n");
 	}
-	return bench_summarise(v, R);
 }
 
 static void report_boot(void)
 {
-	static const enum alt hulls[] = {A_HULL_CREATE, A_HULL_AUTO};
+	static const enum field bare_cols[] = {B_VFS, B_SPAWN, B_READY, B_PREPARED, B_STOP};
+	static const enum field hull_cols[] = {H_VFS, H_QEMU, H_READY, H_TOTAL, H_DELETE};
+	static const struct phase phases[] = {
+	    {"start -> QEMU started", H_QEMU, B_SPAWN},
+	    {"QEMU started -> agent ready (the guest's boot)", H_SPAN, B_SPAN},
+	    {"agent ready -> rootfs mounted, `hull create` exits", H_AFTER, B_AFTER},
+	    {"start -> agent ready", H_READY, B_READY},
+	    {"start -> rootfs mounted, `hull create` exits", H_TOTAL, B_PREPARED},
+	    {"`hull create` exits vs bare agent ready", H_TOTAL, B_READY},
+	    {"all but the guest's boot", H_OWN, B_OWN},
+	};
 
 	printf("\n### Boot to agent-ready: medians over %u rounds (min-max), ms from the start\n\n",
 	       R);
 	printf("| alternative | virtiofsd up | QEMU started | agent ready | + rootfs mounted "
 	       "(`hull create` exits) | stop, untimed | failed |\n");
 	printf("|---|---|---|---|---|---|---|\n");
-	for (enum alt a = 0; a < A_COUNT; a++) {
-		if (!enabled[a] || a == A_BARE_RUN || a == A_HULL_RUN)
-			continue;
-		printf("| %s ", alt_titles[a]);
-		if (a == A_BARE_Q35 || a == A_BARE_MICROVM) {
-			bench_print_stat(stat_of(a, f_bare_vfs), 1);
-			bench_print_stat(stat_of(a, f_bare_spawn), 1);
-			bench_print_stat(stat_of(a, f_bare_ready), 0);
-			bench_print_stat(stat_of(a, f_bare_prepared), 0);
-			bench_print_stat(stat_of(a, f_bare_stop), 0);
-		} else {
-			bench_print_stat(stat_of(a, f_hull_vfs), 1);
-			bench_print_stat(stat_of(a, f_hull_qemu), 1);
-			bench_print_stat(stat_of(a, f_hull_ready), 0);
-			bench_print_stat(stat_of(a, f_hull_total), 0);
-			bench_print_stat(stat_of(a, f_hull_delete), 0);
-		}
-		printf("| %u/%u |\n", failures(a), R);
-	}
-	if (!enabled[A_BARE_Q35])
-		return;
-	for (size_t i = 0; i < sizeof(hulls) / sizeof(*hulls); i++) {
-		enum alt h = hulls[i];
-
+	for (enum alt a = 0; a < A_COUNT; a++)
+		if (enabled[a] && !alts[a].run)
+			alt_row(a, alts[a].hull ? hull_cols : bare_cols, 5, 2);
+	for (enum alt h = A_HULL_CREATE; enabled[A_BARE_Q35] && h <= A_HULL_AUTO; h++) {
 		if (!enabled[h])
 			continue;
 		printf("\n%s against bare QEMU (q35), by phase, ms: medians (min-max); the "
 		       "difference paired per round\n\n",
-		       alt_titles[h]);
-		printf("| phase | hull | bare | hull - bare |\n|---|---|---|---|\n");
-		compare_row("start -> QEMU started", h, f_hull_qemu, A_BARE_Q35, f_bare_spawn);
-		compare_row("QEMU started -> agent ready (the guest's boot)", h, f_hull_span,
-		            A_BARE_Q35, f_bare_span);
-		compare_row("agent ready -> rootfs mounted, `hull create` exits", h, f_hull_after,
-		            A_BARE_Q35, f_bare_after);
-		compare_row("start -> agent ready", h, f_hull_ready, A_BARE_Q35, f_bare_ready);
-		compare_row("start -> rootfs mounted, `hull create` exits", h, f_hull_total,
-		            A_BARE_Q35, f_bare_prepared);
-		compare_row("`hull create` exits vs bare agent ready", h, f_hull_total, A_BARE_Q35,
-		            f_bare_ready);
-		compare_row("all but the guest's boot", h, f_hull_own, A_BARE_Q35, f_bare_own);
+		       alts[h].title);
+		phase_table(h, A_BARE_Q35, phases, sizeof(phases) / sizeof(*phases));
 		printf("\nRatios, paired per round: hull create / bare ready+prepare ");
-		bench_print_stat(paired_ratio(h, f_hull_total, A_BARE_Q35, f_bare_prepared), 3);
+		bench_print_stat(rounds(RATIO, h, H_TOTAL, A_BARE_Q35, B_PREPARED, NONE), 3);
 		printf("|; hull create / bare ready ");
-		bench_print_stat(paired_ratio(h, f_hull_total, A_BARE_Q35, f_bare_ready), 3);
+		bench_print_stat(rounds(RATIO, h, H_TOTAL, A_BARE_Q35, B_READY, NONE), 3);
 		printf("|; with the guest's boot taken as equal ");
-		bench_print_stat(own_ratio(h, A_BARE_Q35, f_bare_own, f_bare_prepared), 3);
+		bench_print_stat(rounds(OWN_RATIO, h, H_OWN, A_BARE_Q35, B_OWN, B_PREPARED), 3);
 		printf("|\n");
 	}
 }
 
 static void report_run(void)
 {
+	static const enum field bare_cols[] = {B_SPAWN,   B_READY,  B_PREPARED,
+	                                       B_STARTED, B_EXITED, B_TOTAL};
+	static const enum field hull_cols[] = {H_QEMU, H_READY, NONE, NONE, NONE, H_TOTAL};
+	static const struct phase phases[] = {
+	    {"start -> QEMU started", H_QEMU, B_SPAWN},
+	    {"QEMU started -> agent ready (the guest's boot)", H_SPAN, B_SPAN},
+	    {"agent ready -> all done", H_AFTER, B_RUN_AFTER},
+	    {"whole run", H_TOTAL, B_TOTAL},
+	    {"all but the guest's boot", H_OWN, B_RUN_OWN},
+	};
+
 	if (!enabled[A_BARE_RUN] && !enabled[A_HULL_RUN])
 		return;
 	printf("\n### Run of /bin/true: medians over %u rounds (min-max), ms from the start\n\n",
@@ -388,49 +330,36 @@ static void report_run(void)
 	printf(
 	    "| alternative | QEMU started | agent ready | rootfs mounted | process started | exit "
 	    "event | all done | failed |\n|---|---|---|---|---|---|---|---|\n");
-	if (enabled[A_BARE_RUN]) {
-		printf("| %s ", alt_titles[A_BARE_RUN]);
-		bench_print_stat(stat_of(A_BARE_RUN, f_bare_spawn), 1);
-		bench_print_stat(stat_of(A_BARE_RUN, f_bare_ready), 0);
-		bench_print_stat(stat_of(A_BARE_RUN, f_bare_prepared), 0);
-		bench_print_stat(stat_of(A_BARE_RUN, f_bare_started), 0);
-		bench_print_stat(stat_of(A_BARE_RUN, f_bare_exited), 0);
-		bench_print_stat(stat_of(A_BARE_RUN, f_bare_total), 0);
-		printf("| %u/%u |\n", failures(A_BARE_RUN), R);
-	}
-	if (enabled[A_HULL_RUN]) {
-		printf("| %s ", alt_titles[A_HULL_RUN]);
-		bench_print_stat(stat_of(A_HULL_RUN, f_hull_qemu), 1);
-		bench_print_stat(stat_of(A_HULL_RUN, f_hull_ready), 0);
-		printf("| - | - | - ");
-		bench_print_stat(stat_of(A_HULL_RUN, f_hull_total), 0);
-		printf("| %u/%u |\n", failures(A_HULL_RUN), R);
-	}
-	if (enabled[A_BARE_RUN] && enabled[A_HULL_RUN]) {
-		printf("\n`hull run` against the bare run, by phase, ms: medians (min-max); the "
-		       "difference paired per round\n\n");
-		printf("| phase | hull | bare | hull - bare |\n|---|---|---|---|\n");
-		compare_row("start -> QEMU started", A_HULL_RUN, f_hull_qemu, A_BARE_RUN,
-		            f_bare_spawn);
-		compare_row("QEMU started -> agent ready (the guest's boot)", A_HULL_RUN,
-		            f_hull_span, A_BARE_RUN, f_bare_span);
-		compare_row("agent ready -> all done", A_HULL_RUN, f_hull_after, A_BARE_RUN,
-		            f_bare_run_after);
-		compare_row("whole run", A_HULL_RUN, f_hull_total, A_BARE_RUN, f_bare_total);
-		compare_row("all but the guest's boot", A_HULL_RUN, f_hull_own, A_BARE_RUN,
-		            f_bare_run_own);
-		printf("\nRatios, paired per round: hull run / bare run ");
-		bench_print_stat(paired_ratio(A_HULL_RUN, f_hull_total, A_BARE_RUN, f_bare_total),
-		                 3);
-		printf("|; with the guest's boot taken as equal ");
-		bench_print_stat(own_ratio(A_HULL_RUN, A_BARE_RUN, f_bare_run_own, f_bare_total),
-		                 3);
-		printf("|\n");
-	}
+	if (enabled[A_BARE_RUN])
+		alt_row(A_BARE_RUN, bare_cols, 6, 1);
+	if (enabled[A_HULL_RUN])
+		alt_row(A_HULL_RUN, hull_cols, 6, 1);
+	if (!enabled[A_BARE_RUN] || !enabled[A_HULL_RUN])
+		return;
+	printf("\n`hull run` against the bare run, by phase, ms: medians (min-max); the "
+	       "difference paired per round\n\n");
+	phase_table(A_HULL_RUN, A_BARE_RUN, phases, sizeof(phases) / sizeof(*phases));
+	printf("\nRatios, paired per round: hull run / bare run ");
+	bench_print_stat(rounds(RATIO, A_HULL_RUN, H_TOTAL, A_BARE_RUN, B_TOTAL, NONE), 3);
+	printf("|; with the guest's boot taken as equal ");
+	bench_print_stat(rounds(OWN_RATIO, A_HULL_RUN, H_OWN, A_BARE_RUN, B_RUN_OWN, B_TOTAL), 3);
+	printf("|\n");
 }
 
 static void report_machine(void)
 {
+	/* Each machine's row, and microvm's ratio to q35's (bare: agent ready; hull: exit). */
+	static const struct {
+		enum alt a, base;
+		const char *label;
+		enum field ready, done, ratio;
+	} rows[] = {
+	    {A_BARE_Q35, A_COUNT, "q35, bare", B_READY, B_PREPARED, NONE},
+	    {A_BARE_MICROVM, A_BARE_Q35, "microvm, bare", B_READY, B_PREPARED, B_READY},
+	    {A_HULL_CREATE, A_COUNT, "q35, hull create", H_READY, H_TOTAL, NONE},
+	    {A_HULL_MICROVM, A_HULL_CREATE, "microvm, hull create", H_READY, H_TOTAL, H_TOTAL},
+	};
+
 	if (!enabled[A_BARE_MICROVM] && !enabled[A_HULL_MICROVM])
 		return;
 	printf(
@@ -438,55 +367,39 @@ static void report_machine(void)
 	    R);
 	printf("| machine | agent ready, ms | + rootfs mounted, ms | failed (hung: > %s s) | "
 	       "microvm / q35, paired |\n|---|---|---|---|---|\n",
-	       getenv("BENCH_VM_TIMEOUT") ? getenv("BENCH_VM_TIMEOUT") : "30");
-	if (enabled[A_BARE_Q35]) {
-		printf("| q35, bare ");
-		bench_print_stat(stat_of(A_BARE_Q35, f_bare_ready), 0);
-		bench_print_stat(stat_of(A_BARE_Q35, f_bare_prepared), 0);
-		printf("| %u/%u | 1 |\n", failures(A_BARE_Q35), R);
-	}
-	if (enabled[A_BARE_MICROVM]) {
-		printf("| microvm, bare ");
-		bench_print_stat(stat_of(A_BARE_MICROVM, f_bare_ready), 0);
-		bench_print_stat(stat_of(A_BARE_MICROVM, f_bare_prepared), 0);
-		printf("| %u/%u ", failures(A_BARE_MICROVM), R);
-		bench_print_stat(
-		    paired_ratio(A_BARE_MICROVM, f_bare_ready, A_BARE_Q35, f_bare_ready), 3);
-		printf("|\n");
-	}
-	if (enabled[A_HULL_CREATE]) {
-		printf("| q35, hull create ");
-		bench_print_stat(stat_of(A_HULL_CREATE, f_hull_ready), 0);
-		bench_print_stat(stat_of(A_HULL_CREATE, f_hull_total), 0);
-		printf("| %u/%u | 1 |\n", failures(A_HULL_CREATE), R);
-	}
-	if (enabled[A_HULL_MICROVM]) {
-		printf("| microvm, hull create ");
-		bench_print_stat(stat_of(A_HULL_MICROVM, f_hull_ready), 0);
-		bench_print_stat(stat_of(A_HULL_MICROVM, f_hull_total), 0);
-		printf("| %u/%u ", failures(A_HULL_MICROVM), R);
-		bench_print_stat(
-		    paired_ratio(A_HULL_MICROVM, f_hull_total, A_HULL_CREATE, f_hull_total), 3);
+	       getenv("BENCH_VM_TIMEOUT") ?: "30");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		if (!enabled[rows[i].a])
+			continue;
+		printf("| %s ", rows[i].label);
+		bench_print_stat(STAT(rows[i].a, rows[i].ready), 0);
+		bench_print_stat(STAT(rows[i].a, rows[i].done), 0);
+		printf("| %u/%u ", failures(rows[i].a), R);
+		if (rows[i].base == A_COUNT)
+			printf("| 1 ");
+		else
+			bench_print_stat(rounds(RATIO, rows[i].a, rows[i].ratio, rows[i].base,
+			                        rows[i].ratio, NONE),
+			                 3);
 		printf("|\n");
 	}
 }
 
-static int report_memory(struct vmb_env *e, const char *cfg)
+static int report_memory(struct vmb_env *e)
 {
-	hull_error_t err = NULL;
+	cleanup_error hull_error_t err = NULL;
+	char cfg[PATH_MAX];
 	struct vmb_memory m;
-	int status;
 
 	printf("\n### Memory of hull's monitor, container running `sleep 600`\n\n");
-	if (vmb_hull_memory(e, cfg, 2000, &m, &err) < 0) {
-		char *text = hull_error_text(err);
+	if (vmb_env_config(e, "tcg", "q35", cfg, sizeof(cfg), &err) < 0 ||
+	    vmb_hull_memory(e, cfg, 2000, &m, &err) < 0) {
+		cleanup_free char *text = hull_error_text(err);
 
-		printf("FAILED: %s\n", text ? text : "?");
-		free(text);
-		hull_error_release(&err);
+		printf("FAILED: %s\n", text ?: "?");
 		return -1;
 	}
-	while (waitpid(-1, &status, WNOHANG) > 0)
+	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	printf(
 	    "| process | RSS KiB | PSS KiB | anon RSS KiB | file RSS KiB | PSS anon KiB | PSS "
@@ -510,8 +423,14 @@ static int report_memory(struct vmb_env *e, const char *cfg)
 	return 0;
 }
 
-static void goal_line(const char *what, struct bench_stats d, struct bench_stats q)
+/* A goal line: hull's paired difference and ratio to bare; with H_OWN, the guest's boot
+ * taken as equal, base being bare's raw total. */
+static void goal_line(const char *what, enum alt h, enum field hf, enum alt b, enum field bf,
+                      enum field base)
 {
+	struct bench_stats d = rounds(DIFF, h, hf, b, bf, NONE),
+	                   q = rounds(hf == H_OWN ? OWN_RATIO : RATIO, h, hf, b, bf, base);
+
 	printf("- %s: %+.0f ms, x%.3f: %s\n", what, d.median, q.median,
 	       d.median <= GOAL_ABS_MS && q.median <= GOAL_RATIO ? "met" : "NOT met");
 }
@@ -523,126 +442,74 @@ static void report_goals(void)
 	printf("\n### Goals: hull adds <= %.0f%% and <= %.0f ms over bare QEMU (paired "
 	       "medians)\n\n",
 	       (GOAL_RATIO - 1) * 100, GOAL_ABS_MS);
-	goal_line("`hull create` exits vs bare agent ready, raw",
-	          paired_diff(A_HULL_CREATE, f_hull_total, A_BARE_Q35, f_bare_ready),
-	          paired_ratio(A_HULL_CREATE, f_hull_total, A_BARE_Q35, f_bare_ready));
-	goal_line("`hull create` exits vs bare ready + prepare_container, raw",
-	          paired_diff(A_HULL_CREATE, f_hull_total, A_BARE_Q35, f_bare_prepared),
-	          paired_ratio(A_HULL_CREATE, f_hull_total, A_BARE_Q35, f_bare_prepared));
-	goal_line("the same, the guest's boot taken as equal",
-	          paired_diff(A_HULL_CREATE, f_hull_own, A_BARE_Q35, f_bare_own),
-	          own_ratio(A_HULL_CREATE, A_BARE_Q35, f_bare_own, f_bare_prepared));
-	if (enabled[A_BARE_RUN] && enabled[A_HULL_RUN]) {
-		goal_line("`hull run` of true vs the bare run, raw",
-		          paired_diff(A_HULL_RUN, f_hull_total, A_BARE_RUN, f_bare_total),
-		          paired_ratio(A_HULL_RUN, f_hull_total, A_BARE_RUN, f_bare_total));
-		goal_line("the same, the guest's boot taken as equal",
-		          paired_diff(A_HULL_RUN, f_hull_own, A_BARE_RUN, f_bare_run_own),
-		          own_ratio(A_HULL_RUN, A_BARE_RUN, f_bare_run_own, f_bare_total));
-	}
+	goal_line("`hull create` exits vs bare agent ready, raw", A_HULL_CREATE, H_TOTAL,
+	          A_BARE_Q35, B_READY, NONE);
+	goal_line("`hull create` exits vs bare ready + prepare_container, raw", A_HULL_CREATE,
+	          H_TOTAL, A_BARE_Q35, B_PREPARED, NONE);
+	goal_line("the same, the guest's boot taken as equal", A_HULL_CREATE, H_OWN, A_BARE_Q35,
+	          B_OWN, B_PREPARED);
+	if (!enabled[A_BARE_RUN] || !enabled[A_HULL_RUN])
+		return;
+	goal_line("`hull run` of true vs the bare run, raw", A_HULL_RUN, H_TOTAL, A_BARE_RUN,
+	          B_TOTAL, NONE);
+	goal_line("the same, the guest's boot taken as equal", A_HULL_RUN, H_OWN, A_BARE_RUN,
+	          B_RUN_OWN, B_TOTAL);
 }
 
-static bool listed(const char *list, const char *name)
+int main(void)
 {
-	size_t len = strlen(name);
-
-	for (const char *p = list; p && *p;) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == len && strncmp(p, name, len) == 0)
-			return true;
-		p = end ? end + 1 : p + n;
-	}
-	return false;
-}
-
-static unsigned env_uint(const char *name, unsigned def, unsigned max)
-{
-	const char *v = getenv(name);
-	long n = v ? strtol(v, NULL, 10) : def;
-
-	return n > 0 && (unsigned long)n <= max ? (unsigned)n : def;
-}
-
-int main(int argc, char **argv)
-{
-	const char *parts = getenv("BENCH_VM_PARTS"), *alts = getenv("BENCH_VM_ALTS");
+	const char *parts = getenv("BENCH_VM_PARTS") ?: "boot,run,memory";
+	const char *alt_list = getenv("BENCH_VM_ALTS"), *why = NULL;
 	struct vmb_env e = {0};
-	hull_error_t err = NULL;
-	const char *why = NULL;
-	char cfg_tcg[PATH_MAX], cfg_auto[PATH_MAX], cfg_microvm[PATH_MAX];
-	bool part_boot, part_run, part_machine, part_memory;
-	double t_start = vmb_now_ms();
+	cleanup_error hull_error_t err = NULL;
+	unsigned part_mask = (bench_listed(parts, "boot") ? P_BOOT : 0) |
+	                     (bench_listed(parts, "machine") ? P_MACHINE : 0) |
+	                     (bench_listed(parts, "run") ? P_RUN : 0);
+	enum alt order[A_COUNT];
+	unsigned n = 0;
+	double t_start = bench_now_ms();
 	int r, ret = 0;
 
-	(void)argc;
-	if (parts == NULL)
-		parts = "boot,run,memory";
-	part_boot = listed(parts, "boot");
-	part_run = listed(parts, "run");
-	part_machine = listed(parts, "machine");
-	part_memory = listed(parts, "memory");
-	R = env_uint("BENCH_VM_ROUNDS", 5, MAX_ROUNDS);
-	e.timeout_ms = (int)env_uint("BENCH_VM_TIMEOUT", 30, 3600) * 1000;
-	e.memory_mib = env_uint("BENCH_VM_MEMORY", 512, 1 << 20);
-	e.kernel_params = getenv("BENCH_VM_KERNEL_PARAMS") ? getenv("BENCH_VM_KERNEL_PARAMS") : "";
+	R = (unsigned)bench_env("BENCH_VM_ROUNDS", 5, 1, MAX_ROUNDS);
+	e.timeout_ms = (int)bench_env("BENCH_VM_TIMEOUT", 30, 1, 3600) * 1000;
+	e.memory_mib = (unsigned)bench_env("BENCH_VM_MEMORY", 512, 1, 1 << 20);
+	e.kernel_params = getenv("BENCH_VM_KERNEL_PARAMS");
 	for (enum alt a = 0; a < A_COUNT; a++) {
-		bool in_part =
-		    ((a == A_BARE_Q35 || a == A_HULL_CREATE || a == A_HULL_AUTO) && part_boot) ||
-		    ((a == A_BARE_Q35 || a == A_BARE_MICROVM || a == A_HULL_CREATE ||
-		      a == A_HULL_MICROVM) &&
-		     part_machine) ||
-		    ((a == A_BARE_RUN || a == A_HULL_RUN) && part_run);
-
-		enabled[a] = in_part && (alts ? listed(alts, alt_names[a])
-		                              : a != A_HULL_AUTO && a != A_HULL_MICROVM);
+		enabled[a] = (alts[a].parts & part_mask) &&
+		             (alt_list ? bench_listed(alt_list, alts[a].name) : alts[a].by_default);
+		if (enabled[a])
+			order[n++] = a;
 	}
 	if (hull_log_init(NULL, HULL_LOG_TEXT, getenv("HULL_DEBUG") != NULL, &err) < 0)
 		return 1;
-	r = vmb_env_init(&e, argv[0], &why, &err);
+	r = vmb_env_init(&e, &why, &err);
 	if (r == 0) {
 		printf("bench_vm: skipped: %s\n", why);
 		return 0;
 	}
-	vmb_env_install_signal_cleanup(&e);
-	if (r < 0 || vmb_env_config(&e, "tcg", "q35", cfg_tcg, sizeof(cfg_tcg), &err) < 0 ||
-	    vmb_env_config(&e, "auto", "q35", cfg_auto, sizeof(cfg_auto), &err) < 0 ||
-	    vmb_env_config(&e, "tcg", "microvm", cfg_microvm, sizeof(cfg_microvm), &err) < 0) {
-		char *text = err ? hull_error_text(err) : NULL;
+	if (r < 0) {
+		cleanup_free char *text = err ? hull_error_text(err) : NULL;
 
-		fprintf(stderr, "bench_vm: %s\n", text ? text : "setup failed");
-		free(text);
-		hull_error_release(&err);
+		fprintf(stderr, "bench_vm: %s\n", text ?: "setup failed");
 		vmb_env_cleanup(&e);
 		return 1;
 	}
-
 	printf("bench_vm: %u rounds; guest %s + %s, %u MiB, 1 vCPU, TCG; extra kernel params "
 	       "\"%s\"; virtiofsd sandbox=%s; scratch %s\n",
 	       R, e.kernel, e.initrd, e.memory_mib, e.kernel_params, e.virtiofsd_sandbox, e.tmp);
-	{
-		enum alt order[A_COUNT];
-		unsigned n = 0;
-
-		for (enum alt a = 0; a < A_COUNT; a++)
-			if (enabled[a])
-				order[n++] = a;
-		for (unsigned round = 0; round < R && n > 0; round++)
-			for (unsigned i = 0; i < n; i++)
-				run_one(&e, order[(i + round) % n], cfg_tcg, cfg_auto, cfg_microvm,
-				        round);
-	}
+	for (unsigned round = 0; round < R && n > 0; round++)
+		for (unsigned i = 0; i < n; i++)
+			run_one(&e, order[(i + round) % n], round);
 	report_boot();
 	report_run();
 	report_machine();
 	report_goals();
-	if (part_memory && report_memory(&e, cfg_tcg) < 0)
+	if (bench_listed(parts, "memory") && report_memory(&e) < 0)
 		ret = 1;
 	for (enum alt a = 0; a < A_COUNT; a++)
 		if (enabled[a] && (a == A_HULL_CREATE || a == A_HULL_RUN) && failures(a) == R)
 			ret = 1; /* hull never worked: that is an error, not a figure */
-	printf("\nbench_vm: %.0f s in all\n", (vmb_now_ms() - t_start) / 1e3);
+	printf("\nbench_vm: %.0f s in all\n", (bench_now_ms() - t_start) / 1e3);
 	vmb_env_cleanup(&e);
 	return ret;
 }

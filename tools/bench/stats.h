@@ -1,17 +1,42 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Medians of benchmark samples: NAN and negative samples (failed runs) are left out. */
+/*
+ * What every benchmark shares: the clock its samples are taken with, their
+ * medians (NAN samples, failed runs, left out), and the knobs that set how
+ * many it takes.
+ */
 #ifndef HULL_TOOLS_BENCH_STATS_H
 #define HULL_TOOLS_BENCH_STATS_H
+
+#include <stdbool.h>
+#include <time.h>
+
+/*
+ * Milliseconds on clock, with the fraction that common/clock.h's
+ * hull_now_ms() drops: CLOCK_MONOTONIC for durations, CLOCK_REALTIME
+ * against hull's log timestamps, CLOCK_PROCESS_CPUTIME_ID for CPU time.
+ */
+double bench_ms(clockid_t clock);
+#define bench_now_ms() bench_ms(CLOCK_MONOTONIC)
+void bench_sleep_ms(double ms);
 
 struct bench_stats {
 	double median, min, max;
 	unsigned n; /* samples that counted; 0: all NAN */
 };
 
-/* Summarises v[0..n-1] (reordered in place). */
+/* Summarises v[0..n-1], which it leaves holding the s.n samples that count, sorted. */
 struct bench_stats bench_summarise(double *v, unsigned n);
 
 /* "| median (min-max) " or "| - ", as the tables print them. */
 void bench_print_stat(struct bench_stats s, int decimals);
+
+/* The number in environment variable name, within [min, max]; def if unset or not a number. */
+double bench_env(const char *name, double def, double min, double max);
+
+/* Whether the comma-separated list holds name. */
+bool bench_listed(const char *list, const char *name);
+
+/* rm -rf path, without a process (nftw: not in a signal handler). */
+void bench_remove_tree(const char *path);
 
 #endif

@@ -7,8 +7,9 @@
  * same struct vm_config as runtime/sandbox.c fills: no NIC, no KVM); the
  * agent socket is connected (retried every millisecond) and read directly
  * until the agent's first message.  Then the requests hull's monitor
- * sends, over the same framing (vmm/agent_proto.c): prepare_container,
- * and for a run start + the exit event + shutdown.
+ * sends, from its own builders (runtime/agent_requests.h) over the same
+ * framing (vmm/agent_proto.c): prepare_container, and for a run start +
+ * the exit event + shutdown.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,14 +22,16 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/spawn.h"
+#include "runtime/agent_requests.h"
+#include "tools/bench/stats.h"
 #include "tools/bench/vm_bench.h"
 #include "vmm/agent_proto.h"
 #include "vmm/qemu_cmdline.h"
+#include "vmm/vm.h"
 
 struct bare {
 	struct vmb_env *e;
@@ -42,19 +45,28 @@ struct bare {
 	double t0, deadline;
 };
 
-static void sleep_ms(double ms)
-{
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(ms * 1e6)};
+static const char *const files[] = {"virtiofs.sock", "qmp.sock", "agent.sock",
+                                    "console.log",   "qemu.log", "virtiofsd.log"};
 
-	nanosleep(&ts, NULL);
-}
-
-static int open_log(const char *dir, const char *name)
+/* argv spawned with its output into dir/log; 0 or -1. */
+static int spawn_logged(struct bare *b, char **argv, const char *log, pid_t *pid, hull_error_t *err)
 {
 	char path[PATH_MAX];
+	cleanup_close int fd = -1;
+	struct spawn_options o = {.die_with_parent = true, .new_session = true};
 
-	vmb_fmt(path, sizeof(path), "%s/%s", dir, name);
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	vmb_fmt(path, sizeof(path), "%s/%s", b->dir, log);
+	o.stdout_fd = o.stderr_fd = fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	return spawn_program(argv, &o, pid, err);
+}
+
+/* Whether *pid has exited (then reaped, and *pid -1). */
+static bool exited(pid_t *pid)
+{
+	if (waitpid(*pid, NULL, WNOHANG) != *pid)
+		return false;
+	*pid = -1;
+	return true;
 }
 
 static int start_virtiofsd(struct bare *b, hull_error_t *err)
@@ -62,26 +74,20 @@ static int start_virtiofsd(struct bare *b, hull_error_t *err)
 	char socket_opt[PATH_MAX + 32], source_opt[PATH_MAX + 32], sandbox_opt[64];
 	char *argv[] = {b->e->virtiofsd, socket_opt, "-o",        source_opt, "-o",
 	                "cache=auto",    "-o",       sandbox_opt, NULL};
-	cleanup_close int log = open_log(b->dir, "virtiofsd.log");
-	struct spawn_options o = {
-	    .stdout_fd = log, .stderr_fd = log, .die_with_parent = true, .new_session = true};
 	struct stat st;
-	int status;
 
 	vmb_fmt(socket_opt, sizeof(socket_opt), "--socket-path=%s", b->vfs_socket);
 	vmb_fmt(source_opt, sizeof(source_opt), "source=%s/rootfs", b->e->bundle_true);
 	vmb_fmt(sandbox_opt, sizeof(sandbox_opt), "sandbox=%s", b->e->virtiofsd_sandbox);
-	if (spawn_program(argv, &o, &b->virtiofsd, err) < 0)
+	if (spawn_logged(b, argv, "virtiofsd.log", &b->virtiofsd, err) < 0)
 		return -1;
 	while (stat(b->vfs_socket, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		if (waitpid(b->virtiofsd, &status, WNOHANG) == b->virtiofsd) {
-			b->virtiofsd = -1;
+		if (exited(&b->virtiofsd))
 			return hull_fail(err, 0, "virtiofsd exited at start (see %s/virtiofsd.log)",
 			                 b->dir);
-		}
-		if (vmb_now_ms() > b->t0 + 5000)
+		if (bench_now_ms() > b->t0 + 5000)
 			return hull_fail(err, ETIMEDOUT, "virtiofsd: no socket after 5 s");
-		sleep_ms(1);
+		bench_sleep_ms(1);
 	}
 	return 0;
 }
@@ -101,17 +107,14 @@ static int start_qemu(struct bare *b, const char *machine, hull_error_t *err)
 	    .agent_socket = b->agent_socket,
 	    .console_log = b->console,
 	    .virtiofs_socket = b->vfs_socket,
-	    .virtiofs_tag = "rootfs",
+	    .virtiofs_tag = VM_ROOTFS_TAG,
 	};
-	cleanup_close int log = open_log(b->dir, "qemu.log");
-	struct spawn_options o = {
-	    .stdout_fd = log, .stderr_fd = log, .die_with_parent = true, .new_session = true};
 	char **argv = NULL;
 	int r;
 
 	if (qemu_build_argv(&c, &argv, err) < 0)
 		return -1;
-	r = spawn_program(argv, &o, &b->qemu, err);
+	r = spawn_logged(b, argv, "qemu.log", &b->qemu, err);
 	qemu_argv_free(argv);
 	return r;
 }
@@ -119,7 +122,6 @@ static int start_qemu(struct bare *b, const char *machine, hull_error_t *err)
 static int connect_agent(struct bare *b, hull_error_t *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int status;
 
 	vmb_fmt(addr.sun_path, sizeof(addr.sun_path), "%s", b->agent_socket);
 	b->agent_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -128,36 +130,50 @@ static int connect_agent(struct bare *b, hull_error_t *err)
 	while (connect(b->agent_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		if (errno != ENOENT && errno != ECONNREFUSED)
 			return hull_fail(err, errno, "connect %s", b->agent_socket);
-		if (waitpid(b->qemu, &status, WNOHANG) == b->qemu) {
-			b->qemu = -1;
+		if (exited(&b->qemu))
 			return hull_fail(err, 0, "QEMU exited at start (see %s/qemu.log)", b->dir);
-		}
-		if (vmb_now_ms() > b->deadline)
+		if (bench_now_ms() > b->deadline)
 			return hull_fail(err, ETIMEDOUT, "no agent socket");
-		sleep_ms(1);
+		bench_sleep_ms(1);
 	}
 	return 0;
 }
 
-/* The next message from the agent (1), or an error/timeout (-1). */
-static int receive(struct bare *b, json_t **msg, hull_error_t *err)
+/*
+ * The next message from the agent: with id, the reply to request id (an
+ * exit event meanwhile sets *exit_seen); with event, that event; else the
+ * first message.  0, or -1 on an error, an error reply or the deadline.
+ */
+static int receive(struct bare *b, int id, const char *event, bool *exit_seen, json_t **out,
+                   hull_error_t *err)
 {
 	for (;;) {
 		struct pollfd pfd = {.fd = b->agent_fd, .events = POLLIN};
-		enum agent_read_result r = agent_reader_next(&b->reader, msg, err);
+		cleanup_json json_t *msg = NULL;
+		enum agent_read_result r = agent_reader_next(&b->reader, &msg, err);
+		const char *ev = json_string_value(json_object_get(msg, "event"));
 		uint8_t buf[65536];
-		double left = b->deadline - vmb_now_ms();
+		double left = b->deadline - bench_now_ms();
 		ssize_t n;
 
-		if (r == AGENT_READ_MESSAGE)
-			return 1;
 		if (r == AGENT_READ_ERROR)
 			return -1;
+		if (r == AGENT_READ_MESSAGE) {
+			if (exit_seen && ev && strcmp(ev, "exit") == 0)
+				*exit_seen = true;
+			if (id ? json_integer_value(json_object_get(msg, "id")) != id
+			       : event && (ev == NULL || strcmp(ev, event) != 0))
+				continue;
+			if (json_object_get(msg, "error"))
+				return hull_fail(err, 0, "agent: %s",
+				                 json_string_value(json_object_get(msg, "error")));
+			if (out)
+				*out = json_incref(msg);
+			return 0;
+		}
 		if (left <= 0)
 			return hull_fail(err, ETIMEDOUT, "no answer from the agent");
 		n = poll(&pfd, 1, (int)left + 1);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
 			continue;
 		n = read(b->agent_fd, buf, sizeof(buf));
@@ -170,179 +186,116 @@ static int receive(struct bare *b, json_t **msg, hull_error_t *err)
 	}
 }
 
-/* Sends req (an id is added) and waits for its reply; an exit event meanwhile sets *exited. */
-static int call(struct bare *b, json_t *req, bool *exited, hull_error_t *err)
+/* Sends req (stolen; an id is added) and waits for its reply. */
+static int call(struct bare *b, json_t *req, bool *exit_seen, hull_error_t *err)
 {
+	cleanup_json json_t *owned = req;
 	int id = ++b->next_id;
 
+	if (req == NULL)
+		return hull_fail(err, ENOMEM, "agent request");
 	json_object_set_new(req, "id", json_integer(id));
 	if (agent_send(b->agent_fd, req, err) < 0)
 		return -1;
-	for (;;) {
-		cleanup_json json_t *msg = NULL;
-		const char *event;
-
-		if (receive(b, &msg, err) < 0)
-			return -1;
-		event = json_string_value(json_object_get(msg, "event"));
-		if (event && strcmp(event, "exit") == 0 && exited)
-			*exited = true;
-		if (json_integer_value(json_object_get(msg, "id")) != id)
-			continue;
-		if (json_object_get(msg, "error"))
-			return hull_fail(err, 0, "agent: %s",
-			                 json_string_value(json_object_get(msg, "error")));
-		return 0;
-	}
-}
-
-static int wait_exit_event(struct bare *b, hull_error_t *err)
-{
-	for (;;) {
-		cleanup_json json_t *msg = NULL;
-		const char *event;
-
-		if (receive(b, &msg, err) < 0)
-			return -1;
-		event = json_string_value(json_object_get(msg, "event"));
-		if (event && strcmp(event, "exit") == 0)
-			return 0;
-	}
+	return receive(b, id, NULL, exit_seen, NULL, err);
 }
 
 /* The agent's shutdown (the guest powers off, QEMU exits), else SIGKILL; then virtiofsd. */
 static void stop(struct bare *b, bool graceful)
 {
-	int status;
-
 	if (graceful && b->qemu > 0 && b->agent_fd >= 0) {
 		cleanup_error hull_error_t err = NULL;
-		json_t *req = json_pack("{s:s}", "op", "shutdown");
 
-		b->deadline = vmb_now_ms() + 5000;
-		call(b, req, NULL, &err); /* the reply may not come: the channel closes */
-		json_decref(req);
-		if (vmb_wait(b->qemu, 10000, &status))
+		b->deadline = bench_now_ms() + 5000;
+		/* The reply may not come: the channel closes. */
+		call(b, json_pack("{s:s}", "op", "shutdown"), NULL, &err);
+		if (vmb_wait(b->qemu, 10000, NULL))
 			b->qemu = -1;
 	}
-	if (b->qemu > 0)
-		vmb_kill_wait(b->qemu);
+	vmb_kill_wait(b->qemu);
 	b->qemu = -1;
 	if (b->agent_fd >= 0)
 		close(b->agent_fd);
 	b->agent_fd = -1;
 	if (b->virtiofsd > 0) {
 		kill(b->virtiofsd, SIGTERM);
-		if (!vmb_wait(b->virtiofsd, 2000, &status))
+		if (!vmb_wait(b->virtiofsd, 2000, NULL))
 			vmb_kill_wait(b->virtiofsd);
 	}
 	b->virtiofsd = -1;
 	agent_reader_release(&b->reader);
 }
 
-static void remove_dir(struct bare *b)
+/* The steps of a bare boot (and run), each timed from the start. */
+static int steps(struct bare *b, const char *machine, bool run, struct vmb_bare_times *t,
+                 hull_error_t *err)
 {
-	static const char *const names[] = {"virtiofs.sock", "qmp.sock", "agent.sock",
-	                                    "console.log",   "qemu.log", "virtiofsd.log"};
-	char path[PATH_MAX];
+	cleanup_json json_t *msg = NULL;
+	bool exit_seen = false;
+	double stop_start;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		vmb_fmt(path, sizeof(path), "%s/%s", b->dir, names[i]);
-		unlink(path);
+	if (start_virtiofsd(b, err) < 0)
+		return -1;
+	t->virtiofsd_ms = bench_now_ms() - b->t0;
+	if (start_qemu(b, machine, err) < 0)
+		return -1;
+	t->spawned_ms = bench_now_ms() - b->t0;
+	if (connect_agent(b, err) < 0)
+		return -1;
+	if (receive(b, 0, NULL, NULL, &msg, err) < 0)
+		return hull_error_prefix(err, "waiting for the ready event");
+	t->ready_ms = bench_now_ms() - b->t0;
+	if (strcmp(json_string_value(json_object_get(msg, "event")) ?: "", "ready") != 0)
+		return hull_fail(err, 0, "the agent's first message is not the ready event");
+	if (call(b, agent_request_prepare_container(&b->e->spec), NULL, err) < 0)
+		return hull_error_prefix(err, "prepare_container");
+	t->prepared_ms = bench_now_ms() - b->t0;
+	if (!run) {
+		stop_start = bench_now_ms();
+		stop(b, true);
+		t->stop_ms = bench_now_ms() - stop_start;
+		return 0;
 	}
-	rmdir(b->dir);
+	if (call(b, agent_request_start(&b->e->spec), &exit_seen, err) < 0)
+		return -1;
+	t->started_ms = bench_now_ms() - b->t0;
+	if (!exit_seen && receive(b, 0, "exit", NULL, NULL, err) < 0)
+		return -1;
+	t->exited_ms = bench_now_ms() - b->t0;
+	stop(b, true);
+	t->total_ms = bench_now_ms() - b->t0;
+	return 0;
 }
 
 int vmb_bare(struct vmb_env *e, const char *machine, bool run, struct vmb_bare_times *t,
              hull_error_t *err)
 {
 	struct bare b = {.e = e, .virtiofsd = -1, .qemu = -1, .agent_fd = -1};
-	json_t *spec = e->spec, *root = json_object_get(spec, "root");
-	const char *hostname = json_string_value(json_object_get(spec, "hostname"));
-	cleanup_json json_t *msg = NULL;
-	const char *event;
-	int ret = -1;
+	char path[PATH_MAX], tail[1024];
+	int ret;
 
 	memset(t, 0, sizeof(*t));
 	agent_reader_init(&b.reader);
 	vmb_fmt(b.dir, sizeof(b.dir), "%s/bare-%u", e->tmp, ++e->seq);
 	if (mkdir(b.dir, 0700) < 0)
 		return hull_fail(err, errno, "mkdir %s", b.dir);
-	vmb_fmt(b.vfs_socket, sizeof(b.vfs_socket), "%s/virtiofs.sock", b.dir);
-	vmb_fmt(b.qmp_socket, sizeof(b.qmp_socket), "%s/qmp.sock", b.dir);
-	vmb_fmt(b.agent_socket, sizeof(b.agent_socket), "%s/agent.sock", b.dir);
-	vmb_fmt(b.console, sizeof(b.console), "%s/console.log", b.dir);
-
-	b.t0 = vmb_now_ms();
+	vmb_fmt(b.vfs_socket, sizeof(b.vfs_socket), "%s/%s", b.dir, files[0]);
+	vmb_fmt(b.qmp_socket, sizeof(b.qmp_socket), "%s/%s", b.dir, files[1]);
+	vmb_fmt(b.agent_socket, sizeof(b.agent_socket), "%s/%s", b.dir, files[2]);
+	vmb_fmt(b.console, sizeof(b.console), "%s/%s", b.dir, files[3]);
+	b.t0 = bench_now_ms();
 	b.deadline = b.t0 + e->timeout_ms;
-	if (start_virtiofsd(&b, err) < 0)
-		goto out;
-	t->virtiofsd_ms = vmb_now_ms() - b.t0;
-	if (start_qemu(&b, machine, err) < 0)
-		goto out;
-	t->spawned_ms = vmb_now_ms() - b.t0;
-	if (connect_agent(&b, err) < 0)
-		goto out;
-	t->connected_ms = vmb_now_ms() - b.t0;
-	if (receive(&b, &msg, err) < 0) {
-		hull_error_prefix(err, "waiting for the ready event");
-		goto out;
-	}
-	t->ready_ms = vmb_now_ms() - b.t0;
-	event = json_string_value(json_object_get(msg, "event"));
-	if (event == NULL || strcmp(event, "ready") != 0) {
-		hull_fail(err, 0, "the agent's first message is not the ready event");
-		goto out;
-	}
-	{
-		json_t *req =
-		    json_pack("{s:s, s:s, s:{s:s}, s:b, s:s, s:O}", "op", "prepare_container",
-		              "root", "/run/hull/rootfs", "share", "tag", "rootfs", "readonly",
-		              json_is_true(json_object_get(root, "readonly")), "hostname",
-		              hostname ? hostname : "", "mounts", json_object_get(spec, "mounts"));
-		int r = call(&b, req, NULL, err);
-
-		json_decref(req);
-		if (r < 0) {
-			hull_error_prefix(err, "prepare_container");
-			goto out;
-		}
-		t->prepared_ms = vmb_now_ms() - b.t0;
-	}
-	if (run) {
-		json_t *req = json_pack("{s:s, s:s, s:O, s:s}", "op", "start", "process_id", "init",
-		                        "process", json_object_get(spec, "process"), "root",
-		                        "/run/hull/rootfs");
-		bool exited = false;
-		int r = call(&b, req, &exited, err);
-
-		json_decref(req);
-		if (r < 0)
-			goto out;
-		t->started_ms = vmb_now_ms() - b.t0;
-		if (!exited && wait_exit_event(&b, err) < 0)
-			goto out;
-		t->exited_ms = vmb_now_ms() - b.t0;
-		stop(&b, true);
-		t->total_ms = vmb_now_ms() - b.t0;
-	} else {
-		double s = vmb_now_ms();
-
-		stop(&b, true);
-		t->stop_ms = vmb_now_ms() - s;
-	}
-	ret = 0;
-out:
+	ret = steps(&b, machine, run, t, err);
 	if (ret < 0) {
-		char tail[1024];
-
 		vmb_console_tail(b.console, tail, sizeof(tail));
-		if (tail[0])
-			hull_error_prefix(err, "bare %s (guest console: %s)", machine, tail);
-		else
-			hull_error_prefix(err, "bare %s", machine);
+		hull_error_prefix(err, "bare %s%s%s%s", machine, tail[0] ? " (guest console: " : "",
+		                  tail, tail[0] ? ")" : "");
 	}
 	stop(&b, false);
-	remove_dir(&b);
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		vmb_fmt(path, sizeof(path), "%s/%s", b.dir, files[i]);
+		unlink(path);
+	}
+	rmdir(b.dir);
 	return ret;
 }

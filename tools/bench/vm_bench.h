@@ -1,17 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The pieces of bench_vm (tools/bench/bench_vm.c), each in its own file:
+ * The pieces of bench_vm (tools/bench/bench_vm.c) and bench_accel, each in
+ * a vm_*.c file of its own (docs/benchmarks.md lists them).
  *
- *   vm_env.c   the bench's world: one temporary directory with hull
- *              configurations, a state root and busybox bundles; the
- *              cleanup that runs at exit and on a signal
- *   vm_bare.c  the baseline: virtiofsd and qemu-system-x86_64 started by
- *              hand with hull's own argv (qemu_build_argv), the agent
- *              socket read directly (ready event, then, for a run, the
- *              same requests hull's monitor sends)
- *   vm_hull.c  hull's side: `hull create`, `hull run`, `hull delete` as
- *              processes, the timestamps of hull's debug log, and the
- *              monitor's memory (/proc/PID/status, smaps_rollup, smaps)
+ * Times are milliseconds from the start of the measurement; NAN where a
+ * time was not seen.
  */
 #ifndef HULL_TOOLS_BENCH_VM_BENCH_H
 #define HULL_TOOLS_BENCH_VM_BENCH_H
@@ -23,6 +16,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "runtime/oci_spec.h"
 
 struct vmb_env {
 	char tmp[PATH_MAX]; /* everything the bench makes lives here */
@@ -35,34 +29,30 @@ struct vmb_env {
 	char root[PATH_MAX];        /* hull --root */
 	char bundle_true[PATH_MAX]; /* runs /bin/true */
 	char bundle_sleep[PATH_MAX];
-	json_t *spec; /* bundle_true's config.json: the bare run sends its process and mounts */
-	const char *kernel_params; /* appended to hull's, for bare and hull alike ("" none) */
-	unsigned memory_mib;
-	int timeout_ms; /* per VM: boot, or a whole run */
-	unsigned seq;   /* for unique sandbox ids and run directories */
+	struct hull_spec spec;     /* bundle_true's config.json, as hull parses it */
+	const char *kernel_params; /* appended to hull's, for bare and hull alike (NULL: "") */
+	unsigned memory_mib;       /* 0: 512 */
+	int timeout_ms;            /* per VM: boot, or a whole run (0: 30 s) */
+	unsigned seq;              /* for unique sandbox ids and run directories */
 };
 
 /* --- vm_env.c --- */
 
 /*
  * Finds hull, the guest, QEMU and virtiofsd; makes the temporary
- * directory, bundles and configurations.  1: ready; 0: skip (*why says
- * why); -1: error.
+ * directory, bundles and configurations, and installs the signal cleanup.
+ * 1: ready; 0: skip (*why says why); -1: error.
  */
-int vmb_env_init(struct vmb_env *e, const char *argv0, const char **why, hull_error_t *err);
+int vmb_env_init(struct vmb_env *e, const char **why, hull_error_t *err);
 /* A hull configuration (--config) for accel ("tcg", "auto") and machine; path in out. */
 int vmb_env_config(const struct vmb_env *e, const char *accel, const char *machine, char *out,
                    size_t size, hull_error_t *err);
 /* Deletes what is left (hull delete --force, then kill) and removes the directory. */
 void vmb_env_cleanup(struct vmb_env *e);
-/* SIGINT/SIGTERM/SIGHUP: kill every child, remove the directory, exit. */
-void vmb_env_install_signal_cleanup(const struct vmb_env *e);
 
 /* snprintf that truncates silently (paths here are far below PATH_MAX). */
 void vmb_fmt(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-double vmb_now_ms(void);      /* CLOCK_MONOTONIC */
-double vmb_realtime_ms(void); /* CLOCK_REALTIME, as hull's log timestamps */
-/* waitpid with a timeout: 1 exited (*status), 0 still running. */
+/* waitpid with a timeout (-1: none), to the exit itself (a pidfd): 1 exited (*status), 0 not. */
 int vmb_wait(pid_t pid, int timeout_ms, int *status);
 void vmb_kill_wait(pid_t pid);
 /* The last lines of a guest console log, '|'-separated ("" if none). */
@@ -73,7 +63,6 @@ void vmb_console_tail(const char *path, char *out, size_t size);
 struct vmb_bare_times {
 	double virtiofsd_ms; /* virtiofsd's socket is there */
 	double spawned_ms;   /* QEMU forked and exec'd */
-	double connected_ms; /* the agent socket accepted us */
 	double ready_ms;     /* the agent's first message ({"event":"ready"}) */
 	double prepared_ms;  /* prepare_container answered (rootfs mounted in the guest) */
 	double started_ms;   /* run: start answered */
@@ -86,8 +75,8 @@ struct vmb_bare_times {
  * virtiofsd + QEMU with the argv hull builds for machine, to the agent's
  * ready event, then prepare_container as hull sends it; with run, the
  * container's process (/bin/true) is started and its exit awaited, then the
- * VM is shut down through the agent.  Times are from the call.  Everything
- * is stopped and removed before return, on success and on failure.
+ * VM is shut down through the agent.  Everything is stopped and removed
+ * before return, on success and on failure.
  */
 int vmb_bare(struct vmb_env *e, const char *machine, bool run, struct vmb_bare_times *t,
              hull_error_t *err);
@@ -96,7 +85,7 @@ int vmb_bare(struct vmb_env *e, const char *machine, bool run, struct vmb_bare_t
 
 struct vmb_hull_times {
 	double total_ms; /* exec of `hull ...` to its exit */
-	/* From hull's --debug log, relative to the exec (-1: not in the log). */
+	/* From hull's --debug log, relative to the exec. */
 	double virtiofsd_ms; /* "virtiofsd pid N shares ..." (the last one) */
 	double qemu_ms;      /* "QEMU: ..." (the last one: after a KVM attempt, the TCG one) */
 	double ready_ms;     /* "VM up": the agent answered */
@@ -104,12 +93,9 @@ struct vmb_hull_times {
 	bool kvm_fallback;   /* the log says KVM did not work and TCG was used */
 };
 
-/* `hull create` of bundle_true with config, then `hull delete --force`. */
-int vmb_hull_create(struct vmb_env *e, const char *config, struct vmb_hull_times *t,
-                    hull_error_t *err);
-/* `hull run` of bundle_true (/bin/true) with config. */
-int vmb_hull_run(struct vmb_env *e, const char *config, struct vmb_hull_times *t,
-                 hull_error_t *err);
+/* `hull create` of bundle_true with config, then `hull delete --force`; with run, `hull run`. */
+int vmb_hull(struct vmb_env *e, const char *config, bool run, struct vmb_hull_times *t,
+             hull_error_t *err);
 
 /*
  * `hull check --json` (with boot, the probe boot too); *ms exec to exit,
@@ -124,7 +110,6 @@ struct vmb_mapping {
 };
 
 struct vmb_memory {
-	pid_t monitor_pid;
 	double rss_kib, pss_kib, pss_anon_kib, pss_file_kib, anon_kib, file_kib;
 	double private_dirty_kib;
 	double qemu_rss_kib, virtiofsd_rss_kib; /* for scale; not hull's */

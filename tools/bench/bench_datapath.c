@@ -33,8 +33,10 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +44,13 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bpf/tc_endpoint.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "tools/bench/datapath.h"
+#include "tools/bench/stats.h"
 
 #define MAX_ROUNDS 31
 
@@ -56,8 +58,8 @@ static struct {
 	unsigned rounds, queues, rate, echo_n, setup_repeats;
 	double secs, cpu_secs, warmup;
 	int gen_cpu, vm_cpu, nice;
-	bool datapath, setup, progs;
-	const char *alts;  /* BENCH_ALTS: letters of the paths to run (d u b t m), NULL = all */
+	const char *parts; /* BENCH_PARTS: "progs,datapath,setup" subset, NULL = all */
+	const char *alts;  /* BENCH_ALTS: letters of the paths to run (DP_ALT_TAGS), NULL = all */
 	const char *tests; /* BENCH_TESTS: "tg,fg,cpu,lat" subset, NULL = all */
 } cfg;
 
@@ -75,64 +77,30 @@ struct alt_result {
 	unsigned lost;
 };
 
-static double env_num(const char *name, double def)
+/* The figures of v[0..n-1] (copied: v stays in round order), zeros when there are none. */
+static struct bench_stats stats(const double *v, unsigned n)
 {
-	const char *v = getenv(name);
-	char *end;
-	double d;
+	double c[DP_SETUP_MAX_REPEATS > MAX_ROUNDS ? DP_SETUP_MAX_REPEATS : MAX_ROUNDS];
+	struct bench_stats s;
 
-	if (!v || !*v)
-		return def;
-	d = strtod(v, &end);
-	if (*end || d < 0) {
-		fprintf(stderr, "bench_datapath: %s=\"%s\" is not a number: using %g\n", name, v,
-		        def);
-		return def;
-	}
-	return d;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec t = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
-
-	while (nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	n = n < sizeof(c) / sizeof(*c) ? n : sizeof(c) / sizeof(*c);
+	memcpy(c, v, n * sizeof(*v));
+	s = bench_summarise(c, n);
+	return s.n ? s : (struct bench_stats){0};
 }
 
 static double median(const double *v, unsigned n)
 {
-	double s[DP_MAX_SAMPLES > MAX_ROUNDS ? MAX_ROUNDS : DP_MAX_SAMPLES];
-
-	if (n == 0)
-		return 0;
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return stats(v, n).median;
 }
 
-static void min_max(const double *v, unsigned n, double *lo, double *hi)
+/* "| median (min-max) " of v / div, the median with med_decimals, the range with decimals. */
+static void cell(const double *v, unsigned n, double div, int med_decimals, int decimals)
 {
-	*lo = *hi = n ? v[0] : 0;
-	for (unsigned i = 1; i < n; i++) {
-		*lo = v[i] < *lo ? v[i] : *lo;
-		*hi = v[i] > *hi ? v[i] : *hi;
-	}
+	struct bench_stats s = stats(v, n);
+
+	printf("| %.*f (%.*f-%.*f) ", med_decimals, s.median / div, decimals, s.min / div, decimals,
+	       s.max / div);
 }
 
 /*
@@ -142,14 +110,11 @@ static void min_max(const double *v, unsigned n, double *lo, double *hi)
  */
 static void print_paired_ratio(const double *x, const double *base, unsigned n)
 {
-	double r[MAX_ROUNDS], lo, hi;
-	unsigned m = 0;
+	double r[MAX_ROUNDS];
 
-	for (unsigned i = 0; i < n && m < MAX_ROUNDS; i++)
-		if (base[i] > 0)
-			r[m++] = x[i] / base[i];
-	min_max(r, m, &lo, &hi);
-	printf("| %.2f (%.2f-%.2f) ", median(r, m), lo, hi);
+	for (unsigned i = 0; i < n; i++)
+		r[i] = base[i] > 0 ? x[i] / base[i] : NAN;
+	cell(r, n, 1, 2, 2);
 }
 
 static void pin(int cpu)
@@ -178,30 +143,24 @@ static double cpu_busy_s(void)
 /* CPU time a task (all its threads) has run, in seconds: /proc/PID/task/TID/schedstat. */
 static double task_runtime_s(pid_t pid)
 {
-	char path[64];
+	char path[64], p[600];
 	DIR *d;
 	struct dirent *e;
 	double total = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) != NULL) {
-		char p[600];
+	while (d && (e = readdir(d)) != NULL) {
+		cleanup_file FILE *f = NULL;
 		unsigned long long ns;
-		FILE *f;
 
-		if (e->d_name[0] == '.')
-			continue;
 		snprintf(p, sizeof(p), "%s/%s/schedstat", path, e->d_name);
-		f = fopen(p, "r");
+		f = e->d_name[0] == '.' ? NULL : fopen(p, "r");
 		if (f && fscanf(f, "%llu", &ns) == 1)
 			total += (double)ns / 1e9;
-		if (f)
-			fclose(f);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
 	return total;
 }
 
@@ -216,16 +175,12 @@ static void find_ksoftirqd(void)
 
 	while (d && (e = readdir(d)) != NULL && n_ksoftirqd < 16) {
 		char p[600], comm[64] = "";
-		FILE *f;
+		cleanup_file FILE *f = NULL;
 
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
 		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
-		f = fopen(p, "r");
+		f = e->d_name[0] < '0' || e->d_name[0] > '9' ? NULL : fopen(p, "r");
 		if (f && fgets(comm, sizeof(comm), f) && !strncmp(comm, "ksoftirqd/", 10))
 			ksoftirqd[n_ksoftirqd++] = (pid_t)atoi(e->d_name);
-		if (f)
-			fclose(f);
 	}
 	if (d)
 		closedir(d);
@@ -241,64 +196,31 @@ static double ours_s(pid_t vm, pid_t peer)
 	return t;
 }
 
-static uint64_t sum_q(unsigned what)
+/* A counter of struct dp_queue_stats, summed over the queues. */
+static uint64_t sum_q(size_t counter)
 {
 	uint64_t n = 0;
 
 	for (unsigned i = 0; i < DP_MAX_QUEUES; i++)
-		n += atomic_load(what == 0   ? &sh->q[i].rx
-		                 : what == 1 ? &sh->q[i].empty
-		                             : &sh->q[i].tx);
+		n += atomic_load((_Atomic uint64_t *)((char *)&sh->q[i] + counter));
 	return n;
 }
+#define SUM_Q(counter) sum_q(offsetof(struct dp_queue_stats, counter))
 
-static int wait_flag(atomic_int *flag, pid_t pid, const char *what, hull_error_t *err)
-{
-	for (int i = 0; i < 3000; i++) {
-		int status;
-
-		if (atomic_load(flag))
-			return 0;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			dp_cleanup_forget_child(pid);
-			return hull_fail(err, 0, "%s exited before it was ready (status %#x)", what,
-			                 status);
-		}
-		sleep_s(0.001);
-	}
-	return hull_fail(err, ETIMEDOUT, "%s did not get ready", what);
-}
-
-static pid_t start_vm(struct dp_alt *a, enum dp_vm_mode mode, hull_error_t *err)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return hull_fail(err, errno, "fork");
-	if (pid == 0) {
-		hull_error_t e = NULL;
-
-		pin(cfg.vm_cpu);
-		setpriority(PRIO_PROCESS, 0, cfg.nice);
-		if (dp_vm_run(a->fds, a->nq, mode, sh, &e) < 0) {
-			hull_error_print(stderr, e);
-			_exit(1);
-		}
-		_exit(0);
-	}
-	dp_cleanup_register_child(pid);
-	if (wait_flag(&sh->vm_ready, pid, "VM side", err) < 0)
-		return -1;
-	return pid;
-}
-
-enum peer_job {
+enum child {
+	VM_SIDE,
 	PEER_FLOOD,
 	PEER_ECHO
 };
 
-static pid_t start_peer(struct dp_alt *a, enum peer_job job, unsigned pps, hull_error_t *err)
+/*
+ * Runs a child on its CPU at its priority; returns when it says it is ready.
+ * arg: the VM side's enum dp_vm_mode, or the flood's frames/s (0: flat out).
+ */
+static pid_t start(struct dp_alt *a, enum child job, int arg, hull_error_t *err)
 {
+	const char *what = job == VM_SIDE ? "VM side" : "peer side";
+	atomic_int *ready = job == VM_SIDE ? &sh->vm_ready : &sh->peer_ready;
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -307,12 +229,15 @@ static pid_t start_peer(struct dp_alt *a, enum peer_job job, unsigned pps, hull_
 		hull_error_t e = NULL;
 		int rc;
 
-		pin(cfg.gen_cpu);
+		pin(job == VM_SIDE ? cfg.vm_cpu : cfg.gen_cpu);
 		setpriority(PRIO_PROCESS, 0, cfg.nice);
-		if (setns(a->peer_nsfd, CLONE_NEWNET) < 0)
+		if (job == VM_SIDE)
+			rc = dp_vm_run(a->fds, a->nq, (enum dp_vm_mode)arg, sh, &e);
+		else if (setns(a->peer_nsfd, CLONE_NEWNET) < 0)
 			rc = hull_fail(&e, errno, "enter netns %s", a->peer_ns);
 		else if (job == PEER_FLOOD)
-			rc = dp_peer_flood(a->peer_dev, pps, cfg.queues > 1 ? 8 : 1, sh, &e);
+			rc = dp_peer_flood(a->peer_dev, (unsigned)arg, cfg.queues > 1 ? 8 : 1, sh,
+			                   &e);
 		else
 			rc = dp_peer_echo(cfg.echo_n, sh, &e);
 		if (rc < 0)
@@ -320,9 +245,19 @@ static pid_t start_peer(struct dp_alt *a, enum peer_job job, unsigned pps, hull_
 		_exit(rc < 0);
 	}
 	dp_cleanup_register_child(pid);
-	if (wait_flag(&sh->peer_ready, pid, "peer side", err) < 0)
-		return -1;
-	return pid;
+	for (int i = 0; i < 3000; i++) {
+		int status;
+
+		if (atomic_load(ready))
+			return pid;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			dp_cleanup_forget_child(pid);
+			return hull_fail(err, 0, "%s exited before it was ready (status %#x)", what,
+			                 status);
+		}
+		bench_sleep_ms(1);
+	}
+	return hull_fail(err, ETIMEDOUT, "%s did not get ready", what);
 }
 
 static int reap(pid_t pid, const char *what, hull_error_t *err)
@@ -341,7 +276,7 @@ static int reap(pid_t pid, const char *what, hull_error_t *err)
 			return hull_fail(err, errno, "wait for %s", what);
 		if (i == 5000)
 			kill(pid, SIGKILL);
-		sleep_s(0.001);
+		bench_sleep_ms(1);
 	}
 	dp_cleanup_forget_child(pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -360,32 +295,38 @@ static int stop(pid_t vm, pid_t peer, int rc, hull_error_t *err)
 	return rc;
 }
 
-static void reset(void)
+/* A fresh shared area, then the VM side in mode and, unless job is VM_SIDE, the peer's job. */
+static int start_both(struct dp_alt *a, enum dp_vm_mode mode, enum child job, unsigned pps,
+                      pid_t *vm, pid_t *peer, hull_error_t *err)
 {
 	memset(sh, 0, sizeof(*sh));
+	*peer = -1;
+	*vm = start(a, VM_SIDE, mode, err);
+	if (*vm < 0)
+		return -1;
+	if (job != VM_SIDE && (*peer = start(a, job, (int)pps, err)) < 0)
+		return stop(*vm, -1, -1, err);
+	bench_sleep_ms(cfg.warmup * 1e3);
+	return 0;
 }
 
 static int to_guest(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
 {
-	pid_t vm, peer = -1;
+	pid_t vm, peer;
 	uint64_t rx0, e0, g0, rx1, e1, g1;
 	double t0, t1, c0, c1, v0, o0, b0;
 
-	reset();
-	vm = start_vm(a, DP_VM_RX_SPIN, err);
-	if (vm < 0)
+	if (start_both(a, DP_VM_RX_SPIN, PEER_FLOOD, 0, &vm, &peer, err) < 0)
 		return -1;
-	peer = start_peer(a, PEER_FLOOD, 0, err);
-	if (peer < 0)
-		return stop(vm, -1, -1, err);
-	sleep_s(cfg.warmup);
-	rx0 = sum_q(0), e0 = sum_q(1), g0 = atomic_load(&sh->gen_tx), t0 = now_s();
+	rx0 = SUM_Q(rx), e0 = SUM_Q(empty), g0 = atomic_load(&sh->gen_tx),
+	t0 = bench_now_ms() / 1e3;
 	c0 = task_runtime_s(peer);
 	v0 = task_runtime_s(vm);
 	o0 = ours_s(vm, peer);
 	b0 = cpu_busy_s();
-	sleep_s(cfg.secs);
-	rx1 = sum_q(0), e1 = sum_q(1), g1 = atomic_load(&sh->gen_tx), t1 = now_s();
+	bench_sleep_ms(cfg.secs * 1e3);
+	rx1 = SUM_Q(rx), e1 = SUM_Q(empty), g1 = atomic_load(&sh->gen_tx),
+	t1 = bench_now_ms() / 1e3;
 	c1 = task_runtime_s(peer);
 	r->tg_gen_cpu[round] = (c1 - c0) / (t1 - t0);
 	r->tg_norm[round] = c1 > c0 ? (double)(rx1 - rx0) / (c1 - c0) : 0;
@@ -404,22 +345,19 @@ static int to_guest(struct dp_alt *a, struct alt_result *r, unsigned round, hull
 
 static int from_guest(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
 {
-	pid_t vm;
+	pid_t vm, peer;
 	uint64_t p0, p1, w0, w1;
 	double t0, t1, c0, c1;
 
-	reset();
-	vm = start_vm(a, DP_VM_TX, err);
-	if (vm < 0)
+	if (start_both(a, DP_VM_TX, VM_SIDE, 0, &vm, &peer, err) < 0)
 		return -1;
-	sleep_s(cfg.warmup);
 	if (dp_alt_peer_rx(a, &p0, err) < 0)
 		return stop(vm, -1, -1, err);
-	w0 = sum_q(2), c0 = task_runtime_s(vm), t0 = now_s();
-	sleep_s(cfg.secs);
+	w0 = SUM_Q(tx), c0 = task_runtime_s(vm), t0 = bench_now_ms() / 1e3;
+	bench_sleep_ms(cfg.secs * 1e3);
 	if (dp_alt_peer_rx(a, &p1, err) < 0)
 		return stop(vm, -1, -1, err);
-	w1 = sum_q(2), c1 = task_runtime_s(vm), t1 = now_s();
+	w1 = SUM_Q(tx), c1 = task_runtime_s(vm), t1 = bench_now_ms() / 1e3;
 	r->fg_pps[round] = (double)(p1 - p0) / (t1 - t0);
 	r->fg_norm[round] = c1 > c0 ? (double)(p1 - p0) / (c1 - c0) : 0;
 	r->fg_written[round] = (double)(w1 - w0) / (t1 - t0);
@@ -433,17 +371,11 @@ static int cpu_cost(struct dp_alt *a, double idle_busy_per_s, struct alt_result 
 	uint64_t rx0, rx1;
 	double b0, b1, o0, o1, t0, t1;
 
-	reset();
-	vm = start_vm(a, DP_VM_RX_BLOCK, err);
-	if (vm < 0)
+	if (start_both(a, DP_VM_RX_BLOCK, PEER_FLOOD, cfg.rate, &vm, &peer, err) < 0)
 		return -1;
-	peer = start_peer(a, PEER_FLOOD, cfg.rate, err);
-	if (peer < 0)
-		return stop(vm, -1, -1, err);
-	sleep_s(cfg.warmup);
-	rx0 = sum_q(0), b0 = cpu_busy_s(), o0 = ours_s(vm, peer), t0 = now_s();
-	sleep_s(cfg.cpu_secs);
-	rx1 = sum_q(0), b1 = cpu_busy_s(), o1 = ours_s(vm, peer), t1 = now_s();
+	rx0 = SUM_Q(rx), b0 = cpu_busy_s(), o0 = ours_s(vm, peer), t0 = bench_now_ms() / 1e3;
+	bench_sleep_ms(cfg.cpu_secs * 1e3);
+	rx1 = SUM_Q(rx), b1 = cpu_busy_s(), o1 = ours_s(vm, peer), t1 = bench_now_ms() / 1e3;
 	r->cpu_delivered[round] = (double)(rx1 - rx0) / (t1 - t0) / cfg.rate;
 	if (rx1 > rx0) {
 		r->cpu_ns[round] =
@@ -460,11 +392,11 @@ static int latency(struct dp_alt *a, struct alt_result *r, unsigned round, hull_
 	pid_t vm, peer;
 	int rc;
 
-	reset();
-	vm = start_vm(a, DP_VM_ECHO, err);
+	memset(sh, 0, sizeof(*sh));
+	vm = start(a, VM_SIDE, DP_VM_ECHO, err);
 	if (vm < 0)
 		return -1;
-	peer = start_peer(a, PEER_ECHO, 0, err);
+	peer = start(a, PEER_ECHO, 0, err);
 	if (peer < 0)
 		return stop(vm, -1, -1, err);
 	rc = reap(peer, "echo client", err);
@@ -474,7 +406,7 @@ static int latency(struct dp_alt *a, struct alt_result *r, unsigned round, hull_
 		return -1;
 	if (sh->n_samples == 0)
 		return hull_fail(err, 0, "%s: no echo came back (%u lost)", a->name, sh->lost);
-	qsort(sh->samples_us, sh->n_samples, sizeof(double), cmp_double);
+	bench_summarise(sh->samples_us, sh->n_samples); /* sorts them */
 	r->p50[round] = sh->samples_us[sh->n_samples / 2];
 	r->p99[round] = sh->samples_us[(size_t)((double)sh->n_samples * 0.99)];
 	r->lost += sh->lost;
@@ -483,10 +415,10 @@ static int latency(struct dp_alt *a, struct alt_result *r, unsigned round, hull_
 
 static double idle_baseline(void)
 {
-	double b0 = cpu_busy_s(), t0 = now_s(), b1, t1;
+	double b0 = cpu_busy_s(), t0 = bench_now_ms() / 1e3, b1, t1;
 
-	sleep_s(cfg.cpu_secs);
-	b1 = cpu_busy_s(), t1 = now_s();
+	bench_sleep_ms(cfg.cpu_secs * 1e3);
+	b1 = cpu_busy_s(), t1 = bench_now_ms() / 1e3;
 	return (b1 - b0) / (t1 - t0);
 }
 
@@ -526,22 +458,33 @@ static void print_counters(const struct dp_alt *a)
 	       (unsigned long long)c.dir[HULL_TC_FROM_GUEST].packets, (unsigned long long)drops);
 }
 
-static const char *const alt_letters = "dubtm"; /* in enum dp_alt_kind order */
-
 static bool alt_wanted(const struct dp_alt *a)
 {
-	return !cfg.alts || strchr(cfg.alts, alt_letters[a->kind]);
+	return !cfg.alts || strchr(cfg.alts, DP_ALT_TAGS[a->kind]);
 }
 
-static bool test_wanted(const char *t)
+static bool wanted(const char *list, const char *name)
 {
-	return !cfg.tests || strstr(cfg.tests, t);
+	return !list || bench_listed(list, name);
+}
+
+/* The per-round figures of a path that the tables show, as offsets into struct alt_result. */
+#define FIG(m) offsetof(struct alt_result, m)
+static const double *fig(const struct alt_result *r, size_t offset)
+{
+	return (const double *)((const char *)r + offset);
 }
 
 static void report_datapath(struct dp_alt *alts, struct alt_result *res, unsigned n)
 {
-	const unsigned u = DP_U32, R = cfg.rounds;
-	double lo, hi;
+	/* The ratios' columns, and the first six of them also the medians' (kpps or ns). */
+	static const struct {
+		size_t fig;
+		double div;
+	} cols[] = {{FIG(tg_pps), 1e3},  {FIG(tg_norm), 1e3},   {FIG(fg_pps), 1e3},
+	            {FIG(fg_norm), 1e3}, {FIG(cpu_task_ns), 1}, {FIG(cpu_ns), 1},
+	            {FIG(p50), 1},       {FIG(p99), 1}};
+	const unsigned R = cfg.rounds;
 
 	printf("\n### Datapath: medians over %u rounds (min-max in brackets)\n\n", R);
 	printf("| path | to_guest kpps | to_guest kpps per sender CPU-s | from_guest kpps | "
@@ -550,26 +493,14 @@ static void report_datapath(struct dp_alt *alts, struct alt_result *res, unsigne
 	       "|---|---|---|---|---|---|---|---|---|\n",
 	       cfg.rate);
 	for (unsigned i = 0; i < n; i++) {
-		struct alt_result *r = &res[i];
-
 		if (!alt_wanted(&alts[i]))
 			continue;
 		printf("| %s ", alts[i].name);
-		min_max(r->tg_pps, R, &lo, &hi);
-		printf("| %.0f (%.0f-%.0f) ", median(r->tg_pps, R) / 1e3, lo / 1e3, hi / 1e3);
-		min_max(r->tg_norm, R, &lo, &hi);
-		printf("| %.0f (%.0f-%.0f) ", median(r->tg_norm, R) / 1e3, lo / 1e3, hi / 1e3);
-		min_max(r->fg_pps, R, &lo, &hi);
-		printf("| %.0f (%.0f-%.0f) ", median(r->fg_pps, R) / 1e3, lo / 1e3, hi / 1e3);
-		min_max(r->fg_norm, R, &lo, &hi);
-		printf("| %.0f (%.0f-%.0f) ", median(r->fg_norm, R) / 1e3, lo / 1e3, hi / 1e3);
-		min_max(r->cpu_task_ns, R, &lo, &hi);
-		printf("| %.0f (%.0f-%.0f) ", median(r->cpu_task_ns, R), lo, hi);
-		min_max(r->cpu_ns, R, &lo, &hi);
-		printf("| %.0f (%.0f-%.0f) ", median(r->cpu_ns, R), lo, hi);
-		min_max(r->p99, R, &lo, &hi);
-		printf("| %.1f | %.1f (%.0f-%.0f) |\n", median(r->p50, R), median(r->p99, R), lo,
-		       hi);
+		for (size_t c = 0; c < 6; c++)
+			cell(fig(&res[i], cols[c].fig), R, cols[c].div, 0, 0);
+		printf("| %.1f ", median(res[i].p50, R));
+		cell(res[i].p99, R, 1, 1, 0);
+		printf("|\n");
 	}
 	printf("\nRatios to u32+mirred: the median of the per-round ratios (min-max); throughput: "
 	       "higher is better; CPU, RTT: lower is better\n\n| path | to_guest | "
@@ -577,19 +508,12 @@ static void report_datapath(struct dp_alt *alts, struct alt_result *res, unsigne
 	       "CPU/frame (/proc/stat) | RTT p50 | RTT p99 |\n"
 	       "|---|---|---|---|---|---|---|---|---|\n");
 	for (unsigned i = 0; i < n; i++) {
-		struct alt_result *r = &res[i], *b = &res[u];
-
 		if (!alt_wanted(&alts[i]))
 			continue;
 		printf("| %s ", alts[i].name);
-		print_paired_ratio(r->tg_pps, b->tg_pps, R);
-		print_paired_ratio(r->tg_norm, b->tg_norm, R);
-		print_paired_ratio(r->fg_pps, b->fg_pps, R);
-		print_paired_ratio(r->fg_norm, b->fg_norm, R);
-		print_paired_ratio(r->cpu_task_ns, b->cpu_task_ns, R);
-		print_paired_ratio(r->cpu_ns, b->cpu_ns, R);
-		print_paired_ratio(r->p50, b->p50, R);
-		print_paired_ratio(r->p99, b->p99, R);
+		for (size_t c = 0; c < sizeof(cols) / sizeof(*cols); c++)
+			print_paired_ratio(fig(&res[i], cols[c].fig),
+			                   fig(&res[DP_U32], cols[c].fig), R);
 		printf("|\n");
 	}
 	printf("\nWhat limits it (medians): offered = frames/s the generator put on the path;\n"
@@ -618,7 +542,7 @@ static int run_datapath(hull_error_t *err)
 {
 	static struct dp_alt alts[DP_ALT_COUNT];
 	static struct alt_result res[DP_ALT_COUNT];
-	double t_start = now_s();
+	double t_start = bench_now_ms() / 1e3;
 
 	for (unsigned k = 0; k < DP_ALT_COUNT; k++) {
 		if (dp_alt_build(&alts[k], (enum dp_alt_kind)k, cfg.queues, err) < 0)
@@ -628,7 +552,8 @@ static int run_datapath(hull_error_t *err)
 			return hull_error_prefix(err, "check %s", alts[k].name);
 		res[k].lost = 0;
 	}
-	fprintf(stderr, "bench_datapath: %u paths up in %.1f s\n", DP_ALT_COUNT, now_s() - t_start);
+	fprintf(stderr, "bench_datapath: %u paths up in %.1f s\n", DP_ALT_COUNT,
+	        bench_now_ms() / 1e3 - t_start);
 	for (unsigned round = 0; round < cfg.rounds; round++) {
 		double idle = idle_baseline();
 
@@ -638,14 +563,15 @@ static int run_datapath(hull_error_t *err)
 
 			if (!alt_wanted(a))
 				continue;
-			if ((test_wanted("tg") && to_guest(a, &res[k], round, err) < 0) ||
-			    (test_wanted("fg") && from_guest(a, &res[k], round, err) < 0) ||
-			    (test_wanted("cpu") && cpu_cost(a, idle, &res[k], round, err) < 0) ||
-			    (test_wanted("lat") && latency(a, &res[k], round, err) < 0))
+			if ((wanted(cfg.tests, "tg") && to_guest(a, &res[k], round, err) < 0) ||
+			    (wanted(cfg.tests, "fg") && from_guest(a, &res[k], round, err) < 0) ||
+			    (wanted(cfg.tests, "cpu") &&
+			     cpu_cost(a, idle, &res[k], round, err) < 0) ||
+			    (wanted(cfg.tests, "lat") && latency(a, &res[k], round, err) < 0))
 				return hull_error_prefix(err, "%s, round %u", a->name, round + 1);
 		}
 		fprintf(stderr, "bench_datapath: round %u/%u done (%.0f s)\n", round + 1,
-		        cfg.rounds, now_s() - t_start);
+		        cfg.rounds, bench_now_ms() / 1e3 - t_start);
 	}
 	report_datapath(alts, res, DP_ALT_COUNT);
 	for (unsigned k = 0; k < DP_ALT_COUNT; k++)
@@ -656,45 +582,50 @@ static int run_datapath(hull_error_t *err)
 static int run_progs(hull_error_t *err)
 {
 	static struct dp_prog_costs c;
-	double empty, tg, fg, lo, hi;
+	const struct {
+		const char *what;
+		const double *ns;
+	} progs[] = {
+	    {"empty (r0 = TC_ACT_OK)", c.empty_ns},
+	    {"hull_to_guest (counters, redirect)", c.to_guest_ns},
+	    {"hull_from_guest (MAC + IPv4 policy, counters, redirect)", c.from_guest_ns},
+	};
 
 	if (dp_prog_costs(cfg.rounds, 1000000, &c, err) < 0)
 		return hull_error_prefix(err, "program costs");
-	empty = median(c.empty_ns, c.rounds);
-	tg = median(c.to_guest_ns, c.rounds);
-	fg = median(c.from_guest_ns, c.rounds);
 	printf("\n### hull's programs on their own: BPF_PROG_TEST_RUN, %u x %u runs on a "
 	       "64-byte frame, medians (min-max)\n\n"
 	       "| program | ns per run | minus the empty program |\n|---|---|---|\n",
 	       c.rounds, c.repeat);
-	min_max(c.empty_ns, c.rounds, &lo, &hi);
-	printf("| empty (r0 = TC_ACT_OK) | %.0f (%.0f-%.0f) | 0 |\n", empty, lo, hi);
-	min_max(c.to_guest_ns, c.rounds, &lo, &hi);
-	printf("| hull_to_guest (counters, redirect) | %.0f (%.0f-%.0f) | %.0f |\n", tg, lo, hi,
-	       tg - empty);
-	min_max(c.from_guest_ns, c.rounds, &lo, &hi);
-	printf("| hull_from_guest (MAC + IPv4 policy, counters, redirect) | %.0f (%.0f-%.0f) | "
-	       "%.0f |\n",
-	       fg, lo, hi, fg - empty);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(*progs); i++) {
+		printf("| %s ", progs[i].what);
+		cell(progs[i].ns, c.rounds, 1, 0, 0);
+		if (i == 0)
+			printf("| 0 |\n");
+		else
+			printf("| %.0f |\n",
+			       median(progs[i].ns, c.rounds) - median(c.empty_ns, c.rounds));
+	}
 	fflush(stdout);
 	return 0;
 }
 
-static int run_setup(const char *self, hull_error_t *err)
+static int run_setup(hull_error_t *err)
 {
 	static const unsigned sizes[] = {1, 8, 32};
 	static struct dp_setup_result res[3];
-	char obj[PATH_MAX], dir[PATH_MAX];
+	char obj[PATH_MAX + 32], dir[PATH_MAX] = ".";
 	const unsigned n = sizeof(sizes) / sizeof(sizes[0]), R = cfg.setup_repeats;
-	double t0 = now_s();
+	double t0 = bench_now_ms() / 1e3;
+	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 
-	snprintf(dir, sizeof(dir), "%s", self);
-	snprintf(obj, sizeof(obj), "%s/../bpf/hull_tc.bpf.o", dirname(dir));
+	/* build/bpf/hull_tc.bpf.o, from this program's build/bench */
+	snprintf(obj, sizeof(obj), "%s/../bpf/hull_tc.bpf.o", len > 0 ? dirname(dir) : ".");
 	if (access(obj, R_OK) < 0)
 		return hull_fail(err, errno, "BPF object %s (run make)", obj);
 	if (dp_setup_bench(sizes, n, R, obj, res, err) < 0)
 		return -1;
-	fprintf(stderr, "bench_datapath: setup bench done (%.0f s)\n", now_s() - t0);
+	fprintf(stderr, "bench_datapath: setup bench done (%.0f s)\n", bench_now_ms() / 1e3 - t0);
 	for (unsigned s = 0; s < n; s++)
 		printf("%shull teardown, %u endpoints: BPF detach %.2f ms/endpoint, the rest (tap "
 		       "delete) %.2f\n",
@@ -728,42 +659,31 @@ static int run_setup(const char *self, hull_error_t *err)
 
 static void configure(void)
 {
-	const char *parts = getenv("BENCH_PARTS");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-	cfg.rounds = (unsigned)env_num("BENCH_ROUNDS", 7);
-	cfg.rounds = cfg.rounds < 1 ? 1 : cfg.rounds > MAX_ROUNDS ? MAX_ROUNDS : cfg.rounds;
-	cfg.secs = env_num("BENCH_SECONDS", 1.0);
-	cfg.cpu_secs = env_num("BENCH_CPU_SECONDS", 2.0);
+	cfg.rounds = (unsigned)bench_env("BENCH_ROUNDS", 7, 1, MAX_ROUNDS);
+	cfg.secs = bench_env("BENCH_SECONDS", 1.0, 0, 1e6);
+	cfg.cpu_secs = bench_env("BENCH_CPU_SECONDS", 2.0, 0, 1e6);
 	cfg.warmup = 0.3;
-	cfg.rate = (unsigned)env_num("BENCH_RATE", 30000);
-	cfg.echo_n = (unsigned)env_num("BENCH_ECHO", 2000);
-	cfg.queues = (unsigned)env_num("BENCH_QUEUES", 1);
-	cfg.queues = cfg.queues < 1 ? 1 : cfg.queues > DP_MAX_QUEUES ? DP_MAX_QUEUES : cfg.queues;
-	cfg.setup_repeats = (unsigned)env_num("BENCH_SETUP_REPEATS", 5);
-	cfg.setup_repeats = cfg.setup_repeats < 1                      ? 1
-	                    : cfg.setup_repeats > DP_SETUP_MAX_REPEATS ? DP_SETUP_MAX_REPEATS
-	                                                               : cfg.setup_repeats;
-	cfg.nice = (int)-env_num("BENCH_NICE", 20); /* BENCH_NICE=20 means nice -20 */
+	cfg.rate = (unsigned)bench_env("BENCH_RATE", 30000, 0, 1e9);
+	cfg.echo_n = (unsigned)bench_env("BENCH_ECHO", 2000, 0, 1e9);
+	cfg.queues = (unsigned)bench_env("BENCH_QUEUES", 1, 1, DP_MAX_QUEUES);
+	cfg.setup_repeats = (unsigned)bench_env("BENCH_SETUP_REPEATS", 5, 1, DP_SETUP_MAX_REPEATS);
+	cfg.nice = (int)-bench_env("BENCH_NICE", 20, 0, 20); /* BENCH_NICE=20 means nice -20 */
 	cfg.gen_cpu = cfg.vm_cpu = -1;
-	if (env_num("BENCH_PIN", 1) != 0 && ncpu >= 2) {
+	if (bench_env("BENCH_PIN", 1, 0, 1) != 0 && ncpu >= 2) {
 		cfg.gen_cpu = 0;
 		cfg.vm_cpu = (int)ncpu - 1;
 	}
+	cfg.parts = getenv("BENCH_PARTS");
 	cfg.alts = getenv("BENCH_ALTS");
 	cfg.tests = getenv("BENCH_TESTS");
-	cfg.datapath = !parts || strstr(parts, "datapath");
-	cfg.setup = !parts || strstr(parts, "setup");
-	cfg.progs = !parts || strstr(parts, "progs");
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	cleanup_error hull_error_t err = NULL;
-	char self[PATH_MAX];
-	ssize_t n;
 
-	(void)argc;
 	if (geteuid() != 0) {
 		printf("bench_datapath: skipped: needs root (namespaces, taps, BPF)\n");
 		return 0;
@@ -774,9 +694,6 @@ int main(int argc, char **argv)
 	}
 	if (hull_log_init(NULL, HULL_LOG_TEXT, getenv("HULL_DEBUG") != NULL, &err) < 0)
 		goto fail;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	snprintf(self + (n > 0 ? n : 0), sizeof(self) - (size_t)(n > 0 ? n : 0), "%s",
-	         n > 0 ? "" : argv[0]);
 	configure();
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
@@ -787,11 +704,9 @@ int main(int argc, char **argv)
 	find_ksoftirqd();
 	print_machine();
 	fflush(stdout);
-	if (cfg.progs && run_progs(&err) < 0)
-		goto fail;
-	if (cfg.datapath && run_datapath(&err) < 0)
-		goto fail;
-	if (cfg.setup && run_setup(self, &err) < 0)
+	if ((wanted(cfg.parts, "progs") && run_progs(&err) < 0) ||
+	    (wanted(cfg.parts, "datapath") && run_datapath(&err) < 0) ||
+	    (wanted(cfg.parts, "setup") && run_setup(&err) < 0))
 		goto fail;
 	dp_cleanup_run();
 	return 0;

@@ -1,15 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The pieces of bench_datapath (tools/bench/bench_datapath.c), each in its
- * own file:
- *
- *   datapath_topo.c  namespaces and devices for each alternative (ip/tc
- *                    commands, or hull's own net/ + bpf/ calls), and the
- *                    cleanup that runs at exit and on a signal
- *   datapath_vm.c    the VM-side program: what QEMU would do with the
- *                    tap/macvtap queue fds, as fast as a busy loop can
- *   datapath_peer.c  the outside world: frame generator (AF_PACKET,
- *                    sendmmsg), UDP echo client, the sink for guest frames
+ * The pieces of bench_datapath (tools/bench/bench_datapath.c), each in a
+ * datapath_*.c file of its own (docs/benchmarks.md lists them).
  *
  * Every alternative has the same addresses, in namespaces of its own:
  *
@@ -53,6 +45,7 @@ enum dp_alt_kind {
 	DP_MACVTAP,  /* hull_net_setup(macvtap) + hull_tc_endpoint_attach */
 	DP_ALT_COUNT,
 };
+#define DP_ALT_TAGS "dubtm" /* one letter each, in that order: BENCH_ALTS, names */
 
 struct dp_alt {
 	enum dp_alt_kind kind;
@@ -68,7 +61,6 @@ struct dp_alt {
 	int sink_fd; /* UDP socket on the peer: where guest frames end */
 	struct nl_sock *peer_nl;
 	struct hull_net_setup_result res; /* hull's alternatives */
-	bool up;
 };
 
 /* Shared between the bench and its children (MAP_SHARED). */
@@ -83,10 +75,8 @@ struct dp_shared {
 	atomic_int stop;
 	atomic_int vm_ready;
 	atomic_int peer_ready;
-	atomic_int peer_done;
 	struct dp_queue_stats q[DP_MAX_QUEUES];
 	_Atomic uint64_t gen_tx;
-	_Atomic uint64_t gen_err;
 	unsigned n_samples;
 	unsigned lost;
 	double samples_us[DP_MAX_SAMPLES];
@@ -118,9 +108,13 @@ size_t dp_udp_frame(uint8_t *f, const char *src_mac, const char *dst_mac, const 
                     const char *dst_ip, uint16_t sport, uint16_t dport);
 
 /* Topology (datapath_topo.c). */
-/* Runs argv (no shell), stdout to /dev/null; < 0 with the command named when it fails. */
-int dp_run(const char *const *argv, hull_error_t *err);
-#define DP_RUN(err, ...) dp_run((const char *const[]){__VA_ARGS__, NULL}, err)
+/*
+ * Runs the command line fmt makes, split at spaces (no shell; no word may
+ * hold a space), stdout to /dev/null; < 0 with the command named when it fails.
+ */
+int dp_cmd(hull_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Kata's tc filter (tc ... ingress DP_MIRRED <dev>): every frame redirected to dev. */
+#define DP_MIRRED "protocol all u32 match u8 0 0 action mirred egress redirect dev"
 /* Registers a netns name for cleanup, then makes it (IPv6 off). */
 int dp_netns_add(const char *name, hull_error_t *err);
 /* Registers what a hull endpoint made (pins, device node) for the signal-time cleanup. */
@@ -156,8 +150,6 @@ enum dp_setup_method {
 };
 #define DP_SETUP_MAX_REPEATS 32
 struct dp_setup_result {
-	unsigned n_endpoints;
-	unsigned repeats;
 	/* ms per endpoint, per repeat */
 	double setup_ms[DP_SETUP_METHODS][DP_SETUP_MAX_REPEATS];
 	double teardown_ms[DP_SETUP_METHODS][DP_SETUP_MAX_REPEATS];

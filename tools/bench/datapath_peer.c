@@ -29,6 +29,7 @@
 #include "common/cleanup.h"
 #include "persist/endpoint_json.h"
 #include "tools/bench/datapath.h"
+#include "tools/bench/stats.h"
 
 #define FLOOD_BATCH 64
 #define PACED_BATCH 16
@@ -94,7 +95,7 @@ int dp_peer_flood(const char *dev, unsigned pps, unsigned flows, struct dp_share
 	cleanup_close int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	unsigned batch = pps ? PACED_BATCH : FLOOD_BATCH, one = 1;
 	struct timeval tmo = {.tv_sec = 0, .tv_usec = 100000};
-	uint64_t tx = 0, errs = 0, interval_ns = 0;
+	uint64_t tx = 0, interval_ns = 0;
 	struct timespec next;
 
 	if (fd < 0)
@@ -143,24 +144,13 @@ int dp_peer_flood(const char *dev, unsigned pps, unsigned flows, struct dp_share
 
 		if (n > 0)
 			tx += (uint64_t)n;
-		else
-			errs++;
 		atomic_store_explicit(&sh->gen_tx, tx, memory_order_relaxed);
-		atomic_store_explicit(&sh->gen_err, errs, memory_order_relaxed);
 		if (pps) {
 			add_ns(&next, interval_ns);
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 		}
 	}
 	return 0;
-}
-
-static double now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
 /* One request/response: the RTT in microseconds, or < 0 when lost. */
@@ -171,13 +161,13 @@ static double round_trip(int fd, uint32_t seq)
 
 	memset(req, 'h', sizeof(req));
 	memcpy(req, &seq, sizeof(seq));
-	t0 = now_us();
+	t0 = bench_now_ms() * 1e3;
 	deadline = t0 + 50000;
 	if (send(fd, req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
 	for (;;) {
 		ssize_t n = recv(fd, resp, sizeof(resp), MSG_DONTWAIT);
-		double t = now_us();
+		double t = bench_now_ms() * 1e3;
 
 		if (n == (ssize_t)sizeof(req) && memcmp(resp, &seq, sizeof(seq)) == 0)
 			return t - t0;
@@ -212,7 +202,6 @@ int dp_peer_echo(unsigned n, struct dp_shared *sh, hull_error_t *err)
 		else
 			sh->samples_us[sh->n_samples++] = rtt;
 	}
-	atomic_store(&sh->peer_done, 1);
 	return 0;
 }
 

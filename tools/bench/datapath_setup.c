@@ -20,11 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "net/netns.h"
 #include "tools/bench/datapath.h"
+#include "tools/bench/stats.h"
 
 static const char *const method_names[DP_SETUP_METHODS] = {
     [DP_SETUP_HULL] = "hull (net/ + bpf/ calls)",
@@ -37,29 +37,16 @@ const char *dp_setup_method_name(enum dp_setup_method m)
 	return m < DP_SETUP_METHODS ? method_names[m] : "?";
 }
 
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 static int make_links(const char *c, const char *p, unsigned n, hull_error_t *err)
 {
-	for (unsigned i = 0; i < n; i++) {
-		char eth[16], peer[16], mac[24], addr[32];
-
-		snprintf(eth, sizeof(eth), "eth%u", i);
-		snprintf(peer, sizeof(peer), "p%u", i);
-		snprintf(mac, sizeof(mac), "02:00:00:64:00:%02x", i & 0xffu);
-		snprintf(addr, sizeof(addr), "10.100.%u.2/24", i);
-		if (DP_RUN(err, "ip", "-n", c, "link", "add", eth, "address", mac, "type", "veth",
-		           "peer", "name", peer, "netns", p) < 0 ||
-		    DP_RUN(err, "ip", "-n", c, "addr", "add", addr, "dev", eth) < 0 ||
-		    DP_RUN(err, "ip", "-n", c, "link", "set", eth, "up") < 0)
+	for (unsigned i = 0; i < n; i++)
+		if (dp_cmd(err,
+		           "ip -n %s link add eth%u address 02:00:00:64:00:%02x type veth peer "
+		           "name p%u netns %s",
+		           c, i, i & 0xffu, i, p) < 0 ||
+		    dp_cmd(err, "ip -n %s addr add 10.100.%u.2/24 dev eth%u", c, i, i) < 0 ||
+		    dp_cmd(err, "ip -n %s link set eth%u up", c, i) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -75,9 +62,9 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
 	int rc;
 
 	snprintf(path, sizeof(path), "/var/run/netns/%s", c);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	rc = hull_net_setup(path, HULL_NET_TCFILTER, 1, &hooks, &res, err);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (res.eps)
 		dp_cleanup_register_hull(path, res.eps, res.n);
 	if (rc == 0 && res.n != n)
@@ -93,7 +80,7 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
 			rc = hooks.bpf_detach(NULL, &res.eps[i], err);
 		hull_netns_return_quietly(&saved);
 	}
-	*bpf_detach_ms = (now_ms() - t1) / n;
+	*bpf_detach_ms = (bench_now_ms() - t1) / n;
 	{
 		hull_error_t terr = NULL;
 
@@ -104,7 +91,7 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
 			rc = -1;
 		hull_error_release(&terr);
 	}
-	t2 = now_ms();
+	t2 = bench_now_ms();
 	if (res.eps)
 		dp_cleanup_forget_hull(res.eps);
 	hull_net_setup_result_clear(&res);
@@ -116,50 +103,36 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
 static int run_cmds(const char *c, unsigned n, bool bpf, const char *obj, double *setup_ms,
                     double *teardown_ms, hull_error_t *err)
 {
-	double t0 = now_ms(), t1, t2;
+	double t0 = bench_now_ms(), t1, t2;
 
 	for (unsigned i = 0; i < n; i++) {
-		char eth[16], tap[16], mac[24];
-
-		snprintf(eth, sizeof(eth), "eth%u", i);
-		snprintf(tap, sizeof(tap), "tc%u", i);
-		snprintf(mac, sizeof(mac), "02:00:00:65:00:%02x", i & 0xffu);
-		if (DP_RUN(err, "ip", "-n", c, "tuntap", "add", "dev", tap, "mode", "tap",
-		           "vnet_hdr") < 0 ||
-		    DP_RUN(err, "ip", "-n", c, "link", "set", tap, "mtu", "1500", "address", mac,
-		           "up") < 0 ||
-		    DP_RUN(err, "tc", "-n", c, "qdisc", "add", "dev", eth, "clsact") < 0 ||
-		    DP_RUN(err, "tc", "-n", c, "qdisc", "add", "dev", tap, "clsact") < 0)
+		if (dp_cmd(err, "ip -n %s tuntap add dev tc%u mode tap vnet_hdr", c, i) < 0 ||
+		    dp_cmd(err, "ip -n %s link set tc%u mtu 1500 address 02:00:00:65:00:%02x up", c,
+		           i, i & 0xffu) < 0 ||
+		    dp_cmd(err, "tc -n %s qdisc add dev eth%u clsact", c, i) < 0 ||
+		    dp_cmd(err, "tc -n %s qdisc add dev tc%u clsact", c, i) < 0)
 			return -1;
-		if (bpf) {
-			if (DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", eth, "ingress",
-			           "bpf", "da", "obj", obj, "sec", "tc") < 0 ||
-			    DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", tap, "ingress",
-			           "bpf", "da", "obj", obj, "sec", "tc") < 0)
-				return -1;
-		} else if (DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", eth, "ingress",
-		                  "protocol", "all", "u32", "match", "u8", "0", "0", "action",
-		                  "mirred", "egress", "redirect", "dev", tap) < 0 ||
-		           DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", tap, "ingress",
-		                  "protocol", "all", "u32", "match", "u8", "0", "0", "action",
-		                  "mirred", "egress", "redirect", "dev", eth) < 0) {
+		if (bpf &&
+		    (dp_cmd(err, "tc -n %s filter add dev eth%u ingress bpf da obj %s sec tc", c, i,
+		            obj) < 0 ||
+		     dp_cmd(err, "tc -n %s filter add dev tc%u ingress bpf da obj %s sec tc", c, i,
+		            obj) < 0))
 			return -1;
-		}
-	}
-	t1 = now_ms();
-	for (unsigned i = 0; i < n; i++) {
-		char eth[16], tap[16];
-
-		snprintf(eth, sizeof(eth), "eth%u", i);
-		snprintf(tap, sizeof(tap), "tc%u", i);
-		if (DP_RUN(err, "tc", "-n", c, "filter", "del", "dev", tap, "ingress") < 0 ||
-		    DP_RUN(err, "tc", "-n", c, "filter", "del", "dev", eth, "ingress") < 0 ||
-		    DP_RUN(err, "tc", "-n", c, "qdisc", "del", "dev", tap, "clsact") < 0 ||
-		    DP_RUN(err, "tc", "-n", c, "qdisc", "del", "dev", eth, "clsact") < 0 ||
-		    DP_RUN(err, "ip", "-n", c, "tuntap", "del", "dev", tap, "mode", "tap") < 0)
+		if (!bpf && (dp_cmd(err, "tc -n %s filter add dev eth%u ingress " DP_MIRRED " tc%u",
+		                    c, i, i) < 0 ||
+		             dp_cmd(err, "tc -n %s filter add dev tc%u ingress " DP_MIRRED " eth%u",
+		                    c, i, i) < 0))
 			return -1;
 	}
-	t2 = now_ms();
+	t1 = bench_now_ms();
+	for (unsigned i = 0; i < n; i++)
+		if (dp_cmd(err, "tc -n %s filter del dev tc%u ingress", c, i) < 0 ||
+		    dp_cmd(err, "tc -n %s filter del dev eth%u ingress", c, i) < 0 ||
+		    dp_cmd(err, "tc -n %s qdisc del dev tc%u clsact", c, i) < 0 ||
+		    dp_cmd(err, "tc -n %s qdisc del dev eth%u clsact", c, i) < 0 ||
+		    dp_cmd(err, "ip -n %s tuntap del dev tc%u mode tap", c, i) < 0)
+			return -1;
+	t2 = bench_now_ms();
 	*setup_ms = (t1 - t0) / n;
 	*teardown_ms = (t2 - t1) / n;
 	return 0;
@@ -177,8 +150,6 @@ int dp_setup_bench(const unsigned *sizes, unsigned n_sizes, unsigned repeats, co
 	snprintf(sandbox, sizeof(sandbox), "bench-%d-s", (int)getpid());
 	for (unsigned s = 0; s < n_sizes; s++) {
 		memset(&out[s], 0, sizeof(out[s]));
-		out[s].n_endpoints = sizes[s];
-		out[s].repeats = repeats;
 		snprintf(c[s], sizeof(c[s]), "hullbench-%d-s%u-c", (int)getpid(), sizes[s]);
 		snprintf(p[s], sizeof(p[s]), "hullbench-%d-s%u-p", (int)getpid(), sizes[s]);
 		if (dp_netns_add(c[s], err) < 0 || dp_netns_add(p[s], err) < 0 ||

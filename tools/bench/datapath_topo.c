@@ -29,6 +29,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,32 +78,47 @@ static const char *const pin_names[] = {
     "hull_config", "hull_stats", "hull_drops", "hull_to_guest", "hull_from_guest",
 };
 
-int dp_run(const char *const *argv, hull_error_t *err)
+int dp_cmd(hull_error_t *err, const char *fmt, ...)
 {
+	char line[1024], words[1024], *argv[64], *save = NULL;
 	posix_spawn_file_actions_t fa;
+	size_t n = 0;
+	va_list ap;
 	pid_t pid;
 	int rc, status;
 
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	memcpy(words, line, sizeof(words));
+	for (char *w = strtok_r(words, " ", &save); w && n < 63; w = strtok_r(NULL, " ", &save))
+		argv[n++] = w;
+	argv[n] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	rc = n ? posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) : EINVAL;
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
-		return hull_fail(err, rc, "run %s", argv[0]);
+		return hull_fail(err, rc, "run `%s`", line);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return hull_fail(err, errno, "wait for %s", argv[0]);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char cmd[512] = "";
-		size_t len = 0;
-
-		for (int i = 0; argv[i] && len < sizeof(cmd) - 1; i++)
-			len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
-			                        argv[i]);
-		return hull_fail(err, 0, "`%s` failed (status %#x)", cmd, status);
-	}
+			return hull_fail(err, errno, "wait for `%s`", line);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return hull_fail(err, 0, "`%s` failed (status %#x)", line, status);
 	return 0;
 }
+
+/* Each of cmds, ns in place of its %s, until one fails. */
+static int dp_cmds(const char *ns, const char *const *cmds, size_t n, hull_error_t *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dp_cmd(err, cmds[i], ns) < 0)
+			return -1;
+	return 0;
+}
+#define DP_CMDS(ns, err, ...)                                                                      \
+	dp_cmds(ns, (const char *const[]){__VA_ARGS__},                                            \
+	        sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *), err)
 
 static int write_file(const char *path, const char *value, hull_error_t *err)
 {
@@ -121,7 +137,7 @@ int dp_netns_add(const char *name, hull_error_t *err)
 	if (reg.n_netns == MAX_NETNS)
 		return hull_fail(err, 0, "too many namespaces");
 	snprintf(reg.netns[reg.n_netns++], sizeof(reg.netns[0]), "%s", name);
-	if (DP_RUN(err, "ip", "netns", "add", name) < 0)
+	if (dp_cmd(err, "ip netns add %s", name) < 0)
 		return -1;
 	/* No IPv6: no router solicitations, MLD or DAD frames in the counts. */
 	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
@@ -132,20 +148,24 @@ int dp_netns_add(const char *name, hull_error_t *err)
 	return hull_netns_return(&saved, err);
 }
 
-void dp_cleanup_register_child(pid_t pid)
+/* Sets the first slot of list[n] that holds from to to. */
+static void swap_pid(pid_t *list, pid_t from, pid_t to)
 {
 	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (reg.children[i] == 0) {
-			reg.children[i] = pid;
+		if (list[i] == from) {
+			list[i] = to;
 			return;
 		}
 }
 
+void dp_cleanup_register_child(pid_t pid)
+{
+	swap_pid(reg.children, 0, pid);
+}
+
 void dp_cleanup_forget_child(pid_t pid)
 {
-	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (reg.children[i] == pid)
-			reg.children[i] = 0;
+	swap_pid(reg.children, pid, 0);
 }
 
 void dp_cleanup_register_endpoint(const struct hull_endpoint *ep)
@@ -263,32 +283,37 @@ struct hull_net_hooks dp_hull_hooks_for(struct dp_hull_bpf *bpf)
 	                               .data = bpf};
 }
 
-void dp_cleanup_run(void)
+/* hull_net_teardown() of each of eps in netns_path, errors printed. */
+static void teardown_hull(const char *netns_path, struct hull_endpoint *eps, size_t n,
+                          const char *sandbox)
 {
-	struct dp_hull_bpf bpf = {.sandbox = NULL};
+	struct dp_hull_bpf bpf = {.sandbox = sandbox};
 	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
 
+	for (size_t i = 0; i < n; i++) {
+		cleanup_error hull_error_t err = NULL;
+
+		if (hull_net_teardown(netns_path, &eps[i], &hooks, &err) < 0)
+			hull_error_print(stderr, err);
+	}
+}
+
+void dp_cleanup_run(void)
+{
 	if (getpid() != reg.owner || reg.cleaning)
 		return;
 	reg.cleaning = 1;
 	kill_children();
 	for (int i = 0; i < MAX_HULL; i++) {
-		if (reg.hull[i].eps == NULL)
-			continue;
-		for (size_t j = 0; j < reg.hull[i].n; j++) {
-			cleanup_error hull_error_t err = NULL;
-
-			if (hull_net_teardown(reg.hull[i].path, &reg.hull[i].eps[j], &hooks, &err) <
-			    0)
-				hull_error_print(stderr, err);
-		}
+		if (reg.hull[i].eps)
+			teardown_hull(reg.hull[i].path, reg.hull[i].eps, reg.hull[i].n, NULL);
 		reg.hull[i].eps = NULL;
 	}
 	remove_pins_and_nodes();
 	for (int i = 0; i < reg.n_netns; i++) {
 		cleanup_error hull_error_t err = NULL;
 
-		if (DP_RUN(&err, "ip", "netns", "del", reg.netns[i]) < 0)
+		if (dp_cmd(&err, "ip netns del %s", reg.netns[i]) < 0)
 			hull_error_print(stderr, err);
 	}
 	unmount_netns();
@@ -308,11 +333,9 @@ static void on_signal(int sig)
 
 void dp_cleanup_install(void)
 {
-	struct sigaction sa;
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	reg.owner = getpid();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -325,29 +348,8 @@ static const char *const kind_names[DP_ALT_COUNT] = {
     [DP_DIRECT] = "direct tap",      [DP_U32] = "u32+mirred",       [DP_BRIDGE] = "bridge+tap",
     [DP_TCFILTER] = "hull tcfilter", [DP_MACVTAP] = "hull macvtap",
 };
-static const char *const kind_tags[DP_ALT_COUNT] = {
-    [DP_DIRECT] = "d", [DP_U32] = "u", [DP_BRIDGE] = "b", [DP_TCFILTER] = "t", [DP_MACVTAP] = "m",
-};
 
-/* Opens nq queues of the tap `name` in the current netns, as QEMU would. */
-static int open_tap_queues(struct dp_alt *alt, const char *name, unsigned nq, hull_error_t *err)
-{
-	for (unsigned i = 0; i < nq; i++) {
-		struct ifreq ifr;
-		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-
-		if (fd < 0)
-			return hull_fail(err, errno, "open /dev/net/tun");
-		alt->fds[alt->nq++] = fd;
-		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (nq > 1 ? IFF_MULTI_QUEUE : 0);
-		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-			return hull_fail(err, errno, "tap %s queue %u: TUNSETIFF", name, i);
-	}
-	return 0;
-}
-
+/* Opens nq queues of the tap `name` in netns ns, as QEMU would. */
 static int open_tap_in(struct dp_alt *alt, const char *ns, const char *name, unsigned nq,
                        hull_error_t *err)
 {
@@ -355,17 +357,30 @@ static int open_tap_in(struct dp_alt *alt, const char *ns, const char *name, uns
 	char path[128];
 
 	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
-	if (hull_netns_enter(path, &saved, err) < 0 || open_tap_queues(alt, name, nq, err) < 0)
+	if (hull_netns_enter(path, &saved, err) < 0)
 		return -1;
+	for (unsigned i = 0; i < nq; i++) {
+		struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+		                                 (nq > 1 ? IFF_MULTI_QUEUE : 0)};
+		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return hull_fail(err, errno, "open /dev/net/tun");
+		alt->fds[alt->nq++] = fd;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+			return hull_fail(err, errno, "tap %s queue %u: TUNSETIFF", name, i);
+	}
 	return hull_netns_return(&saved, err);
 }
 
-static int tuntap_add(const char *ns, const char *name, unsigned nq, hull_error_t *err)
+/* tap0 in ns, its nq queues open. */
+static int tap_in(struct dp_alt *alt, const char *ns, unsigned nq, hull_error_t *err)
 {
-	if (nq > 1)
-		return DP_RUN(err, "ip", "-n", ns, "tuntap", "add", "dev", name, "mode", "tap",
-		              "vnet_hdr", "multi_queue");
-	return DP_RUN(err, "ip", "-n", ns, "tuntap", "add", "dev", name, "mode", "tap", "vnet_hdr");
+	if (dp_cmd(err, "ip -n %s tuntap add dev tap0 mode tap vnet_hdr%s", ns,
+	           nq > 1 ? " multi_queue" : "") < 0)
+		return -1;
+	return open_tap_in(alt, ns, "tap0", nq, err);
 }
 
 /* peer netns vpeer <-> container netns eth0 (with link_mac, and addr if given). */
@@ -374,78 +389,52 @@ static int veth_pair(const struct dp_alt *alt, const char *link_mac, const char 
 {
 	const char *p = alt->peer_ns, *c = alt->ct_ns;
 
-	if (DP_RUN(err, "ip", "-n", c, "link", "add", "eth0", "address", link_mac, "type", "veth",
-	           "peer", "name", DP_PEER_DEV, "netns", p) < 0 ||
-	    DP_RUN(err, "ip", "-n", p, "link", "set", DP_PEER_DEV, "address", DP_PEER_MAC, "up") <
-	        0 ||
-	    DP_RUN(err, "ip", "-n", p, "addr", "add", DP_PEER_IP "/24", "dev", DP_PEER_DEV) < 0 ||
-	    DP_RUN(err, "ip", "-n", p, "neigh", "add", DP_GUEST_IP, "lladdr", DP_GUEST_MAC, "dev",
-	           DP_PEER_DEV, "nud", "permanent") < 0 ||
-	    DP_RUN(err, "ip", "-n", c, "link", "set", "eth0", "up") < 0)
+	if (dp_cmd(err,
+	           "ip -n %s link add eth0 address %s type veth peer name " DP_PEER_DEV " netns %s",
+	           c, link_mac, p) < 0 ||
+	    DP_CMDS(p, err, "ip -n %s link set " DP_PEER_DEV " address " DP_PEER_MAC " up",
+	            "ip -n %s addr add " DP_PEER_IP "/24 dev " DP_PEER_DEV,
+	            "ip -n %s neigh add " DP_GUEST_IP " lladdr " DP_GUEST_MAC " dev " DP_PEER_DEV
+	            " nud permanent") < 0 ||
+	    dp_cmd(err, "ip -n %s link set eth0 up", c) < 0)
 		return -1;
-	if (addr && DP_RUN(err, "ip", "-n", c, "addr", "add", addr, "dev", "eth0") < 0)
-		return -1;
-	return 0;
+	return addr ? dp_cmd(err, "ip -n %s addr add %s dev eth0", c, addr) : 0;
 }
 
 static int build_direct(struct dp_alt *alt, unsigned nq, hull_error_t *err)
 {
-	const char *p = alt->peer_ns;
-
 	snprintf(alt->peer_dev, sizeof(alt->peer_dev), "tap0");
-	if (tuntap_add(p, "tap0", nq, err) < 0 || open_tap_in(alt, p, "tap0", nq, err) < 0)
+	if (tap_in(alt, alt->peer_ns, nq, err) < 0)
 		return -1;
-	return DP_RUN(err, "ip", "-n", p, "link", "set", "tap0", "address", DP_PEER_MAC, "up") <
-	                   0 ||
-	               DP_RUN(err, "ip", "-n", p, "addr", "add", DP_PEER_IP "/24", "dev", "tap0") <
-	                   0 ||
-	               DP_RUN(err, "ip", "-n", p, "neigh", "add", DP_GUEST_IP, "lladdr",
-	                      DP_GUEST_MAC, "dev", "tap0", "nud", "permanent") < 0
-	           ? -1
-	           : 0;
+	return DP_CMDS(alt->peer_ns, err, "ip -n %s link set tap0 address " DP_PEER_MAC " up",
+	               "ip -n %s addr add " DP_PEER_IP "/24 dev tap0",
+	               "ip -n %s neigh add " DP_GUEST_IP " lladdr " DP_GUEST_MAC
+	               " dev tap0 nud permanent");
 }
 
 static int build_u32(struct dp_alt *alt, unsigned nq, hull_error_t *err)
 {
-	const char *c = alt->ct_ns;
-
 	if (veth_pair(alt, DP_GUEST_MAC, DP_GUEST_IP "/24", err) < 0 ||
-	    tuntap_add(c, "tap0", nq, err) < 0 || open_tap_in(alt, c, "tap0", nq, err) < 0)
+	    tap_in(alt, alt->ct_ns, nq, err) < 0)
 		return -1;
 	/* Kata's sequence (network_linux.go: addQdiscIngress, addRedirectTCFilter). */
-	return DP_RUN(err, "ip", "-n", c, "link", "set", "tap0", "up") < 0 ||
-	               DP_RUN(err, "tc", "-n", c, "qdisc", "add", "dev", "eth0", "handle",
-	                      "ffff:", "ingress") < 0 ||
-	               DP_RUN(err, "tc", "-n", c, "qdisc", "add", "dev", "tap0", "handle",
-	                      "ffff:", "ingress") < 0 ||
-	               DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", "eth0", "parent",
-	                      "ffff:", "protocol", "all", "u32", "match", "u8", "0", "0", "action",
-	                      "mirred", "egress", "redirect", "dev", "tap0") < 0 ||
-	               DP_RUN(err, "tc", "-n", c, "filter", "add", "dev", "tap0", "parent",
-	                      "ffff:", "protocol", "all", "u32", "match", "u8", "0", "0", "action",
-	                      "mirred", "egress", "redirect", "dev", "eth0") < 0
-	           ? -1
-	           : 0;
+	return DP_CMDS(alt->ct_ns, err, "ip -n %s link set tap0 up",
+	               "tc -n %s qdisc add dev eth0 handle ffff: ingress",
+	               "tc -n %s qdisc add dev tap0 handle ffff: ingress",
+	               "tc -n %s filter add dev eth0 parent ffff: " DP_MIRRED " tap0",
+	               "tc -n %s filter add dev tap0 parent ffff: " DP_MIRRED " eth0");
 }
 
 static int build_bridge(struct dp_alt *alt, unsigned nq, hull_error_t *err)
 {
-	const char *c = alt->ct_ns;
-
 	if (veth_pair(alt, DP_BRIDGE_LINK_MAC, NULL, err) < 0 ||
-	    tuntap_add(c, "tap0", nq, err) < 0 || open_tap_in(alt, c, "tap0", nq, err) < 0)
+	    tap_in(alt, alt->ct_ns, nq, err) < 0)
 		return -1;
-	return DP_RUN(err, "ip", "-n", c, "link", "add", "br0", "type", "bridge") < 0 ||
-	               DP_RUN(err, "ip", "-n", c, "link", "set", "eth0", "master", "br0") < 0 ||
-	               DP_RUN(err, "ip", "-n", c, "link", "set", "tap0", "master", "br0", "up") <
-	                   0 ||
-	               DP_RUN(err, "ip", "-n", c, "link", "set", "br0", "up") < 0 ||
-	               DP_RUN(err, "bridge", "-n", c, "fdb", "add", DP_GUEST_MAC, "dev", "tap0",
-	                      "master", "static") < 0 ||
-	               DP_RUN(err, "bridge", "-n", c, "fdb", "add", DP_PEER_MAC, "dev", "eth0",
-	                      "master", "static") < 0
-	           ? -1
-	           : 0;
+	return DP_CMDS(alt->ct_ns, err, "ip -n %s link add br0 type bridge",
+	               "ip -n %s link set eth0 master br0", "ip -n %s link set tap0 master br0 up",
+	               "ip -n %s link set br0 up",
+	               "bridge -n %s fdb add " DP_GUEST_MAC " dev tap0 master static",
+	               "bridge -n %s fdb add " DP_PEER_MAC " dev eth0 master static");
 }
 
 static int build_hull(struct dp_alt *alt, enum hull_net_model model, unsigned nq, hull_error_t *err)
@@ -501,53 +490,39 @@ static int peer_side(struct dp_alt *alt, hull_error_t *err)
 
 int dp_alt_build(struct dp_alt *alt, enum dp_alt_kind kind, unsigned queues, hull_error_t *err)
 {
+	char tag = DP_ALT_TAGS[kind];
 	int rc;
 
 	memset(alt, 0, sizeof(*alt));
 	alt->kind = kind;
 	alt->name = kind_names[kind];
 	alt->peer_nsfd = alt->sink_fd = -1;
-	snprintf(alt->peer_ns, sizeof(alt->peer_ns), "hullbench-%d-%s-p", (int)getpid(),
-	         kind_tags[kind]);
+	snprintf(alt->peer_ns, sizeof(alt->peer_ns), "hullbench-%d-%c-p", (int)getpid(), tag);
 	snprintf(alt->peer_dev, sizeof(alt->peer_dev), DP_PEER_DEV);
-	snprintf(alt->sandbox, sizeof(alt->sandbox), "bench-%d-%s", (int)getpid(), kind_tags[kind]);
+	snprintf(alt->sandbox, sizeof(alt->sandbox), "bench-%d-%c", (int)getpid(), tag);
 	if (dp_netns_add(alt->peer_ns, err) < 0)
 		return hull_error_prefix(err, "%s", alt->name);
 	if (kind != DP_DIRECT) {
-		snprintf(alt->ct_ns, sizeof(alt->ct_ns), "hullbench-%d-%s-c", (int)getpid(),
-		         kind_tags[kind]);
+		snprintf(alt->ct_ns, sizeof(alt->ct_ns), "hullbench-%d-%c-c", (int)getpid(), tag);
 		if (dp_netns_add(alt->ct_ns, err) < 0)
 			return hull_error_prefix(err, "%s", alt->name);
 	}
-	switch (kind) {
-	case DP_DIRECT:
+	if (kind == DP_DIRECT)
 		rc = build_direct(alt, queues, err);
-		break;
-	case DP_U32:
+	else if (kind == DP_U32)
 		rc = build_u32(alt, queues, err);
-		break;
-	case DP_BRIDGE:
+	else if (kind == DP_BRIDGE)
 		rc = build_bridge(alt, queues, err);
-		break;
-	case DP_TCFILTER:
-		rc = build_hull(alt, HULL_NET_TCFILTER, queues, err);
-		break;
-	case DP_MACVTAP:
-		rc = build_hull(alt, HULL_NET_MACVTAP, queues, err);
-		break;
-	default:
-		rc = hull_fail(err, 0, "unknown alternative %d", (int)kind);
-	}
+	else
+		rc = build_hull(alt, kind == DP_TCFILTER ? HULL_NET_TCFILTER : HULL_NET_MACVTAP,
+		                queues, err);
 	if (rc < 0 || peer_side(alt, err) < 0)
 		return hull_error_prefix(err, "set up %s", alt->name);
-	alt->up = true;
 	return 0;
 }
 
 void dp_alt_close(struct dp_alt *alt)
 {
-	struct dp_hull_bpf bpf = {.sandbox = alt->sandbox};
-	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
 	char path[128];
 
 	if (alt->res.eps) {
@@ -555,12 +530,7 @@ void dp_alt_close(struct dp_alt *alt)
 		for (size_t i = 0; i < alt->res.n; i++)
 			hull_vm_fds_close(&alt->res.fds[i]);
 		snprintf(path, sizeof(path), "/var/run/netns/%s", alt->ct_ns);
-		for (size_t i = 0; i < alt->res.n; i++) {
-			cleanup_error hull_error_t err = NULL;
-
-			if (hull_net_teardown(path, &alt->res.eps[i], &hooks, &err) < 0)
-				hull_error_print(stderr, err);
-		}
+		teardown_hull(path, alt->res.eps, alt->res.n, alt->sandbox);
 		dp_cleanup_forget_hull(alt->res.eps);
 		hull_net_setup_result_clear(&alt->res);
 	} else {
@@ -576,7 +546,6 @@ void dp_alt_close(struct dp_alt *alt)
 		nl_socket_free(alt->peer_nl);
 	alt->sink_fd = alt->peer_nsfd = -1;
 	alt->peer_nl = NULL;
-	alt->up = false;
 }
 
 int dp_alt_peer_rx(struct dp_alt *alt, uint64_t *out, hull_error_t *err)

@@ -156,22 +156,13 @@ static void tx_flood(struct vm_queue *q)
 
 static void *queue_main(void *arg)
 {
+	static void (*const modes[])(struct vm_queue *) = {[DP_VM_RX_SPIN] = rx_spin,
+	                                                   [DP_VM_RX_BLOCK] = rx_block,
+	                                                   [DP_VM_ECHO] = echo,
+	                                                   [DP_VM_TX] = tx_flood};
 	struct vm_queue *q = arg;
 
-	switch (q->mode) {
-	case DP_VM_RX_SPIN:
-		rx_spin(q);
-		break;
-	case DP_VM_RX_BLOCK:
-		rx_block(q);
-		break;
-	case DP_VM_ECHO:
-		echo(q);
-		break;
-	case DP_VM_TX:
-		tx_flood(q);
-		break;
-	}
+	modes[q->mode](q);
 	return NULL;
 }
 
@@ -189,11 +180,7 @@ int dp_vm_run(const int *fds, unsigned nq, enum dp_vm_mode mode, struct dp_share
 		struct vm_queue *q = &qs[i];
 		int flags = fcntl(fds[i], F_GETFL);
 
-		memset(q, 0, sizeof(*q));
-		q->fd = fds[i];
-		q->index = i;
-		q->mode = mode;
-		q->sh = sh;
+		*q = (struct vm_queue){.fd = fds[i], .index = i, .mode = mode, .sh = sh};
 		inet_pton(AF_INET, DP_GUEST_IP, q->guest_ip);
 		hull_mac_parse(DP_GUEST_MAC, q->guest_mac);
 		q->hdr_len = hdr_len_of(fds[i], err);

@@ -16,60 +16,26 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/error.h"
 #include "net/tap.h"
 #include "persist/store.h"
+#include "tools/bench/stats.h"
 
 #define GOAL_SAVE_LOAD_16_US 1000.0
 #define GOAL_LIST_1000_US 1000000.0
 #define N_SANDBOXES 1000
 
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-/* CPU time of this process: what hull itself costs when other work shares the cores. */
-static double cpu_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct stats {
-	double median, min, max;
-};
-
-static struct stats summarise(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), compare_double);
-	return (struct stats){.median = v[n / 2], .min = v[0], .max = v[n - 1]};
-}
-
 static void die(const char *what, hull_error_t err)
 {
-	fprintf(stderr, "bench_state: %s: %s%s%s\n", what, err && err->msg ? err->msg : "?",
-	        err && err->errnum ? ": " : "", err && err->errnum ? strerror(err->errnum) : "");
+	cleanup_free char *text = err ? hull_error_text(err) : NULL;
+
+	fprintf(stderr, "bench_state: %s: %s\n", what, text ?: "?");
 	exit(1);
 }
 
@@ -127,76 +93,57 @@ static void build_state(struct hull_sandbox_state *st, const char *id, int n_end
 	}
 }
 
-static int remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+/* "what  median unit   (min .. max)" of v[0..n-1], in µs (shown in unit: "us" or "ms"). */
+static double print_row(const char *what, double *v, int n, const char *unit)
 {
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void remove_root(const char *root)
-{
-	nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void print_row(const char *what, struct stats s, const char *unit)
-{
+	struct bench_stats s = bench_summarise(v, (unsigned)n);
 	double div = strcmp(unit, "ms") == 0 ? 1000.0 : 1.0;
 
 	printf("  %-34s %10.1f %s   (%.1f .. %.1f)\n", what, s.median / div, unit, s.min / div,
 	       s.max / div);
+	return s.median;
 }
 
 /* Save+load of one sandbox with n endpoints; returns the median of save+load. */
 static double bench_one(const char *root, int n_endpoints, int repeats)
 {
+	static const char *const what[] = {"save (with fsync)", "load", "save + load",
+	                                   "save + load, CPU"};
 	struct hull_sandbox_state st, loaded;
 	hull_error_t err = NULL;
-	double *save = calloc((size_t)repeats, sizeof(double));
-	double *load = calloc((size_t)repeats, sizeof(double));
-	double *both = calloc((size_t)repeats, sizeof(double));
-	double *cpu = calloc((size_t)repeats, sizeof(double));
+	cleanup_free double *t = calloc((size_t)repeats * 4, sizeof(double));
+	double *save = t, *load = t + repeats, *both = t + 2 * repeats, *cpu = t + 3 * repeats;
+	double medians[4];
 	char id[32], label[64];
-	struct stats s;
-	int r;
 
 	snprintf(id, sizeof(id), "bench-%d", n_endpoints);
 	build_state(&st, id, n_endpoints);
 	hull_state_init(&loaded);
-	if (hull_state_create(root, &st, &err) < 0)
+	if (t == NULL || hull_state_create(root, &st, &err) < 0)
 		die("create", err);
-	for (r = 0; r < repeats; r++) {
-		double c0 = cpu_us(), t0 = now_us(), t1, t2;
+	for (int r = 0; r < repeats; r++) {
+		double c0 = bench_ms(CLOCK_PROCESS_CPUTIME_ID), t0 = bench_now_ms(), t1, t2;
 
 		if (hull_state_save(root, &st, &err) < 0)
 			die("save", err);
-		t1 = now_us();
+		t1 = bench_now_ms();
 		if (hull_state_load(root, id, &loaded, &err) < 0)
 			die("load", err);
-		t2 = now_us();
+		t2 = bench_now_ms();
 		if (loaded.network.n_endpoints != (size_t)n_endpoints)
 			die("load returned the wrong state", NULL);
-		save[r] = t1 - t0;
-		load[r] = t2 - t1;
-		both[r] = t2 - t0;
-		cpu[r] = cpu_us() - c0;
+		save[r] = (t1 - t0) * 1e3;
+		load[r] = (t2 - t1) * 1e3;
+		both[r] = (t2 - t0) * 1e3;
+		cpu[r] = (bench_ms(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e3;
 	}
-	snprintf(label, sizeof(label), "%2d endpoints: save (with fsync)", n_endpoints);
-	print_row(label, summarise(save, repeats), "us");
-	snprintf(label, sizeof(label), "%2d endpoints: load", n_endpoints);
-	print_row(label, summarise(load, repeats), "us");
-	snprintf(label, sizeof(label), "%2d endpoints: save + load", n_endpoints);
-	s = summarise(both, repeats);
-	print_row(label, s, "us");
-	snprintf(label, sizeof(label), "%2d endpoints: save + load, CPU", n_endpoints);
-	print_row(label, summarise(cpu, repeats), "us");
+	for (int i = 0; i < 4; i++) {
+		snprintf(label, sizeof(label), "%2d endpoints: %s", n_endpoints, what[i]);
+		medians[i] = print_row(label, t + i * repeats, repeats, "us");
+	}
 	hull_state_free(&st);
 	hull_state_free(&loaded);
-	free(save);
-	free(load);
-	free(both);
-	free(cpu);
-	return s.median;
+	return medians[2];
 }
 
 /* `hull list`: list + load every sandbox; returns the median. */
@@ -204,40 +151,35 @@ static double bench_list(const char *root, int repeats)
 {
 	struct hull_sandbox_state st;
 	hull_error_t err = NULL;
-	double *t = calloc((size_t)repeats, sizeof(double));
-	struct stats s;
+	cleanup_free double *t = calloc((size_t)repeats, sizeof(double));
 	char id[32];
-	int i, r;
 
-	for (i = 0; i < N_SANDBOXES; i++) {
+	for (int i = 0; i < N_SANDBOXES; i++) {
 		snprintf(id, sizeof(id), "sandbox-%04d", i);
 		build_state(&st, id, 1);
-		if (hull_state_create(root, &st, &err) < 0)
+		if (t == NULL || hull_state_create(root, &st, &err) < 0)
 			die("create", err);
 		hull_state_free(&st);
 	}
-	for (r = 0; r < repeats; r++) {
-		double t0 = now_us();
+	for (int r = 0; r < repeats; r++) {
+		double t0 = bench_now_ms();
 		char **ids;
-		size_t n, k;
+		size_t n;
 
 		if (hull_state_list(root, &ids, &n, &err) < 0)
 			die("list", err);
-		for (k = 0; k < n; k++) {
+		for (size_t k = 0; k < n; k++) {
 			if (hull_state_load(root, ids[k], &st, &err) < 0)
 				die("load", err);
 			hull_state_free(&st);
 		}
 		hull_state_list_free(ids);
-		t[r] = now_us() - t0;
+		t[r] = (bench_now_ms() - t0) * 1e3;
 		/* 1000 bench-* of this run plus the three single-sandbox ones */
 		if (n < N_SANDBOXES)
 			die("list found too few sandboxes", NULL);
 	}
-	s = summarise(t, repeats);
-	print_row("list + load 1000 sandboxes", s, "ms");
-	free(t);
-	return s.median;
+	return print_row("list + load 1000 sandboxes", t, repeats, "ms");
 }
 
 static void run_on(const char *base, int repeats)
@@ -259,7 +201,7 @@ static void run_on(const char *base, int repeats)
 	       sl16 < GOAL_SAVE_LOAD_16_US ? "met" : "NOT met", sl16);
 	printf("  goal: 1000 sandboxes listed < 1 s:      %s (%.0f ms)\n",
 	       list < GOAL_LIST_1000_US ? "met" : "NOT met", list / 1000.0);
-	remove_root(root);
+	bench_remove_tree(root);
 }
 
 int main(int argc, char **argv)

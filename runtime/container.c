@@ -59,9 +59,10 @@ bool container_monitor_alive(const struct hull_sandbox_state *st)
 
 const char *container_status(const struct hull_sandbox_state *st)
 {
-	/* creating with no monitor yet: its creator is about to record it (or died). */
-	if (st->sandbox.status == HULL_STATUS_CREATING && st->sandbox.monitor_pid == 0)
-		return "creating";
+	/*
+	 * A creating sandbox names its monitor from the fork on (its creator
+	 * holds the lock until then): without a live one, nothing builds it.
+	 */
 	if (!container_monitor_alive(st))
 		return "stopped";
 	return hull_status_name(st->sandbox.status);

@@ -34,7 +34,10 @@ int container_state_root(struct hull_globals *g, char **root, hull_error_t *err)
 int container_load(const char *root, const char *id, struct hull_sandbox_state *st,
                    hull_error_t *err);
 
-/* True when the monitor recorded in st is still alive. */
+/*
+ * True when the monitor recorded in st is still alive: the same pid with
+ * the same start time (common/proc_identity.h); a reused pid is not it.
+ */
 bool container_monitor_alive(const struct hull_sandbox_state *st);
 
 /* The status a caller should see: "stopped" once the monitor is gone. */
@@ -52,8 +55,11 @@ int container_control(const char *root, const char *id, json_t *req, hull_error_
 
 /*
  * Removes the container: asks a live monitor to shut the sandbox down (only
- * with force when it is running), or, when the monitor is gone, stops what
- * the state names (QEMU, virtiofsd, endpoints) itself; then the state.
+ * with force when it is running; a monitor still creating it is stopped,
+ * with its children, only with force), then, with the state's lock held,
+ * stops what the state names (QEMU, virtiofsd: only if still the recorded
+ * processes), tears down the recorded endpoints and removes the state.
+ * An incomplete sandbox (no state.json) is simply removed.
  */
 int container_delete(const char *root, const char *id, bool force, hull_error_t *err);
 

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "persist/endpoint_json.h"
 #include "runtime/accel.h"
+#include "runtime/agent_requests.h"
 
 #define AGENT_CALL_TIMEOUT_MS 30000
 
@@ -152,17 +153,13 @@ static int configure_guest_network(struct sandbox *sb, hull_error_t *err)
 		return 0;
 	for (size_t i = 0; i < sb->net.n; i++)
 		json_array_append_new(ifaces, interface_json(&sb->net.eps[i]));
-	req = json_pack("{s:s, s:o}", "op", "configure_network", "interfaces", ifaces);
+	req = agent_request_configure_network(ifaces);
 	return agent_client_call(sb->vm.agent, req, NULL, AGENT_CALL_TIMEOUT_MS, err);
 }
 
 static int prepare_container(struct sandbox *sb, hull_error_t *err)
 {
-	const struct hull_spec *spec = &sb->sc->spec;
-	cleanup_json json_t *req =
-	    json_pack("{s:s, s:s, s:{s:s}, s:b, s:s, s:O}", "op", "prepare_container", "root",
-	              "/run/hull/rootfs", "share", "tag", VM_ROOTFS_TAG, "readonly", spec->readonly,
-	              "hostname", spec->hostname ? spec->hostname : "", "mounts", spec->mounts);
+	cleanup_json json_t *req = agent_request_prepare_container(&sb->sc->spec);
 	cleanup_json json_t *reply = NULL;
 	json_t *skipped, *s;
 	size_t i;
@@ -311,9 +308,7 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 
 int sandbox_start_process(struct sandbox *sb, hull_error_t *err)
 {
-	cleanup_json json_t *req =
-	    json_pack("{s:s, s:s, s:O, s:s}", "op", "start", "process_id", "init", "process",
-	              sb->sc->spec.process, "root", "/run/hull/rootfs");
+	cleanup_json json_t *req = agent_request_start(&sb->sc->spec);
 
 	return agent_client_call(sb->vm.agent, req, NULL, AGENT_CALL_TIMEOUT_MS, err);
 }

@@ -16,7 +16,9 @@ static void print_help(void)
 	printf("usage: hull config [--bundle DIR] [ID]\n\n"
 	       "Print the sandbox configuration hull would use for the bundle, as JSON:\n"
 	       "the configuration file (or the defaults) with the bundle's annotations\n"
-	       "applied, and the container read from DIR/config.json.\n\n"
+	       "applied, the container read from DIR/config.json, and under \"no_effect\"\n"
+	       "the settings hull accepts for Kata compatibility that have no effect\n"
+	       "(each logs an info line when set to other than its default).\n\n"
 	       "  --bundle, -b DIR   the bundle directory (default: the current directory)\n"
 	       "  --help, -h         print this help\n\n"
 	       "ID defaults to the bundle directory's name.\n");
@@ -68,7 +70,8 @@ int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t
 	if (hull_sandbox_config_load(&opts, &sc, err) < 0)
 		goto out;
 	out = hull_sandbox_config_to_json(&sc);
-	if (out == NULL) {
+	if (out == NULL ||
+	    json_object_set_new(out, "no_effect", hull_settings_no_effect_json()) < 0) {
 		hull_fail(err, ENOMEM, "config: build the JSON output");
 		goto out;
 	}

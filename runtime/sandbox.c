@@ -234,9 +234,20 @@ void sandbox_vm_params(const struct hull_config *cfg, const char *run_dir,
 	            .kernel = cfg->hypervisor.kernel,
 	            .initrd = cfg->hypervisor.initrd,
 	            .kernel_params = kernel_params,
+	            .firmware = cfg->hypervisor.firmware,
 	            .machine = cfg->hypervisor.machine_type,
+	            .machine_accelerators = cfg->hypervisor.machine_accelerators,
+	            .cpu_features = cfg->hypervisor.cpu_features,
+	            .iommu = cfg->hypervisor.enable_iommu,
 	            .vcpus = cfg->hypervisor.default_vcpus,
+	            .max_vcpus = cfg->hypervisor.default_max_vcpus,
 	            .memory_mib = cfg->hypervisor.default_memory,
+	            .memory_slots = cfg->hypervisor.memory_slots,
+	            .memory_offset_mib = cfg->hypervisor.memory_offset,
+	            .file_mem_backend = cfg->hypervisor.file_mem_backend,
+	            .hugepages = cfg->hypervisor.enable_hugepages,
+	            .mem_prealloc = cfg->hypervisor.enable_mem_prealloc,
+	            .entropy_source = cfg->hypervisor.entropy_source,
 	        },
 	    .run_dir = run_dir,
 	    .boot_timeout_ms = SANDBOX_BOOT_TIMEOUT_MS,
@@ -253,6 +264,8 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	char why[256];
 
 	if (parse_model(cfg->runtime.internetworking_model, &sb->model, err) < 0)
+		return -1;
+	if (cfg->hypervisor.enable_hugepages && qemu_check_hugetlbfs(VM_HUGEPAGES_PATH, err) < 0)
 		return -1;
 	if (strcmp(cfg->hypervisor.machine_type, "microvm") == 0 &&
 	    (strcmp(cfg->hypervisor.accel, "tcg") == 0 || !accel_kvm_usable(why, sizeof(why))))

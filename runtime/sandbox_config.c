@@ -92,6 +92,7 @@ int hull_sandbox_config_load(const struct hull_sandbox_options *opts,
 		if (hull_setting_set_text(s, &sc->config, opts->state_root, err) < 0)
 			return hull_error_prefix(err, "--root");
 	}
+	hull_config_log_no_effect(&sc->config);
 	return 0;
 }
 

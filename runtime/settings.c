@@ -13,16 +13,19 @@ const char hull_datadir[] = HULL_DATADIR;
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "vmm/qemu_cmdline.h"
 
 const char *const hull_experimental_features[] = {"hotplug_endpoints", NULL};
 
 static const char *const accel_choices[] = {"auto", "kvm", "tcg", NULL};
-static const char *const shared_fs_choices[] = {"virtio-9p", "virtio-fs", NULL};
+/* Kata also takes virtio-9p: hull implements virtio-fs only, and refuses it. */
+static const char *const shared_fs_choices[] = {"virtio-fs", NULL};
 static const char *const block_driver_choices[] = {
     "virtio-scsi", "virtio-blk", "virtio-mmio", "nvdimm", "virtio-blk-ccw", NULL,
 };
@@ -41,32 +44,41 @@ static const char *const net_model_choices[] = {"tcfilter", "macvtap", "none", N
 #define HV(...) SETTING(HULL_SECTION_HYPERVISOR, hypervisor, __VA_ARGS__)
 #define RT(...) SETTING(HULL_SECTION_RUNTIME, runtime, __VA_ARGS__)
 #define AG(...) SETTING(HULL_SECTION_AGENT, agent, __VA_ARGS__)
+/* Accepted for Kata compatibility, no effect in hull: why, in a few words. */
+#define NO_EFFECT(why) .no_effect = why
+#define NO_HASHES NO_EFFECT("hull does not verify assets against hashes")
+#define NO_BLOCK NO_EFFECT("hull attaches no block devices")
+#define NO_TRACING NO_EFFECT("the agent has no tracing")
+#define NO_STORE NO_EFFECT("hull has no vhost-user store")
 
 const struct hull_setting hull_settings[] = {
     HV(path, HULL_TYPE_PATH, HOST_PATH, "/usr/bin/qemu-system-x86_64"),
     HV(kernel, HULL_TYPE_PATH, HOST_PATH, HULL_DATADIR "/vmlinuz"),
-    HV(image, HULL_TYPE_PATH, HOST_PATH, ""),
+    HV(image, HULL_TYPE_PATH, HOST_PATH, "",
+       NO_EFFECT("hull boots a kernel and an initrd, never a guest image")),
     HV(initrd, HULL_TYPE_PATH, HOST_PATH, HULL_DATADIR "/initrd.img"),
     HV(firmware, HULL_TYPE_PATH, HOST_PATH, ""),
-    HV(jailer_path, HULL_TYPE_PATH, HOST_PATH, ""),
-    HV(kernel_hash, HULL_TYPE_HASH, BOTH, ""),
-    HV(image_hash, HULL_TYPE_HASH, BOTH, ""),
-    HV(initrd_hash, HULL_TYPE_HASH, BOTH, ""),
-    HV(hypervisor_hash, HULL_TYPE_HASH, BOTH, ""),
-    HV(jailer_hash, HULL_TYPE_HASH, BOTH, ""),
-    HV(firmware_hash, HULL_TYPE_HASH, BOTH, ""),
+    HV(jailer_path, HULL_TYPE_PATH, HOST_PATH, "", NO_EFFECT("QEMU runs without a jailer")),
+    HV(kernel_hash, HULL_TYPE_HASH, BOTH, "", NO_HASHES),
+    HV(image_hash, HULL_TYPE_HASH, BOTH, "", NO_HASHES),
+    HV(initrd_hash, HULL_TYPE_HASH, BOTH, "", NO_HASHES),
+    HV(hypervisor_hash, HULL_TYPE_HASH, BOTH, "", NO_HASHES),
+    HV(jailer_hash, HULL_TYPE_HASH, BOTH, "", NO_HASHES),
+    HV(firmware_hash, HULL_TYPE_HASH, BOTH, "", NO_HASHES),
     HV(kernel_params, HULL_TYPE_KERNEL_PARAMS, BOTH, ""),
     HV(accel, HULL_TYPE_ENUM, HULL_SET_BY_FILE, "auto", .choices = accel_choices),
     HV(machine_type, HULL_TYPE_STRING, BOTH, "q35"),
     HV(machine_accelerators, HULL_TYPE_STRING, BOTH, ""),
     HV(cpu_features, HULL_TYPE_STRING, BOTH, ""),
     HV(disable_vhost_net, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(use_vsock, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(disable_image_nvdimm, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(hotplug_vfio_on_root_bus, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(enable_vhost_user_store, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(vhost_user_store_path, HULL_TYPE_PATH, HOST_PATH, ""),
-    HV(guest_hook_path, HULL_TYPE_PATH, HOST_PATH, ""),
+    HV(use_vsock, HULL_TYPE_BOOL, BOTH, "false", NO_EFFECT("the agent talks over virtio-serial")),
+    HV(disable_image_nvdimm, HULL_TYPE_BOOL, BOTH, "false", NO_EFFECT("hull boots no guest image")),
+    HV(hotplug_vfio_on_root_bus, HULL_TYPE_BOOL, BOTH, "false",
+       NO_EFFECT("hull passes no VFIO devices")),
+    HV(enable_vhost_user_store, HULL_TYPE_BOOL, BOTH, "false", NO_STORE),
+    HV(vhost_user_store_path, HULL_TYPE_PATH, HOST_PATH, "", NO_STORE),
+    HV(guest_hook_path, HULL_TYPE_PATH, HOST_PATH, "",
+       NO_EFFECT("the agent runs no OCI hooks in the guest")),
     HV(entropy_source, HULL_TYPE_PATH, HOST_PATH, "/dev/urandom"),
     HV(pcie_root_port, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX),
     HV(default_vcpus, HULL_TYPE_UINT32, BOTH | HULL_ZERO_KEEPS | HULL_AT_MOST_HOST_CPUS, "1",
@@ -78,38 +90,51 @@ const struct hull_setting hull_settings[] = {
     HV(memory_slots, HULL_TYPE_UINT32, BOTH | HULL_ZERO_KEEPS, "10", .max = UINT32_MAX),
     HV(memory_offset, HULL_TYPE_UINT32, BOTH | HULL_ZERO_KEEPS, "0", .max = UINT32_MAX,
        .unit = "MiB"),
-    HV(enable_virtio_mem, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_virtio_mem, HULL_TYPE_BOOL, BOTH, "false",
+       NO_EFFECT("hull does not resize guest memory")),
     HV(enable_mem_prealloc, HULL_TYPE_BOOL, BOTH, "false"),
     HV(enable_hugepages, HULL_TYPE_BOOL, BOTH, "false"),
     HV(enable_iommu, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(enable_swap, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(enable_swap, HULL_TYPE_BOOL, BOTH, "false",
+       NO_EFFECT("hull never locks guest memory (mlock): it may always be swapped")),
     HV(file_mem_backend, HULL_TYPE_PATH, HOST_PATH, ""),
-    HV(msize_9p, HULL_TYPE_UINT32, BOTH, "8192", .min = 1, .max = UINT32_MAX),
+    HV(msize_9p, HULL_TYPE_UINT32, BOTH, "8192", .min = 1, .max = UINT32_MAX,
+       NO_EFFECT("hull shares the rootfs over virtio-fs only")),
     HV(shared_fs, HULL_TYPE_ENUM, BOTH, "virtio-fs", .choices = shared_fs_choices),
     HV(virtio_fs_daemon, HULL_TYPE_PATH, HOST_PATH, "/usr/lib/qemu/virtiofsd"),
-    HV(virtio_fs_cache, HULL_TYPE_STRING, BOTH, "auto"),
-    HV(virtio_fs_cache_size, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX, .unit = "MiB"),
-    HV(virtio_fs_extra_args, HULL_TYPE_VIRTIOFSD_ARGS, BOTH, "[]"),
-    HV(block_device_driver, HULL_TYPE_ENUM, BOTH, "virtio-scsi", .choices = block_driver_choices),
-    HV(disable_block_device_use, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(enable_iothreads, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(block_device_cache_set, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(block_device_cache_direct, HULL_TYPE_BOOL, BOTH, "false"),
-    HV(block_device_cache_noflush, HULL_TYPE_BOOL, BOTH, "false"),
+    HV(virtio_fs_cache, HULL_TYPE_STRING, BOTH, "auto",
+       NO_EFFECT("virtiofsd always runs with -o cache=auto")),
+    HV(virtio_fs_cache_size, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX, .unit = "MiB",
+       NO_EFFECT("QEMU 7.2 has no virtio-fs DAX window")),
+    HV(virtio_fs_extra_args, HULL_TYPE_VIRTIOFSD_ARGS, BOTH, "[]",
+       NO_EFFECT("virtiofsd gets hull's own options only")),
+    HV(block_device_driver, HULL_TYPE_ENUM, BOTH, "virtio-scsi", .choices = block_driver_choices,
+       NO_BLOCK),
+    HV(disable_block_device_use, HULL_TYPE_BOOL, BOTH, "false", NO_BLOCK),
+    HV(enable_iothreads, HULL_TYPE_BOOL, BOTH, "false", NO_BLOCK),
+    HV(block_device_cache_set, HULL_TYPE_BOOL, BOTH, "false", NO_BLOCK),
+    HV(block_device_cache_direct, HULL_TYPE_BOOL, BOTH, "false", NO_BLOCK),
+    HV(block_device_cache_noflush, HULL_TYPE_BOOL, BOTH, "false", NO_BLOCK),
     HV(enable_annotations, HULL_TYPE_ANNOTATION_LIST, HULL_SET_BY_FILE, "[]"),
 
-    RT(disable_guest_seccomp, HULL_TYPE_BOOL, BOTH, "true"),
-    RT(sandbox_cgroup_only, HULL_TYPE_BOOL, BOTH, "false"),
-    RT(experimental, HULL_TYPE_EXPERIMENTAL, BOTH, ""),
+    RT(disable_guest_seccomp, HULL_TYPE_BOOL, BOTH, "true",
+       NO_EFFECT("the agent applies no seccomp filter")),
+    RT(sandbox_cgroup_only, HULL_TYPE_BOOL, BOTH, "false",
+       NO_EFFECT("hull puts the sandbox in no cgroup of its own")),
+    RT(experimental, HULL_TYPE_EXPERIMENTAL, BOTH, "",
+       NO_EFFECT("hot-plugged endpoints need no feature flag")),
     RT(internetworking_model, HULL_TYPE_ENUM, BOTH, "tcfilter", .choices = net_model_choices),
-    RT(disable_new_netns, HULL_TYPE_BOOL, BOTH, "false"),
+    RT(disable_new_netns, HULL_TYPE_BOOL, BOTH, "false",
+       NO_EFFECT("hull never creates a network namespace")),
     RT(state_root, HULL_TYPE_PATH, HULL_SET_BY_FILE, "/run/hull"),
 
-    AG(kernel_modules, HULL_TYPE_KERNEL_MODULES, BOTH, ""),
-    AG(enable_tracing, HULL_TYPE_BOOL, BOTH, "false"),
-    AG(trace_mode, HULL_TYPE_STRING, BOTH, ""),
-    AG(trace_type, HULL_TYPE_STRING, BOTH, ""),
-    AG(container_pipe_size, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX),
+    AG(kernel_modules, HULL_TYPE_KERNEL_MODULES, BOTH, "",
+       NO_EFFECT("the agent loads no kernel modules")),
+    AG(enable_tracing, HULL_TYPE_BOOL, BOTH, "false", NO_TRACING),
+    AG(trace_mode, HULL_TYPE_STRING, BOTH, "", NO_TRACING),
+    AG(trace_type, HULL_TYPE_STRING, BOTH, "", NO_TRACING),
+    AG(container_pipe_size, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX,
+       NO_EFFECT("the agent does not resize pipes")),
 };
 const size_t hull_settings_count = sizeof(hull_settings) / sizeof(hull_settings[0]);
 
@@ -818,6 +843,20 @@ int hull_config_init_defaults(struct hull_config *cfg, hull_error_t *err)
 
 int hull_config_check(const struct hull_config *cfg, hull_error_t *err)
 {
+	const uint32_t max_vcpus = cfg->hypervisor.default_max_vcpus;
+
+	if (max_vcpus != 0 && max_vcpus < cfg->hypervisor.default_vcpus)
+		return hull_fail(err, 0,
+		                 "hypervisor.default_max_vcpus: %" PRIu32 " is less than "
+		                 "hypervisor.default_vcpus (%" PRIu32 "): raise it, or 0 for as "
+		                 "many as default_vcpus",
+		                 max_vcpus, cfg->hypervisor.default_vcpus);
+	if (cfg->hypervisor.enable_hugepages && cfg->hypervisor.file_mem_backend[0] != '\0')
+		return hull_fail(err, 0,
+		                 "hypervisor.enable_hugepages: guest memory comes from "
+		                 "/dev/hugepages, so hypervisor.file_mem_backend (\"%s\") cannot "
+		                 "also choose where: set one of them",
+		                 cfg->hypervisor.file_mem_backend);
 	if (strcmp(cfg->hypervisor.shared_fs, "virtio-fs") == 0 &&
 	    (cfg->hypervisor.virtio_fs_daemon == NULL ||
 	     cfg->hypervisor.virtio_fs_daemon[0] == '\0'))
@@ -858,4 +897,58 @@ void hull_config_free(struct hull_config *cfg)
 			break;
 		}
 	}
+}
+
+json_t *hull_settings_no_effect_json(void)
+{
+	cleanup_json json_t *list = json_array();
+	char name[128];
+
+	for (size_t i = 0; list && i < hull_settings_count; i++) {
+		const struct hull_setting *s = &hull_settings[i];
+
+		if (s->no_effect == NULL)
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", hull_section_name(s->section), s->key);
+		if (json_array_append_new(list, json_string(name)) < 0)
+			return NULL;
+	}
+	return steal_pointer(&list);
+}
+
+void hull_settings_count_effect(size_t *act, size_t *no_effect)
+{
+	*act = *no_effect = 0;
+	for (size_t i = 0; i < hull_settings_count; i++)
+		(*(hull_settings[i].no_effect ? no_effect : act))++;
+}
+
+size_t hull_config_log_no_effect(const struct hull_config *cfg)
+{
+	struct hull_config defaults = {0};
+	cleanup_error hull_error_t err = NULL;
+	size_t logged = 0;
+
+	if (hull_config_init_defaults(&defaults, &err) < 0) {
+		hull_config_free(&defaults);
+		return 0;
+	}
+	for (size_t i = 0; i < hull_settings_count; i++) {
+		const struct hull_setting *s = &hull_settings[i];
+		cleanup_json json_t *value = NULL, *def = NULL;
+		cleanup_free char *text = NULL;
+
+		if (s->no_effect == NULL)
+			continue;
+		value = hull_setting_to_json(s, cfg);
+		def = hull_setting_to_json(s, &defaults);
+		if (value == NULL || def == NULL || json_equal(value, def))
+			continue;
+		text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+		log_info("%s.%s = %s has no effect in hull (accepted for Kata compatibility: %s)",
+		         hull_section_name(s->section), s->key, text ? text : "?", s->no_effect);
+		logged++;
+	}
+	hull_config_free(&defaults);
+	return logged;
 }

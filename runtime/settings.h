@@ -103,7 +103,7 @@ struct hull_config {
 		bool enable_mem_prealloc;
 		bool enable_hugepages;
 		bool enable_iommu;
-		bool enable_swap; /* the VMM mlocks guest memory unless this is set */
+		bool enable_swap; /* no effect: hull never mlocks guest memory */
 		char *file_mem_backend;
 		uint32_t msize_9p;
 		char *shared_fs;
@@ -147,6 +147,12 @@ struct hull_setting {
 	uint32_t min;               /* HULL_TYPE_UINT32 */
 	uint32_t max;
 	const char *unit; /* for messages, e.g. "MiB"; NULL for none */
+	/*
+	 * NULL: the setting acts (a test proves it).  Else it is accepted for
+	 * Kata compatibility and has no effect in hull, and this says why in
+	 * a few words, e.g. "hull shares the rootfs over virtio-fs only".
+	 */
+	const char *no_effect;
 };
 
 extern const struct hull_setting hull_settings[];
@@ -187,6 +193,20 @@ int hull_config_check(const struct hull_config *cfg, hull_error_t *err);
 
 /* { "hypervisor": {...}, "runtime": {...}, "agent": {...} } */
 json_t *hull_config_to_json(const struct hull_config *cfg);
+
+/* The settings that have no effect, as ["hypervisor.image", ...]. */
+json_t *hull_settings_no_effect_json(void);
+
+/* How many settings act, and how many have no effect. */
+void hull_settings_count_effect(size_t *act, size_t *no_effect);
+
+/*
+ * Logs one info line per setting that has no effect and that cfg sets to
+ * a value other than its default, e.g. "hypervisor.msize_9p = 4096 has
+ * no effect in hull (accepted for Kata compatibility: ...)".  Returns
+ * how many it logged.
+ */
+size_t hull_config_log_no_effect(const struct hull_config *cfg);
 
 void hull_config_free(struct hull_config *cfg);
 

@@ -37,15 +37,36 @@ struct vm_nic {
 	uint8_t mac[6];
 };
 
+/* Where hugepage-backed guest memory comes from (hypervisor.enable_hugepages). */
+#define VM_HUGEPAGES_PATH "/dev/hugepages"
+
+/* QEMU's limit on memory hot-plug slots (ACPI_MAX_RAM_SLOTS). */
+#define VM_MAX_MEMORY_SLOTS 256
+
 struct vm_config {
 	const char *qemu;
 	const char *kernel;
 	const char *initrd;
-	const char *kernel_params; /* appended after hull's own */
-	const char *machine;       /* "q35" or "microvm" */
-	bool kvm;                  /* else TCG */
+	const char *kernel_params;        /* appended after hull's own */
+	const char *firmware;             /* -bios; NULL or "": QEMU's own */
+	const char *machine;              /* "q35" or "microvm" */
+	const char *machine_accelerators; /* appended to -machine; NULL or "": none */
+	const char *cpu_features;         /* appended to -cpu; NULL or "": none */
+	bool kvm;                         /* else TCG */
+	bool iommu;                       /* q35: an intel-iommu */
 	unsigned vcpus;
+	unsigned max_vcpus; /* -smp maxcpus=; 0: vcpus */
 	unsigned memory_mib;
+	/* memory_offset_mib > 0: room for memory_slots hot-plugged DIMMs, up
+	 * to memory_mib + memory_offset_mib (-m slots=,maxmem=). */
+	unsigned memory_slots;
+	unsigned memory_offset_mib;
+	/* Guest memory from a file in this directory (memory-backend-file);
+	 * NULL or "": a memfd.  hugepages: from VM_HUGEPAGES_PATH. */
+	const char *file_mem_backend;
+	bool hugepages;
+	bool mem_prealloc;          /* allocate all guest memory at start */
+	const char *entropy_source; /* virtio-rng from this file; NULL or "": none */
 	const char *qmp_socket;
 	const char *agent_socket;
 	const char *console_log;
@@ -56,6 +77,9 @@ struct vm_config {
 	unsigned hotplug_ports; /* q35: free pcie-root-ports hp0.. for hot-plugged NICs */
 	bool paused;            /* -S: the vCPUs never start until QMP "cont" */
 };
+
+/* 0 when path is a hugetlbfs mount; else an error naming it and the fix. */
+int qemu_check_hugetlbfs(const char *path, hull_error_t *err);
 
 /* A NULL-terminated, malloc'd argv (free with qemu_argv_free). */
 int qemu_build_argv(const struct vm_config *c, char ***argv, hull_error_t *err);

@@ -113,7 +113,8 @@ struct valid_case {
 };
 
 /* One valid value for every annotation hull accepts, differing from the
- * default, and what the resolved configuration then says. */
+ * default (but shared_fs: virtio-fs is the only one hull implements), and
+ * what the resolved configuration then says. */
 static const struct valid_case valid_cases[] = {
     {"hypervisor.path", "/opt/qemu/bin/qemu-kvm", "\"/opt/qemu/bin/qemu-kvm\"", "[\"path\"]"},
     {"hypervisor.kernel", "/opt/k/vmlinux", "\"/opt/k/vmlinux\"", "[\"kernel\"]"},
@@ -154,7 +155,7 @@ static const struct valid_case valid_cases[] = {
     {"hypervisor.enable_swap", "true", "true", NULL},
     {"hypervisor.file_mem_backend", "/dev/shm", "\"/dev/shm\"", "[\"file_mem_backend\"]"},
     {"hypervisor.msize_9p", "1", "1", NULL},
-    {"hypervisor.shared_fs", "virtio-9p", "\"virtio-9p\"", NULL},
+    {"hypervisor.shared_fs", "virtio-fs", "\"virtio-fs\"", NULL},
     {"hypervisor.virtio_fs_daemon", "/usr/libexec/virtiofsd", "\"/usr/libexec/virtiofsd\"",
      "[\"virtio_fs_daemon\"]"},
     {"hypervisor.virtio_fs_cache", "always", "\"always\"", NULL},
@@ -371,6 +372,49 @@ static void virtio_fs_needs_a_daemon(void **state)
 	                    "hypervisor.shared_fs: cannot enable virtio-fs without daemon "
 	                    "path (hypervisor.virtio_fs_daemon is empty)");
 	hull_config_free(&cfg);
+}
+
+/* Kata takes virtio-9p; hull implements virtio-fs only and says so,
+ * rather than accepting it and using virtio-fs. */
+static void shared_fs_is_virtio_fs_only(void **state)
+{
+	(void)state;
+	expect_refused("hypervisor.shared_fs", "virtio-9p",
+	               "\"virtio-9p\" is not supported (supported: virtio-fs)", NULL);
+}
+
+static void max_vcpus_is_at_least_vcpus(void **state)
+{
+	struct hull_config cfg = {0};
+	cleanup_error hull_error_t err = NULL;
+
+	(void)state;
+	assert_int_equal(hull_config_init_defaults(&cfg, &err), 0);
+	cfg.hypervisor.default_vcpus = 4;
+	cfg.hypervisor.default_max_vcpus = 2;
+	assert_int_equal(hull_config_check(&cfg, &err), -1);
+	assert_string_equal(err->msg, "hypervisor.default_max_vcpus: 2 is less than "
+	                              "hypervisor.default_vcpus (4): raise it, or 0 for as many "
+	                              "as default_vcpus");
+	cfg.hypervisor.default_max_vcpus = 4;
+	assert_int_equal(hull_config_check(&cfg, NULL), 0);
+	cfg.hypervisor.default_max_vcpus = 0;
+	assert_int_equal(hull_config_check(&cfg, NULL), 0);
+	hull_config_free(&cfg);
+}
+
+static void hugepages_and_file_backend_exclude_each_other(void **state)
+{
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *out = apply("{\"" P "hypervisor.enable_hugepages\": \"true\", \"" P
+	                                 "hypervisor.file_mem_backend\": \"/dev/shm\"}",
+	                                 "[\"file_mem_backend\"]", &err);
+
+	(void)state;
+	assert_null(out);
+	assert_string_equal(err->msg, "hypervisor.enable_hugepages: guest memory comes from "
+	                              "/dev/hugepages, so hypervisor.file_mem_backend "
+	                              "(\"/dev/shm\") cannot also choose where: set one of them");
 }
 
 static void experimental_features_are_known(void **state)
@@ -846,6 +890,9 @@ int main(void)
 	    cmocka_unit_test(msize_9p_must_be_positive),
 	    cmocka_unit_test(enums_name_the_value_and_the_choices),
 	    cmocka_unit_test(virtio_fs_needs_a_daemon),
+	    cmocka_unit_test(shared_fs_is_virtio_fs_only),
+	    cmocka_unit_test(max_vcpus_is_at_least_vcpus),
+	    cmocka_unit_test(hugepages_and_file_backend_exclude_each_other),
 	    cmocka_unit_test(experimental_features_are_known),
 	    cmocka_unit_test(kernel_params_append_and_dedupe),
 	    cmocka_unit_test(kernel_params_of_256_kib_are_refused_fast),

@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "runtime/config_file.h"
 #include "runtime/settings.h"
 
@@ -377,6 +378,99 @@ static void output_reads_back_as_a_configuration_file(void **state)
 	hull_config_free(&back);
 }
 
+/* 26 settings act; 35 are accepted for Kata compatibility and say why
+ * they have no effect (docs/configuration.md gives the same numbers). */
+static void no_effect_settings_say_why(void **state)
+{
+	cleanup_json json_t *list = hull_settings_no_effect_json();
+	size_t act, no_effect, i;
+	json_t *name;
+	bool msize = false;
+
+	(void)state;
+	hull_settings_count_effect(&act, &no_effect);
+	assert_int_equal(act, 26);
+	assert_int_equal(no_effect, 35);
+	assert_int_equal(act + no_effect, hull_settings_count);
+	assert_int_equal(json_array_size(list), no_effect);
+	json_array_foreach(list, i, name)
+	{
+		const char *dot = strchr(json_string_value(name), '.');
+		const struct hull_setting *s = hull_setting_find_any(dot + 1);
+
+		assert_non_null(s);
+		assert_non_null(s->no_effect);
+		assert_true(strlen(s->no_effect) > 10);
+		msize |= strcmp(json_string_value(name), "hypervisor.msize_9p") == 0;
+		assert_string_not_equal(json_string_value(name), "hypervisor.default_memory");
+	}
+	assert_true(msize);
+}
+
+/* What the log file holds (the log is reopened to an empty file first). */
+static char *log_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, 4096);
+
+	assert_non_null(f);
+	assert_non_null(text);
+	assert_true(fread(text, 1, 4095, f) < 4095);
+	fclose(f);
+	return text;
+}
+
+static size_t log_no_effect_of(const char *file_text, const char *log_path)
+{
+	struct hull_config cfg = {0};
+	cleanup_error hull_error_t err = NULL;
+	size_t n;
+
+	assert_int_equal(truncate(log_path, 0), 0);
+	assert_int_equal(hull_config_init_defaults(&cfg, &err), 0);
+	assert_int_equal(hull_config_file_parse("c.json", file_text, strlen(file_text), &cfg, &err),
+	                 0);
+	n = hull_config_log_no_effect(&cfg);
+	hull_config_free(&cfg);
+	return n;
+}
+
+/* hull create logs one info line per no-effect setting that is not at
+ * its default, and nothing for a default value. */
+static void no_effect_values_are_logged(void **state)
+{
+	char path[] = "/tmp/hull-log-XXXXXX";
+	int fd = mkstemp(path);
+	cleanup_free char *none = NULL, *one = NULL, *two = NULL;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(hull_log_init(path, HULL_LOG_TEXT, false, NULL), 0);
+	assert_int_equal(log_no_effect_of("{}", path), 0);
+	none = log_text(path);
+	assert_string_equal(none, "");
+	/* set, but to the default: nothing */
+	assert_int_equal(log_no_effect_of("{\"hypervisor\": {\"msize_9p\": 8192, "
+	                                  "\"default_memory\": 512}}",
+	                                  path),
+	                 0);
+	assert_int_equal(log_no_effect_of("{\"hypervisor\": {\"msize_9p\": 4096}}", path), 1);
+	one = log_text(path);
+	assert_non_null(strstr(one, "level=info msg=\"hypervisor.msize_9p = 4096 has no effect in "
+	                            "hull (accepted for Kata compatibility: hull shares the rootfs "
+	                            "over virtio-fs only)\"\n"));
+	assert_int_equal(log_no_effect_of("{\"hypervisor\": {\"image\": \"/i.img\"}, "
+	                                  "\"agent\": {\"kernel_modules\": [\"virtio_net\"]}}",
+	                                  path),
+	                 2);
+	two = log_text(path);
+	assert_non_null(strstr(two, "hypervisor.image = \\\"/i.img\\\" has no effect"));
+	assert_non_null(strstr(two, "agent.kernel_modules = [\\\"virtio_net\\\"] has no effect"));
+	hull_log_close();
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +486,8 @@ int main(void)
 	    cmocka_unit_test(virtiofsd_args_in_file_are_checked),
 	    cmocka_unit_test(bad_explicit_file_names_the_path),
 	    cmocka_unit_test(output_reads_back_as_a_configuration_file),
+	    cmocka_unit_test(no_effect_settings_say_why),
+	    cmocka_unit_test(no_effect_values_are_logged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

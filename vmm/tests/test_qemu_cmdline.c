@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The QEMU command line hull builds (vmm/qemu_cmdline.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -213,6 +214,159 @@ static void bad_settings_are_named(void **state)
 	assert_string_equal(e3->msg, "NIC 0: 9 queues (1 to 8)");
 }
 
+/* hypervisor.machine_accelerators, cpu_features, firmware, default_max_vcpus. */
+static void settings_reach_machine_cpu_smp_and_bios(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	char **argv = NULL;
+
+	c.machine_accelerators = "smm=off";
+	c.cpu_features = "pmu=off";
+	c.firmware = "/opt/bios.bin";
+	c.max_vcpus = 4;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-machine", 0), "q35,accel=tcg,smm=off");
+	assert_string_equal(arg_after(argv, "-cpu", 0), "max,pmu=off");
+	assert_string_equal(arg_after(argv, "-smp", 0), "2,maxcpus=4");
+	assert_string_equal(arg_after(argv, "-bios", 0), "/opt/bios.bin");
+	qemu_argv_free(argv);
+	/* as many as the vCPUs, or 0: no maxcpus; "" adds nothing */
+	c = base();
+	c.max_vcpus = 2;
+	c.machine_accelerators = "";
+	c.cpu_features = "";
+	c.firmware = "";
+	c.kvm = true;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-machine", 0), "q35,accel=kvm");
+	assert_string_equal(arg_after(argv, "-cpu", 0), "host");
+	assert_string_equal(arg_after(argv, "-smp", 0), "2");
+	assert_null(arg_after(argv, "-bios", 0));
+	qemu_argv_free(argv);
+}
+
+/* hypervisor.memory_slots and memory_offset: room for hot-plugged DIMMs. */
+static void memory_offset_makes_room_for_slots(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	cleanup_error hull_error_t e1 = NULL, e2 = NULL;
+	char **argv = NULL;
+
+	c.memory_slots = 10;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-m", 0), "512");
+	qemu_argv_free(argv);
+	c.memory_offset_mib = 1024;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-m", 0), "512,slots=10,maxmem=1536M");
+	qemu_argv_free(argv);
+	c.memory_slots = 257;
+	assert_int_equal(qemu_build_argv(&c, &argv, &e1), -1);
+	assert_string_equal(e1->msg, "hypervisor.memory_slots 257: QEMU takes 1 to 256");
+	c.memory_slots = 10;
+	c.machine = "microvm";
+	assert_int_equal(qemu_build_argv(&c, &argv, &e2), -1);
+	assert_string_equal(e2->msg, "hypervisor.memory_offset: microvm has no memory hot-plug; "
+	                             "use machine_type q35 or set memory_offset to 0");
+}
+
+/* file_mem_backend, enable_hugepages, enable_mem_prealloc: the backend. */
+static void memory_backend_follows_the_settings(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	char **argv = NULL;
+
+	c.mem_prealloc = true;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-object", 0),
+	                    "memory-backend-memfd,id=mem,size=512M,share=on,prealloc=on");
+	assert_string_equal(arg_after(argv, "-numa", 0), "node,memdev=mem");
+	qemu_argv_free(argv);
+	c = base();
+	c.virtiofs_socket = "/run/hull/x/virtiofs.sock";
+	c.virtiofs_tag = "rootfs";
+	c.file_mem_backend = "/dev/shm";
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-object", 0),
+	                    "memory-backend-file,id=mem,size=512M,mem-path=/dev/shm,share=on");
+	qemu_argv_free(argv);
+	c.file_mem_backend = NULL;
+	c.hugepages = true;
+	c.mem_prealloc = true;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(
+	    arg_after(argv, "-object", 0),
+	    "memory-backend-file,id=mem,size=512M,mem-path=/dev/hugepages,share=on,prealloc=on");
+	qemu_argv_free(argv);
+}
+
+static void hugepages_need_hugetlbfs(void **state)
+{
+	cleanup_error hull_error_t e1 = NULL, e2 = NULL;
+
+	(void)state;
+	assert_int_equal(qemu_check_hugetlbfs("/tmp", &e1), -1);
+	assert_string_equal(e1->msg, "hypervisor.enable_hugepages: /tmp is not a hugetlbfs mount "
+	                             "(mount one there, e.g. mount -t hugetlbfs none /tmp, or "
+	                             "unset enable_hugepages)");
+	assert_int_equal(qemu_check_hugetlbfs("/nonexistent-hugepages", &e2), -1);
+	assert_non_null(strstr(e2->msg,
+	                       "hypervisor.enable_hugepages: /nonexistent-hugepages (mount "
+	                       "hugetlbfs there"));
+	assert_int_equal(e2->errnum, ENOENT);
+}
+
+/* hypervisor.enable_iommu: an intel-iommu before the devices; not on microvm. */
+static void iommu_on_q35_only(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	cleanup_error hull_error_t err = NULL;
+	char **argv = NULL;
+
+	c.iommu = true;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-device", 0),
+	                    "intel-iommu,intremap=on,caching-mode=on,device-iotlb=on");
+	assert_string_equal(arg_after(argv, "-device", 1), "virtio-serial-pci,id=serial0");
+	assert_string_equal(arg_after(argv, "-machine", 0), "q35,accel=tcg");
+	qemu_argv_free(argv);
+	c.kvm = true;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-machine", 0), "q35,accel=kvm,kernel-irqchip=split");
+	qemu_argv_free(argv);
+	c.machine = "microvm";
+	assert_int_equal(qemu_build_argv(&c, &argv, &err), -1);
+	assert_string_equal(err->msg, "hypervisor.enable_iommu: microvm has no PCI bus for an "
+	                              "IOMMU; use machine_type q35 or unset enable_iommu");
+}
+
+/* hypervisor.entropy_source: a virtio-rng fed from that file. */
+static void entropy_source_feeds_virtio_rng(void **state)
+{
+	(void)state;
+	struct vm_config c = base();
+	char **argv = NULL;
+
+	c.entropy_source = "/dev/urandom";
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-object", 0),
+	                    "rng-random,id=rng0,filename=/dev/urandom");
+	assert_string_equal(arg_after(argv, "-device", 2), "virtio-rng-pci,rng=rng0");
+	qemu_argv_free(argv);
+	c.machine = "microvm";
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_string_equal(arg_after(argv, "-device", 2), "virtio-rng-device,rng=rng0");
+	qemu_argv_free(argv);
+	c.entropy_source = "";
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	assert_null(arg_after(argv, "-object", 0));
+	qemu_argv_free(argv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +378,12 @@ int main(void)
 	    cmocka_unit_test(microvm_uses_mmio_devices),
 	    cmocka_unit_test(hotplug_ports_are_free_root_ports),
 	    cmocka_unit_test(bad_settings_are_named),
+	    cmocka_unit_test(settings_reach_machine_cpu_smp_and_bios),
+	    cmocka_unit_test(memory_offset_makes_room_for_slots),
+	    cmocka_unit_test(memory_backend_follows_the_settings),
+	    cmocka_unit_test(hugepages_need_hugetlbfs),
+	    cmocka_unit_test(iommu_on_q35_only),
+	    cmocka_unit_test(entropy_source_feeds_virtio_rng),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,19 +17,6 @@
 #include "net/nl.h"
 #include "net/tap.h"
 
-const char *hull_link_kind_name(enum hull_link_kind kind)
-{
-	switch (kind) {
-	case HULL_LINK_VETH:
-		return "veth";
-	case HULL_LINK_MACVLAN:
-		return "macvlan";
-	case HULL_LINK_IPVLAN:
-		return "ipvlan";
-	}
-	return "unknown";
-}
-
 void hull_endpoints_free(struct hull_endpoint *eps, size_t n)
 {
 	if (eps == NULL)
@@ -235,23 +222,16 @@ static int classify(struct rtnl_link *link, enum hull_link_kind *kind, hull_erro
 {
 	const char *type = rtnl_link_get_type(link);
 
-	if (type && strcmp(type, "veth") == 0)
-		*kind = HULL_LINK_VETH;
-	else if (type && strcmp(type, "macvlan") == 0)
-		*kind = HULL_LINK_MACVLAN;
-	else if (type && strcmp(type, "ipvlan") == 0)
-		*kind = HULL_LINK_IPVLAN;
-	else if (type)
+	if (type && hull_link_kind_parse(type, kind) == 0)
+		return 0;
+	if (type)
 		return hull_fail(err, 0,
 		                 "link %s: kind \"%s\" is not supported (veth, macvlan, ipvlan)",
 		                 rtnl_link_get_name(link), type);
-	else
-		return hull_fail(
-		    err, 0,
-		    "link %s: a device without a link kind (physical?) is not supported "
-		    "(veth, macvlan, ipvlan)",
-		    rtnl_link_get_name(link));
-	return 0;
+	return hull_fail(err, 0,
+	                 "link %s: a device without a link kind (physical?) is not supported "
+	                 "(veth, macvlan, ipvlan)",
+	                 rtnl_link_get_name(link));
 }
 
 static int fill_endpoint(struct dump *d, struct rtnl_link *link, struct hull_endpoint *ep,

@@ -24,9 +24,6 @@
 #include "common/error.h"
 #include "net/endpoint.h"
 
-/* "veth", "macvlan", "ipvlan". */
-const char *hull_link_kind_name(enum hull_link_kind kind);
-
 /*
  * Discovers the endpoints of the network namespace the socket is bound
  * to.  On success *eps is a malloc'd array of *n (>= 1) endpoints sorted

@@ -7,6 +7,64 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const hull_link_kind_names[HULL_LINK_KIND_COUNT] = {
+    [HULL_LINK_VETH] = "veth",
+    [HULL_LINK_MACVLAN] = "macvlan",
+    [HULL_LINK_IPVLAN] = "ipvlan",
+};
+
+const char *const hull_net_model_names[HULL_NET_MODEL_COUNT] = {
+    [HULL_NET_TCFILTER] = "tcfilter",
+    [HULL_NET_MACVTAP] = "macvtap",
+    [HULL_NET_NONE] = "none",
+};
+
+const char *hull_link_kind_name(enum hull_link_kind kind)
+{
+	return (unsigned)kind < HULL_LINK_KIND_COUNT ? hull_link_kind_names[kind] : "unknown";
+}
+
+const char *hull_net_model_name(enum hull_net_model model)
+{
+	return (unsigned)model < HULL_NET_MODEL_COUNT ? hull_net_model_names[model] : "unknown";
+}
+
+/* The index of name in names[n], -1 if absent. */
+static int name_index(const char *const *names, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int hull_link_kind_parse(const char *name, enum hull_link_kind *out)
+{
+	int i = name_index(hull_link_kind_names, HULL_LINK_KIND_COUNT, name);
+
+	if (i < 0)
+		return -1;
+	*out = (enum hull_link_kind)i;
+	return 0;
+}
+
+int hull_net_model_parse(const char *name, enum hull_net_model *out)
+{
+	int i = name_index(hull_net_model_names, HULL_NET_MODEL_COUNT, name);
+
+	if (i < 0)
+		return -1;
+	*out = (enum hull_net_model)i;
+	return 0;
+}
+
+const uint8_t *hull_endpoint_guest_mac(const struct hull_endpoint *ep)
+{
+	static const uint8_t zero[6];
+
+	return memcmp(ep->guest_mac, zero, 6) == 0 ? ep->mac : ep->guest_mac;
+}
+
 bool hull_ifname_valid(const char *name)
 {
 	size_t n = strlen(name);

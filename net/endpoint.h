@@ -31,6 +31,25 @@ enum hull_net_model {
 	HULL_NET_NONE,
 };
 
+#define HULL_LINK_KIND_COUNT 3
+#define HULL_NET_MODEL_COUNT 3
+
+/*
+ * The one spelling of each link kind ("veth", "macvlan", "ipvlan") and
+ * model ("tcfilter", "macvtap", "none"): state files, `hull network` and
+ * the settings all use these, indexed by the enum.
+ */
+extern const char *const hull_link_kind_names[HULL_LINK_KIND_COUNT];
+extern const char *const hull_net_model_names[HULL_NET_MODEL_COUNT];
+
+/* The name of a kind or model; "unknown" for a value outside the enum. */
+const char *hull_link_kind_name(enum hull_link_kind kind);
+const char *hull_net_model_name(enum hull_net_model model);
+
+/* A kind or model by its name into *out; -1 (out untouched) for any other text. */
+int hull_link_kind_parse(const char *name, enum hull_link_kind *out);
+int hull_net_model_parse(const char *name, enum hull_net_model *out);
+
 struct hull_ip_addr {
 	int family;       /* AF_INET or AF_INET6 */
 	uint8_t addr[16]; /* network byte order; IPv4 in the first 4 bytes */
@@ -132,6 +151,12 @@ bool hull_vm_device_is_hull_node(const char *path, unsigned *major, unsigned *mi
  * at least 256 bytes).
  */
 bool hull_pin_dir_valid(const char *dir, const char *ep_name, char *id_out);
+
+/*
+ * The MAC the guest's NIC takes: guest_mac once setup chose one, the
+ * link's own MAC before that (all zeroes means "not chosen").
+ */
+const uint8_t *hull_endpoint_guest_mac(const struct hull_endpoint *ep);
 
 void hull_endpoint_clear(struct hull_endpoint *ep);
 

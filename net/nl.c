@@ -168,10 +168,3 @@ int hull_random_mac(uint8_t mac[6], const uint8_t *avoid, hull_error_t *err)
 	} while (avoid && memcmp(mac, avoid, 6) == 0);
 	return 0;
 }
-
-const char *hull_mac_str(const uint8_t mac[6], char *buf)
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-	         mac[5]);
-	return buf;
-}

@@ -89,7 +89,4 @@ int hull_nl_delete_group(struct nl_sock *sk, uint32_t group, hull_error_t *err);
 /* A random unicast, locally administered MAC, different from `avoid`. */
 int hull_random_mac(uint8_t mac[6], const uint8_t *avoid, hull_error_t *err);
 
-/* "aa:bb:cc:dd:ee:ff" into buf (at least 18 bytes). */
-const char *hull_mac_str(const uint8_t mac[6], char *buf);
-
 #endif

@@ -12,18 +12,6 @@
 #include "common/cleanup.h"
 #include "persist/id.h"
 
-static const char *const link_kind_names[] = {
-    [HULL_LINK_VETH] = "veth",
-    [HULL_LINK_MACVLAN] = "macvlan",
-    [HULL_LINK_IPVLAN] = "ipvlan",
-};
-
-static const char *const net_model_names[] = {
-    [HULL_NET_TCFILTER] = "tcfilter",
-    [HULL_NET_MACVTAP] = "macvtap",
-    [HULL_NET_NONE] = "none",
-};
-
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Bit i of `done` is step_names[i]. */
@@ -238,8 +226,8 @@ static const char *enum_name(const char *const *names, size_t n, unsigned v)
 
 json_t *hull_endpoint_to_json(const struct hull_endpoint *ep, struct hull_jbuild *b)
 {
-	const char *kind = enum_name(link_kind_names, N_ELEMS(link_kind_names), ep->kind);
-	const char *model = enum_name(net_model_names, N_ELEMS(net_model_names), ep->model);
+	const char *kind = enum_name(hull_link_kind_names, HULL_LINK_KIND_COUNT, ep->kind);
+	const char *model = enum_name(hull_net_model_names, HULL_NET_MODEL_COUNT, ep->model);
 	json_t *j = json_object(), *addrs = json_array(), *routes = json_array(),
 	       *neighs = json_array();
 	size_t i;
@@ -587,7 +575,7 @@ int hull_endpoint_from_json(const json_t *j, struct hull_endpoint *ep, struct hu
 	if (!json_is_object(j))
 		return hull_jfail_type(err, p, "an object", j);
 	if (hull_jget_string_buf(j, "name", true, ep->name, sizeof(ep->name), p, err) < 0 ||
-	    hull_jget_enum(j, "kind", true, link_kind_names, N_ELEMS(link_kind_names), &kind, p,
+	    hull_jget_enum(j, "kind", true, hull_link_kind_names, HULL_LINK_KIND_COUNT, &kind, p,
 	                   err) < 0 ||
 	    hull_jget_int(j, "ifindex", false, 0, INT32_MAX, &ifindex, p, err) < 0 ||
 	    get_mac(j, "mac", false, ep->mac, p, err) < 0 ||
@@ -595,7 +583,7 @@ int hull_endpoint_from_json(const json_t *j, struct hull_endpoint *ep, struct hu
 	    get_prefixes(j, "addresses", &ep->addrs, &ep->n_addrs, p, err) < 0 ||
 	    get_prefixes(j, "link_local", &ep->link_local, &ep->n_link_local, p, err) < 0 ||
 	    get_routes(j, ep, p, err) < 0 || get_neighbours(j, ep, p, err) < 0 ||
-	    hull_jget_enum(j, "model", true, net_model_names, N_ELEMS(net_model_names), &model, p,
+	    hull_jget_enum(j, "model", true, hull_net_model_names, HULL_NET_MODEL_COUNT, &model, p,
 	                   err) < 0 ||
 	    hull_jget_string_buf(j, "vm_ifname", false, ep->vm_ifname, sizeof(ep->vm_ifname), p,
 	                         err) < 0 ||

@@ -27,12 +27,6 @@ static const char *const accel_names[] = {
     [HULL_ACCEL_TCG] = "tcg",
 };
 
-static const char *const net_model_names[] = {
-    [HULL_NET_TCFILTER] = "tcfilter",
-    [HULL_NET_MACVTAP] = "macvtap",
-    [HULL_NET_NONE] = "none",
-};
-
 /* Bounds that keep decoded numbers meaningful for the types they fill. */
 #define PID_MAX_VALUE INT32_MAX
 #define START_TIME_MAX INT64_MAX
@@ -42,19 +36,6 @@ static const char *const net_model_names[] = {
 const char *hull_status_name(enum hull_status status)
 {
 	return (unsigned)status < N_ELEMS(status_names) ? status_names[status] : NULL;
-}
-
-int hull_status_parse(const char *name, enum hull_status *out)
-{
-	size_t i;
-
-	for (i = 0; i < N_ELEMS(status_names); i++) {
-		if (strcmp(status_names[i], name) == 0) {
-			*out = (enum hull_status)i;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 void hull_state_init(struct hull_sandbox_state *st)
@@ -259,7 +240,9 @@ static json_t *network_json(const struct hull_network_state *n, struct hull_jbui
 	}
 	hull_jset_string(b, j, "netns", n->netns_path);
 	hull_jset_bool(b, j, "netns_created", n->netns_created);
-	set_enum(b, j, "model", ENUM_NAME(net_model_names, n->model), n->model);
+	set_enum(b, j, "model",
+	         enum_name(hull_net_model_names, HULL_NET_MODEL_COUNT, (unsigned)n->model),
+	         n->model);
 	for (i = 0; i < n->n_endpoints; i++)
 		hull_jappend(b, eps, hull_endpoint_to_json(&n->endpoints[i], b));
 	hull_jset(b, j, "endpoints", eps);
@@ -522,7 +505,7 @@ static int network_from_json(const json_t *root, struct hull_network_state *n, s
 	hull_jpath_key(p, "network");
 	if (hull_jget_abspath(j, "netns", false, &n->netns_path, p, err) < 0 ||
 	    hull_jget_bool(j, "netns_created", false, &n->netns_created, p, err) < 0 ||
-	    hull_jget_enum(j, "model", false, net_model_names, N_ELEMS(net_model_names), &model, p,
+	    hull_jget_enum(j, "model", false, hull_net_model_names, HULL_NET_MODEL_COUNT, &model, p,
 	                   err) < 0)
 		return -1;
 	n->model = (enum hull_net_model)model;

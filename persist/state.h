@@ -154,7 +154,6 @@ int hull_state_put_endpoint(struct hull_sandbox_state *st, const struct hull_end
                             hull_error_t *err);
 
 const char *hull_status_name(enum hull_status status);
-int hull_status_parse(const char *name, enum hull_status *out);
 
 /* Writes the current time as RFC 3339 UTC with nanoseconds into buf (>= 32 bytes). */
 void hull_state_timestamp(char *buf, size_t size);

@@ -26,11 +26,6 @@
 #include "runtime/oci_spec.h"
 #include "runtime/sandbox.h"
 
-static const char *const model_names[] = {
-    [HULL_NET_TCFILTER] = "tcfilter", [HULL_NET_MACVTAP] = "macvtap", [HULL_NET_NONE] = "none"};
-static const char *const kind_names[] = {
-    [HULL_LINK_VETH] = "veth", [HULL_LINK_MACVLAN] = "macvlan", [HULL_LINK_IPVLAN] = "ipvlan"};
-
 static const char *network_usage =
     "setup --netns PATH [--model tcfilter|macvtap|none] [--vcpus N] ID\n"
     "       hull network show [--json] ID\n"
@@ -44,8 +39,8 @@ static json_t *endpoint_json(const struct hull_endpoint *ep, bool counters)
 
 	if (j == NULL)
 		return NULL;
-	json_object_set_new(j, "kind", json_string(kind_names[ep->kind]));
-	json_object_set_new(j, "model", json_string(model_names[ep->model]));
+	json_object_set_new(j, "kind", json_string(hull_link_kind_name(ep->kind)));
+	json_object_set_new(j, "model", json_string(hull_net_model_name(ep->model)));
 	if (counters && ep->bpf_pin_dir[0]) {
 		struct hull_tc_counters c;
 		cleanup_error hull_error_t err = NULL;
@@ -139,7 +134,7 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	    {"vcpus", required_argument, NULL, 'c'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *netns = NULL, *model = "tcfilter", *id;
+	const char *netns = NULL, *model = hull_net_model_names[HULL_NET_TCFILTER], *id;
 	unsigned long vcpus = 1;
 	cleanup_free char *root = NULL;
 	struct hull_sandbox_config sc = {0};
@@ -246,7 +241,7 @@ static int network_show(struct hull_globals *g, int argc, char **argv, hull_erro
 	}
 	printf("sandbox %s: netns %s, model %s, %zu endpoint(s)\n", argv[optind],
 	       st.network.netns_path ? st.network.netns_path : "(none)",
-	       model_names[st.network.model], st.network.n_endpoints);
+	       hull_net_model_name(st.network.model), st.network.n_endpoints);
 	for (size_t i = 0; i < st.network.n_endpoints; i++) {
 		const struct hull_endpoint *ep = &st.network.endpoints[i];
 		struct hull_tc_counters c;
@@ -254,9 +249,9 @@ static int network_show(struct hull_globals *g, int argc, char **argv, hull_erro
 		char mac[18];
 
 		hull_mac_format(ep->mac, mac);
-		printf("  %s (%s, %s) mac %s mtu %u -> %s%s%s\n", ep->name, kind_names[ep->kind],
-		       model_names[ep->model], mac, ep->mtu, ep->vm_ifname,
-		       ep->vm_device[0] ? " " : "", ep->vm_device);
+		printf("  %s (%s, %s) mac %s mtu %u -> %s%s%s\n", ep->name,
+		       hull_link_kind_name(ep->kind), hull_net_model_name(ep->model), mac, ep->mtu,
+		       ep->vm_ifname, ep->vm_device[0] ? " " : "", ep->vm_device);
 		for (size_t a = 0; a < ep->n_addrs; a++) {
 			char text[HULL_ADDR_TEXT_MAX];
 

@@ -134,10 +134,8 @@ static int fill_initial_state(struct hull_sandbox_state *st, const struct hull_s
 	st->hypervisor.kernel = strdup(cfg->hypervisor.kernel);
 	st->hypervisor.initrd = strdup(cfg->hypervisor.initrd);
 	st->network.netns_path = sc->spec.netns_path ? strdup(sc->spec.netns_path) : NULL;
-	st->network.model =
-	    strcmp(cfg->runtime.internetworking_model, "macvtap") == 0 ? HULL_NET_MACVTAP
-	    : strcmp(cfg->runtime.internetworking_model, "none") == 0  ? HULL_NET_NONE
-	                                                               : HULL_NET_TCFILTER;
+	if (hull_net_model_parse(cfg->runtime.internetworking_model, &st->network.model) < 0)
+		st->network.model = HULL_NET_TCFILTER;
 	st->config = hull_sandbox_config_to_json(sc);
 	c = hull_state_add_container(st);
 	if (c == NULL)

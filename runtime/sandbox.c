@@ -73,13 +73,7 @@ static struct hull_net_hooks hooks_for(struct sandbox *sb)
 
 static int parse_model(const char *name, enum hull_net_model *out, hull_error_t *err)
 {
-	if (strcmp(name, "tcfilter") == 0)
-		*out = HULL_NET_TCFILTER;
-	else if (strcmp(name, "macvtap") == 0)
-		*out = HULL_NET_MACVTAP;
-	else if (strcmp(name, "none") == 0)
-		*out = HULL_NET_NONE;
-	else
+	if (hull_net_model_parse(name, out) < 0)
 		return hull_fail(
 		    err, 0, "internetworking model \"%s\" is not tcfilter, macvtap or none", name);
 	return 0;
@@ -300,6 +294,11 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	p.shared_dir = spec->rootfs;
 	p.shared_readonly = spec->readonly;
 	p.virtiofsd = cfg->hypervisor.virtio_fs_daemon;
+	/* Kata's "never" is virtiofsd 7.2's "none". */
+	p.virtiofs_cache = strcmp(cfg->hypervisor.virtio_fs_cache, "never") == 0
+	                       ? "none"
+	                       : cfg->hypervisor.virtio_fs_cache;
+	p.virtiofs_extra_args = cfg->hypervisor.virtio_fs_extra_args;
 	if (accel_boot(cfg->hypervisor.accel, sb->state_root, &p, &sb->vm, err) < 0) {
 		for (size_t i = 0; i < sb->net.n; i++)
 			close_vhost(&nics[i]);

@@ -26,6 +26,8 @@ const char *const hull_experimental_features[] = {"hotplug_endpoints", NULL};
 static const char *const accel_choices[] = {"auto", "kvm", "tcg", NULL};
 /* Kata also takes virtio-9p: hull implements virtio-fs only, and refuses it. */
 static const char *const shared_fs_choices[] = {"virtio-fs", NULL};
+/* virtiofsd 7.2's cache modes; Kata's "never" is its "none". */
+static const char *const virtio_fs_cache_choices[] = {"auto", "always", "none", "never", NULL};
 static const char *const block_driver_choices[] = {
     "virtio-scsi", "virtio-blk", "virtio-mmio", "nvdimm", "virtio-blk-ccw", NULL,
 };
@@ -102,12 +104,10 @@ const struct hull_setting hull_settings[] = {
        NO_EFFECT("hull shares the rootfs over virtio-fs only")),
     HV(shared_fs, HULL_TYPE_ENUM, BOTH, "virtio-fs", .choices = shared_fs_choices),
     HV(virtio_fs_daemon, HULL_TYPE_PATH, HOST_PATH, "/usr/lib/qemu/virtiofsd"),
-    HV(virtio_fs_cache, HULL_TYPE_STRING, BOTH, "auto",
-       NO_EFFECT("virtiofsd always runs with -o cache=auto")),
+    HV(virtio_fs_cache, HULL_TYPE_ENUM, BOTH, "auto", .choices = virtio_fs_cache_choices),
     HV(virtio_fs_cache_size, HULL_TYPE_UINT32, BOTH, "0", .max = UINT32_MAX, .unit = "MiB",
        NO_EFFECT("QEMU 7.2 has no virtio-fs DAX window")),
-    HV(virtio_fs_extra_args, HULL_TYPE_VIRTIOFSD_ARGS, BOTH, "[]",
-       NO_EFFECT("virtiofsd gets hull's own options only")),
+    HV(virtio_fs_extra_args, HULL_TYPE_VIRTIOFSD_ARGS, BOTH, "[]"),
     HV(block_device_driver, HULL_TYPE_ENUM, BOTH, "virtio-scsi", .choices = block_driver_choices,
        NO_BLOCK),
     HV(disable_block_device_use, HULL_TYPE_BOOL, BOTH, "false", NO_BLOCK),

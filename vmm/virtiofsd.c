@@ -57,8 +57,9 @@ static int try_start(const struct virtiofsd_config *c, const char *sandbox, int 
                      int *status, hull_error_t *err)
 {
 	char socket_opt[PATH_MAX + 32], source_opt[PATH_MAX + 32], cache_opt[64], sandbox_opt[64];
-	char *argv[] = {(char *)c->binary, socket_opt, "-o",        source_opt, "-o",
-	                cache_opt,         "-o",       sandbox_opt, NULL};
+	char *argv[VIRTIOFSD_MAX_ARGS + 10] = {
+	    (char *)c->binary, socket_opt, "-o", source_opt, "-o", cache_opt, "-o", sandbox_opt};
+	size_t n = 8;
 	struct spawn_options opts = {
 	    .stdout_fd = log_fd,
 	    .stderr_fd = log_fd,
@@ -73,6 +74,13 @@ static int try_start(const struct virtiofsd_config *c, const char *sandbox, int 
 	snprintf(source_opt, sizeof(source_opt), "source=%s", c->shared_dir);
 	snprintf(cache_opt, sizeof(cache_opt), "cache=%s", c->cache ? c->cache : "auto");
 	snprintf(sandbox_opt, sizeof(sandbox_opt), "sandbox=%s", sandbox);
+	for (char *const *a = c->extra_args; a && *a; a++) {
+		if (n >= VIRTIOFSD_MAX_ARGS + 8)
+			return hull_fail(err, E2BIG, "virtiofsd: more than %d extra arguments",
+			                 VIRTIOFSD_MAX_ARGS);
+		argv[n++] = *a;
+	}
+	argv[n] = NULL;
 	unlink(c->socket);
 	if (spawn_program(argv, &opts, pid, err) < 0)
 		return c->readonly

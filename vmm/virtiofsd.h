@@ -24,6 +24,9 @@
 
 #include "common/error.h"
 
+/* hypervisor.virtio_fs_extra_args beyond this many are refused. */
+#define VIRTIOFSD_MAX_ARGS 64
+
 struct virtiofsd {
 	pid_t pid;
 	char socket[PATH_MAX];
@@ -31,12 +34,13 @@ struct virtiofsd {
 };
 
 struct virtiofsd_config {
-	const char *binary;     /* /usr/lib/qemu/virtiofsd */
-	const char *shared_dir; /* the rootfs */
-	const char *socket;     /* vhost-user socket QEMU connects to */
-	const char *cache;      /* auto, always, none; NULL = auto */
-	const char *log_path;   /* its stderr; NULL = /dev/null */
-	bool readonly;          /* share shared_dir read-only, enforced on the host */
+	const char *binary;      /* /usr/lib/qemu/virtiofsd */
+	const char *shared_dir;  /* the rootfs */
+	const char *socket;      /* vhost-user socket QEMU connects to */
+	const char *cache;       /* auto, always, none; NULL = auto */
+	char *const *extra_args; /* appended after hull's own; NULL-terminated, NULL = none */
+	const char *log_path;    /* its stderr; NULL = /dev/null */
+	bool readonly;           /* share shared_dir read-only, enforced on the host */
 };
 
 int virtiofsd_start(const struct virtiofsd_config *c, struct virtiofsd *v, hull_error_t *err);

@@ -301,6 +301,8 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 		    .binary = p->virtiofsd,
 		    .shared_dir = p->shared_dir,
 		    .socket = vm->virtiofs_socket,
+		    .cache = p->virtiofs_cache,
+		    .extra_args = p->virtiofs_extra_args,
 		    .log_path = NULL,
 		    .readonly = p->shared_readonly,
 		};
@@ -317,7 +319,8 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 		goto fail;
 	vm->kvm = p->qemu.kvm;
 	if (qmp_connect(vm->qmp_socket, 10000, &vm->qmp, err) < 0) {
-		if (wait_exit_timeout(vm->qemu_pid, 100, &status)) {
+		/* QEMU closing QMP is often QEMU dying (an abort under KVM): give it time. */
+		if (wait_exit_timeout(vm->qemu_pid, 2000, &status)) {
 			hull_error_release(err);
 			qemu_died(vm, status, err);
 		}

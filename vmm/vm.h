@@ -31,11 +31,13 @@ struct vm_params {
 	const char *shared_dir; /* the rootfs to share over virtio-fs; NULL: none */
 	bool shared_readonly;   /* read-only, on the host too (vmm/virtiofsd.h) */
 	const char *virtiofsd;
-	int boot_timeout_ms; /* until the agent answers */
+	const char *virtiofs_cache;       /* virtiofsd's -o cache= (NULL: auto) */
+	char *const *virtiofs_extra_args; /* appended to virtiofsd's argv (NULL: none) */
+	int boot_timeout_ms;              /* until the agent answers */
 	/*
 	 * > 0: a guest that shows no sign of life (VM_GUEST_ALIVE_MARKER on
-	 * its console, or its agent's answer) within this many ms of QEMU's
-	 * start is abandoned, and vm_start fails with VM_FAIL_NO_LIFE.
+	 * its console) within this many ms of QEMU's start is abandoned, and
+	 * vm_start fails with VM_FAIL_NO_LIFE.
 	 */
 	int watchdog_ms;
 	const char *accel_name; /* for messages: "kvm", "tcg" (default: from qemu.kvm) */

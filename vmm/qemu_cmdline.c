@@ -69,7 +69,7 @@ static void add_nic(struct argv_builder *b, const struct vm_config *c, size_t i)
 {
 	const struct vm_nic *nic = &c->nics[i];
 	const bool mmio = strcmp(c->machine, "microvm") == 0;
-	char fds[128], vhostfds[128];
+	char fds[128], vhostfds[128], mac[HULL_MAC_TEXT_MAX];
 
 	join_fds(fds, sizeof(fds), nic->tap_fds, nic->queues);
 	join_fds(vhostfds, sizeof(vhostfds), nic->vhost_fds, nic->queues);
@@ -78,17 +78,16 @@ static void add_nic(struct argv_builder *b, const struct vm_config *c, size_t i)
 		add(b, "tap,id=net%zu,fds=%s,vhost=on,vhostfds=%s", i, fds, vhostfds);
 	else
 		add(b, "tap,id=net%zu,fds=%s,vhost=off", i, fds);
+	hull_mac_format(nic->mac, mac);
 	add(b, "-device");
 	if (nic->queues > 1)
 		/* MSI-X vectors: one per queue in each direction, + config + control. */
-		add(b, "%s,netdev=net%zu,mac=%02x:%02x:%02x:%02x:%02x:%02x,mq=on,vectors=%u%s",
-		    mmio ? "virtio-net-device" : "virtio-net-pci", i, nic->mac[0], nic->mac[1],
-		    nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5], 2 * nic->queues + 2,
+		add(b, "%s,netdev=net%zu,mac=%s,mq=on,vectors=%u%s",
+		    mmio ? "virtio-net-device" : "virtio-net-pci", i, mac, 2 * nic->queues + 2,
 		    mmio ? "" : ",romfile=");
 	else
-		add(b, "%s,netdev=net%zu,mac=%02x:%02x:%02x:%02x:%02x:%02x%s",
-		    mmio ? "virtio-net-device" : "virtio-net-pci", i, nic->mac[0], nic->mac[1],
-		    nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5], mmio ? "" : ",romfile=");
+		add(b, "%s,netdev=net%zu,mac=%s%s", mmio ? "virtio-net-device" : "virtio-net-pci", i,
+		    mac, mmio ? "" : ",romfile=");
 }
 
 static bool set(const char *s)
@@ -123,6 +122,8 @@ static int check_config(const struct vm_config *c, bool mmio, hull_error_t *err)
 	    (c->memory_slots == 0 || c->memory_slots > VM_MAX_MEMORY_SLOTS))
 		return hull_fail(err, 0, "hypervisor.memory_slots %u: QEMU takes 1 to %d",
 		                 c->memory_slots, VM_MAX_MEMORY_SLOTS);
+	if (c->n_nics > VM_MAX_NICS)
+		return hull_fail(err, 0, "%zu NICs: a VM takes at most %d", c->n_nics, VM_MAX_NICS);
 	for (size_t i = 0; i < c->n_nics; i++)
 		if (c->nics[i].queues == 0 || c->nics[i].queues > VM_MAX_QUEUES)
 			return hull_fail(err, 0, "NIC %zu: %u queues (1 to %d)", i,

@@ -16,6 +16,8 @@
 #include "common/error.h"
 
 #define VM_MAX_QUEUES 8
+/* NICs a VM starts with: a sandbox with more endpoints is refused. */
+#define VM_MAX_NICS 16
 
 /* hull's own kernel parameters; hypervisor.kernel_params follow, after a space. */
 #define VM_KERNEL_CMDLINE_BASE "console=ttyS0 quiet panic=-1"

@@ -89,7 +89,7 @@ static int path_in(char *out, size_t size, const char *dir, const char *name, hu
 static int start_qemu(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 {
 	struct vm_config c = p->qemu;
-	int keep[2 * VM_MAX_QUEUES * 8];
+	int keep[2 * VM_MAX_QUEUES * VM_MAX_NICS]; /* a tap and a vhost fd per queue */
 	size_t n_keep = 0;
 	char **argv = NULL;
 	cleanup_close int log_fd = -1;
@@ -101,15 +101,15 @@ static int start_qemu(const struct vm_params *p, struct vm *vm, hull_error_t *er
 	c.console_log = vm->console_log;
 	c.virtiofs_socket = p->shared_dir ? vm->virtiofs_socket : NULL;
 	c.virtiofs_tag = VM_ROOTFS_TAG;
-	for (size_t i = 0;
-	     i < c.n_nics && n_keep + 2 * VM_MAX_QUEUES <= sizeof(keep) / sizeof(*keep); i++)
+	/* It refuses more than VM_MAX_NICS NICs or VM_MAX_QUEUES queues: keep[] fits. */
+	if (qemu_build_argv(&c, &argv, err) < 0)
+		return -1;
+	for (size_t i = 0; i < c.n_nics; i++)
 		for (unsigned q = 0; q < c.nics[i].queues; q++) {
 			keep[n_keep++] = c.nics[i].tap_fds[q];
 			if (c.nics[i].vhost)
 				keep[n_keep++] = c.nics[i].vhost_fds[q];
 		}
-	if (qemu_build_argv(&c, &argv, err) < 0)
-		return -1;
 	log_fd = open(vm->qemu_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (log_fd < 0) {
 		qemu_argv_free(argv);

@@ -95,6 +95,33 @@ static void paused_vm_starts_stopped(void **state)
 	qemu_argv_free(argv);
 }
 
+/* VM_MAX_NICS NICs of VM_MAX_QUEUES queues each start; one NIC more is refused. */
+static void nic_limits(void **state)
+{
+	(void)state;
+	static struct vm_nic nics[VM_MAX_NICS + 1];
+	struct vm_config c = base();
+	cleanup_error hull_error_t err = NULL;
+	char **argv = NULL;
+	size_t netdevs = 0;
+
+	for (size_t i = 0; i <= VM_MAX_NICS; i++) {
+		nics[i].queues = VM_MAX_QUEUES;
+		for (unsigned q = 0; q < VM_MAX_QUEUES; q++)
+			nics[i].tap_fds[q] = (int)(100 + i * VM_MAX_QUEUES + q);
+	}
+	c.nics = nics;
+	c.n_nics = VM_MAX_NICS;
+	assert_int_equal(qemu_build_argv(&c, &argv, NULL), 0);
+	while (arg_after(argv, "-netdev", (int)netdevs))
+		netdevs++;
+	assert_int_equal(netdevs, VM_MAX_NICS);
+	qemu_argv_free(argv);
+	c.n_nics = VM_MAX_NICS + 1;
+	assert_int_equal(qemu_build_argv(&c, &argv, &err), -1);
+	assert_string_equal(err->msg, "17 NICs: a VM takes at most 16");
+}
+
 static void kvm_uses_the_host_cpu(void **state)
 {
 	(void)state;
@@ -373,6 +400,7 @@ int main(void)
 	    cmocka_unit_test(q35_under_tcg_has_only_what_it_needs),
 	    cmocka_unit_test(kvm_uses_the_host_cpu),
 	    cmocka_unit_test(paused_vm_starts_stopped),
+	    cmocka_unit_test(nic_limits),
 	    cmocka_unit_test(virtiofs_shares_guest_memory),
 	    cmocka_unit_test(nics_carry_fds_mac_and_queues),
 	    cmocka_unit_test(microvm_uses_mmio_devices),

@@ -2,6 +2,7 @@
 #include "common/error.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,19 @@ char *hull_error_text(const struct hull_error *err)
 		return s;
 	}
 	return strdup(msg);
+}
+
+const char *hull_error_str(const struct hull_error *err)
+{
+	static __thread char buf[2048];
+
+	if (err == NULL || err->msg == NULL)
+		return "out of memory (the error could not be recorded)";
+	if (err->errnum)
+		snprintf(buf, sizeof(buf), "%s: %s", err->msg, strerror(err->errnum));
+	else
+		snprintf(buf, sizeof(buf), "%s", err->msg);
+	return buf;
 }
 
 void hull_error_print(FILE *out, const struct hull_error *err)

@@ -35,6 +35,14 @@ int hull_error_prefix(hull_error_t *err, const char *fmt, ...)
 /* The full message, "<msg>" or "<msg>: <strerror(errnum)>", malloc'd. */
 char *hull_error_text(const struct hull_error *err);
 
+/*
+ * The same text for a log line or a reply, NULL-safe, in a per-thread
+ * buffer that the next call reuses (truncated past 2 KiB).  A NULL err or
+ * message (hull_fail could not allocate) reads "out of memory ...".  Use
+ * it instead of err->msg, which drops the errno text.
+ */
+const char *hull_error_str(const struct hull_error *err);
+
 /* Writes "hull: <text>\n" to out. */
 void hull_error_print(FILE *out, const struct hull_error *err);
 

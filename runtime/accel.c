@@ -79,7 +79,7 @@ static void save_verdict(const char *state_root, enum hull_accel accel, const ch
 
 	snprintf(v.reason, sizeof(v.reason), "%s", reason);
 	if (hull_accel_verdict_save(state_root, &v, &err) < 0)
-		log_warning("could not remember the accelerator verdict: %s", err->msg);
+		log_warning("could not remember the accelerator verdict: %s", hull_error_str(err));
 }
 
 int accel_boot_kvm(const struct vm_params *p, struct vm *vm, hull_error_t *err)
@@ -149,7 +149,7 @@ static int boot_auto(const char *state_root, struct vm_params *p, struct vm *vm,
 	}
 	known = hull_accel_verdict_load(state_root, &v, &verr);
 	if (known < 0)
-		log_warning("%s; probing KVM again", verr->msg);
+		log_warning("%s; probing KVM again", hull_error_str(verr));
 	if (known > 0 && v.accel == HULL_ACCEL_TCG) {
 		log_info("KVM failed earlier in this boot (%s, %s): the VM runs under TCG",
 		         v.decided_at, v.reason);

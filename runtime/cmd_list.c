@@ -77,11 +77,12 @@ int cmd_list(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 		}
 		hull_state_init(&st);
 		if (hull_state_load(root, ids[i], &st, &one) < 0) {
-			log_warning("%s", one->msg);
+			log_warning("%s", hull_error_str(one));
 			if (as_json)
 				json_array_append_new(all, unknown_json(ids[i], one));
 			else
-				printf("%-24s %-8s %-9s %s\n", ids[i], "-", "unknown", one->msg);
+				printf("%-24s %-8s %-9s %s\n", ids[i], "-", "unknown",
+				       hull_error_str(one));
 			hull_state_free(&st);
 			continue;
 		}

@@ -317,7 +317,8 @@ static void *delete_links(void *arg)
 
 	(void)arg;
 	if (sk == NULL || hull_nl_delete_group(sk, LINK_GROUP, &err) < 0)
-		log_debug("hull check: %s (the namespace takes the links with it)", err->msg);
+		log_debug("hull check: %s (the namespace takes the links with it)",
+		          hull_error_str(err));
 	return NULL;
 }
 

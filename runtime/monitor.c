@@ -111,7 +111,7 @@ static void set_status(struct monitor *m, enum hull_status status, pid_t pid)
 	struct status_change s = {.status = status, .pid = pid};
 
 	if (hull_state_update(m->o->state_root, m->o->sc->id, save_status, &s, &err) < 0)
-		log_warning("state of %s: %s", m->o->sc->id, err->msg);
+		log_warning("state of %s: %s", m->o->sc->id, hull_error_str(err));
 }
 
 /* --- events --- */
@@ -164,7 +164,7 @@ static void forward_stdin(struct monitor *m)
 
 		m->stdin_open = false;
 		if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0)
-			log_debug("close stdin: %s", err->msg);
+			log_debug("close stdin: %s", hull_error_str(err));
 		return;
 	}
 	{
@@ -173,7 +173,7 @@ static void forward_stdin(struct monitor *m)
 		                                     "init", "data", b64 ? b64 : "");
 
 		if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0) {
-			log_debug("stdin: %s", err->msg);
+			log_debug("stdin: %s", hull_error_str(err));
 			m->stdin_open = false;
 		}
 	}
@@ -212,7 +212,7 @@ static void handle_control(struct monitor *m)
 	if (conn < 0)
 		return;
 	if (control_read_request(conn, &req, &err) < 0) {
-		control_reply(conn, json_pack("{s:s}", "error", err->msg));
+		control_reply(conn, json_pack("{s:s}", "error", hull_error_str(err)));
 		return;
 	}
 	op = json_string_value(json_object_get(req, "op"));
@@ -272,7 +272,7 @@ static void handle_signal(struct monitor *m)
 			cleanup_error hull_error_t err = NULL;
 
 			if (signal_container(m, (int)si.ssi_signo, &err) < 0)
-				log_warning("signal %u: %s", si.ssi_signo, err->msg);
+				log_warning("signal %u: %s", si.ssi_signo, hull_error_str(err));
 		} else {
 			m->exit_status = 128 + (int)si.ssi_signo;
 			m->finished = true;
@@ -313,7 +313,7 @@ static void serve(struct monitor *m)
 				handle_signal(m);
 				if (!m->finished) {
 					fprintf(stderr, "hull: sandbox %s: %s\n", m->o->sc->id,
-					        err->msg);
+					        hull_error_str(err));
 					m->exit_status = MONITOR_SANDBOX_FAILED;
 					m->finished = true;
 				}

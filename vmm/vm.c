@@ -366,7 +366,7 @@ void vm_stop(struct vm *vm)
 
 		/* The agent powers the guest off: QEMU exits (it runs with -no-reboot). */
 		if (agent_client_call(vm->agent, req, NULL, 2000, &err) < 0)
-			log_debug("agent shutdown: %s", err->msg);
+			log_debug("agent shutdown: %s", hull_error_str(err));
 	}
 	if (!qemu_gone(vm, 5000) && vm->qmp) {
 		cleanup_error hull_error_t err = NULL;

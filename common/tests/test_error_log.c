@@ -42,6 +42,21 @@ static void first_error_is_kept(void **state)
 	assert_int_equal(hull_fail(NULL, 0, "no error object"), -1);
 }
 
+/* The text for a log line keeps the errno text, and a missing error is named. */
+static void error_str_is_whole_and_null_safe(void **state)
+{
+	(void)state;
+	cleanup_error hull_error_t err = NULL;
+	struct hull_error no_msg = {.errnum = ENOENT, .msg = NULL};
+
+	assert_string_equal(hull_error_str(NULL),
+	                    "out of memory (the error could not be recorded)");
+	assert_string_equal(hull_error_str(&no_msg),
+	                    "out of memory (the error could not be recorded)");
+	hull_fail(&err, ENOENT, "open %s", "/x");
+	assert_string_equal(hull_error_str(err), "open /x: No such file or directory");
+}
+
 static void log_format_names_bad_value(void **state)
 {
 	(void)state;
@@ -204,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(error_prefix_reads_outside_in),
 	    cmocka_unit_test(first_error_is_kept),
+	    cmocka_unit_test(error_str_is_whole_and_null_safe),
 	    cmocka_unit_test(log_format_names_bad_value),
 	    cmocka_unit_test(json_log_line_has_runc_shape),
 	    cmocka_unit_test(text_log_escapes_newlines_and_quotes),

@@ -27,7 +27,7 @@ void agent_emit(struct agent *a, json_t *msg)
 	cleanup_error hull_error_t err = NULL;
 
 	if (msg == NULL || agent_send(a->channel, msg, &err) < 0)
-		log_warning("cannot send to the host: %s", err ? err->msg : "out of memory");
+		log_warning("cannot send to the host: %s", hull_error_str(err));
 }
 
 static void reply_error(struct agent *a, json_t *id, hull_error_t e)

@@ -43,7 +43,8 @@ HULL := $(BUILD)/bin/hull
 # The guest agent: its own sources plus the few library files it shares
 # with the host, linked statically (it runs as PID 1 of a busybox initrd).
 AGENT := $(BUILD)/bin/hull-agent
-AGENT_SRCS := $(wildcard vmm/agent/*.c) common/error.c common/log.c common/base64.c vmm/agent_proto.c
+AGENT_SRCS := $(wildcard vmm/agent/*.c) common/error.c common/log.c common/base64.c common/addr.c \
+	vmm/agent_proto.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 AGENT_STATIC := $(if $(SANITIZE),,-static)
 

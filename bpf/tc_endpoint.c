@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/addr.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "net/nl.h"
@@ -94,14 +95,6 @@ int hull_bpffs_ensure_mounted(hull_error_t *err)
 	return 0;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 int hull_tc_config_from_endpoint(const struct hull_endpoint *ep, struct hull_tc_config *cfg,
                                  hull_error_t *err)
 {
@@ -127,8 +120,8 @@ int hull_tc_config_from_endpoint(const struct hull_endpoint *ep, struct hull_tc_
 	cfg->configured = 1;
 	cfg->link_ifindex = (uint32_t)ep->ifindex;
 	cfg->vm_ifindex = (uint32_t)ep->vm_ifindex;
-	memcpy(cfg->mac, all_zero(ep->guest_mac, 6) ? ep->mac : ep->guest_mac, 6);
-	if (all_zero(cfg->mac, 6))
+	memcpy(cfg->mac, hull_endpoint_guest_mac(ep), 6);
+	if (hull_mac_is_zero(cfg->mac))
 		return hull_fail(err, 0, "endpoint %s: no MAC address for the guest", ep->name);
 	for (size_t i = 0; i < ep->n_addrs; i++) {
 		const struct hull_ip_addr *a = &ep->addrs[i];

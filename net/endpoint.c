@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "net/endpoint.h"
 
+#include "common/addr.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -60,9 +62,7 @@ int hull_net_model_parse(const char *name, enum hull_net_model *out)
 
 const uint8_t *hull_endpoint_guest_mac(const struct hull_endpoint *ep)
 {
-	static const uint8_t zero[6];
-
-	return memcmp(ep->guest_mac, zero, 6) == 0 ? ep->mac : ep->guest_mac;
+	return hull_mac_is_zero(ep->guest_mac) ? ep->mac : ep->guest_mac;
 }
 
 bool hull_ifname_valid(const char *name)

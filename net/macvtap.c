@@ -24,6 +24,7 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
+#include "common/addr.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "net/nl.h"
@@ -117,12 +118,9 @@ static struct rtnl_addr *build_addr(int ifindex, const struct hull_ip_addr *a, h
 	return steal_pointer(&addr);
 }
 
-static const char *addr_str(const struct hull_ip_addr *a, char *buf, size_t size)
+static const char *addr_str(const struct hull_ip_addr *a, char buf[HULL_ADDR_TEXT_MAX])
 {
-	char ip[INET6_ADDRSTRLEN];
-
-	inet_ntop(a->family, a->addr, ip, sizeof(ip));
-	snprintf(buf, size, "%s/%u", ip, a->prefix_len);
+	hull_prefix_format(a->family, a->addr, a->prefix_len, buf);
 	return buf;
 }
 
@@ -139,7 +137,7 @@ static int link_addrs_change(struct nl_sock *sk, const struct hull_endpoint *ep,
                              const struct hull_ip_addr *a, size_t n, bool give_back,
                              hull_error_t *err)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
+	char buf[HULL_ADDR_TEXT_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_nl_object struct rtnl_addr *addr = build_addr(ep->ifindex, &a[i], err);
@@ -153,12 +151,12 @@ static int link_addrs_change(struct nl_sock *sk, const struct hull_endpoint *ep,
 				return -ENODEV;
 			if (r < 0 && r != -NLE_EXIST)
 				return hull_nl_fail(err, r, "give address %s back to %s",
-				                    addr_str(&a[i], buf, sizeof(buf)), ep->name);
+				                    addr_str(&a[i], buf), ep->name);
 		} else {
 			r = rtnl_addr_delete(sk, addr, 0);
 			if (r < 0 && r != -NLE_NOADDR && !hull_nl_is_gone(r))
 				return hull_nl_fail(err, r, "remove address %s from %s",
-				                    addr_str(&a[i], buf, sizeof(buf)), ep->name);
+				                    addr_str(&a[i], buf), ep->name);
 		}
 	}
 	return 0;

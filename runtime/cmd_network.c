@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bpf/tc_endpoint.h"
+#include "common/addr.h"
 #include "common/cleanup.h"
 #include "net/netns.h"
 #include "persist/endpoint_json.h"
@@ -246,7 +247,7 @@ static int network_show(struct hull_globals *g, int argc, char **argv, hull_erro
 		const struct hull_endpoint *ep = &st.network.endpoints[i];
 		struct hull_tc_counters c;
 		cleanup_error hull_error_t cerr = NULL;
-		char mac[18];
+		char mac[HULL_MAC_TEXT_MAX];
 
 		hull_mac_format(ep->mac, mac);
 		printf("  %s (%s, %s) mac %s mtu %u -> %s%s%s\n", ep->name,

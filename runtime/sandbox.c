@@ -10,6 +10,7 @@
 
 #include "bpf/tc_endpoint.h"
 #include "bpf/tc_pool.h"
+#include "common/addr.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "persist/endpoint_json.h"
@@ -85,25 +86,18 @@ static json_t *ip_text(int family, const uint8_t *addr, int prefix)
 
 	if (prefix >= 0)
 		hull_prefix_format(family, addr, (unsigned)prefix, buf);
-	else if (inet_ntop(family, addr, buf, sizeof(buf)) == NULL)
+	else if (hull_ip_format(family, addr, buf) < 0)
 		return NULL;
 	return json_string(buf);
-}
-
-static bool mac_is_zero(const uint8_t mac[6])
-{
-	static const uint8_t zero[6];
-
-	return memcmp(mac, zero, 6) == 0;
 }
 
 /* The guest's view of one endpoint, for the agent's configure_network. */
 static json_t *interface_json(const struct hull_endpoint *ep)
 {
 	json_t *addrs = json_array(), *routes = json_array(), *neighs = json_array();
-	char mac[18];
+	char mac[HULL_MAC_TEXT_MAX];
 
-	hull_mac_format(mac_is_zero(ep->guest_mac) ? ep->mac : ep->guest_mac, mac);
+	hull_mac_format(hull_endpoint_guest_mac(ep), mac);
 	for (size_t i = 0; i < ep->n_addrs; i++)
 		json_array_append_new(addrs, ip_text(ep->addrs[i].family, ep->addrs[i].addr,
 		                                     ep->addrs[i].prefix_len));
@@ -126,7 +120,7 @@ static json_t *interface_json(const struct hull_endpoint *ep)
 		json_array_append_new(routes, route);
 	}
 	for (size_t i = 0; i < ep->n_neighbours; i++) {
-		char nmac[18];
+		char nmac[HULL_MAC_TEXT_MAX];
 
 		hull_mac_format(ep->neighbours[i].mac, nmac);
 		json_array_append_new(
@@ -252,7 +246,7 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 {
 	const struct hull_config *cfg = &sb->sc->config;
 	const struct hull_spec *spec = &sb->sc->spec;
-	struct vm_nic nics[16];
+	struct vm_nic nics[VM_MAX_NICS];
 	cleanup_free char *params = NULL;
 	struct vm_params p = {0};
 	char why[256];
@@ -282,7 +276,7 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 		memset(&nics[i], 0, sizeof(nics[i]));
 		nics[i].queues = sb->net.fds[i].n;
 		memcpy(nics[i].tap_fds, sb->net.fds[i].fds, sizeof(int) * sb->net.fds[i].n);
-		memcpy(nics[i].mac, mac_is_zero(ep->guest_mac) ? ep->mac : ep->guest_mac, 6);
+		memcpy(nics[i].mac, hull_endpoint_guest_mac(ep), 6);
 		if (!cfg->hypervisor.disable_vhost_net)
 			open_vhost(&nics[i]);
 	}

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/cleanup.h"
 
 int vm_nic_hotplug(struct qmp *q, const char *id, unsigned port, const struct vm_nic *nic,
                    hull_error_t *err)
 {
-	char names[VM_MAX_QUEUES * 81] = "", netdev[64], device[64], bus[32], mac[18];
+	char names[VM_MAX_QUEUES * 81] = "", netdev[64], device[64], bus[32],
+	                           mac[HULL_MAC_TEXT_MAX];
 	cleanup_json json_t *netdev_args = NULL, *device_args = NULL;
 	size_t used = 0;
 
@@ -25,8 +27,7 @@ int vm_nic_hotplug(struct qmp *q, const char *id, unsigned port, const struct vm
 	snprintf(netdev, sizeof(netdev), "net-%s", id);
 	snprintf(device, sizeof(device), "nic-%s", id);
 	snprintf(bus, sizeof(bus), "hp%u", port);
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", nic->mac[0], nic->mac[1],
-	         nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
+	hull_mac_format(nic->mac, mac);
 	for (unsigned i = 0; i < nic->queues; i++) {
 		char fdname[80];
 

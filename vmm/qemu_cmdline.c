@@ -10,6 +10,8 @@
 
 #include <linux/magic.h>
 
+#include "common/addr.h"
+
 struct argv_builder {
 	char **v;
 	size_t n, cap;
@@ -86,8 +88,8 @@ static void add_nic(struct argv_builder *b, const struct vm_config *c, size_t i)
 		    mmio ? "virtio-net-device" : "virtio-net-pci", i, mac, 2 * nic->queues + 2,
 		    mmio ? "" : ",romfile=");
 	else
-		add(b, "%s,netdev=net%zu,mac=%s%s", mmio ? "virtio-net-device" : "virtio-net-pci", i,
-		    mac, mmio ? "" : ",romfile=");
+		add(b, "%s,netdev=net%zu,mac=%s%s", mmio ? "virtio-net-device" : "virtio-net-pci",
+		    i, mac, mmio ? "" : ",romfile=");
 }
 
 static bool set(const char *s)

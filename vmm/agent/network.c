@@ -15,7 +15,6 @@
  * with a gateway, neighbours.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <linux/if_arp.h>
 #include <linux/neighbour.h>
@@ -29,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/addr.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "vmm/agent/agent.h"
@@ -90,63 +90,24 @@ static void plan_release(struct net_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	int end = 0;
-
-	/* Exactly "xx:xx:xx:xx:xx:xx": sscanf alone would take spaces, signs, "0x". */
-	if (s == NULL || strlen(s) != 17)
-		return -1;
-	for (int i = 0; i < 17; i++)
-		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
-			return -1;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-	           &end) != 6 ||
-	    end != 17 || s[end] != '\0')
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
-
 /*
  * "10.0.0.2/24", "fd00::2/64", or an address alone (a host: /32, /128).
  * Returns -1 when it is not one.
  */
 static int parse_ipnet(const char *s, struct ipnet *out)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash;
-	size_t len;
-	unsigned max;
+	uint8_t len;
 
-	if (s == NULL)
-		return -1;
-	slash = strchr(s, '/');
-	len = slash ? (size_t)(slash - s) : strlen(s);
-	if (len == 0 || len >= sizeof(addr))
-		return -1;
-	memcpy(addr, s, len);
-	addr[len] = '\0';
 	memset(out, 0, sizeof(*out));
-	out->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(out->family, addr, out->addr) != 1)
-		return -1;
-	max = out->family == AF_INET ? 32 : 128;
-	out->prefix_len = max;
-	if (slash) {
-		char *end;
-		unsigned long n;
-
-		if (slash[1] < '0' || slash[1] > '9')
+	if (s && strchr(s, '/') == NULL) {
+		if (hull_ip_parse(s, &out->family, out->addr) < 0)
 			return -1;
-		errno = 0;
-		n = strtoul(slash + 1, &end, 10);
-		if (errno || *end != '\0' || n > max)
-			return -1;
-		out->prefix_len = (unsigned)n;
+		out->prefix_len = out->family == AF_INET ? 32 : 128;
+		return 0;
 	}
+	if (hull_prefix_parse(s, &out->family, out->addr, &len) < 0)
+		return -1;
+	out->prefix_len = len;
 	return 0;
 }
 
@@ -276,7 +237,7 @@ static int parse_neighbour(struct net_iface *ifc, json_t *n, struct net_neighbou
 	if (ip == NULL || parse_ipnet(ip, &out->ip) < 0 || strchr(ip, '/'))
 		return hull_fail(err, 0, "interface %s: neighbour \"%s\" is not a valid IP address",
 		                 ifc->mac_text, ip ? ip : "");
-	if (parse_mac(mac, out->mac) < 0)
+	if (hull_mac_parse(mac, out->mac) < 0)
 		return hull_fail(err, 0, "interface %s: neighbour %s: MAC \"%s\" is not valid",
 		                 ifc->mac_text, ip, mac ? mac : "");
 	out->ip_text = ip;
@@ -308,7 +269,7 @@ static int parse_iface(json_t *j, size_t idx, struct net_iface *ifc, hull_error_
 	ifc->mac_text = json_string_value(json_object_get(j, "mac"));
 	if (ifc->mac_text == NULL)
 		return hull_fail(err, 0, "interfaces[%zu]: missing \"mac\"", idx);
-	if (parse_mac(ifc->mac_text, ifc->mac) < 0)
+	if (hull_mac_parse(ifc->mac_text, ifc->mac) < 0)
 		return hull_fail(err, 0, "interfaces[%zu]: MAC \"%s\" is not valid", idx,
 		                 ifc->mac_text);
 	if (parse_mtu(json_object_get(j, "mtu"), &ifc->mtu) < 0)
@@ -700,14 +661,6 @@ static int resolve_macs(struct nl *nl, struct net_plan *p, int *lo_index, hull_e
 	return 0;
 }
 
-static void ipnet_text(const struct ipnet *a, char *buf, size_t size)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(a->family, a->addr, ip, sizeof(ip));
-	snprintf(buf, size, "%s/%u", ip, a->prefix_len);
-}
-
 static int apply_routes(struct nl *nl, struct net_plan *p, bool with_gateway, hull_error_t *err)
 {
 	for (size_t i = 0; i < p->n_ifaces; i++) {
@@ -772,9 +725,10 @@ static int apply_plan(struct nl *nl, struct net_plan *p, int lo_index, hull_erro
 		struct net_iface *ifc = &p->ifaces[i];
 
 		for (size_t k = 0; k < ifc->n_addrs; k++) {
-			char text[64];
+			char text[HULL_ADDR_TEXT_MAX];
 
-			ipnet_text(&ifc->addrs[k], text, sizeof(text));
+			hull_prefix_format(ifc->addrs[k].family, ifc->addrs[k].addr,
+			                   ifc->addrs[k].prefix_len, text);
 			log_debug("%s (%s): %s", ifc->name, ifc->mac_text, text);
 		}
 	}

@@ -257,12 +257,11 @@ static void handle_signal(struct monitor *m)
 			if (m->sb.vm.qemu_pid > 0 &&
 			    waitpid(m->sb.vm.qemu_pid, &status, WNOHANG) == m->sb.vm.qemu_pid) {
 				m->sb.vm.qemu_pid = -1;
-				fprintf(
-				    stderr, "hull: sandbox %s: QEMU %s %d; the container is gone\n",
-				    m->o->sc->id,
+				/* Through the log, so that --log and --log-format hold. */
+				log_error(
+				    "sandbox %s: QEMU %s %d; the container is gone", m->o->sc->id,
 				    WIFSIGNALED(status) ? "was killed by signal" : "exited with",
 				    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-				log_error("sandbox %s: QEMU stopped unexpectedly", m->o->sc->id);
 				m->exit_status = MONITOR_SANDBOX_FAILED;
 				m->finished = true;
 			}
@@ -312,8 +311,8 @@ static void serve(struct monitor *m)
 				usleep(100 * 1000);
 				handle_signal(m);
 				if (!m->finished) {
-					fprintf(stderr, "hull: sandbox %s: %s\n", m->o->sc->id,
-					        hull_error_str(err));
+					log_error("sandbox %s: %s", m->o->sc->id,
+					          hull_error_str(err));
 					m->exit_status = MONITOR_SANDBOX_FAILED;
 					m->finished = true;
 				}

@@ -694,3 +694,48 @@ int hull_tc_config_read(const char *pin_dir, struct hull_tc_config *out, hull_er
 		return hull_fail(err, errno, "read endpoint config from %s/hull_config", pin_dir);
 	return 0;
 }
+
+static int prepare_hook(void *data, size_t n_endpoints, hull_error_t *err)
+{
+	struct hull_tc_hooks *tc = data;
+
+	return hull_tc_pool_start(n_endpoints, &tc->pool, err);
+}
+
+static void done_hook(void *data)
+{
+	struct hull_tc_hooks *tc = data;
+
+	hull_tc_pool_free(tc->pool);
+	tc->pool = NULL;
+}
+
+static int attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct hull_tc_hooks *tc = data;
+
+	return hull_tc_endpoint_attach_from(ep, tc->sandbox_id, tc->pool, err);
+}
+
+static int plan_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	struct hull_tc_hooks *tc = data;
+
+	return hull_tc_endpoint_plan(ep, tc->sandbox_id, err);
+}
+
+static int detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
+{
+	(void)data;
+	return hull_tc_endpoint_detach(ep, err);
+}
+
+struct hull_net_hooks hull_tc_net_hooks(struct hull_tc_hooks *tc, bool plan)
+{
+	return (struct hull_net_hooks){.bpf_attach = attach_hook,
+	                               .bpf_detach = detach_hook,
+	                               .bpf_plan = plan ? plan_hook : NULL,
+	                               .bpf_prepare = prepare_hook,
+	                               .bpf_done = done_hook,
+	                               .data = tc};
+}

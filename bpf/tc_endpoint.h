@@ -32,6 +32,7 @@
 #include "bpf/hull_tc.h"
 #include "common/error.h"
 #include "net/endpoint.h"
+#include "net/setup.h"
 
 #define HULL_BPFFS "/sys/fs/bpf"
 /* HULL_BPF_PIN_ROOT (net/endpoint.h) is HULL_BPFFS "/hull". */
@@ -112,6 +113,23 @@ int hull_tc_config_read(const char *pin_dir, struct hull_tc_config *out, hull_er
 const char *hull_tc_drop_reason_name(unsigned reason);
 /* "to_guest" or "from_guest". */
 const char *hull_tc_direction_name(unsigned dir);
+
+/*
+ * bpf/'s side of net/'s setup and teardown (struct hull_net_hooks): the
+ * programs of sandbox_id's endpoints, loaded ahead on other threads into
+ * pool between prepare and done.
+ */
+struct hull_tc_hooks {
+	const char *sandbox_id;
+	struct hull_tc_pool *pool;
+};
+
+/*
+ * Hooks whose bpf_* members attach and detach these programs (data = tc,
+ * which must outlive them), planning each attach first (bpf_plan) when
+ * plan is set; record is left to the caller.
+ */
+struct hull_net_hooks hull_tc_net_hooks(struct hull_tc_hooks *tc, bool plan);
 
 /* Routes libbpf's messages to log_debug (done by every call above). */
 void hull_tc_route_libbpf_logs(void);

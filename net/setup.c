@@ -55,7 +55,7 @@ static int recorded(const struct hull_net_hooks *hooks, struct hull_endpoint *ep
 
 	if (memcmp(&now, before, sizeof(now)) == 0 || hooks == NULL || hooks->record == NULL)
 		return r;
-	if (hooks->record(hooks->data, ep, r < 0 ? &record_err : err) < 0 && r == 0) {
+	if (hooks->record(hooks->record_data, ep, r < 0 ? &record_err : err) < 0 && r == 0) {
 		hull_error_prefix(err, "record endpoint %s", ep->name);
 		return -1;
 	}

@@ -21,8 +21,13 @@
 #include "net/tap.h"
 
 struct hull_net_hooks {
-	/* ep->done changed: persist it.  < 0 stops setup (teardown goes on). */
-	int (*record)(void *data, const struct hull_endpoint *ep, hull_error_t *err);
+	/*
+	 * ep->done changed: persist it (record_data is its own, so that the
+	 * bpf_* hooks can come from bpf/: hull_tc_net_hooks()).  < 0 stops
+	 * setup (teardown goes on).
+	 */
+	int (*record)(void *record_data, const struct hull_endpoint *ep, hull_error_t *err);
+	void *record_data;
 	/*
 	 * BPF CALL SITE (bpf/): attach runs once the VM side exists (the tap
 	 * or macvtap is up and its queue fds are open), in the endpoint's
@@ -46,7 +51,7 @@ struct hull_net_hooks {
 	 */
 	int (*bpf_prepare)(void *data, size_t n_endpoints, hull_error_t *err);
 	void (*bpf_done)(void *data);
-	void *data;
+	void *data; /* for the bpf_* hooks */
 };
 
 struct hull_net_setup_result {

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "bpf/tc_endpoint.h"
-#include "bpf/tc_pool.h"
 #include "common/addr.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -19,57 +18,16 @@
 
 #define AGENT_CALL_TIMEOUT_MS 30000
 
-static int bpf_prepare_hook(void *data, size_t n_endpoints, hull_error_t *err)
-{
-	struct sandbox *sb = data;
-
-	return hull_tc_pool_start(n_endpoints, &sb->bpf_pool, err);
-}
-
-static void bpf_done_hook(void *data)
-{
-	struct sandbox *sb = data;
-
-	hull_tc_pool_free(sb->bpf_pool);
-	sb->bpf_pool = NULL;
-}
-
-static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
-{
-	struct sandbox *sb = data;
-
-	return hull_tc_endpoint_attach_from(ep, sb->sc->id, sb->bpf_pool, err);
-}
-
-static int bpf_plan_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
-{
-	struct sandbox *sb = data;
-
-	return hull_tc_endpoint_plan(ep, sb->sc->id, err);
-}
-
-static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
-{
-	(void)data;
-	return hull_tc_endpoint_detach(ep, err);
-}
-
-static int record_hook(void *data, const struct hull_endpoint *ep, hull_error_t *err)
-{
-	struct sandbox *sb = data;
-
-	return sb->record_endpoint ? sb->record_endpoint(sb->record_data, ep, err) : 0;
-}
-
+/* bpf/'s hooks on sb->bpf, persisting through sb->record_endpoint. */
 static struct hull_net_hooks hooks_for(struct sandbox *sb)
 {
-	return (struct hull_net_hooks){.record = record_hook,
-	                               .bpf_attach = bpf_attach_hook,
-	                               .bpf_detach = bpf_detach_hook,
-	                               .bpf_plan = bpf_plan_hook,
-	                               .bpf_prepare = bpf_prepare_hook,
-	                               .bpf_done = bpf_done_hook,
-	                               .data = sb};
+	struct hull_net_hooks hooks;
+
+	sb->bpf.sandbox_id = sb->sc->id;
+	hooks = hull_tc_net_hooks(&sb->bpf, true);
+	hooks.record = sb->record_endpoint;
+	hooks.record_data = sb->record_data;
+	return hooks;
 }
 
 static int parse_model(const char *name, enum hull_net_model *out, hull_error_t *err)

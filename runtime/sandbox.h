@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "net/endpoint.h"
+#include "bpf/tc_endpoint.h"
 #include "net/setup.h"
 
 struct hull_tc_pool;
@@ -29,7 +30,7 @@ struct sandbox {
 	char run_dir[PATH_MAX]; /* sockets and logs: <state root>/<id> */
 	enum hull_net_model model;
 	struct hull_net_setup_result net;
-	struct hull_tc_pool *bpf_pool; /* BPF programs loading ahead during network setup */
+	struct hull_tc_hooks bpf; /* BPF programs, loading ahead during network setup */
 	struct vm vm;
 	bool kvm;
 	/* Called whenever an endpoint's record changes (persist it). */

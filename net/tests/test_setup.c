@@ -107,6 +107,7 @@ static void fake_bpf_done(void *data)
 static struct hull_net_hooks hooks_for(struct recorder *r)
 {
 	return (struct hull_net_hooks){.record = record,
+	                               .record_data = r,
 	                               .bpf_attach = fake_bpf_attach,
 	                               .bpf_detach = fake_bpf_detach,
 	                               .bpf_plan = fake_bpf_plan,

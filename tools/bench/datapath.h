@@ -128,12 +128,6 @@ void dp_cleanup_run(void);
 /* Hull endpoints to tear down with hull_net_teardown() at cleanup. */
 void dp_cleanup_register_hull(const char *netns_path, struct hull_endpoint *eps, size_t n);
 void dp_cleanup_forget_hull(struct hull_endpoint *eps);
-/* hull's BPF hooks for net/, as the runtime's: programs loaded ahead, attach, detach. */
-struct dp_hull_bpf {
-	const char *sandbox;
-	struct hull_tc_pool *pool;
-};
-struct hull_net_hooks dp_hull_hooks_for(struct dp_hull_bpf *bpf);
 
 int dp_alt_build(struct dp_alt *alt, enum dp_alt_kind kind, unsigned queues, hull_error_t *err);
 /* Closes fds, tears hull's endpoint down (the netns go at exit). */

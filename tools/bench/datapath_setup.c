@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpf/tc_endpoint.h"
 #include "net/netns.h"
 #include "tools/bench/datapath.h"
 #include "tools/bench/stats.h"
@@ -54,8 +55,8 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
                     double *teardown_ms, double *bpf_detach_ms, hull_error_t *err)
 {
 	struct hull_netns_saved saved = {.fd = -1};
-	struct dp_hull_bpf bpf = {.sandbox = sandbox};
-	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
+	struct hull_tc_hooks bpf = {.sandbox_id = sandbox};
+	struct hull_net_hooks hooks = hull_tc_net_hooks(&bpf, false);
 	struct hull_net_setup_result res;
 	char path[PATH_MAX];
 	double t0, t1, t2;

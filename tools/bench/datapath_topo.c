@@ -42,7 +42,6 @@
 #include <netlink/route/link.h>
 
 #include "bpf/tc_endpoint.h"
-#include "bpf/tc_pool.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "net/netns.h"
@@ -246,49 +245,12 @@ static void unmount_netns(void)
 	reg.n_netns = 0;
 }
 
-static int bpf_prepare_hook(void *data, size_t n_endpoints, hull_error_t *err)
-{
-	struct dp_hull_bpf *bpf = data;
-
-	return hull_tc_pool_start(n_endpoints, &bpf->pool, err);
-}
-
-static void bpf_done_hook(void *data)
-{
-	struct dp_hull_bpf *bpf = data;
-
-	hull_tc_pool_free(bpf->pool);
-	bpf->pool = NULL;
-}
-
-static int bpf_attach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
-{
-	struct dp_hull_bpf *bpf = data;
-
-	return hull_tc_endpoint_attach_from(ep, bpf->sandbox, bpf->pool, err);
-}
-
-static int bpf_detach_hook(void *data, struct hull_endpoint *ep, hull_error_t *err)
-{
-	(void)data;
-	return hull_tc_endpoint_detach(ep, err);
-}
-
-struct hull_net_hooks dp_hull_hooks_for(struct dp_hull_bpf *bpf)
-{
-	return (struct hull_net_hooks){.bpf_attach = bpf_attach_hook,
-	                               .bpf_detach = bpf_detach_hook,
-	                               .bpf_prepare = bpf_prepare_hook,
-	                               .bpf_done = bpf_done_hook,
-	                               .data = bpf};
-}
-
 /* hull_net_teardown() of each of eps in netns_path, errors printed. */
 static void teardown_hull(const char *netns_path, struct hull_endpoint *eps, size_t n,
                           const char *sandbox)
 {
-	struct dp_hull_bpf bpf = {.sandbox = sandbox};
-	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
+	struct hull_tc_hooks bpf = {.sandbox_id = sandbox};
+	struct hull_net_hooks hooks = hull_tc_net_hooks(&bpf, false);
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_error hull_error_t err = NULL;
@@ -439,8 +401,8 @@ static int build_bridge(struct dp_alt *alt, unsigned nq, hull_error_t *err)
 
 static int build_hull(struct dp_alt *alt, enum hull_net_model model, unsigned nq, hull_error_t *err)
 {
-	struct dp_hull_bpf bpf = {.sandbox = alt->sandbox};
-	struct hull_net_hooks hooks = dp_hull_hooks_for(&bpf);
+	struct hull_tc_hooks bpf = {.sandbox_id = alt->sandbox};
+	struct hull_net_hooks hooks = hull_tc_net_hooks(&bpf, false);
 	char path[128];
 	int rc;
 

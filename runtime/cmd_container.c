@@ -173,8 +173,8 @@ int cmd_run(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 			return hull_fail(err, errno, "wait for the monitor of %s", o.id);
 	if (container_delete(root, o.id, true, err) < 0)
 		return -1;
-	hull_log_close();
-	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	/* The container's status is hull's (main returns it). */
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int cmd_state(struct hull_globals *g, int argc, char **argv, hull_error_t *err)

@@ -2,7 +2,8 @@
 /*
  * The hull command line: global options and the subcommand handlers that
  * runtime/main.c dispatches to.  A handler parses its own arguments, calls
- * the library and returns 0, or < 0 with *err filled; only main() prints.
+ * the library and returns 0 (or, for `run`, the container's exit status,
+ * which main() exits with), or < 0 with *err filled; only main() prints.
  */
 #ifndef HULL_RUNTIME_COMMANDS_H
 #define HULL_RUNTIME_COMMANDS_H

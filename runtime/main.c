@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		goto fail;
 	hull_log_close();
-	return 0;
+	return ret; /* 0, or what `run` passes on: the container's exit status */
 
 fail:
 	/* runc's callers read the last error from the log file as well. */

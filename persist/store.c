@@ -451,6 +451,18 @@ int hull_state_update(const char *root, const char *id, hull_state_update_fn fn,
 	return rc < 0 ? -1 : 0;
 }
 
+static int put_endpoint(struct hull_sandbox_state *st, void *ep, hull_error_t *err)
+{
+	return hull_state_put_endpoint(st, ep, err);
+}
+
+int hull_state_record_endpoint(void *ref, const struct hull_endpoint *ep, hull_error_t *err)
+{
+	const struct hull_state_ref *r = ref;
+
+	return hull_state_update(r->root, r->id, put_endpoint, (void *)ep, err);
+}
+
 /*
  * rm -r of parent/name without following symlinks or crossing into
  * another filesystem (a mount left inside a sandbox directory is a bug to

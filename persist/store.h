@@ -75,6 +75,19 @@ typedef int (*hull_state_update_fn)(struct hull_sandbox_state *st, void *userdat
 int hull_state_update(const char *root, const char *id, hull_state_update_fn fn, void *userdata,
                       hull_error_t *err);
 
+/* One sandbox's state, as hull_state_record_endpoint() takes it. */
+struct hull_state_ref {
+	const char *root;
+	const char *id;
+};
+
+/*
+ * net/'s record hook (struct hull_net_hooks, net/setup.h): one
+ * hull_state_update() of the state ref (a struct hull_state_ref *) that
+ * puts ep in it (hull_state_put_endpoint()).
+ */
+int hull_state_record_endpoint(void *ref, const struct hull_endpoint *ep, hull_error_t *err);
+
 /*
  * Removes <root>/<id> and everything in it (sockets, logs hull put
  * there), under the lock, state.json first.  A sandbox that does not

@@ -77,8 +77,7 @@ static int print_json(json_t *j, hull_error_t *err)
 }
 
 struct network_record {
-	const char *root;
-	const char *id;
+	struct hull_state_ref state;
 	unsigned crash_step; /* HULL_CRASH_ENV's step bit, 0 = none */
 };
 
@@ -109,16 +108,12 @@ static int crash_step_from_env(unsigned *step, hull_error_t *err)
 	return hull_fail(err, 0, "%s: unknown step \"%s\"", HULL_CRASH_ENV, name);
 }
 
-static int save_endpoint(struct hull_sandbox_state *st, void *data, hull_error_t *err)
-{
-	return hull_state_put_endpoint(st, data, err);
-}
-
+/* hull_state_record_endpoint(), then the crash HULL_CRASH_ENV asked for. */
 static int record_endpoint(void *data, const struct hull_endpoint *ep, hull_error_t *err)
 {
 	struct network_record *r = data;
 
-	if (hull_state_update(r->root, r->id, save_endpoint, (void *)ep, err) < 0)
+	if (hull_state_record_endpoint(&r->state, ep, err) < 0)
 		return -1;
 	if (r->crash_step & ep->done) {
 		fflush(NULL);
@@ -189,13 +184,14 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	st.config = json_object();
 	if (hull_state_create(root, &st, err) < 0)
 		goto out;
-	rec.root = root;
-	rec.id = id;
+	rec.state.root = root;
+	rec.state.id = id;
 	sc.id = (char *)id;
 	sc.spec.netns_path = (char *)netns;
 	sb.sc = &sc;
-	sb.record_endpoint = record_endpoint;
-	sb.record_data = &rec;
+	/* Straight to persist/, unless a test asked for a crash after a step. */
+	sb.record_endpoint = rec.crash_step ? record_endpoint : hull_state_record_endpoint;
+	sb.record_data = rec.crash_step ? (void *)&rec : (void *)&rec.state;
 	if (sandbox_network_setup(&sb, netns, (unsigned)vcpus, err) < 0) {
 		cleanup_error hull_error_t ignored = NULL;
 

@@ -24,6 +24,7 @@
 
 struct monitor {
 	struct monitor_options *o;
+	struct hull_state_ref state; /* where net/ records the endpoints */
 	struct sandbox sb;
 	int control_fd;
 	int signal_fd;
@@ -34,18 +35,6 @@ struct monitor {
 };
 
 /* --- the persisted state, updated as the sandbox changes --- */
-
-static int save_endpoint(struct hull_sandbox_state *st, void *data, hull_error_t *err)
-{
-	return hull_state_put_endpoint(st, data, err);
-}
-
-static int record_endpoint(void *data, const struct hull_endpoint *ep, hull_error_t *err)
-{
-	struct monitor *m = data;
-
-	return hull_state_update(m->o->state_root, m->o->sc->id, save_endpoint, (void *)ep, err);
-}
 
 static int save_created(struct hull_sandbox_state *st, void *data, hull_error_t *err)
 {
@@ -345,8 +334,9 @@ void monitor_main(struct monitor_options *o)
 
 	m.sb.sc = o->sc;
 	m.sb.state_root = o->state_root;
-	m.sb.record_endpoint = record_endpoint;
-	m.sb.record_data = &m;
+	m.state = (struct hull_state_ref){.root = o->state_root, .id = o->sc->id};
+	m.sb.record_endpoint = hull_state_record_endpoint;
+	m.sb.record_data = &m.state;
 	if ((size_t)snprintf(m.sb.run_dir, sizeof(m.sb.run_dir), "%s/%s", o->state_root,
 	                     o->sc->id) >= sizeof(m.sb.run_dir) ||
 	    (size_t)snprintf(control_path, sizeof(control_path), "%s/%s", m.sb.run_dir,

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* (the license string below, "Dual BSD/GPL", says the same to the kernel) */
 /*
  * hull's TC datapath: two cls_bpf direct-action programs per endpoint,
  * named for the direction they serve.

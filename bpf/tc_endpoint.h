@@ -13,7 +13,9 @@
  *   macvtap   hull_to_guest on the macvtap's ingress, hull_from_guest on
  *             the macvtap's egress; both pass (TC_ACT_OK).
  *
- * Steps recorded in ep->done (net/endpoint.h), set as each one completes:
+ * Steps in ep->done (net/endpoint.h), written ahead: hull_tc_endpoint_plan
+ * marks (and the caller records) every step attach will take before its
+ * first change, so a crash leaves a record covering all that exists:
  *   HULL_STEP_BPF_PINNED        the pin dir was made (it may hold pins)
  *   HULL_STEP_LINK_QDISC_ADDED  tcfilter: hull created clsact on the link
  *   HULL_STEP_VM_QDISC_ADDED    hull created clsact on the tap/macvtap

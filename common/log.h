@@ -2,9 +2,11 @@
 /*
  * hull's one logging convention.
  *
- * Messages go to stderr, or to the file named by --log.  With
- * --log-format json each message is one line in runc's shape,
- * {"level":"info","msg":"...","time":"2026-01-02T03:04:05.678Z"}, which
+ * Messages go to stderr, or to the file named by --log, one line each:
+ * text as logrus writes it, time="2026-01-02T03:04:05.678901Z" level=info
+ * msg="..." (the message quoted as Go's strconv.Quote does), or with
+ * --log-format json in runc's shape,
+ * {"level":"info","msg":"...","time":"2026-01-02T03:04:05.678901Z"}, which
  * containerd and CRI-O read back from the log file when a command fails.
  * Debug messages are written only with --debug.
  */

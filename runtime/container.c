@@ -148,8 +148,10 @@ static int fill_initial_state(struct hull_sandbox_state *st, const struct hull_s
 	c->process = json_incref(sc->spec.process);
 	c->mounts = json_incref(sc->spec.mounts);
 	c->devices = json_incref(sc->spec.devices);
-	if (!st->sandbox.id || !st->sandbox.bundle || !st->sandbox.created || !c->id ||
-	    !c->rootfs || !st->config)
+	if (!st->sandbox.id || !st->sandbox.bundle || !st->sandbox.created ||
+	    !st->hypervisor.kernel || !st->hypervisor.initrd ||
+	    (sc->spec.netns_path && !st->network.netns_path) || !c->id || !c->rootfs ||
+	    !c->bundle || !c->created || !st->config)
 		return hull_fail(err, ENOMEM, "state");
 	return 0;
 }

@@ -42,7 +42,6 @@ static int save_created(struct hull_sandbox_state *st, void *data, hull_error_t 
 	struct vm *vm = &m->sb.vm;
 	struct hull_container_state *c = hull_state_find_container(st, m->o->sc->id);
 
-	(void)err;
 	/*
 	 * The creator recorded this monitor before it started anything.  QEMU
 	 * and virtiofsd are our unreaped children: their pids cannot have been
@@ -65,6 +64,10 @@ static int save_created(struct hull_sandbox_state *st, void *data, hull_error_t 
 	    vm->virtiofsd.socket[0] ? strdup(vm->virtiofsd.socket) : NULL;
 	if (c)
 		c->status = HULL_STATUS_CREATED;
+	if (!st->hypervisor.qmp_socket || !st->hypervisor.agent_socket ||
+	    !st->hypervisor.console_log ||
+	    (vm->virtiofsd.socket[0] && !st->hypervisor.virtiofsd_socket))
+		return hull_fail(err, ENOMEM, "state of %s", m->o->sc->id);
 	return 0;
 }
 

@@ -10,6 +10,11 @@
  *     create sandbox: attach endpoint eth0: open /dev/tap7: Permission denied
  *
  * Only main() turns an error into text (hull_error_print) and an exit code.
+ *
+ * One exception, always named in the function's header: a lookup may
+ * return a bare negative errno, with *err left empty, for the one outcome
+ * its callers branch on rather than report (hull_nl_get_link's -ENODEV:
+ * the link is not there).  Every other failure fills *err.
  * libnl's NLE_* codes, jansson's json_error_t and libbpf's negative errnos
  * are converted into a hull_error_t where hull calls those libraries.
  */

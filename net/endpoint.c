@@ -15,10 +15,11 @@ const char *const hull_link_kind_names[HULL_LINK_KIND_COUNT] = {
     [HULL_LINK_IPVLAN] = "ipvlan",
 };
 
-const char *const hull_net_model_names[HULL_NET_MODEL_COUNT] = {
+const char *const hull_net_model_names[HULL_NET_MODEL_COUNT + 1] = {
     [HULL_NET_TCFILTER] = "tcfilter",
     [HULL_NET_MACVTAP] = "macvtap",
     [HULL_NET_NONE] = "none",
+    [HULL_NET_MODEL_COUNT] = NULL,
 };
 
 const char *hull_link_kind_name(enum hull_link_kind kind)

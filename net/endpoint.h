@@ -40,7 +40,7 @@ enum hull_net_model {
  * the settings all use these, indexed by the enum.
  */
 extern const char *const hull_link_kind_names[HULL_LINK_KIND_COUNT];
-extern const char *const hull_net_model_names[HULL_NET_MODEL_COUNT];
+extern const char *const hull_net_model_names[HULL_NET_MODEL_COUNT + 1]; /* NULL-terminated */
 
 /* The name of a kind or model; "unknown" for a value outside the enum. */
 const char *hull_link_kind_name(enum hull_link_kind kind);

@@ -19,6 +19,7 @@ const char hull_datadir[] = HULL_DATADIR;
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "net/endpoint.h"
 #include "vmm/qemu_cmdline.h"
 
 const char *const hull_experimental_features[] = {"hotplug_endpoints", NULL};
@@ -31,7 +32,6 @@ static const char *const virtio_fs_cache_choices[] = {"auto", "always", "none", 
 static const char *const block_driver_choices[] = {
     "virtio-scsi", "virtio-blk", "virtio-mmio", "nvdimm", "virtio-blk-ccw", NULL,
 };
-static const char *const net_model_choices[] = {"tcfilter", "macvtap", "none", NULL};
 
 #define BOTH (HULL_SET_BY_FILE | HULL_SET_BY_ANNOTATION)
 #define HOST_PATH (BOTH | HULL_NAMES_HOST_PATH)
@@ -123,7 +123,7 @@ const struct hull_setting hull_settings[] = {
        NO_EFFECT("hull puts the sandbox in no cgroup of its own")),
     RT(experimental, HULL_TYPE_EXPERIMENTAL, BOTH, "",
        NO_EFFECT("hot-plugged endpoints need no feature flag")),
-    RT(internetworking_model, HULL_TYPE_ENUM, BOTH, "tcfilter", .choices = net_model_choices),
+    RT(internetworking_model, HULL_TYPE_ENUM, BOTH, "tcfilter", .choices = hull_net_model_names),
     RT(disable_new_netns, HULL_TYPE_BOOL, BOTH, "false",
        NO_EFFECT("hull never creates a network namespace")),
     RT(state_root, HULL_TYPE_PATH, HULL_SET_BY_FILE, "/run/hull"),

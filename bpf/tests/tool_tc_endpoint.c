@@ -125,11 +125,8 @@ static int cmd_attach(int argc, char **argv, hull_error_t *err)
 			netns = optarg;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "tcfilter"))
-				ep.model = HULL_NET_TCFILTER;
-			else if (!strcmp(optarg, "macvtap"))
-				ep.model = HULL_NET_MACVTAP;
-			else
+			if (hull_net_model_parse(optarg, &ep.model) < 0 ||
+			    ep.model == HULL_NET_NONE)
 				return hull_fail(err, 0, "unknown model \"%s\"", optarg);
 			break;
 		case 'M':

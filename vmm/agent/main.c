@@ -75,12 +75,124 @@ static void shutdown_now(struct agent *a)
 	exit(0);
 }
 
+/*
+ * One handler per op: it replies "ok" itself (with what the op returns) or
+ * returns < 0 with err filled, and handle_request replies the error.
+ */
+static int op_ping(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	(void)req;
+	(void)err;
+	reply_ok(a, id, json_pack("{s:i}", "version", HULL_AGENT_PROTO_VERSION));
+	return 0;
+}
+
+static int op_start(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	const char *pid_name = json_string_value(json_object_get(req, "process_id"));
+	const char *root = json_string_value(json_object_get(req, "root"));
+
+	if (pid_name == NULL)
+		return hull_fail(err, 0, "missing \"process_id\"");
+	if (agent_process_start(a, pid_name, json_object_get(req, "process"), root, err) < 0)
+		return -1;
+	reply_ok(a, id, json_pack("{s:i}", "pid", agent_process_find(a, pid_name)->pid));
+	return 0;
+}
+
+static int op_stdin(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	const char *data = json_string_value(json_object_get(req, "data"));
+	struct agent_process *p = find_named(a, req, err);
+
+	if (p == NULL)
+		return -1;
+	if (data == NULL)
+		return hull_fail(err, 0, "missing \"data\"");
+	if (agent_process_write_stdin(p, data, err) < 0)
+		return -1;
+	reply_ok(a, id, NULL);
+	return 0;
+}
+
+static int op_close_stdin(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	struct agent_process *p = find_named(a, req, err);
+
+	if (p == NULL)
+		return -1;
+	agent_process_close_stdin(p);
+	reply_ok(a, id, NULL);
+	return 0;
+}
+
+static int op_signal(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	json_t *sig = json_object_get(req, "signal");
+	struct agent_process *p = find_named(a, req, err);
+
+	if (p == NULL)
+		return -1;
+	if (!json_is_integer(sig) || json_integer_value(sig) < 1 || json_integer_value(sig) > 64)
+		return hull_fail(err, 0, "\"signal\" must be a number from 1 to 64");
+	if (!p->exited && kill(p->pid, (int)json_integer_value(sig)) < 0)
+		return hull_fail(err, errno, "signal process \"%s\"", p->id);
+	reply_ok(a, id, NULL);
+	return 0;
+}
+
+/* An op whose work is done elsewhere and whose reply carries its result. */
+static int reply_result(struct agent *a, json_t *id, json_t *req, hull_error_t *err,
+                        int (*work)(json_t *req, json_t **result, hull_error_t *err))
+{
+	json_t *result = NULL;
+
+	if (work(req, &result, err) < 0)
+		return -1;
+	reply_ok(a, id, result);
+	return 0;
+}
+
+static int op_configure_network(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return reply_result(a, id, req, err, agent_configure_network);
+}
+
+static int op_prepare_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return reply_result(a, id, req, err, agent_prepare_container);
+}
+
+static int op_shutdown(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	(void)req;
+	(void)err;
+	reply_ok(a, id, NULL);
+	shutdown_now(a);
+	return 0;
+}
+
+static const struct agent_op {
+	const char *name;
+	int (*handle)(struct agent *a, json_t *id, json_t *req, hull_error_t *err);
+} agent_ops[] = {
+    {"ping", op_ping},
+    {"start", op_start},
+    {"stdin", op_stdin},
+    {"close_stdin", op_close_stdin},
+    {"signal", op_signal},
+    {"configure_network", op_configure_network},
+    {"prepare_container", op_prepare_container},
+    {"shutdown", op_shutdown},
+    {NULL, NULL},
+};
+
 static void handle_request(struct agent *a, json_t *req)
 {
 	cleanup_error hull_error_t err = NULL;
 	json_t *id = json_object_get(req, "id");
 	const char *op = json_string_value(json_object_get(req, "op"));
-	struct agent_process *p;
+	const struct agent_op *o;
 
 	if (!json_is_integer(id)) {
 		hull_fail(&err, 0, "request needs an integer \"id\"");
@@ -90,72 +202,15 @@ static void handle_request(struct agent *a, json_t *req)
 		hull_fail(&err, 0, "request needs an \"op\"");
 		goto fail;
 	}
-	if (strcmp(op, "ping") == 0) {
-		reply_ok(a, id, json_pack("{s:i}", "version", HULL_AGENT_PROTO_VERSION));
-	} else if (strcmp(op, "start") == 0) {
-		const char *pid_name = json_string_value(json_object_get(req, "process_id"));
-		const char *root = json_string_value(json_object_get(req, "root"));
-
-		if (pid_name == NULL) {
-			hull_fail(&err, 0, "missing \"process_id\"");
-			goto fail;
-		}
-		if (agent_process_start(a, pid_name, json_object_get(req, "process"), root, &err) <
-		    0)
-			goto fail;
-		reply_ok(a, id, json_pack("{s:i}", "pid", agent_process_find(a, pid_name)->pid));
-	} else if (strcmp(op, "stdin") == 0) {
-		const char *data = json_string_value(json_object_get(req, "data"));
-
-		if ((p = find_named(a, req, &err)) == NULL)
-			goto fail;
-		if (data == NULL) {
-			hull_fail(&err, 0, "missing \"data\"");
-			goto fail;
-		}
-		if (agent_process_write_stdin(p, data, &err) < 0)
-			goto fail;
-		reply_ok(a, id, NULL);
-	} else if (strcmp(op, "close_stdin") == 0) {
-		if ((p = find_named(a, req, &err)) == NULL)
-			goto fail;
-		agent_process_close_stdin(p);
-		reply_ok(a, id, NULL);
-	} else if (strcmp(op, "signal") == 0) {
-		json_t *sig = json_object_get(req, "signal");
-
-		if ((p = find_named(a, req, &err)) == NULL)
-			goto fail;
-		if (!json_is_integer(sig) || json_integer_value(sig) < 1 ||
-		    json_integer_value(sig) > 64) {
-			hull_fail(&err, 0, "\"signal\" must be a number from 1 to 64");
-			goto fail;
-		}
-		if (!p->exited && kill(p->pid, (int)json_integer_value(sig)) < 0) {
-			hull_fail(&err, errno, "signal process \"%s\"", p->id);
-			goto fail;
-		}
-		reply_ok(a, id, NULL);
-	} else if (strcmp(op, "configure_network") == 0) {
-		json_t *result = NULL;
-
-		if (agent_configure_network(req, &result, &err) < 0)
-			goto fail;
-		reply_ok(a, id, result);
-	} else if (strcmp(op, "prepare_container") == 0) {
-		json_t *result = NULL;
-
-		if (agent_prepare_container(req, &result, &err) < 0)
-			goto fail;
-		reply_ok(a, id, result);
-	} else if (strcmp(op, "shutdown") == 0) {
-		reply_ok(a, id, NULL);
-		shutdown_now(a);
-	} else {
+	for (o = agent_ops; o->name; o++)
+		if (strcmp(op, o->name) == 0)
+			break;
+	if (o->name == NULL) {
 		hull_fail(&err, 0, "unknown op \"%s\"", op);
 		goto fail;
 	}
-	return;
+	if (o->handle(a, id, req, &err) == 0)
+		return;
 fail:
 	reply_error(a, json_is_integer(id) ? id : NULL, err);
 }

@@ -79,9 +79,22 @@ static char *json_for_message(const json_t *v)
 int hull_jfail_type(hull_error_t *err, const struct hull_jpath *p, const char *what,
                     const json_t *got)
 {
-	cleanup_free char *shown = json_for_message(got);
+	cleanup_free char *shown = NULL;
 
+	if (p->oci)
+		return hull_jfail(err, p, "expected %s", what);
+	shown = json_for_message(got);
 	return hull_jfail(err, p, "expected %s, got %s", what, shown ? shown : "?");
+}
+
+/* "<path>.key: out of memory"; returns -1. */
+static int jfail_out_of_memory(hull_error_t *err, struct hull_jpath *p, const char *key)
+{
+	size_t old = hull_jpath_key(p, key);
+
+	hull_jfail(err, p, "out of memory");
+	hull_jpath_pop(p, old);
+	return -1;
 }
 
 const json_t *hull_jget(const json_t *obj, const char *key, bool required, struct hull_jpath *p,
@@ -90,7 +103,11 @@ const json_t *hull_jget(const json_t *obj, const char *key, bool required, struc
 	const json_t *v = json_object_get(obj, key);
 
 	*rc = 0;
-	if (v == NULL && required) {
+	if (p->oci && json_is_null(v))
+		v = NULL;
+	if (v == NULL && required && p->oci) {
+		*rc = hull_jfail(err, p, "missing \"%s\"", key);
+	} else if (v == NULL && required) {
 		size_t old = hull_jpath_key(p, key);
 
 		*rc = hull_jfail(err, p, "missing");
@@ -99,27 +116,40 @@ const json_t *hull_jget(const json_t *obj, const char *key, bool required, struc
 	return v;
 }
 
-int hull_jget_string(const json_t *obj, const char *key, bool required, char **out,
-                     struct hull_jpath *p, hull_error_t *err)
+int hull_jget_str(const json_t *obj, const char *key, bool required, const char **out,
+                  struct hull_jpath *p, hull_error_t *err)
 {
 	int rc;
 	const json_t *v = hull_jget(obj, key, required, p, err, &rc);
 	size_t old;
-	char *copy;
 
 	if (v == NULL)
 		return rc;
 	old = hull_jpath_key(p, key);
-	if (!json_is_string(v)) {
+	if (!json_is_string(v))
 		rc = hull_jfail_type(err, p, "a string", v);
-	} else if ((copy = strdup(json_string_value(v))) == NULL) {
-		rc = hull_jfail(err, p, "out of memory");
-	} else {
-		free(*out);
-		*out = copy;
-	}
+	else
+		*out = json_string_value(v);
 	hull_jpath_pop(p, old);
 	return rc;
+}
+
+int hull_jget_string(const json_t *obj, const char *key, bool required, char **out,
+                     struct hull_jpath *p, hull_error_t *err)
+{
+	const char *s = NULL;
+	char *copy;
+
+	if (hull_jget_str(obj, key, required, &s, p, err) < 0)
+		return -1;
+	if (s == NULL)
+		return 0;
+	copy = strdup(s);
+	if (copy == NULL)
+		return jfail_out_of_memory(err, p, key);
+	free(*out);
+	*out = copy;
+	return 0;
 }
 
 int hull_jget_string_buf(const json_t *obj, const char *key, bool required, char *out, size_t size,
@@ -168,15 +198,21 @@ int hull_jget_int(const json_t *obj, const char *key, bool required, long long m
 	if (v == NULL)
 		return rc;
 	old = hull_jpath_key(p, key);
-	if (!json_is_integer(v))
-		rc = hull_jfail_type(err, p, "an integer", v);
-	else if (json_integer_value(v) < min || json_integer_value(v) > max)
-		rc = hull_jfail(err, p, "%lld is out of range (%lld to %lld)",
-		                (long long)json_integer_value(v), min, max);
-	else
-		*out = json_integer_value(v);
+	rc = hull_jcheck_int(v, min, max, out, p, err);
 	hull_jpath_pop(p, old);
 	return rc;
+}
+
+int hull_jcheck_int(const json_t *v, long long min, long long max, long long *out,
+                    const struct hull_jpath *p, hull_error_t *err)
+{
+	if (!json_is_integer(v))
+		return hull_jfail_type(err, p, "an integer", v);
+	if (json_integer_value(v) < min || json_integer_value(v) > max)
+		return hull_jfail(err, p, "%lld is out of range (%lld to %lld)",
+		                  (long long)json_integer_value(v), min, max);
+	*out = json_integer_value(v);
+	return 0;
 }
 
 int hull_jget_bool(const json_t *obj, const char *key, bool required, bool *out,
@@ -231,27 +267,65 @@ out:
 	return rc;
 }
 
-int hull_jget_copy(const json_t *obj, const char *key, bool required, bool want_array, json_t **out,
-                   struct hull_jpath *p, hull_error_t *err)
+int hull_jget_ref(const json_t *obj, const char *key, bool required, bool want_array, json_t **out,
+                  struct hull_jpath *p, hull_error_t *err)
 {
 	int rc;
 	const json_t *v = hull_jget(obj, key, required, p, err, &rc);
 	size_t old;
-	json_t *copy;
 
 	if (v == NULL)
 		return rc;
 	old = hull_jpath_key(p, key);
-	if (want_array ? !json_is_array(v) : !json_is_object(v)) {
+	if (want_array ? !json_is_array(v) : !json_is_object(v))
 		rc = hull_jfail_type(err, p, want_array ? "an array" : "an object", v);
-	} else if ((copy = json_deep_copy(v)) == NULL) {
-		rc = hull_jfail(err, p, "out of memory");
-	} else {
-		json_decref(*out);
-		*out = copy;
-	}
+	else
+		*out = (json_t *)v; /* jansson's getters hand out non-const values too */
 	hull_jpath_pop(p, old);
 	return rc;
+}
+
+int hull_jget_strings(const json_t *obj, const char *key, bool required, json_t **out,
+                      struct hull_jpath *p, hull_error_t *err)
+{
+	json_t *array = NULL, *item;
+	size_t old, i;
+	int rc = 0;
+
+	if (hull_jget_ref(obj, key, required, true, &array, p, err) < 0)
+		return -1;
+	if (array == NULL)
+		return 0;
+	old = hull_jpath_key(p, key);
+	json_array_foreach(array, i, item)
+	{
+		if (!json_is_string(item)) {
+			hull_jpath_index(p, i);
+			rc = hull_jfail_type(err, p, "a string", item);
+			break;
+		}
+	}
+	hull_jpath_pop(p, old);
+	if (rc == 0)
+		*out = array;
+	return rc;
+}
+
+int hull_jget_copy(const json_t *obj, const char *key, bool required, bool want_array, json_t **out,
+                   struct hull_jpath *p, hull_error_t *err)
+{
+	json_t *v = NULL, *copy;
+
+	if (hull_jget_ref(obj, key, required, want_array, &v, p, err) < 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	copy = json_deep_copy(v);
+	if (copy == NULL)
+		return jfail_out_of_memory(err, p, key);
+	json_decref(*out);
+	*out = copy;
+	return 0;
 }
 
 void hull_jbuild_fail(struct hull_jbuild *b, const char *fmt, ...)

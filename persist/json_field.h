@@ -10,6 +10,12 @@
  * while they work (the message is written then) and pop it before they
  * return.  Optional fields that are absent leave *out alone, so callers
  * set defaults first.
+ *
+ * config.json (runtime/oci_spec.c) reads with the same getters in its own
+ * wording, which its users and tests know: a path made with
+ * HULL_JPATH_OCI_INIT reads JSON null as absent, a missing member as
+ * `<path>: missing "key"` and a wrong type as `<path>: expected <what>`
+ * (without the value).
  */
 #ifndef HULL_PERSIST_JSON_FIELD_H
 #define HULL_PERSIST_JSON_FIELD_H
@@ -25,11 +31,16 @@
 struct hull_jpath {
 	char buf[512];
 	size_t len;
+	bool oci; /* config.json's wording (above) */
 };
 
 #define HULL_JPATH_INIT                                                                            \
 	{                                                                                          \
 		.buf = "", .len = 0                                                                \
+	}
+#define HULL_JPATH_OCI_INIT                                                                        \
+	{                                                                                          \
+		.buf = "", .len = 0, .oci = true                                                   \
 	}
 
 /* Push a member or an index; both return the length to pop back to. */
@@ -52,6 +63,9 @@ int hull_jfail_type(hull_error_t *err, const struct hull_jpath *p, const char *w
 const json_t *hull_jget(const json_t *obj, const char *key, bool required, struct hull_jpath *p,
                         hull_error_t *err, int *rc);
 
+/* The string itself, borrowed from obj. */
+int hull_jget_str(const json_t *obj, const char *key, bool required, const char **out,
+                  struct hull_jpath *p, hull_error_t *err);
 int hull_jget_string(const json_t *obj, const char *key, bool required, char **out,
                      struct hull_jpath *p, hull_error_t *err);
 /* Into a fixed buffer; longer than size - 1 is an error. */
@@ -62,11 +76,20 @@ int hull_jget_abspath(const json_t *obj, const char *key, bool required, char **
                       struct hull_jpath *p, hull_error_t *err);
 int hull_jget_int(const json_t *obj, const char *key, bool required, long long min, long long max,
                   long long *out, struct hull_jpath *p, hull_error_t *err);
+/* A value (an array item) at path p: an integer from min to max. */
+int hull_jcheck_int(const json_t *v, long long min, long long max, long long *out,
+                    const struct hull_jpath *p, hull_error_t *err);
 int hull_jget_bool(const json_t *obj, const char *key, bool required, bool *out,
                    struct hull_jpath *p, hull_error_t *err);
 /* One of names[0..n-1] (NULL entries are holes); *out is the index. */
 int hull_jget_enum(const json_t *obj, const char *key, bool required, const char *const *names,
                    size_t n, int *out, struct hull_jpath *p, hull_error_t *err);
+/* An object (or an array, with want_array) itself, borrowed from obj. */
+int hull_jget_ref(const json_t *obj, const char *key, bool required, bool want_array, json_t **out,
+                  struct hull_jpath *p, hull_error_t *err);
+/* An array of strings, borrowed from obj ("<path>.key[i]: expected a string"). */
+int hull_jget_strings(const json_t *obj, const char *key, bool required, json_t **out,
+                      struct hull_jpath *p, hull_error_t *err);
 /* A deep copy of an object (or an array, with want_array), NULL when absent. */
 int hull_jget_copy(const json_t *obj, const char *key, bool required, bool want_array, json_t **out,
                    struct hull_jpath *p, hull_error_t *err);

@@ -12,185 +12,48 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "persist/json_field.h"
 #include "runtime/read_file.h"
 
-/* A field's path for messages: "process.user" + "uid". */
-struct field_path {
-	char text[256];
-};
-
-/* A path too long for the buffer (a huge annotation key) ends in "...". */
-static const char *mark_truncated(struct field_path *p, int n)
+/* An unsigned 32-bit member (0 when absent). */
+static int get_uint32(const json_t *obj, const char *key, bool required, uint32_t *out,
+                      struct hull_jpath *p, hull_error_t *err)
 {
-	if (n < 0 || (size_t)n >= sizeof(p->text))
-		strcpy(p->text + sizeof(p->text) - 4, "...");
-	return p->text;
-}
+	long long v = 0;
 
-static const char *join(struct field_path *p, const char *parent, const char *key)
-{
-	return mark_truncated(
-	    p, snprintf(p->text, sizeof(p->text), "%s%s%s", parent, parent[0] ? "." : "", key));
-}
-
-static const char *join_index(struct field_path *p, const char *parent, size_t i)
-{
-	return mark_truncated(p, snprintf(p->text, sizeof(p->text), "%s[%zu]", parent, i));
-}
-
-static int fail_type(const char *path, const char *what, hull_error_t *err)
-{
-	return hull_fail(err, 0, "%s: expected %s", path, what);
-}
-
-/* The member key of obj: NULL when absent (or JSON null), an error when
- * required and absent. */
-static int member(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
-                  hull_error_t *err)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (json_is_null(v))
-		v = NULL;
-	if (v == NULL && required) {
-		if (parent[0])
-			return hull_fail(err, 0, "%s: missing \"%s\"", parent, key);
-		return hull_fail(err, 0, "missing \"%s\"", key);
-	}
-	*out = v;
-	return 0;
-}
-
-static int get_string(json_t *obj, const char *parent, const char *key, bool required,
-                      const char **out, hull_error_t *err)
-{
-	struct field_path p;
-	json_t *v;
-
-	*out = NULL;
-	if (member(obj, parent, key, required, &v, err) < 0)
+	if (hull_jget_int(obj, key, required, 0, UINT32_MAX, &v, p, err) < 0)
 		return -1;
-	if (v == NULL)
-		return 0;
-	if (!json_is_string(v))
-		return fail_type(join(&p, parent, key), "a string", err);
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int get_bool(json_t *obj, const char *parent, const char *key, bool *out, hull_error_t *err)
-{
-	struct field_path p;
-	json_t *v;
-
-	*out = false;
-	if (member(obj, parent, key, false, &v, err) < 0)
-		return -1;
-	if (v == NULL)
-		return 0;
-	if (!json_is_boolean(v))
-		return fail_type(join(&p, parent, key), "true or false", err);
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int check_int_range(json_t *v, const char *path, json_int_t min, json_int_t max,
-                           hull_error_t *err)
-{
-	json_int_t n;
-
-	if (!json_is_integer(v))
-		return fail_type(path, "an integer", err);
-	n = json_integer_value(v);
-	if (n < min || n > max)
-		return hull_fail(err, 0,
-		                 "%s: %" JSON_INTEGER_FORMAT
-		                 " is out of range (%" JSON_INTEGER_FORMAT
-		                 " to %" JSON_INTEGER_FORMAT ")",
-		                 path, n, min, max);
-	return 0;
-}
-
-static int get_uint32(json_t *obj, const char *parent, const char *key, bool required,
-                      uint32_t *out, hull_error_t *err)
-{
-	struct field_path p;
-	json_t *v;
-
-	*out = 0;
-	if (member(obj, parent, key, required, &v, err) < 0)
-		return -1;
-	if (v == NULL)
-		return 0;
-	if (check_int_range(v, join(&p, parent, key), 0, UINT32_MAX, err) < 0)
-		return -1;
-	*out = (uint32_t)json_integer_value(v);
+	*out = (uint32_t)v;
 	return 0;
 }
 
 /* An optional integer member checked for range only (kept as JSON). */
-static int check_int_member(json_t *obj, const char *parent, const char *key, json_int_t min,
-                            json_int_t max, hull_error_t *err)
+static int check_int_member(const json_t *obj, const char *key, long long min, long long max,
+                            struct hull_jpath *p, hull_error_t *err)
 {
-	struct field_path p;
-	json_t *v;
+	long long ignored;
 
-	if (member(obj, parent, key, false, &v, err) < 0)
-		return -1;
-	if (v == NULL)
-		return 0;
-	return check_int_range(v, join(&p, parent, key), min, max, err);
+	return hull_jget_int(obj, key, false, min, max, &ignored, p, err);
 }
 
-static int get_object(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
-                      hull_error_t *err)
+static int require_member(const json_t *obj, const char *key, struct hull_jpath *p,
+                          hull_error_t *err)
 {
-	struct field_path p;
+	int rc;
 
-	if (member(obj, parent, key, required, out, err) < 0)
-		return -1;
-	if (*out && !json_is_object(*out))
-		return fail_type(join(&p, parent, key), "an object", err);
-	return 0;
-}
-
-static int get_array(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
-                     hull_error_t *err)
-{
-	struct field_path p;
-
-	if (member(obj, parent, key, required, out, err) < 0)
-		return -1;
-	if (*out && !json_is_array(*out))
-		return fail_type(join(&p, parent, key), "an array", err);
-	return 0;
-}
-
-/* Checks that key, if present, is an array of strings. */
-static int check_string_array(json_t *obj, const char *parent, const char *key, bool required,
-                              json_t **out, hull_error_t *err)
-{
-	struct field_path p, ip;
-	const char *path = join(&p, parent, key);
-	json_t *item;
-	size_t i;
-
-	if (get_array(obj, parent, key, required, out, err) < 0)
-		return -1;
-	json_array_foreach(*out, i, item) if (!json_is_string(item)) return fail_type(
-	    join_index(&ip, path, i), "a string", err);
-	return 0;
+	hull_jget(obj, key, true, p, err, &rc);
+	return rc;
 }
 
 /* An array of strings, copied into *out (NULL-terminated; empty when
  * absent). */
-static int get_string_array(json_t *obj, const char *parent, const char *key, bool required,
-                            char ***out, hull_error_t *err)
+static int get_string_array(const json_t *obj, const char *key, bool required, char ***out,
+                            struct hull_jpath *p, hull_error_t *err)
 {
-	json_t *array, *item;
+	json_t *array = NULL, *item;
 	size_t i;
 
-	if (check_string_array(obj, parent, key, required, &array, err) < 0)
+	if (hull_jget_strings(obj, key, required, &array, p, err) < 0)
 		return -1;
 	*out = calloc(json_array_size(array) + 1, sizeof(char *));
 	if (*out == NULL)
@@ -354,29 +217,31 @@ static int parse_version(const char *version, hull_error_t *err)
 	return 0;
 }
 
-static int check_capability_list(json_t *caps, const char *key, hull_error_t *err)
+static int check_capability_list(const json_t *caps, const char *key, hull_error_t *err)
 {
-	struct field_path p, ip;
-	const char *path = join(&p, "process.capabilities", key);
-	json_t *list, *item;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *list = NULL, *item;
 	size_t i;
 
-	if (get_array(caps, "process.capabilities", key, false, &list, err) < 0)
+	hull_jpath_key(&p, "process.capabilities");
+	if (hull_jget_ref(caps, key, false, true, &list, &p, err) < 0)
 		return -1;
+	hull_jpath_key(&p, key);
 	json_array_foreach(list, i, item)
 	{
 		const char *name = json_string_value(item);
+		size_t at = hull_jpath_index(&p, i);
 
 		if (name == NULL)
-			return fail_type(join_index(&ip, path, i), "a string", err);
+			return hull_jfail_type(err, &p, "a string", item);
 		if (strncmp(name, "CAP_", 4) != 0 || name[4] == '\0')
-			return hull_fail(err, 0, "%s: \"%s\" is not a capability name",
-			                 join_index(&ip, path, i), name);
+			return hull_jfail(err, &p, "\"%s\" is not a capability name", name);
+		hull_jpath_pop(&p, at);
 	}
 	return 0;
 }
 
-static int check_rlimits(json_t *process, hull_error_t *err)
+static int check_rlimits(const json_t *process, hull_error_t *err)
 {
 	static const char *const types[] = {
 	    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",        "RLIMIT_DATA",
@@ -384,100 +249,112 @@ static int check_rlimits(json_t *process, hull_error_t *err)
 	    "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",      "RLIMIT_RSS",
 	    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
 	};
-	struct field_path p;
-	json_t *list, *rl;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *list = NULL, *rl;
 	size_t i;
 
-	if (get_array(process, "process", "rlimits", false, &list, err) < 0)
+	hull_jpath_key(&p, "process");
+	if (hull_jget_ref(process, "rlimits", false, true, &list, &p, err) < 0)
 		return -1;
+	hull_jpath_key(&p, "rlimits");
 	json_array_foreach(list, i, rl)
 	{
-		const char *path = join_index(&p, "process.rlimits", i);
-		const char *type;
+		size_t at = hull_jpath_index(&p, i);
+		const char *type = NULL;
 		size_t t;
 
 		if (!json_is_object(rl))
-			return fail_type(path, "an object", err);
-		if (get_string(rl, path, "type", true, &type, err) < 0)
+			return hull_jfail_type(err, &p, "an object", rl);
+		if (hull_jget_str(rl, "type", true, &type, &p, err) < 0)
 			return -1;
 		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
 			if (strcmp(types[t], type) == 0)
 				break;
 		if (t == sizeof(types) / sizeof(types[0]))
-			return hull_fail(err, 0, "%s.type: \"%s\" is not an RLIMIT_* name", path,
+			return hull_fail(err, 0, "%s.type: \"%s\" is not an RLIMIT_* name", p.buf,
 			                 type);
-		if (member(rl, path, "hard", true, &(json_t *){NULL}, err) < 0 ||
-		    member(rl, path, "soft", true, &(json_t *){NULL}, err) < 0 ||
-		    check_int_member(rl, path, "hard", 0, INT64_MAX, err) < 0 ||
-		    check_int_member(rl, path, "soft", 0, INT64_MAX, err) < 0)
+		if (require_member(rl, "hard", &p, err) < 0 ||
+		    require_member(rl, "soft", &p, err) < 0 ||
+		    check_int_member(rl, "hard", 0, INT64_MAX, &p, err) < 0 ||
+		    check_int_member(rl, "soft", 0, INT64_MAX, &p, err) < 0)
 			return -1;
+		hull_jpath_pop(&p, at);
 	}
 	return 0;
 }
 
-static int parse_user(json_t *process, struct hull_spec *spec, hull_error_t *err)
+static int parse_user(const json_t *process, struct hull_spec *spec, hull_error_t *err)
 {
-	struct field_path p;
-	json_t *user, *gids, *item;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *user = NULL, *gids = NULL, *item;
 	size_t i;
 
-	if (get_object(process, "process", "user", false, &user, err) < 0)
+	hull_jpath_key(&p, "process");
+	if (hull_jget_ref(process, "user", false, false, &user, &p, err) < 0)
 		return -1;
 	if (user == NULL)
 		return 0;
-	if (get_uint32(user, "process.user", "uid", true, &spec->uid, err) < 0 ||
-	    get_uint32(user, "process.user", "gid", true, &spec->gid, err) < 0 ||
-	    check_int_member(user, "process.user", "umask", 0, 07777, err) < 0 ||
-	    get_array(user, "process.user", "additionalGids", false, &gids, err) < 0)
+	hull_jpath_key(&p, "user");
+	if (get_uint32(user, "uid", true, &spec->uid, &p, err) < 0 ||
+	    get_uint32(user, "gid", true, &spec->gid, &p, err) < 0 ||
+	    check_int_member(user, "umask", 0, 07777, &p, err) < 0 ||
+	    hull_jget_ref(user, "additionalGids", false, true, &gids, &p, err) < 0)
 		return -1;
 	spec->additional_gids = calloc(json_array_size(gids) + 1, sizeof(uint32_t));
 	if (spec->additional_gids == NULL)
 		return hull_fail(err, ENOMEM, "process.user.additionalGids");
+	hull_jpath_key(&p, "additionalGids");
 	json_array_foreach(gids, i, item)
 	{
-		if (check_int_range(item, join_index(&p, "process.user.additionalGids", i), 0,
-		                    UINT32_MAX, err) < 0)
+		size_t at = hull_jpath_index(&p, i);
+		long long gid;
+
+		if (hull_jcheck_int(item, 0, UINT32_MAX, &gid, &p, err) < 0)
 			return -1;
-		spec->additional_gids[i] = (uint32_t)json_integer_value(item);
+		spec->additional_gids[i] = (uint32_t)gid;
+		hull_jpath_pop(&p, at);
 	}
 	spec->n_additional_gids = json_array_size(gids);
 	return 0;
 }
 
-static int parse_process(json_t *root, struct hull_spec *spec, hull_error_t *err)
+static int parse_process(const json_t *root, struct hull_spec *spec, hull_error_t *err)
 {
 	static const char *const cap_sets[] = {"bounding", "effective", "inheritable", "permitted",
 	                                       "ambient"};
-	struct field_path p;
-	json_t *process, *caps;
-	const char *cwd;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *process = NULL, *caps = NULL;
+	const char *cwd = NULL;
 
-	if (get_object(root, "", "process", true, &process, err) < 0)
+	if (hull_jget_ref(root, "process", true, false, &process, &p, err) < 0)
 		return -1;
 	spec->process = json_incref(process);
-	if (get_string_array(process, "process", "args", true, &spec->args, err) < 0)
+	hull_jpath_key(&p, "process");
+	if (get_string_array(process, "args", true, &spec->args, &p, err) < 0)
 		return -1;
 	if (spec->args[0] == NULL)
 		return hull_fail(err, 0, "process.args: must name the program to run");
-	if (get_string_array(process, "process", "env", false, &spec->env, err) < 0)
+	if (get_string_array(process, "env", false, &spec->env, &p, err) < 0)
 		return -1;
 	for (size_t i = 0; spec->env[i]; i++) {
 		cleanup_free char *name = NULL, *value = NULL;
 
 		if (hull_env_split(spec->env[i], &name, &value, err) < 0)
-			return hull_error_prefix(err, "%s", join_index(&p, "process.env", i));
+			return hull_error_prefix(err, "process.env[%zu]", i);
 	}
-	if (get_string(process, "process", "cwd", true, &cwd, err) < 0)
+	if (hull_jget_str(process, "cwd", true, &cwd, &p, err) < 0)
 		return -1;
 	if (cwd[0] != '/')
 		return hull_fail(err, 0, "process.cwd: \"%s\" is not an absolute path", cwd);
 	spec->cwd = strdup(cwd);
 	if (spec->cwd == NULL)
 		return hull_fail(err, ENOMEM, "process.cwd");
+	spec->terminal = spec->no_new_privileges = false;
 	if (parse_user(process, spec, err) < 0 ||
-	    get_bool(process, "process", "terminal", &spec->terminal, err) < 0 ||
-	    get_bool(process, "process", "noNewPrivileges", &spec->no_new_privileges, err) < 0 ||
-	    get_object(process, "process", "capabilities", false, &caps, err) < 0)
+	    hull_jget_bool(process, "terminal", false, &spec->terminal, &p, err) < 0 ||
+	    hull_jget_bool(process, "noNewPrivileges", false, &spec->no_new_privileges, &p, err) <
+	        0 ||
+	    hull_jget_ref(process, "capabilities", false, false, &caps, &p, err) < 0)
 		return -1;
 	for (size_t i = 0; caps && i < sizeof(cap_sets) / sizeof(cap_sets[0]); i++)
 		if (check_capability_list(caps, cap_sets[i], err) < 0)
@@ -510,16 +387,21 @@ static int refuse_outside_bundle(const char *root_path, const char *resolved, co
  * the bundle and inside it.  Here only by its text ("../x" is refused);
  * hull_spec_resolve_rootfs follows symbolic links.
  */
-static int parse_root(json_t *root, const char *bundle, struct hull_spec *spec, hull_error_t *err)
+static int parse_root(const json_t *root, const char *bundle, struct hull_spec *spec,
+                      hull_error_t *err)
 {
 	cleanup_free char *joined = NULL;
 	cleanup_free char *clean_bundle = hull_path_clean(bundle);
-	json_t *r;
-	const char *path;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *r = NULL;
+	const char *path = NULL;
 
-	if (get_object(root, "", "root", true, &r, err) < 0 ||
-	    get_string(r, "root", "path", true, &path, err) < 0 ||
-	    get_bool(r, "root", "readonly", &spec->readonly, err) < 0)
+	spec->readonly = false;
+	if (hull_jget_ref(root, "root", true, false, &r, &p, err) < 0)
+		return -1;
+	hull_jpath_key(&p, "root");
+	if (hull_jget_str(r, "path", true, &path, &p, err) < 0 ||
+	    hull_jget_bool(r, "readonly", false, &spec->readonly, &p, err) < 0)
 		return -1;
 	if (path[0] == '\0')
 		return hull_fail(err, 0, "root.path: must not be empty");
@@ -564,58 +446,62 @@ int hull_spec_resolve_rootfs(struct hull_spec *spec, const char *bundle, hull_er
 	return 0;
 }
 
-static int parse_mounts(json_t *root, struct hull_spec *spec, hull_error_t *err)
+static int parse_mounts(const json_t *root, struct hull_spec *spec, hull_error_t *err)
 {
-	struct field_path p;
-	json_t *mounts, *m;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *mounts = NULL, *m;
 	size_t i;
 
-	if (get_array(root, "", "mounts", false, &mounts, err) < 0)
+	if (hull_jget_ref(root, "mounts", false, true, &mounts, &p, err) < 0)
 		return -1;
 	spec->mounts = mounts ? json_incref(mounts) : json_array();
+	hull_jpath_key(&p, "mounts");
 	json_array_foreach(mounts, i, m)
 	{
-		const char *path = join_index(&p, "mounts", i);
-		const char *dest, *ignored;
-		json_t *options;
+		size_t at = hull_jpath_index(&p, i);
+		const char *dest = NULL, *ignored = NULL;
+		json_t *options = NULL;
 
 		if (!json_is_object(m))
-			return fail_type(path, "an object", err);
-		if (get_string(m, path, "destination", true, &dest, err) < 0 ||
-		    get_string(m, path, "type", false, &ignored, err) < 0 ||
-		    get_string(m, path, "source", false, &ignored, err) < 0)
+			return hull_jfail_type(err, &p, "an object", m);
+		if (hull_jget_str(m, "destination", true, &dest, &p, err) < 0 ||
+		    hull_jget_str(m, "type", false, &ignored, &p, err) < 0 ||
+		    hull_jget_str(m, "source", false, &ignored, &p, err) < 0)
 			return -1;
 		if (dest[0] != '/')
 			return hull_fail(err, 0, "%s.destination: \"%s\" is not an absolute path",
-			                 path, dest);
-		if (check_string_array(m, path, "options", false, &options, err) < 0)
+			                 p.buf, dest);
+		if (hull_jget_strings(m, "options", false, &options, &p, err) < 0)
 			return -1;
+		hull_jpath_pop(&p, at);
 	}
 	return 0;
 }
 
-static int parse_namespaces(json_t *linux_, struct hull_spec *spec, hull_error_t *err)
+static int parse_namespaces(const json_t *linux_, struct hull_spec *spec, hull_error_t *err)
 {
 	static const char *const types[] = {"pid", "network", "mount",  "ipc",
 	                                    "uts", "user",    "cgroup", "time"};
 	bool seen[sizeof(types) / sizeof(types[0])] = {false};
-	struct field_path p;
-	json_t *list, *ns;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *list = NULL, *ns;
 	size_t i;
 
-	if (get_array(linux_, "linux", "namespaces", false, &list, err) < 0)
+	hull_jpath_key(&p, "linux");
+	if (hull_jget_ref(linux_, "namespaces", false, true, &list, &p, err) < 0)
 		return -1;
 	spec->namespaces = list ? json_incref(list) : json_array();
+	hull_jpath_key(&p, "namespaces");
 	json_array_foreach(list, i, ns)
 	{
-		const char *path = join_index(&p, "linux.namespaces", i);
-		const char *type, *ns_path;
+		size_t at = hull_jpath_index(&p, i);
+		const char *type = NULL, *ns_path = NULL;
 		size_t t;
 
 		if (!json_is_object(ns))
-			return fail_type(path, "an object", err);
-		if (get_string(ns, path, "type", true, &type, err) < 0 ||
-		    get_string(ns, path, "path", false, &ns_path, err) < 0)
+			return hull_jfail_type(err, &p, "an object", ns);
+		if (hull_jget_str(ns, "type", true, &type, &p, err) < 0 ||
+		    hull_jget_str(ns, "path", false, &ns_path, &p, err) < 0)
 			return -1;
 		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
 			if (strcmp(types[t], type) == 0)
@@ -624,86 +510,92 @@ static int parse_namespaces(json_t *linux_, struct hull_spec *spec, hull_error_t
 			return hull_fail(err, 0,
 			                 "%s.type: \"%s\" is not a namespace type (pid, network, "
 			                 "mount, ipc, uts, user, cgroup, time)",
-			                 path, type);
+			                 p.buf, type);
 		if (seen[t])
-			return hull_fail(err, 0, "%s: namespace \"%s\" is listed twice", path,
-			                 type);
+			return hull_jfail(err, &p, "namespace \"%s\" is listed twice", type);
 		seen[t] = true;
 		if (ns_path && ns_path[0] && ns_path[0] != '/')
-			return hull_fail(err, 0, "%s.path: \"%s\" is not an absolute path", path,
+			return hull_fail(err, 0, "%s.path: \"%s\" is not an absolute path", p.buf,
 			                 ns_path);
 		if (strcmp(type, "network") == 0) {
 			spec->has_netns = true;
 			if (ns_path && ns_path[0]) {
 				spec->netns_path = strdup(ns_path);
 				if (spec->netns_path == NULL)
-					return hull_fail(err, ENOMEM, "%s", path);
+					return hull_fail(err, ENOMEM, "%s", p.buf);
 			}
 		}
+		hull_jpath_pop(&p, at);
 	}
 	return 0;
 }
 
 /* Kata's newLinuxDeviceInfo: the type first, then the path. */
-static int parse_devices(json_t *linux_, struct hull_spec *spec, hull_error_t *err)
+static int parse_devices(const json_t *linux_, struct hull_spec *spec, hull_error_t *err)
 {
-	struct field_path p;
-	json_t *list, *dev;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *list = NULL, *dev;
 	size_t i;
 
-	if (get_array(linux_, "linux", "devices", false, &list, err) < 0)
+	hull_jpath_key(&p, "linux");
+	if (hull_jget_ref(linux_, "devices", false, true, &list, &p, err) < 0)
 		return -1;
 	spec->devices = list ? json_incref(list) : json_array();
+	hull_jpath_key(&p, "devices");
 	json_array_foreach(list, i, dev)
 	{
-		const char *path = join_index(&p, "linux.devices", i);
-		const char *type, *dev_path;
+		size_t at = hull_jpath_index(&p, i);
+		const char *type = NULL, *dev_path = NULL;
 
 		if (!json_is_object(dev))
-			return fail_type(path, "an object", err);
-		if (get_string(dev, path, "type", false, &type, err) < 0 ||
-		    get_string(dev, path, "path", false, &dev_path, err) < 0)
+			return hull_jfail_type(err, &p, "an object", dev);
+		if (hull_jget_str(dev, "type", false, &type, &p, err) < 0 ||
+		    hull_jget_str(dev, "path", false, &dev_path, &p, err) < 0)
 			return -1;
 		if (type == NULL)
 			type = "";
 		if (dev_path == NULL)
 			dev_path = "";
 		if (strlen(type) != 1 || strchr("cbup", type[0]) == NULL)
-			return hull_fail(err, 0, "%s: device %s: unexpected type \"%s\"", path,
-			                 dev_path, type);
+			return hull_jfail(err, &p, "device %s: unexpected type \"%s\"", dev_path,
+			                  type);
 		if (dev_path[0] == '\0')
-			return hull_fail(err, 0, "%s: device: path cannot be empty", path);
-		if (check_int_member(dev, path, "major", INT64_MIN, INT64_MAX, err) < 0 ||
-		    check_int_member(dev, path, "minor", INT64_MIN, INT64_MAX, err) < 0 ||
-		    check_int_member(dev, path, "fileMode", 0, UINT32_MAX, err) < 0 ||
-		    check_int_member(dev, path, "uid", 0, UINT32_MAX, err) < 0 ||
-		    check_int_member(dev, path, "gid", 0, UINT32_MAX, err) < 0)
+			return hull_jfail(err, &p, "device: path cannot be empty");
+		if (check_int_member(dev, "major", INT64_MIN, INT64_MAX, &p, err) < 0 ||
+		    check_int_member(dev, "minor", INT64_MIN, INT64_MAX, &p, err) < 0 ||
+		    check_int_member(dev, "fileMode", 0, UINT32_MAX, &p, err) < 0 ||
+		    check_int_member(dev, "uid", 0, UINT32_MAX, &p, err) < 0 ||
+		    check_int_member(dev, "gid", 0, UINT32_MAX, &p, err) < 0)
 			return -1;
+		hull_jpath_pop(&p, at);
 	}
 	return 0;
 }
 
-static int parse_linux(json_t *root, struct hull_spec *spec, hull_error_t *err)
+static int parse_linux(const json_t *root, struct hull_spec *spec, hull_error_t *err)
 {
-	json_t *linux_, *resources;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *linux_ = NULL, *resources = NULL;
 
-	if (get_object(root, "", "linux", false, &linux_, err) < 0)
+	if (hull_jget_ref(root, "linux", false, false, &linux_, &p, err) < 0)
 		return -1;
 	if (linux_ == NULL)
 		return hull_fail(err, 0, "missing \"linux\" section");
+	hull_jpath_key(&p, "linux");
 	if (parse_namespaces(linux_, spec, err) < 0 || parse_devices(linux_, spec, err) < 0 ||
-	    get_object(linux_, "linux", "resources", false, &resources, err) < 0)
+	    hull_jget_ref(linux_, "resources", false, false, &resources, &p, err) < 0)
 		return -1;
 	spec->resources = resources ? json_incref(resources) : json_object();
 	return 0;
 }
 
-static int parse_annotations(json_t *root, struct hull_spec *spec, hull_error_t *err)
+static int parse_annotations(const json_t *root, struct hull_spec *spec, hull_error_t *err)
 {
-	json_t *annotations, *value;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	json_t *annotations = NULL, *value;
 	const char *key;
 
-	if (get_object(root, "", "annotations", false, &annotations, err) < 0)
+	if (hull_jget_ref(root, "annotations", false, false, &annotations, &p, err) < 0)
 		return -1;
 	spec->annotations = annotations ? json_incref(annotations) : json_object();
 	json_object_foreach(annotations, key, value) if (!json_is_string(value)) return hull_fail(
@@ -711,19 +603,20 @@ static int parse_annotations(json_t *root, struct hull_spec *spec, hull_error_t 
 	return 0;
 }
 
-static int parse_root_object(json_t *root, const char *bundle, struct hull_spec *spec,
+static int parse_root_object(const json_t *root, const char *bundle, struct hull_spec *spec,
                              hull_error_t *err)
 {
-	const char *version, *hostname;
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	const char *version = NULL, *hostname = NULL;
 
 	if (!json_is_object(root))
 		return hull_fail(err, 0, "expected a JSON object");
-	if (get_string(root, "", "ociVersion", true, &version, err) < 0 ||
+	if (hull_jget_str(root, "ociVersion", true, &version, &p, err) < 0 ||
 	    parse_version(version, err) < 0)
 		return -1;
 	spec->oci_version = strdup(version);
 	if (parse_process(root, spec, err) < 0 || parse_root(root, bundle, spec, err) < 0 ||
-	    get_string(root, "", "hostname", false, &hostname, err) < 0)
+	    hull_jget_str(root, "hostname", false, &hostname, &p, err) < 0)
 		return -1;
 	spec->hostname = strdup(hostname ? hostname : "");
 	if (spec->oci_version == NULL || spec->hostname == NULL)

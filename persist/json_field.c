@@ -8,6 +8,28 @@
 
 #include "common/cleanup.h"
 
+json_t *hull_json_parse(const char *name, const char *text, size_t len, hull_error_t *err)
+{
+	/* jansson's own words come first; " near '<text>'" follows them, as
+	 * does the value of a byte it could not decode (" 0xNN"). */
+	static const char *const content[] = {" near '", " 0x"};
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	size_t what = strlen(jerr.text);
+
+	if (root != NULL)
+		return root;
+	for (size_t i = 0; i < sizeof(content) / sizeof(content[0]); i++) {
+		const char *at = strstr(jerr.text, content[i]);
+
+		if (at && (size_t)(at - jerr.text) < what)
+			what = (size_t)(at - jerr.text);
+	}
+	hull_fail(err, 0, "%s: line %d column %d: %.*s", name, jerr.line, jerr.column, (int)what,
+	          jerr.text);
+	return NULL;
+}
+
 /* Appends text to the path, cutting it (never overflowing) if it is too long. */
 static void jpath_append(struct hull_jpath *p, const char *text, size_t len)
 {

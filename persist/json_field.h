@@ -43,6 +43,16 @@ struct hull_jpath {
 		.buf = "", .len = 0, .oci = true                                                   \
 	}
 
+/*
+ * The one way hull parses a JSON document it reads (config.json, the
+ * configuration, state.json): duplicate keys are refused, and a syntax
+ * error fails with "NAME: line L column C: <what is wrong>".  jansson
+ * quotes the text around the error ("near 'xyz'"); that is left out: the
+ * file may be a symbolic link to a file that is not JSON at all (a
+ * secret), and hull must not echo it.  NULL on failure.
+ */
+json_t *hull_json_parse(const char *name, const char *text, size_t len, hull_error_t *err);
+
 /* Push a member or an index; both return the length to pop back to. */
 size_t hull_jpath_key(struct hull_jpath *p, const char *key);
 size_t hull_jpath_index(struct hull_jpath *p, size_t index);

@@ -637,15 +637,13 @@ int hull_state_from_json(const json_t *root, struct hull_sandbox_state *st, hull
 int hull_state_parse(const char *buf, size_t len, struct hull_sandbox_state *st, hull_error_t *err)
 {
 	cleanup_json json_t *root = NULL;
-	json_error_t jerr;
 
 	hull_state_free(st);
 	if (len == 0)
 		return hull_fail(err, 0, "the file is empty");
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = hull_json_parse("not valid JSON", buf, len, err);
 	if (root == NULL)
-		return hull_fail(err, 0, "not valid JSON: line %d column %d: %s", jerr.line,
-		                 jerr.column, jerr.text);
+		return -1;
 	return hull_state_from_json(root, st, err);
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "persist/json_field.h"
 #include "runtime/read_file.h"
 
 static int overlay_section(enum hull_section section, json_t *object, struct hull_config *cfg,
@@ -62,12 +63,10 @@ static int overlay(json_t *root, struct hull_config *cfg, hull_error_t *err)
 int hull_config_file_parse(const char *name, const char *text, size_t len, struct hull_config *cfg,
                            hull_error_t *err)
 {
-	cleanup_json json_t *root = NULL;
-	json_error_t jerr;
+	cleanup_json json_t *root = hull_json_parse(name, text, len, err);
 
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return hull_fail_json_syntax(err, name, &jerr);
+		return -1;
 	if (overlay(root, cfg, err) < 0)
 		return hull_error_prefix(err, "%s", name);
 	return 0;

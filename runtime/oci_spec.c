@@ -630,12 +630,10 @@ static int parse_root_object(const json_t *root, const char *bundle, struct hull
 int hull_spec_parse(const char *name, const char *text, size_t len, const char *bundle,
                     struct hull_spec *spec, hull_error_t *err)
 {
-	cleanup_json json_t *root = NULL;
-	json_error_t jerr;
+	cleanup_json json_t *root = hull_json_parse(name, text, len, err);
 
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return hull_fail_json_syntax(err, name, &jerr);
+		return -1;
 	if (parse_root_object(root, bundle, spec, err) < 0)
 		return hull_error_prefix(err, "%s", name);
 	return 0;

@@ -62,20 +62,3 @@ int hull_read_file(const char *path, char **text, size_t *len, hull_error_t *err
 	*len = n;
 	return 0;
 }
-
-int hull_fail_json_syntax(hull_error_t *err, const char *name, const json_error_t *jerr)
-{
-	/* jansson's own words come first; " near '<text>'" follows them, as
-	 * does the value of a byte it could not decode (" 0xNN"). */
-	static const char *const content[] = {" near '", " 0x"};
-	size_t what = strlen(jerr->text);
-
-	for (size_t i = 0; i < sizeof(content) / sizeof(content[0]); i++) {
-		const char *at = strstr(jerr->text, content[i]);
-
-		if (at && (size_t)(at - jerr->text) < what)
-			what = (size_t)(at - jerr->text);
-	}
-	return hull_fail(err, 0, "%s: line %d column %d: %.*s", name, jerr->line, jerr->column,
-	                 (int)what, jerr->text);
-}

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Reading a whole (configuration) file into memory, and its JSON syntax errors. */
+/* Reading a whole (configuration) file into memory. */
 #ifndef HULL_RUNTIME_READ_FILE_H
 #define HULL_RUNTIME_READ_FILE_H
 
 #include <stddef.h>
-
-#include <jansson.h>
 
 #include "common/error.h"
 
@@ -22,13 +20,5 @@
  * file".
  */
 int hull_read_file(const char *path, char **text, size_t *len, hull_error_t *err);
-
-/*
- * Fails with "NAME: line L column C: <what is wrong>" for a JSON document
- * jansson could not parse.  jansson quotes the text around the error
- * ("near 'xyz'"); that is left out: the file may be a symbolic link to a
- * file that is not JSON at all (a secret), and hull must not echo it.
- */
-int hull_fail_json_syntax(hull_error_t *err, const char *name, const json_error_t *jerr);
 
 #endif

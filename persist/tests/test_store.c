@@ -187,9 +187,8 @@ static void corrupt_files_fail_and_stay_as_they_were(void **state)
 		expect_load_fails_untouched(root, "bad", valid, cut, "not valid JSON: line ");
 	}
 	expect_load_fails_untouched(root, "bad", "", 0, "the file is empty");
-	expect_load_fails_untouched(
-	    root, "bad", "hello, world\n", 13,
-	    "not valid JSON: line 1 column 5: '[' or '{' expected near 'hello'");
+	expect_load_fails_untouched(root, "bad", "hello, world\n", 13,
+	                            "not valid JSON: line 1 column 5: '[' or '{' expected");
 	vcpus = replace(valid, "\"vcpus\":3", "\"vcpus\":\"two\"");
 	expect_load_fails_untouched(root, "bad", vcpus, strlen(vcpus),
 	                            ": hypervisor.vcpus: expected an integer, got \"two\"");

@@ -284,68 +284,80 @@ static int open_port(hull_error_t *err)
 	return hull_fail(err, 0, "no virtio-serial port named %s", HULL_AGENT_PORT_NAME);
 }
 
-int main(int argc, char **argv)
+/* --channel-fd N and --debug; returns < 0 on an unknown option. */
+static int parse_options(int argc, char **argv, struct agent *a, bool *debug)
 {
 	static const struct option options[] = {
 	    {"channel-fd", required_argument, NULL, 'c'},
 	    {"debug", no_argument, NULL, 'd'},
 	    {NULL, 0, NULL, 0},
 	};
-	cleanup_error hull_error_t err = NULL;
-	struct agent a = {.channel = -1, .is_init = getpid() == 1};
-	struct agent_reader reader;
-	bool debug = false;
-	sigset_t mask;
-	int sfd, c;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (c == 'c')
-			a.channel = atoi(optarg);
+			a->channel = atoi(optarg);
 		else if (c == 'd')
-			debug = true;
+			*debug = true;
 		else
-			return 1;
+			return -1;
 	}
-	hull_log_init(NULL, HULL_LOG_TEXT, debug, NULL);
-	for (int i = 0; i < AGENT_MAX_PROCESSES; i++)
-		a.procs[i].stdin_fd = a.procs[i].stdout_fd = a.procs[i].stderr_fd = -1;
-	if (a.channel < 0 && (a.channel = open_port(&err)) < 0) {
-		hull_error_print(stderr, err);
-		if (a.is_init)
-			reboot(RB_POWER_OFF);
-		return 1;
-	}
+	return 0;
+}
+
+/* SIGPIPE ignored, SIGCHLD blocked and read from the returned signalfd. */
+static int setup_signals(void)
+{
+	sigset_t mask;
+
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	agent_reader_init(&reader);
+	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
 
+static void say_ready(struct agent *a)
+{
 	json_t *ready =
 	    json_pack("{s:s, s:i}", "event", "ready", "version", HULL_AGENT_PROTO_VERSION);
-	agent_emit(&a, ready);
+
+	agent_emit(a, ready);
 	json_decref(ready);
+}
 
-	for (;;) {
-		struct pollfd fds[2 + 2 * AGENT_MAX_PROCESSES];
-		struct agent_process *owner[2 + 2 * AGENT_MAX_PROCESSES];
-		nfds_t n = 0;
+#define POLL_MAX (2 + 2 * AGENT_MAX_PROCESSES)
 
-		fds[n++] = (struct pollfd){.fd = a.channel, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		for (int i = 0; i < AGENT_MAX_PROCESSES; i++) {
-			struct agent_process *p = &a.procs[i];
+/* fds[0] the channel, fds[1] the signalfd, then each process's output fds. */
+static nfds_t poll_set(struct agent *a, int sfd, struct pollfd *fds, struct agent_process **owner)
+{
+	nfds_t n = 0;
 
-			if (p->id && p->stdout_fd >= 0) {
-				owner[n] = p;
-				fds[n++] = (struct pollfd){.fd = p->stdout_fd, .events = POLLIN};
-			}
-			if (p->id && p->stderr_fd >= 0) {
-				owner[n] = p;
-				fds[n++] = (struct pollfd){.fd = p->stderr_fd, .events = POLLIN};
-			}
+	fds[n++] = (struct pollfd){.fd = a->channel, .events = POLLIN};
+	fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+	for (int i = 0; i < AGENT_MAX_PROCESSES; i++) {
+		struct agent_process *p = &a->procs[i];
+
+		if (p->id && p->stdout_fd >= 0) {
+			owner[n] = p;
+			fds[n++] = (struct pollfd){.fd = p->stdout_fd, .events = POLLIN};
 		}
+		if (p->id && p->stderr_fd >= 0) {
+			owner[n] = p;
+			fds[n++] = (struct pollfd){.fd = p->stderr_fd, .events = POLLIN};
+		}
+	}
+	return n;
+}
+
+/* Serves the host until it goes for good (never, as PID 1) or poll fails. */
+static void serve(struct agent *a, int sfd, struct agent_reader *reader)
+{
+	for (;;) {
+		struct pollfd fds[POLL_MAX];
+		struct agent_process *owner[POLL_MAX];
+		nfds_t n = poll_set(a, sfd, fds, owner);
+
 		if (poll(fds, n, -1) < 0 && errno != EINTR)
 			break;
 		/* Output first, so that it reaches the host before the exit event. */
@@ -355,25 +367,50 @@ int main(int argc, char **argv)
 			/* The slot may have been released by an earlier fd of this round. */
 			if (fds[i].revents && p->id &&
 			    (fds[i].fd == p->stdout_fd || fds[i].fd == p->stderr_fd))
-				agent_process_relay(&a, p, fds[i].fd);
+				agent_process_relay(a, p, fds[i].fd);
 		}
 		if (fds[1].revents) {
 			struct signalfd_siginfo si;
 
 			while (read(sfd, &si, sizeof(si)) == sizeof(si))
 				;
-			agent_process_reap(&a);
+			agent_process_reap(a);
 		}
 		if (fds[0].revents & POLLIN) {
-			if (serve_channel(&a, &reader) < 0 && !a.is_init)
+			if (serve_channel(a, reader) < 0 && !a->is_init)
 				break; /* the host closed the channel */
 		} else if (fds[0].revents & (POLLHUP | POLLERR)) {
-			if (!a.is_init)
+			if (!a->is_init)
 				break;
 			/* No host connected to the port yet (or any more): wait for one. */
 			usleep(100 * 1000);
 		}
 	}
+}
+
+int main(int argc, char **argv)
+{
+	cleanup_error hull_error_t err = NULL;
+	struct agent a = {.channel = -1, .is_init = getpid() == 1};
+	struct agent_reader reader;
+	bool debug = false;
+	int sfd;
+
+	if (parse_options(argc, argv, &a, &debug) < 0)
+		return 1;
+	hull_log_init(NULL, HULL_LOG_TEXT, debug, NULL);
+	for (int i = 0; i < AGENT_MAX_PROCESSES; i++)
+		a.procs[i].stdin_fd = a.procs[i].stdout_fd = a.procs[i].stderr_fd = -1;
+	if (a.channel < 0 && (a.channel = open_port(&err)) < 0) {
+		hull_error_print(stderr, err);
+		if (a.is_init)
+			reboot(RB_POWER_OFF);
+		return 1;
+	}
+	sfd = setup_signals();
+	agent_reader_init(&reader);
+	say_ready(&a);
+	serve(&a, sfd, &reader);
 	agent_reader_release(&reader);
 	shutdown_now(&a);
 	return 0;

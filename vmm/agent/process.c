@@ -257,15 +257,101 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/*
+ * The new process's stdio: three pipes, or with a terminal a pty whose slave
+ * side is in[0] and whose other end is master.
+ */
+struct stdio_ends {
+	int in[2], out[2], err[2];
+	int master;
+};
+
+static int open_stdio(struct stdio_ends *s, bool terminal)
+{
+	if (terminal) {
+		if (openpty(&s->master, &s->in[0], NULL, NULL, NULL) < 0)
+			return -1;
+		fcntl(s->master, F_SETFD, FD_CLOEXEC);
+		return 0;
+	}
+	if (pipe2(s->in, O_CLOEXEC) < 0 || pipe2(s->out, O_CLOEXEC) < 0 ||
+	    pipe2(s->err, O_CLOEXEC) < 0)
+		return -1;
+	return 0;
+}
+
+static void close_stdio(struct stdio_ends *s)
+{
+	for (int i = 0; i < 2; i++) {
+		close_fd(&s->in[i]);
+		close_fd(&s->out[i]);
+		close_fd(&s->err[i]);
+	}
+	close_fd(&s->master);
+}
+
+/* In the child: stdio on 0-2, every other fd but report_fd closed, no signal blocked. */
+static void child_stdio(struct stdio_ends *s, bool terminal, int report_fd)
+{
+	sigset_t none;
+
+	dup2(s->in[0], 0);
+	dup2(terminal ? s->in[0] : s->out[1], 1);
+	dup2(terminal ? s->in[0] : s->err[1], 2);
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != report_fd)
+			close(fd);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
+ * The report pipe closes on a successful exec, or carries why it failed: then
+ * the child is reaped and err says why.
+ */
+static int wait_exec(int report_fd, pid_t pid, hull_error_t *err)
+{
+	char why[512];
+	ssize_t n;
+	int status;
+
+	do
+		n = read(report_fd, why, sizeof(why) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	why[n] = '\0';
+	waitpid(pid, &status, 0);
+	return hull_fail(err, 0, "%s", why);
+}
+
+/* The slot takes the host's ends of the process's stdio. */
+static void fill_slot(struct agent_process *slot, const char *id, pid_t pid, struct stdio_ends *s,
+                      bool terminal)
+{
+	slot->id = strdup(id);
+	slot->pid = pid;
+	slot->exited = false;
+	if (terminal) {
+		slot->stdin_fd = s->master;
+		slot->stdout_fd = dup(s->master);
+		slot->stderr_fd = -1;
+		s->master = -1;
+	} else {
+		slot->stdin_fd = steal_fd(&s->in[1]);
+		slot->stdout_fd = steal_fd(&s->out[0]);
+		slot->stderr_fd = steal_fd(&s->err[0]);
+	}
+}
+
 int agent_process_start(struct agent *a, const char *id, json_t *process, const char *root,
                         hull_error_t *err)
 {
 	struct exec_plan plan;
 	struct agent_process *slot;
-	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, report[2] = {-1, -1};
-	int master = -1, e = 0, ret = -1, status;
-	char why[512];
-	ssize_t n;
+	struct stdio_ends stdio = {.in = {-1, -1}, .out = {-1, -1}, .err = {-1, -1}, .master = -1};
+	int report[2] = {-1, -1};
+	int e = 0, ret = -1;
 	pid_t pid;
 
 	if (agent_process_find(a, id))
@@ -277,70 +363,30 @@ int agent_process_start(struct agent *a, const char *id, json_t *process, const 
 		plan_release(&plan);
 		return -1;
 	}
-	/* With a terminal, in[0] is the pty's slave side and master its other end. */
-	if (pipe2(report, O_CLOEXEC) < 0 ||
-	    (plan.terminal ? openpty(&master, &in[0], NULL, NULL, NULL) < 0
-	                   : (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
-	                      pipe2(errp, O_CLOEXEC) < 0))) {
+	if (pipe2(report, O_CLOEXEC) < 0 || open_stdio(&stdio, plan.terminal) < 0) {
 		e = errno;
 		goto out;
 	}
-	if (master >= 0)
-		fcntl(master, F_SETFD, FD_CLOEXEC);
 	pid = fork();
 	if (pid < 0) {
 		e = errno;
 		goto out;
 	}
 	if (pid == 0) {
-		sigset_t none;
-
-		dup2(in[0], 0);
-		dup2(plan.terminal ? in[0] : out[1], 1);
-		dup2(plan.terminal ? in[0] : errp[1], 2);
-		for (int fd = 3; fd < 1024; fd++)
-			if (fd != report[1])
-				close(fd);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		child_stdio(&stdio, plan.terminal, report[1]);
 		child_exec(&plan, root, report[1]);
 	}
-	/* The report pipe closes on a successful exec, or carries why it failed. */
 	close_fd(&report[1]);
-	do
-		n = read(report[0], why, sizeof(why) - 1);
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
-		why[n] = '\0';
-		waitpid(pid, &status, 0);
-		hull_fail(err, 0, "%s", why);
+	if (wait_exec(report[0], pid, err) < 0)
 		goto out;
-	}
-	slot->id = strdup(id);
-	slot->pid = pid;
-	slot->exited = false;
-	if (plan.terminal) {
-		slot->stdin_fd = master;
-		slot->stdout_fd = dup(master);
-		slot->stderr_fd = -1;
-		master = -1;
-	} else {
-		slot->stdin_fd = steal_fd(&in[1]);
-		slot->stdout_fd = steal_fd(&out[0]);
-		slot->stderr_fd = steal_fd(&errp[0]);
-	}
+	fill_slot(slot, id, pid, &stdio, plan.terminal);
 	log_debug("started %s as pid %d", id, pid);
 	ret = 0;
 out:
 	plan_release(&plan);
 	close_fd(&report[0]);
 	close_fd(&report[1]);
-	for (int i = 0; i < 2; i++) {
-		close_fd(&in[i]);
-		close_fd(&out[i]);
-		close_fd(&errp[i]);
-	}
-	close_fd(&master);
+	close_stdio(&stdio);
 	if (e)
 		return hull_fail(err, e, "start process \"%s\"", id);
 	return ret;

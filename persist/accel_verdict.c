@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/read_file.h"
 #include "persist/json_field.h"
 #include "persist/store.h"
 
@@ -72,22 +73,22 @@ int hull_accel_verdict_load(const char *root, struct hull_accel_verdict *v, hull
 	char path[PATH_MAX], boot_id[40];
 	cleanup_close int fd = -1;
 	cleanup_json json_t *j = NULL;
-	json_error_t jerr;
-	struct stat sb;
+	cleanup_free char *text = NULL;
+	size_t len;
 
 	memset(v, 0, sizeof(*v));
 	if (verdict_path(root, path, sizeof(path), err) < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
 		return hull_fail(err, errno, "%s", path);
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > VERDICT_FILE_MAX)
-		return hull_fail(err, 0, "%s: not a verdict file (not a small regular file)", path);
-	j = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
+	if (hull_read_fd(fd, path, VERDICT_FILE_MAX, &text, &len, err) < 0)
+		return -1;
+	j = hull_json_parse(path, text, len, err);
 	if (j == NULL)
-		return hull_fail(err, 0, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+		return -1;
 	if (decode(j, v, err) < 0)
 		return hull_error_prefix(err, "%s", path);
 	/* Another boot's verdict says nothing about this one's KVM. */

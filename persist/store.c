@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/file_kind.h"
 #include "common/log.h"
 #include "common/proc_identity.h"
+#include "common/read_file.h"
 #include "persist/id.h"
 
 #define STATE_FILE "state.json"
@@ -325,40 +325,6 @@ int hull_state_create(const char *root, const struct hull_sandbox_state *st, hul
 	return lock_fd < 0 ? -1 : 0;
 }
 
-static int read_file(int fd, const char *path, char **out, size_t *len, hull_error_t *err)
-{
-	cleanup_free char *buf = NULL;
-	struct stat sb;
-	size_t used = 0;
-
-	if (fstat(fd, &sb) < 0)
-		return hull_fail(err, errno, "stat %s", path);
-	if (!S_ISREG(sb.st_mode))
-		return hull_fail(err, 0, "%s: is %s, not a regular file", path,
-		                 hull_file_kind(sb.st_mode));
-	if ((size_t)sb.st_size > STATE_FILE_MAX)
-		return hull_fail(err, 0, "%s: %lld bytes is too large for a state file", path,
-		                 (long long)sb.st_size);
-	buf = malloc((size_t)sb.st_size + 1);
-	if (buf == NULL)
-		return hull_fail(err, ENOMEM, "read %s", path);
-	while (used < (size_t)sb.st_size) {
-		ssize_t n = read(fd, buf + used, (size_t)sb.st_size - used);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return hull_fail(err, errno, "read %s", path);
-		if (n == 0)
-			break; /* shrank under us: parse what is there */
-		used += (size_t)n;
-	}
-	buf[used] = '\0';
-	*out = steal_pointer(&buf);
-	*len = used;
-	return 0;
-}
-
 int hull_state_load(const char *root, const char *id, struct hull_sandbox_state *st,
                     hull_error_t *err)
 {
@@ -370,7 +336,7 @@ int hull_state_load(const char *root, const char *id, struct hull_sandbox_state 
 	hull_state_free(st);
 	if (sandbox_path(root, id, STATE_FILE, path, sizeof(path), err) < 0)
 		return hull_error_prefix(err, "load state");
-	/* O_NONBLOCK: a FIFO planted as state.json must not block; read_file() refuses it. */
+	/* O_NONBLOCK: a FIFO planted as state.json must not block; hull_read_fd() refuses it. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT) {
 		struct stat sb;
@@ -387,7 +353,7 @@ int hull_state_load(const char *root, const char *id, struct hull_sandbox_state 
 		return not_found(err, id);
 	if (fd < 0)
 		return hull_fail(err, errno, "open %s", path);
-	if (read_file(fd, path, &buf, &len, err) < 0)
+	if (hull_read_fd(fd, path, STATE_FILE_MAX, &buf, &len, err) < 0)
 		return -1;
 	if (hull_state_parse(buf, len, st, err) < 0)
 		return hull_error_prefix(err, "%s", path);

@@ -8,8 +8,8 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/read_file.h"
 #include "persist/json_field.h"
-#include "runtime/read_file.h"
 
 static int overlay_section(enum hull_section section, json_t *object, struct hull_config *cfg,
                            hull_error_t *err)

@@ -12,8 +12,8 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/read_file.h"
 #include "persist/json_field.h"
-#include "runtime/read_file.h"
 
 /* An unsigned 32-bit member (0 when absent). */
 static int get_uint32(const json_t *obj, const char *key, bool required, uint32_t *out,

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
+#include "common/read_file.h"
 #include "runtime/config_file.h"
-#include "runtime/read_file.h"
 
 /* io.katacontainers.config_path: the sandbox uses another configuration
  * file, when the first one enables that annotation. */

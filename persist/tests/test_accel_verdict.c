@@ -82,7 +82,7 @@ static void another_boots_verdict_is_none(void **state)
 static void corrupt_file_is_named_and_kept(void **state)
 {
 	static const char *const bad[][2] = {
-	    {"{\"version\": 1, \"accel\": ", "host:accel.json:1:"},
+	    {"{\"version\": 1, \"accel\": ", "host:accel.json: line 1 column"},
 	    {"[]", "expected an object"},
 	    {"{\"version\": 2, \"boot_id\": \"x\", \"accel\": \"tcg\", \"reason\": \"\"}",
 	     "version 2 is not 1"},

@@ -122,7 +122,9 @@ static int record_endpoint(void *data, const struct hull_endpoint *ep, hull_erro
 	return 0;
 }
 
-static int network_setup(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
+/* network setup's options: --netns (required), --model, --vcpus (1 to 256). */
+static int setup_options(int argc, char **argv, const char **netns, const char **model,
+                         unsigned long *vcpus, hull_error_t *err)
 {
 	static const struct option options[] = {
 	    {"netns", required_argument, NULL, 'n'},
@@ -130,46 +132,36 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	    {"vcpus", required_argument, NULL, 'c'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *netns = NULL, *model = hull_net_model_names[HULL_NET_TCFILTER], *id;
-	unsigned long vcpus = 1;
-	cleanup_free char *root = NULL;
-	struct hull_sandbox_config sc = {0};
-	struct hull_sandbox_state st;
-	struct network_record rec = {0};
-	struct sandbox sb = {0};
-	json_t *eps;
-	char now[64], *end;
-	int c, ret = -1;
+	char *end;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
 		if (c == 'n')
-			netns = optarg;
+			*netns = optarg;
 		else if (c == 'm')
-			model = optarg;
+			*model = optarg;
 		else if (c == 'c') {
 			errno = 0;
-			vcpus = strtoul(optarg, &end, 10);
-			if (errno || *end || vcpus == 0 || vcpus > 256)
+			*vcpus = strtoul(optarg, &end, 10);
+			if (errno || *end || *vcpus == 0 || *vcpus > 256)
 				return hull_fail(err, 0,
 				                 "--vcpus: \"%s\" is not a number from 1 to 256",
 				                 optarg);
 		} else
 			return hull_fail(err, 0, "usage: hull network %s", network_usage);
 	}
-	if (optind != argc - 1 || netns == NULL)
+	if (optind != argc - 1 || *netns == NULL)
 		return hull_fail(err, 0, "usage: hull network %s", network_usage);
-	id = argv[optind];
-	if (hull_id_validate(id, err) < 0 || sandbox_parse_model(model, &sb.model, err) < 0 ||
-	    crash_step_from_env(&rec.crash_step, err) < 0 ||
-	    container_state_root(g, &root, err) < 0)
-		return -1;
-	/*
-	 * A network namespace (a FIFO or a file is refused, never waited on),
-	 * and for a model that changes it, not the node's own: refused before
-	 * the state exists.  (--model none never enters it.)
-	 */
-	if (hull_netns_check(netns, sb.model != HULL_NET_NONE, err) < 0)
-		return -1;
+	return 0;
+}
+
+/* A created sandbox's state with no bundle and no config, for the endpoints to go in. */
+static int create_network_state(const char *root, const char *id, const char *netns,
+                                enum hull_net_model model, hull_error_t *err)
+{
+	struct hull_sandbox_state st;
+	char now[64];
+	int ret = -1;
 
 	hull_state_init(&st);
 	hull_state_timestamp(now, sizeof(now));
@@ -180,10 +172,51 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	st.sandbox.status = HULL_STATUS_CREATED;
 	st.sandbox.created = strdup(now);
 	st.network.netns_path = strdup(netns);
-	st.network.model = sb.model;
+	st.network.model = model;
 	st.config = json_object();
-	if (hull_state_create(root, &st, err) < 0)
-		goto out;
+	ret = hull_state_create(root, &st, err);
+out:
+	hull_state_free(&st);
+	return ret;
+}
+
+static int print_endpoints(const struct hull_net_setup_result *net, hull_error_t *err)
+{
+	json_t *eps = json_array();
+	int ret;
+
+	for (size_t i = 0; i < net->n; i++)
+		json_array_append_new(eps, endpoint_json(&net->eps[i], false));
+	ret = print_json(eps, err);
+	json_decref(eps);
+	return ret;
+}
+
+static int network_setup(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
+{
+	const char *netns = NULL, *model = hull_net_model_names[HULL_NET_TCFILTER], *id;
+	unsigned long vcpus = 1;
+	cleanup_free char *root = NULL;
+	struct hull_sandbox_config sc = {0};
+	struct network_record rec = {0};
+	struct sandbox sb = {0};
+	int ret;
+
+	if (setup_options(argc, argv, &netns, &model, &vcpus, err) < 0)
+		return -1;
+	id = argv[optind];
+	if (hull_id_validate(id, err) < 0 || sandbox_parse_model(model, &sb.model, err) < 0 ||
+	    crash_step_from_env(&rec.crash_step, err) < 0 ||
+	    container_state_root(g, &root, err) < 0)
+		return -1;
+	/*
+	 * A network namespace (a FIFO or a file is refused, never waited on),
+	 * and for a model that changes it, not the node's own: refused before
+	 * the state exists.  (--model none never enters it.)
+	 */
+	if (hull_netns_check(netns, sb.model != HULL_NET_NONE, err) < 0 ||
+	    create_network_state(root, id, netns, sb.model, err) < 0)
+		return -1;
 	rec.state.root = root;
 	rec.state.id = id;
 	sc.id = (char *)id;
@@ -197,17 +230,11 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 
 		sandbox_shutdown(&sb);
 		hull_state_remove(root, id, &ignored);
-		goto out;
+		return -1;
 	}
-	eps = json_array();
-	for (size_t i = 0; i < sb.net.n; i++)
-		json_array_append_new(eps, endpoint_json(&sb.net.eps[i], false));
-	ret = print_json(eps, err);
-	json_decref(eps);
+	ret = print_endpoints(&sb.net, err);
 	/* The taps and macvtaps persist; QEMU would hold these fds. */
 	hull_net_setup_result_clear(&sb.net);
-out:
-	hull_state_free(&st);
 	return ret;
 }
 

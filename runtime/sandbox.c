@@ -200,13 +200,10 @@ void sandbox_vm_params(const struct hull_config *cfg, const char *run_dir,
 	};
 }
 
-int sandbox_boot(struct sandbox *sb, hull_error_t *err)
+/* The model named, hugepages mounted when asked for; microvm under TCG warned of. */
+static int check_boot_config(struct sandbox *sb, hull_error_t *err)
 {
 	const struct hull_config *cfg = &sb->sc->config;
-	const struct hull_spec *spec = &sb->sc->spec;
-	struct vm_nic nics[VM_MAX_NICS];
-	cleanup_free char *params = NULL;
-	struct vm_params p = {0};
 	char why[256];
 
 	if (parse_model(cfg->runtime.internetworking_model, &sb->model, err) < 0)
@@ -217,17 +214,16 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	    (strcmp(cfg->hypervisor.accel, "tcg") == 0 || !accel_kvm_usable(why, sizeof(why))))
 		log_warning("microvm under TCG: the guest has no HPET or PM timer to calibrate its "
 		            "TSC with and may hang at boot; q35 does not");
+	return 0;
+}
 
-	if (spec->netns_path &&
-	    sandbox_network_setup(sb, spec->netns_path, cfg->hypervisor.default_vcpus, err) < 0) {
-		sandbox_shutdown(sb);
-		return -1;
-	}
-	if (sb->net.n > sizeof(nics) / sizeof(nics[0])) {
-		sandbox_shutdown(sb);
+/* One NIC per endpoint: its tap fds, the guest's MAC, vhost-net unless disabled. */
+static int nics_for_endpoints(struct sandbox *sb, struct vm_nic *nics, size_t max,
+                              hull_error_t *err)
+{
+	if (sb->net.n > max)
 		return hull_fail(err, 0, "%zu endpoints: a sandbox takes at most %zu", sb->net.n,
-		                 sizeof(nics) / sizeof(nics[0]));
-	}
+		                 max);
 	for (size_t i = 0; i < sb->net.n; i++) {
 		const struct hull_endpoint *ep = &sb->net.eps[i];
 
@@ -235,10 +231,23 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 		nics[i].queues = sb->net.fds[i].n;
 		memcpy(nics[i].tap_fds, sb->net.fds[i].fds, sizeof(int) * sb->net.fds[i].n);
 		memcpy(nics[i].mac, hull_endpoint_guest_mac(ep), 6);
-		if (!cfg->hypervisor.disable_vhost_net)
+		if (!sb->sc->config.hypervisor.disable_vhost_net)
 			open_vhost(&nics[i]);
 	}
-	params = sandbox_kernel_params(cfg);
+	return 0;
+}
+
+/*
+ * QEMU with the NICs and the rootfs shared over virtiofs.  Either way the
+ * vhost fds are closed after, and on success the tap fds too (QEMU holds them).
+ */
+static int boot_vm(struct sandbox *sb, struct vm_nic *nics, hull_error_t *err)
+{
+	const struct hull_config *cfg = &sb->sc->config;
+	const struct hull_spec *spec = &sb->sc->spec;
+	cleanup_free char *params = sandbox_kernel_params(cfg);
+	struct vm_params p = {0};
+
 	sandbox_vm_params(cfg, sb->run_dir, params, &p);
 	p.qemu.nics = nics;
 	p.qemu.n_nics = sb->net.n;
@@ -254,7 +263,6 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	if (accel_boot(cfg->hypervisor.accel, sb->state_root, &p, &sb->vm, err) < 0) {
 		for (size_t i = 0; i < sb->net.n; i++)
 			close_vhost(&nics[i]);
-		sandbox_shutdown(sb);
 		return -1;
 	}
 	sb->kvm = sb->vm.kvm;
@@ -263,7 +271,22 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 		hull_vm_fds_close(&sb->net.fds[i]);
 		close_vhost(&nics[i]);
 	}
-	if (configure_guest_network(sb, err) < 0 || prepare_container(sb, err) < 0) {
+	return 0;
+}
+
+int sandbox_boot(struct sandbox *sb, hull_error_t *err)
+{
+	const struct hull_config *cfg = &sb->sc->config;
+	const struct hull_spec *spec = &sb->sc->spec;
+	struct vm_nic nics[VM_MAX_NICS];
+
+	if (check_boot_config(sb, err) < 0)
+		return -1;
+	if ((spec->netns_path &&
+	     sandbox_network_setup(sb, spec->netns_path, cfg->hypervisor.default_vcpus, err) < 0) ||
+	    nics_for_endpoints(sb, nics, sizeof(nics) / sizeof(nics[0]), err) < 0 ||
+	    boot_vm(sb, nics, err) < 0 || configure_guest_network(sb, err) < 0 ||
+	    prepare_container(sb, err) < 0) {
 		sandbox_shutdown(sb);
 		return -1;
 	}

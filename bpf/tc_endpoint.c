@@ -165,9 +165,9 @@ static const char *step_name(unsigned step)
 		return "link_qdisc_added";
 	case HULL_STEP_VM_QDISC_ADDED:
 		return "vm_qdisc_added";
-	case HULL_STEP_LINK_FILTER:
+	case HULL_STEP_TO_GUEST_FILTER:
 		return "link_filter";
-	case HULL_STEP_VM_FILTER:
+	case HULL_STEP_FROM_GUEST_FILTER:
 		return "vm_filter";
 	default:
 		return "?";
@@ -365,7 +365,7 @@ int hull_tc_endpoint_plan(struct hull_endpoint *ep, const char *sandbox_id, hull
 	if (on_vm)
 		log_debug("clsact on %s existed already: leaving it in place at teardown",
 		          ep->vm_ifname);
-	ep->done |= HULL_STEP_BPF_PINNED | HULL_STEP_LINK_FILTER | HULL_STEP_VM_FILTER |
+	ep->done |= HULL_STEP_BPF_PINNED | HULL_STEP_TO_GUEST_FILTER | HULL_STEP_FROM_GUEST_FILTER |
 	            (ep->model == HULL_NET_TCFILTER && !on_link ? HULL_STEP_LINK_QDISC_ADDED : 0) |
 	            (!on_vm ? HULL_STEP_VM_QDISC_ADDED : 0);
 	return 0;
@@ -417,11 +417,11 @@ static int attach_steps(struct hull_endpoint *ep, const char *sandbox_id, struct
 	/* The ids say which filters are this endpoint's at teardown (net/ records them). */
 	if (filter_attach(&to_guest, bpf_program__fd(skel->progs.hull_to_guest), "hull_to_guest",
 	                  &ep->to_guest_prog_id, err) < 0 ||
-	    fault_after(HULL_STEP_LINK_FILTER, err) < 0 ||
+	    fault_after(HULL_STEP_TO_GUEST_FILTER, err) < 0 ||
 	    filter_attach(&from_guest, bpf_program__fd(skel->progs.hull_from_guest),
 	                  "hull_from_guest", &ep->from_guest_prog_id, err) < 0)
 		return -1;
-	return fault_after(HULL_STEP_VM_FILTER, err);
+	return fault_after(HULL_STEP_FROM_GUEST_FILTER, err);
 }
 
 int hull_tc_endpoint_attach_from(struct hull_endpoint *ep, const char *sandbox_id,
@@ -596,17 +596,17 @@ static int detach_steps(struct hull_endpoint *ep, hull_error_t *err)
 	struct hook_place to_guest, from_guest;
 
 	hook_places(ep, &to_guest, &from_guest);
-	if (ep->done & HULL_STEP_VM_FILTER) {
+	if (ep->done & HULL_STEP_FROM_GUEST_FILTER) {
 		if (filter_detach(ep, &from_guest, ep->from_guest_prog_id, "hull_from_guest", err) <
 		    0)
 			return -1;
-		ep->done &= ~HULL_STEP_VM_FILTER;
+		ep->done &= ~HULL_STEP_FROM_GUEST_FILTER;
 		ep->from_guest_prog_id = 0;
 	}
-	if (ep->done & HULL_STEP_LINK_FILTER) {
+	if (ep->done & HULL_STEP_TO_GUEST_FILTER) {
 		if (filter_detach(ep, &to_guest, ep->to_guest_prog_id, "hull_to_guest", err) < 0)
 			return -1;
-		ep->done &= ~HULL_STEP_LINK_FILTER;
+		ep->done &= ~HULL_STEP_TO_GUEST_FILTER;
 		ep->to_guest_prog_id = 0;
 	}
 	if (ep->done & HULL_STEP_VM_QDISC_ADDED) {

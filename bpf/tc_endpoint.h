@@ -16,13 +16,13 @@
  * Steps in ep->done (net/endpoint.h), written ahead: hull_tc_endpoint_plan
  * marks (and the caller records) every step attach will take before its
  * first change, so a crash leaves a record covering all that exists:
- *   HULL_STEP_BPF_PINNED        the pin dir was made (it may hold pins)
- *   HULL_STEP_LINK_QDISC_ADDED  tcfilter: hull created clsact on the link
- *   HULL_STEP_VM_QDISC_ADDED    hull created clsact on the tap/macvtap
- *   HULL_STEP_LINK_FILTER       hull_to_guest is attached (tcfilter: on the
- *                               link; macvtap: on the macvtap's ingress)
- *   HULL_STEP_VM_FILTER         hull_from_guest is attached (tap ingress or
- *                               macvtap egress)
+ *   HULL_STEP_BPF_PINNED         the pin dir was made (it may hold pins)
+ *   HULL_STEP_LINK_QDISC_ADDED   tcfilter: hull created clsact on the link
+ *   HULL_STEP_VM_QDISC_ADDED     hull created clsact on the tap/macvtap
+ *   HULL_STEP_TO_GUEST_FILTER    hull_to_guest is attached (tcfilter: on the
+ *                                link; macvtap: on the macvtap's ingress)
+ *   HULL_STEP_FROM_GUEST_FILTER  hull_from_guest is attached (tap ingress or
+ *                                macvtap egress)
  * A clsact qdisc that existed already is used but never recorded, so it is
  * never destroyed.
  */

@@ -72,14 +72,19 @@ struct hull_neighbour {
 	uint8_t mac[6];
 };
 
-/* Steps of setup, recorded as they complete, undone in reverse. */
+/*
+ * Steps of setup, recorded as they complete, undone in reverse.  The two
+ * filters are named for the direction they serve (bpf/tc_endpoint.h says
+ * where each is attached); state.json keeps their first names, "link_filter"
+ * and "vm_filter" (persist/endpoint_json.c).
+ */
 enum hull_endpoint_step {
 	HULL_STEP_TAP_CREATED = 1u << 0,            /* tcfilter: tap made by hull */
 	HULL_STEP_MACVTAP_CREATED = 1u << 1,        /* macvtap: macvtap made by hull */
 	HULL_STEP_LINK_QDISC_ADDED = 1u << 2,       /* clsact on the link made by hull */
 	HULL_STEP_VM_QDISC_ADDED = 1u << 3,         /* clsact on the tap/macvtap made by hull */
-	HULL_STEP_LINK_FILTER = 1u << 4,            /* cls_bpf attached on the link */
-	HULL_STEP_VM_FILTER = 1u << 5,              /* cls_bpf attached on the tap/macvtap */
+	HULL_STEP_TO_GUEST_FILTER = 1u << 4,        /* hull_to_guest attached */
+	HULL_STEP_FROM_GUEST_FILTER = 1u << 5,      /* hull_from_guest attached */
 	HULL_STEP_BPF_PINNED = 1u << 6,             /* maps pinned under bpf_pin_dir */
 	HULL_STEP_LINK_MAC_CHANGED = 1u << 7,       /* macvtap: link given a new MAC */
 	HULL_STEP_LINK_ADDRS_REMOVED = 1u << 8,     /* macvtap: addresses moved to the guest */
@@ -88,8 +93,8 @@ enum hull_endpoint_step {
 
 /* The bits that belong to bpf/ (set and cleared by its attach/detach). */
 #define HULL_STEPS_BPF                                                                             \
-	(HULL_STEP_LINK_QDISC_ADDED | HULL_STEP_VM_QDISC_ADDED | HULL_STEP_LINK_FILTER |           \
-	 HULL_STEP_VM_FILTER | HULL_STEP_BPF_PINNED)
+	(HULL_STEP_LINK_QDISC_ADDED | HULL_STEP_VM_QDISC_ADDED | HULL_STEP_TO_GUEST_FILTER |       \
+	 HULL_STEP_FROM_GUEST_FILTER | HULL_STEP_BPF_PINNED)
 
 struct hull_endpoint {
 	/* The link in the container's netns, as discovered. */

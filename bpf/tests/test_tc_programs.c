@@ -528,8 +528,8 @@ static void failed_attach_is_undone_by_detach(void **state)
 	assert_int_equal(err->errnum, ENODEV);
 	/* Every step attach would take is marked before the first (a crash anywhere is covered). */
 	assert_int_equal(ep.done, HULL_STEP_BPF_PINNED | HULL_STEP_LINK_QDISC_ADDED |
-	                              HULL_STEP_VM_QDISC_ADDED | HULL_STEP_LINK_FILTER |
-	                              HULL_STEP_VM_FILTER);
+	                              HULL_STEP_VM_QDISC_ADDED | HULL_STEP_TO_GUEST_FILTER |
+	                              HULL_STEP_FROM_GUEST_FILTER);
 	assert_int_equal(stat(ep.bpf_pin_dir, &st), 0);
 
 	assert_int_equal(hull_tc_endpoint_detach(&ep, &err), 0);
@@ -539,7 +539,7 @@ static void failed_attach_is_undone_by_detach(void **state)
 	assert_int_equal(stat(sandbox_dir, &st), -1);
 	/* Everything recorded as done is gone, so teardown again is a no-op. */
 	ep.done = HULL_STEP_BPF_PINNED | HULL_STEP_LINK_QDISC_ADDED | HULL_STEP_VM_QDISC_ADDED |
-	          HULL_STEP_LINK_FILTER | HULL_STEP_VM_FILTER;
+	          HULL_STEP_TO_GUEST_FILTER | HULL_STEP_FROM_GUEST_FILTER;
 	assert_int_equal(hull_tc_endpoint_detach(&ep, &err), 0);
 	assert_int_equal(ep.done, 0);
 }

@@ -54,7 +54,7 @@ static int fake_bpf_attach(void *data, struct hull_endpoint *ep, hull_error_t *e
 	r->attach_calls++;
 	if (ep->vm_ifindex <= 0 || ep->vm_ifname[0] == '\0')
 		return hull_fail(err, 0, "BPF attach called before the VM side exists");
-	if (r->plan_calls != r->attach_calls || !(r->last_done & HULL_STEP_VM_FILTER))
+	if (r->plan_calls != r->attach_calls || !(r->last_done & HULL_STEP_FROM_GUEST_FILTER))
 		return hull_fail(err, 0, "BPF attach called before its plan was recorded");
 	ep->done |= HULL_STEP_LINK_QDISC_ADDED;
 	if (r->attach_fails)
@@ -69,7 +69,7 @@ static int fake_bpf_plan(void *data, struct hull_endpoint *ep, hull_error_t *err
 
 	(void)err;
 	r->plan_calls++;
-	ep->done |= HULL_STEP_VM_FILTER;
+	ep->done |= HULL_STEP_FROM_GUEST_FILTER;
 	return 0;
 }
 
@@ -160,8 +160,8 @@ static void tcfilter_makes_multiqueue_tap(void **state)
 	assert_string_equal(res.eps[0].vm_ifname, "tap0_hull");
 	assert_int_equal(res.eps[0].model, HULL_NET_TCFILTER);
 	/* The fake plan's mark and the fake attach's. */
-	assert_int_equal(res.eps[0].done,
-	                 HULL_STEP_TAP_CREATED | HULL_STEP_VM_FILTER | HULL_STEP_LINK_QDISC_ADDED);
+	assert_int_equal(res.eps[0].done, HULL_STEP_TAP_CREATED | HULL_STEP_FROM_GUEST_FILTER |
+	                                      HULL_STEP_LINK_QDISC_ADDED);
 	assert_int_equal(rec.last_done, res.eps[0].done);
 	assert_int_equal(rec.plan_calls, 1);
 	assert_int_equal(rec.attach_calls, 1);
@@ -499,12 +499,12 @@ static void teardown_refuses_bpf_bits_without_detach(void **state)
 
 	make_veth_topology(f);
 	setup_ok(f, HULL_NET_TCFILTER, 1, NULL, &res);
-	res.eps[0].done |= HULL_STEP_VM_FILTER;
+	res.eps[0].done |= HULL_STEP_FROM_GUEST_FILTER;
 	assert_int_equal(hull_net_teardown(f->c_path, &res.eps[0], NULL, &err), -1);
 	assert_non_null(strstr(err->msg, "tear down endpoint eth0: BPF state recorded (steps 0x20) "
 	                                 "but no BPF detach given"));
 	/* Everything else was still undone. */
-	assert_int_equal(res.eps[0].done, HULL_STEP_VM_FILTER);
+	assert_int_equal(res.eps[0].done, HULL_STEP_FROM_GUEST_FILTER);
 	assert_false(link_exists(f->c, "tap0_hull"));
 	hull_net_setup_result_clear(&res);
 }

@@ -139,7 +139,7 @@ static void program_ids_round_trip(void **state)
 	                           .model = HULL_NET_TCFILTER,
 	                           .to_guest_prog_id = 4242,
 	                           .from_guest_prog_id = 4243,
-	                           .done = HULL_STEP_LINK_FILTER | HULL_STEP_VM_FILTER};
+	                           .done = HULL_STEP_TO_GUEST_FILTER | HULL_STEP_FROM_GUEST_FILTER};
 	struct hull_jbuild b = {0};
 	struct hull_endpoint out;
 	json_t *j;

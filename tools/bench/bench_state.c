@@ -89,7 +89,8 @@ static void build_state(struct hull_sandbox_state *st, const char *id, int n_end
 		hull_tap_name((unsigned)i, ep->vm_ifname);
 		snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "/sys/fs/bpf/hull/%s/eth%d", id,
 		         i);
-		ep->done = HULL_STEP_TAP_CREATED | HULL_STEP_LINK_QDISC_ADDED | HULL_STEP_VM_FILTER;
+		ep->done = HULL_STEP_TAP_CREATED | HULL_STEP_LINK_QDISC_ADDED |
+		           HULL_STEP_FROM_GUEST_FILTER;
 	}
 }
 

@@ -178,24 +178,26 @@ static void read_ready(int fd, char *msg, size_t size)
 static int delete_sandbox(const char *root, const char *id, bool force, pid_t own_monitor,
                           uint64_t own_start_time, hull_error_t *err);
 
-int container_create(struct hull_globals *g, const struct create_options *o, pid_t *monitor,
-                     hull_error_t *err)
+int container_create(struct hull_globals *globals, const struct create_options *opts,
+                     pid_t *monitor, hull_error_t *err)
 {
 	struct hull_sandbox_config sc = {0};
 	struct hull_sandbox_state st;
-	struct hull_sandbox_options so = {
-	    .config_path = g->config_path, .state_root = g->root, .bundle = o->bundle, .id = o->id};
+	struct hull_sandbox_options sandbox_opts = {.config_path = globals->config_path,
+	                                            .state_root = globals->root,
+	                                            .bundle = opts->bundle,
+	                                            .id = opts->id};
 	cleanup_free char *root = NULL;
 	char msg[4096];
 	int ready[2] = {-1, -1}, go[2] = {-1, -1}, status, lock_fd, ret = -1;
 	pid_t pid;
 
 	hull_state_init(&st);
-	if (hull_id_validate(o->id, err) < 0)
+	if (hull_id_validate(opts->id, err) < 0)
 		return -1;
-	if (hull_sandbox_config_load(&so, &sc, err) < 0)
+	if (hull_sandbox_config_load(&sandbox_opts, &sc, err) < 0)
 		goto out;
-	root = strdup(g->root ? g->root : sc.config.runtime.state_root);
+	root = strdup(globals->root ? globals->root : sc.config.runtime.state_root);
 	if (root == NULL || fill_initial_state(&st, &sc, err) < 0)
 		goto out;
 	/*
@@ -209,29 +211,30 @@ int container_create(struct hull_globals *g, const struct create_options *o, pid
 	/* go: a socket, so that telling a monitor killed meanwhile is EPIPE, not SIGPIPE. */
 	if (pipe2(ready, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
-		hull_fail(err, errno, "create %s", o->id);
+		hull_fail(err, errno, "create %s", opts->id);
 		goto unlock;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		hull_fail(err, errno, "create %s: fork", o->id);
+		hull_fail(err, errno, "create %s: fork", opts->id);
 		goto unlock;
 	}
 	if (pid == 0) {
-		struct monitor_options mo = {.sc = &sc, .state_root = root, .ready_fd = ready[1]};
-		char c;
+		struct monitor_options monitor_opts = {
+		    .sc = &sc, .state_root = root, .ready_fd = ready[1]};
+		char go_byte;
 
 		close(lock_fd); /* the creator's: it would hold the lock for as long as we live */
 		close(ready[0]);
 		close(go[1]);
-		if (o->detach)
+		if (opts->detach)
 			setsid();
 		/* Nothing is started before the creator has recorded us; if it died, so do we. */
-		if (read(go[0], &c, 1) != 1)
+		if (read(go[0], &go_byte, 1) != 1)
 			_exit(1);
 		close(go[0]);
-		monitor_main(&mo);
+		monitor_main(&monitor_opts);
 	}
 	close(steal_fd(&ready[1]));
 	close(steal_fd(&go[0]));
@@ -244,7 +247,8 @@ int container_create(struct hull_globals *g, const struct create_options *o, pid
 	}
 	hull_state_unlock(lock_fd);
 	if (send(go[1], "g", 1, MSG_NOSIGNAL) != 1)
-		log_debug("create %s: the monitor (pid %d) is gone before its start", o->id, pid);
+		log_debug("create %s: the monitor (pid %d) is gone before its start", opts->id,
+		          pid);
 	close(steal_fd(&go[1]));
 	read_ready(ready[0], msg, sizeof(msg));
 	close(steal_fd(&ready[0]));
@@ -253,20 +257,20 @@ int container_create(struct hull_globals *g, const struct create_options *o, pid
 
 		waitpid(pid, &status, 0);
 		/* Undo what is ours, unless a delete --force took it (and the id) meanwhile. */
-		if (delete_sandbox(root, o->id, true, pid, st.sandbox.monitor_start_time,
+		if (delete_sandbox(root, opts->id, true, pid, st.sandbox.monitor_start_time,
 		                   &ignored) > 0 &&
 		    msg[0] == '\0')
 			hull_fail(err, 0, "container %s was deleted while it was being created",
-			          o->id);
+			          opts->id);
 		else
 			hull_fail(err, 0, "%s",
 			          msg[0] ? msg : "the sandbox's monitor died while creating it");
 		goto out;
 	}
-	if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0) {
+	if (opts->pid_file && write_pid_file(opts->pid_file, pid, err) < 0) {
 		cleanup_error hull_error_t ignored = NULL;
 
-		container_delete(root, o->id, true, &ignored);
+		container_delete(root, opts->id, true, &ignored);
 		goto out;
 	}
 	*monitor = pid;
@@ -276,7 +280,7 @@ unlock : {
 	cleanup_error hull_error_t ignored = NULL;
 
 	/* No monitor was recorded, and the lock is still ours: so is the state. */
-	hull_state_remove_locked(root, o->id, lock_fd, &ignored);
+	hull_state_remove_locked(root, opts->id, lock_fd, &ignored);
 }
 out:
 	for (int i = 0; i < 2; i++) {

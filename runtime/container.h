@@ -24,8 +24,8 @@ struct create_options {
 };
 
 /* Writes the state, forks the monitor and waits until the sandbox is created. */
-int container_create(struct hull_globals *g, const struct create_options *o, pid_t *monitor,
-                     hull_error_t *err);
+int container_create(struct hull_globals *globals, const struct create_options *opts,
+                     pid_t *monitor, hull_error_t *err);
 
 /* The state root: --root, else the configuration's runtime.state_root. */
 int container_state_root(struct hull_globals *g, char **root, hull_error_t *err);

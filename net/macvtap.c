@@ -34,7 +34,7 @@ void hull_macvtap_name(unsigned index, char name[IFNAMSIZ])
 	snprintf(name, IFNAMSIZ, "mvtap%u_hull", index);
 }
 
-int hull_macvtap_save_link_mac(struct hull_endpoint *ep, hull_error_t *err)
+int hull_macvtap_plan_link_mac(struct hull_endpoint *ep, hull_error_t *err)
 {
 	(void)err;
 	memcpy(ep->link_saved_mac, ep->mac, 6);
@@ -42,7 +42,7 @@ int hull_macvtap_save_link_mac(struct hull_endpoint *ep, hull_error_t *err)
 	return 0;
 }
 
-int hull_macvtap_take_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
+int hull_macvtap_change_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
 	uint8_t mac[6];
 
@@ -53,8 +53,8 @@ int hull_macvtap_take_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hul
 	return 0;
 }
 
-int hull_macvtap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
-                       hull_error_t *err)
+int hull_macvtap_plan(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
+                      hull_error_t *err)
 {
 	char name[IFNAMSIZ];
 	int taken;
@@ -124,7 +124,7 @@ static const char *addr_str(const struct hull_ip_addr *a, char buf[HULL_ADDR_TEX
 	return buf;
 }
 
-int hull_macvtap_mark_link_addrs(struct hull_endpoint *ep, hull_error_t *err)
+int hull_macvtap_plan_link_addrs(struct hull_endpoint *ep, hull_error_t *err)
 {
 	(void)err;
 	if (ep->n_addrs > 0 || ep->n_link_local > 0)
@@ -162,7 +162,7 @@ static int link_addrs_change(struct nl_sock *sk, const struct hull_endpoint *ep,
 	return 0;
 }
 
-int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
+int hull_macvtap_remove_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err)
 {
 	if (!(ep->done & HULL_STEP_LINK_ADDRS_REMOVED))
 		return 0;

@@ -40,17 +40,17 @@ void hull_macvtap_name(unsigned index, char name[IFNAMSIZ]);
  */
 
 /* Saves the link's MAC in ep->link_saved_mac (LINK_MAC_CHANGED). */
-int hull_macvtap_save_link_mac(struct hull_endpoint *ep, hull_error_t *err);
+int hull_macvtap_plan_link_mac(struct hull_endpoint *ep, hull_error_t *err);
 /* Gives the link a random MAC. */
-int hull_macvtap_take_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+int hull_macvtap_change_link_mac(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
 /*
- * Claims the name "mvtap<index>_hull" (fails if it exists) and sets
+ * Plans the name "mvtap<index>_hull" (fails if it exists) and sets
  * ep->vm_ifname, guest_mac (MACVTAP_CREATED).
  */
-int hull_macvtap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
-                       hull_error_t *err);
-/* Creates the claimed bridge-mode macvtap with the link's original MAC; sets vm_ifindex. */
+int hull_macvtap_plan(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index,
+                      hull_error_t *err);
+/* Creates the planned bridge-mode macvtap with the link's original MAC; sets vm_ifindex. */
 int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
 /*
@@ -58,9 +58,9 @@ int hull_macvtap_create(struct nl_sock *sk, struct hull_endpoint *ep, hull_error
  * link-local ones (ep->link_local: the link kept the one derived from its
  * old MAC, which the guest derives from the MAC it takes).
  */
-int hull_macvtap_mark_link_addrs(struct hull_endpoint *ep, hull_error_t *err);
+int hull_macvtap_plan_link_addrs(struct hull_endpoint *ep, hull_error_t *err);
 /* Removes ep->addrs and ep->link_local from the link. */
-int hull_macvtap_take_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
+int hull_macvtap_remove_link_addrs(struct nl_sock *sk, struct hull_endpoint *ep, hull_error_t *err);
 
 /* Brings the macvtap up. */
 int hull_macvtap_up(struct nl_sock *sk, const struct hull_endpoint *ep, hull_error_t *err);

@@ -77,7 +77,7 @@ static int setup_tcfilter(struct nl_sock *sk, struct hull_endpoint *ep, unsigned
 	 * The tap is made exclusively and not persistent: recorded (with its
 	 * ifindex) while it still dies with hull, then made persistent.
 	 */
-	STEP(hull_tap_claim(sk, ep, index, err));
+	STEP(hull_tap_plan(sk, ep, index, err));
 	STEP(hull_tap_create(sk, ep, queues, fds, err));
 	STEP(hull_tap_persist(ep, fds, err));
 	STEP(hull_tap_configure(sk, ep, err));
@@ -95,12 +95,12 @@ static int setup_macvtap(struct nl_sock *sk, struct hull_endpoint *ep, unsigned 
 	 * The link's MAC changes first so that the macvtap can take the old
 	 * one.  Each change is recorded before it is made (net/macvtap.h).
 	 */
-	STEP(hull_macvtap_save_link_mac(ep, err));
-	STEP(hull_macvtap_take_link_mac(sk, ep, err));
-	STEP(hull_macvtap_claim(sk, ep, index, err));
+	STEP(hull_macvtap_plan_link_mac(ep, err));
+	STEP(hull_macvtap_change_link_mac(sk, ep, err));
+	STEP(hull_macvtap_plan(sk, ep, index, err));
 	STEP(hull_macvtap_create(sk, ep, err));
-	STEP(hull_macvtap_mark_link_addrs(ep, err));
-	STEP(hull_macvtap_take_link_addrs(sk, ep, err));
+	STEP(hull_macvtap_plan_link_addrs(ep, err));
+	STEP(hull_macvtap_remove_link_addrs(sk, ep, err));
 	STEP(hull_macvtap_up(sk, ep, err));
 	STEP(hull_macvtap_plan_device(ep, err));
 	STEP(hull_macvtap_make_device(ep, err));

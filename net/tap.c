@@ -51,7 +51,7 @@ static int tun_attach(const char *name, short flags, hull_error_t *err)
 	return steal_fd(&fd);
 }
 
-int hull_tap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, hull_error_t *err)
+int hull_tap_plan(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, hull_error_t *err)
 {
 	char name[IFNAMSIZ];
 	int taken;

@@ -41,10 +41,10 @@ void hull_tap_name(unsigned index, char name[IFNAMSIZ]);
  * sets ep->vm_ifname and ep->guest_mac (the link's MAC).  Changes nothing
  * in the namespace.
  */
-int hull_tap_claim(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, hull_error_t *err);
+int hull_tap_plan(struct nl_sock *sk, struct hull_endpoint *ep, unsigned index, hull_error_t *err);
 
 /*
- * Creates the claimed tap with IFF_TUN_EXCL (a tap of that name made by
+ * Creates the planned tap with IFF_TUN_EXCL (a tap of that name made by
  * anyone in between is refused, never attached to), not persistent yet:
  * it lives as long as its first queue fd, which goes into fds->fds[0], so
  * a crash before hull_tap_persist() takes the tap with it.  Sets

@@ -556,7 +556,7 @@ static void existing_tap_name_is_refused(void **state)
 	assert_int_equal(hull_netns_enter(f->c_path, &saved, &err), 0);
 	sk = hull_nl_connect(&err);
 	assert_non_null(sk);
-	assert_int_equal(hull_tap_claim(sk, &eps[0], 0, &err), -1);
+	assert_int_equal(hull_tap_plan(sk, &eps[0], 0, &err), -1);
 	assert_int_equal(hull_netns_return(&saved, &err), 0);
 	assert_string_equal(err->msg, "tap tap0_hull");
 	assert_int_equal(err->errnum, EEXIST);
@@ -588,7 +588,7 @@ static void teardown_many_deletes_a_tap_outside_the_group(void **state)
 	assert_int_equal(hull_netns_enter(f->c_path, &saved, &err), 0);
 	sk = hull_nl_connect(&err);
 	assert_non_null(sk);
-	assert_int_equal(hull_tap_claim(sk, &eps[0], 0, &err), 0);
+	assert_int_equal(hull_tap_plan(sk, &eps[0], 0, &err), 0);
 	assert_int_equal(eps[0].done, 0); /* a name, nothing made */
 	assert_int_equal(hull_tap_create(sk, &eps[0], 1, &fds, &err), 0);
 	assert_int_equal(eps[0].done, HULL_STEP_TAP_CREATED);

@@ -221,6 +221,7 @@ soak: $(HULL) $(GUEST)/initrd.img
 
 bench: $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+	$(Q)echo "== $(BUILD)/bench/bench_vm (accel)"; BENCH_VM_PARTS=accel $(BUILD)/bench/bench_vm
 
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -1,26 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_datapath: hull's datapath against Kata's and the kernel's usual
- * ones, side by side in one run (docs/benchmarks.md).
- *
- * For each alternative (datapath_topo.c: direct tap, u32+mirred,
- * bridge+tap, hull tcfilter, hull macvtap), round-robin over the
- * alternatives (the first one rotating each round), BENCH_ROUNDS times:
- *
- *   to_guest   frames/s the VM side reads while the peer floods 64-byte
- *              UDP frames (AF_PACKET, sendmmsg) at the path
- *   from_guest frames/s reaching the peer's device while the VM side
- *              writes 64-byte UDP frames flat out
- *   CPU        busy CPU time (/proc/stat, both CPUs, minus an idle
- *              baseline taken each round) per frame delivered, at a fixed
- *              offered rate, the VM side sleeping in poll() between frames
- *   latency    UDP request/response RTT, peer socket <-> VM-side echo,
- *              both busy-polling: median and p99
- *
- * then setup + teardown time per endpoint (datapath_setup.c).  Medians
- * over the rounds.  The peer side is pinned to CPU 0 and the VM side to
- * CPU 1 (the last CPU): the sender's CPU runs the kernel path (veth xmit,
- * tc, redirect, tap queue) in its softirq, the VM side's CPU the reads.
+ * ones, side by side in one run (docs/benchmarks.md, which describes the
+ * alternatives, the tests, the CPU pinning and the setup figures).
  *
  * Environment: BENCH_ROUNDS (7), BENCH_SECONDS (1.0), BENCH_CPU_SECONDS
  * (2.0), BENCH_RATE (offered frames/s for CPU, 30000), BENCH_ECHO

@@ -1,41 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * hull's VM sandbox against bare QEMU (docs/benchmarks.md, "VM sandbox"):
- *
- *   boot     `hull create` (exec to exit: the sandbox booted, the agent
- *            ready, the rootfs mounted in the guest) against virtiofsd +
- *            qemu-system-x86_64 started by hand with the argv hull builds,
- *            to the agent's ready event (and on to the same
- *            prepare_container hull sends).  hull's --debug log splits its
- *            time: virtiofsd up, QEMU started, "VM up" (agent ready).
- *   run      `hull run` of /bin/true (create + start + exit + VM shutdown
- *            + delete) against the same by hand: ready, prepare_container,
- *            start, exit event, shutdown, QEMU gone, virtiofsd stopped.
- *   machine  q35 against microvm, bare, boot to agent-ready (and the same
- *            through `hull create` with machine_type microvm).
- *   memory   the monitor's RSS and PSS (hull's only long-lived process;
- *            QEMU and virtiofsd excluded) while the container runs sleep.
- *
- * Alternatives are interleaved in rounds, the first one rotating from
- * round to round; medians over the rounds.  Everything runs under the
- * temporary directory /tmp/hull-benchvm.XXXXXX, removed at exit, on error
- * and on SIGINT/SIGTERM/SIGHUP (every child is killed first).
+ * hull's VM sandbox against bare QEMU, and the accelerator choice
+ * (docs/benchmarks.md, "VM sandbox" and "Accelerator choice"): boot, run,
+ * machine (q35 against microvm), memory (the monitor's RSS and PSS) and
+ * accel (forced, auto, a hanging KVM, `hull check`), alternatives
+ * interleaved in rounds, the first rotating; medians over the rounds.
  *
  *   BENCH_VM_ROUNDS   rounds (default 5)
- *   BENCH_VM_PARTS    boot,run,machine,memory (default boot,run,memory: microvm
- *                     often hangs at boot under TCG, see docs/benchmarks.md)
+ *   BENCH_VM_PARTS    boot,run,machine,memory,accel (default boot,run,memory)
  *   BENCH_VM_ALTS     alternatives by name (default: all but hull-auto,
  *                     hull-microvm); see alts below
- *   BENCH_VM_TIMEOUT  seconds a bare boot may take before it counts as hung
- *                     (30; q35 takes 4-6 s here; hull's own limit is 60)
- *   BENCH_VM_MEMORY   guest memory, MiB (512, as the selftests)
- *   BENCH_VM_KERNEL_PARAMS  appended to the guest's command line, bare and
- *                     hull alike (e.g. tsc_early_khz=N for microvm under TCG)
+ *   BENCH_VM_TIMEOUT  seconds a bare boot may take before it counts as hung (30)
+ *   BENCH_VM_MEMORY   guest memory, MiB (512)
+ *   BENCH_VM_KERNEL_PARAMS  appended to the guest's command line, bare and hull alike
  *   HULL, HULL_GUEST  the hull binary and the guest image directory
  *                     (default: ../bin/hull and ../guest of this program)
  *
- * Needs root (virtiofsd) and `make guest`; prints a skip line and exits 0
- * otherwise.
+ * Needs root and `make guest`; prints a skip line and exits 0 otherwise.
  */
 #include <math.h>
 #include <stddef.h>
@@ -47,6 +28,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "runtime/accel.h"
 #include "tools/bench/stats.h"
 #include "tools/bench/vm_bench.h"
 
@@ -54,6 +36,9 @@
 #define GOAL_RATIO 1.10
 #define GOAL_ABS_MS 150.0
 #define GOAL_RSS_KIB 4096.0
+#define GOAL_LATER 1.02
+#define GOAL_PROBE 1.10
+#define GOAL_CHECK_MS 50.0
 
 enum part {
 	P_BOOT = 1,
@@ -456,6 +441,299 @@ static void report_goals(void)
 	          B_RUN_OWN, B_TOTAL);
 }
 
+#define CHECK_REPEATS 10
+
+enum accel_alt {
+	FORCED,
+	AUTO_LATER,
+	AUTO_FIRST,
+	X_TCG,
+	HANG_LATER,
+	HANG_FIRST,
+	X_BARE,
+	X_PROBE,
+	X_CHECK,
+	N_ACCEL
+};
+
+static const char *const accel_names[N_ACCEL] = {
+    "forced",     "auto-later", "auto-first", "tcg",   "hang-later",
+    "hang-first", "bare",       "probe",      "check",
+};
+
+enum config {
+	C_AUTO,
+	C_TCG,
+	C_KVM,
+	C_FORCED,
+	N_CONFIGS
+};
+enum root {
+	R_LATER,
+	R_HANG,
+	R_FRESH,
+	N_ROOTS
+};
+
+/* The `hull create` alternatives: configuration, state root, HULL_TEST_KVM. */
+static const struct {
+	enum config config;
+	enum root root;
+	const char *test_kvm;
+} creates[HANG_FIRST + 1] = {
+    [FORCED] = {C_FORCED, R_LATER, NULL},     [AUTO_LATER] = {C_AUTO, R_LATER, NULL},
+    [AUTO_FIRST] = {C_AUTO, R_FRESH, NULL},   [X_TCG] = {C_TCG, R_LATER, NULL},
+    [HANG_LATER] = {C_AUTO, R_HANG, "stall"}, [HANG_FIRST] = {C_AUTO, R_FRESH, "stall"},
+};
+
+static double accel_ms[N_ACCEL][MAX_ROUNDS];
+/* hull create only: exec to the (last) "QEMU: " log line, where the choice is made. */
+static double accel_qemu_ms[N_ACCEL][MAX_ROUNDS];
+static char configs[N_CONFIGS][PATH_MAX], roots[N_ROOTS][PATH_MAX];
+static char forced_accel[8] = "tcg";
+
+static void print_failure(const char *what, const struct hull_error *err)
+{
+	cleanup_free char *text = hull_error_text(err);
+
+	printf("    %s FAILED: %s\n", what, text ?: "?");
+}
+
+/* `hull create` + delete in root, under HULL_TEST_KVM=test_kvm (NULL: none). */
+static double create_ms(struct vmb_env *e, const char *config, const char *root,
+                        const char *test_kvm, bool *fallback, double *to_qemu)
+{
+	cleanup_error hull_error_t err = NULL;
+	struct vmb_hull_times t;
+	char saved[PATH_MAX], what[PATH_MAX + 32];
+	int r;
+
+	memcpy(saved, e->root, sizeof(saved));
+	vmb_fmt(e->root, sizeof(e->root), "%s", root);
+	if (test_kvm)
+		setenv(ACCEL_TEST_ENV, test_kvm, 1);
+	r = vmb_hull(e, config, false, &t, &err);
+	unsetenv(ACCEL_TEST_ENV);
+	memcpy(e->root, saved, sizeof(saved));
+	if (fallback)
+		*fallback = t.kvm_fallback;
+	if (to_qemu)
+		*to_qemu = r < 0 ? NAN : t.qemu_ms;
+	if (r < 0) {
+		vmb_fmt(what, sizeof(what), "hull create in %s", root);
+		print_failure(what, err);
+		return NAN;
+	}
+	return t.total_ms;
+}
+
+static double check_ms(struct vmb_env *e, bool boot, json_t **report)
+{
+	cleanup_error hull_error_t err = NULL;
+	double t;
+
+	if (vmb_hull_check(e, configs[C_AUTO], boot, &t, report, &err) < 0) {
+		print_failure("hull check", err);
+		return NAN;
+	}
+	return t;
+}
+
+/* The probe's boot: under KVM when kvm.boot is ok, else the X_TCG "boot" item. */
+static double probe_ms(struct vmb_env *e)
+{
+	static const char *const items[] = {"kvm.boot", "boot"};
+	cleanup_json json_t *report = NULL;
+	json_t *c;
+	size_t i;
+
+	if (isnan(check_ms(e, true, &report)))
+		return NAN;
+	for (size_t k = 0; k < sizeof(items) / sizeof(*items); k++)
+		json_array_foreach(json_object_get(report, "checks"), i, c)
+		{
+			if (strcmp(json_string_value(json_object_get(c, "name")) ?: "", items[k]) ==
+			        0 &&
+			    strcmp(json_string_value(json_object_get(c, "status")) ?: "", "ok") ==
+			        0)
+				return json_number_value(json_object_get(c, "ms"));
+		}
+	return NAN;
+}
+
+static void accel_run_one(struct vmb_env *e, enum accel_alt a, unsigned round)
+{
+	double v = NAN, each[CHECK_REPEATS];
+	cleanup_error hull_error_t err = NULL;
+	struct vmb_bare_times t;
+
+	accel_qemu_ms[a][round] = NAN;
+	if (a <= HANG_FIRST) {
+		vmb_fmt(roots[R_FRESH], PATH_MAX, "%s/root-%s-%u", e->tmp, accel_names[a], round);
+		v = create_ms(e, configs[creates[a].config], roots[creates[a].root],
+		              creates[a].test_kvm, NULL, &accel_qemu_ms[a][round]);
+	} else if (a == X_BARE) {
+		if (vmb_bare(e, "q35", false, &t, &err) == 0)
+			v = t.ready_ms - t.spawned_ms;
+		else
+			print_failure("bare", err);
+	} else if (a == X_PROBE) {
+		v = probe_ms(e);
+	} else {
+		for (unsigned i = 0; i < CHECK_REPEATS; i++) {
+			cleanup_json json_t *report = NULL;
+
+			each[i] = check_ms(e, false, &report);
+		}
+		v = bench_summarise(each, CHECK_REPEATS).median;
+	}
+	accel_ms[a][round] = v;
+	printf("  round %u %-11s %8.1f ms\n", round + 1, accel_names[a], v);
+	fflush(stdout);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		; /* monitors orphaned by `hull create` end up here (a subreaper) */
+}
+
+static struct bench_stats stat_of(const double *row)
+{
+	double v[MAX_ROUNDS];
+
+	memcpy(v, row, sizeof(double) * R);
+	return bench_summarise(v, R);
+}
+
+/*
+ * Per round (a - minus_ms) / b: the round's load cancels.  With own, the
+ * guest's boot taken as equal (it swings by 10-20 % from round to round
+ * under X_TCG on this host): (b + (a's time to QEMU's start - minus_ms -
+ * b's)) / b, b being b's whole create.
+ */
+static struct bench_stats accel_ratio(enum accel_alt a, double minus_ms, enum accel_alt b, bool own)
+{
+	double v[MAX_ROUNDS];
+
+	for (unsigned r = 0; r < R; r++)
+		v[r] = ((own ? accel_ms[b][r] + accel_qemu_ms[a][r] - accel_qemu_ms[b][r]
+		             : accel_ms[a][r]) -
+		        minus_ms) /
+		       accel_ms[b][r];
+	return bench_summarise(v, R);
+}
+
+static void accel_report(void)
+{
+	static const struct {
+		enum accel_alt a;
+		const char *what;
+		enum accel_alt base; /* N_ACCEL: none */
+		double minus_ms;
+	} rows[] = {
+	    {FORCED, "`hull create`, accel forced by hand", N_ACCEL, 0},
+	    {AUTO_LATER, "`hull create`, accel=auto, verdict saved", FORCED, 0},
+	    {AUTO_FIRST, "`hull create`, accel=auto, fresh state root", FORCED, 0},
+	    {X_TCG, "`hull create`, accel=tcg", N_ACCEL, 0},
+	    {HANG_LATER, "`hull create`, KVM hangs, verdict saved", X_TCG, 0},
+	    {HANG_FIRST, "`hull create`, KVM hangs, fresh state root", X_TCG, 0},
+	    {HANG_FIRST, "the same", X_TCG, ACCEL_WATCHDOG_MS},
+	    {X_BARE, "bare QEMU (TCG): QEMU started -> agent ready", N_ACCEL, 0},
+	    {X_PROBE, "`hull check` probe: QEMU started -> agent answered", X_BARE, 0},
+	    {X_CHECK, "`hull check --no-boot`, exec to exit", N_ACCEL, 0},
+	};
+
+	printf("\n### Medians over %u rounds (min-max), ms; ratios paired per round\n\n", R);
+	printf("| alternative | what is timed | ms | to QEMU's (last) start, ms | against | ratio, "
+	       "raw | ratio, the guest's boot taken as equal |\n|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		enum accel_alt a = rows[i].a, base = rows[i].base;
+		bool create = a <= HANG_FIRST;
+
+		printf("| %s | %s ", accel_names[a], rows[i].what);
+		bench_print_stat(stat_of(accel_ms[a]), 0);
+		if (create)
+			bench_print_stat(stat_of(accel_qemu_ms[a]), 0);
+		else
+			printf("| ");
+		if (base == N_ACCEL) {
+			printf("| | | |\n");
+			continue;
+		}
+		printf("| %s%s ", accel_names[base],
+		       rows[i].minus_ms > 0 ? ", less the watchdog" : "");
+		bench_print_stat(accel_ratio(a, rows[i].minus_ms, base, false), 3);
+		if (create)
+			bench_print_stat(accel_ratio(a, rows[i].minus_ms, base, true), 3);
+		else
+			printf("| ");
+		printf("|\n");
+	}
+}
+
+static void goal(const char *what, struct bench_stats s, double limit, const char *unit)
+{
+	printf("- %s: %.3f%s (goal <= %.2f%s): %s\n", what, s.median, unit, limit, unit,
+	       !isnan(s.median) && s.median <= limit ? "met" : "NOT met");
+}
+
+/* One create that settles the verdict of root (accel=auto, test_kvm). */
+static int settle(struct vmb_env *e, enum root root, const char *test_kvm)
+{
+	bool fallback = false;
+	double v = create_ms(e, configs[C_AUTO], roots[root], test_kvm, &fallback, NULL);
+
+	return isnan(v) ? -1 : fallback ? 1 : 0;
+}
+
+/* The accel part: settles what "forced by hand" means, then its rounds, table and goals. */
+static int accel_part(struct vmb_env *e)
+{
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *verdict = NULL;
+	char path[PATH_MAX + 32];
+	int fell_back;
+
+	vmb_fmt(roots[R_LATER], PATH_MAX, "%s/root-later", e->tmp);
+	vmb_fmt(roots[R_HANG], PATH_MAX, "%s/root-hang", e->tmp);
+	if (vmb_env_config(e, "auto", "q35", configs[C_AUTO], PATH_MAX, &err) < 0 ||
+	    vmb_env_config(e, "tcg", "q35", configs[C_TCG], PATH_MAX, &err) < 0 ||
+	    vmb_env_config(e, "kvm", "q35", configs[C_KVM], PATH_MAX, &err) < 0) {
+		print_failure("accel: configuration", err);
+		return -1;
+	}
+	fell_back = settle(e, R_LATER, NULL);
+	if (fell_back < 0 || settle(e, R_HANG, "stall") < 0)
+		return -1;
+	vmb_fmt(path, sizeof(path), "%s/host:accel.json", roots[R_LATER]);
+	verdict = json_load_file(path, 0, NULL);
+	if (strcmp(json_string_value(json_object_get(verdict, "accel")) ?: "", "kvm") == 0)
+		vmb_fmt(forced_accel, sizeof(forced_accel), "kvm");
+	vmb_fmt(configs[C_FORCED], PATH_MAX, "%s", configs[*forced_accel == 'k' ? C_KVM : C_TCG]);
+	printf("\n### Accelerator choice\n\naccel=auto settles on %s here%s; q35\n", forced_accel,
+	       fell_back ? " (after a failed KVM attempt)" : "");
+	for (unsigned round = 0; round < R; round++)
+		for (unsigned i = 0; i < N_ACCEL; i++)
+			accel_run_one(e, (enum accel_alt)((i + round) % N_ACCEL), round);
+	accel_report();
+
+	printf("\n### Accelerator choice: goals\n\n");
+	printf("hull's own time is compared with the guest's boot taken as equal (the raw "
+	       "ratios in the table swing with the guest's boot, +-15 %% from round to round "
+	       "here).\n\n");
+	goal("auto, later sandboxes / forced", accel_ratio(AUTO_LATER, 0, FORCED, true), GOAL_LATER,
+	     "x");
+	goal("KVM hangs, later sandboxes / forced TCG", accel_ratio(HANG_LATER, 0, X_TCG, true),
+	     GOAL_LATER, "x");
+	goal("KVM hangs, the probing sandbox less the watchdog / forced TCG",
+	     accel_ratio(HANG_FIRST, ACCEL_WATCHDOG_MS, X_TCG, true), GOAL_LATER, "x");
+	goal("auto, the probing sandbox / forced", accel_ratio(AUTO_FIRST, 0, FORCED, true),
+	     GOAL_LATER, "x");
+	goal("probe boot / bare boot", accel_ratio(X_PROBE, 0, X_BARE, false), GOAL_PROBE, "x");
+	goal("`hull check --no-boot`", stat_of(accel_ms[X_CHECK]), GOAL_CHECK_MS, " ms");
+	if (strcmp(forced_accel, "kvm") == 0)
+		printf("\n(KVM works here: the probe boots under KVM and bare under TCG, so their "
+		       "ratio is not a like-for-like figure.)\n");
+	return 0;
+}
+
 int main(void)
 {
 	const char *parts = getenv("BENCH_VM_PARTS") ?: "boot,run,memory";
@@ -500,10 +778,14 @@ int main(void)
 	for (unsigned round = 0; round < R && n > 0; round++)
 		for (unsigned i = 0; i < n; i++)
 			run_one(&e, order[(i + round) % n], round);
-	report_boot();
-	report_run();
-	report_machine();
-	report_goals();
+	if (n > 0) {
+		report_boot();
+		report_run();
+		report_machine();
+		report_goals();
+	}
+	if (bench_listed(parts, "accel") && accel_part(&e) < 0)
+		ret = 1;
 	if (bench_listed(parts, "memory") && report_memory(&e) < 0)
 		ret = 1;
 	for (enum alt a = 0; a < A_COUNT; a++)

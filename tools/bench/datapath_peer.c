@@ -1,17 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The outside world of bench_datapath, run in the peer netns:
- *
- *   flood  to-guest frames through an AF_PACKET socket on the peer's
- *          device, PACKET_QDISC_BYPASS, sendmmsg() in batches: the
- *          cheapest way to put a frame on a veth (no UDP/IP stack on the
- *          way out), so that most of the sender's CPU goes to the path
- *          under test.  Flat out, or paced at a fixed rate (batches of
- *          16, clock_nanosleep to an absolute deadline).
- *   echo   UDP request/response through the kernel's UDP socket, one at a
- *          time, busy-polling for the answer; RTT per request.
- *   sink   a bound UDP socket, never read: frames from the guest end
- *          there (dropped on a full receive buffer, no ICMP sent back).
+ * The outside world of bench_datapath, run in the peer netns: flood
+ * (AF_PACKET, sendmmsg, flat out or paced), echo (UDP request/response,
+ * busy-polling) and sink (a bound UDP socket, never read).
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,20 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Setup + teardown time per endpoint, for a container netns holding N
- * veths (the other ends in a peer netns, so that discovery sees N links):
- *
- *   hull      hull_net_setup(tcfilter, 1 queue) with hull_tc_endpoint_attach
- *             as its BPF hook (discovery, tap create/configure, queue fd
- *             open, BPF load + pin + clsact x2 + filter x2), then the queue
- *             fds closed and hull_net_teardown_many() (BPF detach +
- *             unpin, tap delete).  No persist/ record hook.
- *   cmd u32   the same devices and hooks by command, one process each:
- *               ip tuntap add; ip link set mtu/address/up;
- *               tc qdisc add clsact x2; tc filter add u32+mirred x2
- *             and back: tc filter del x2; tc qdisc del x2; ip tuntap del.
- *   cmd bpf   the same with `tc filter add ... bpf da obj hull_tc.bpf.o`.
- *
- * Repeats interleave the methods (rotating which goes first).
+ * veths: hull_net_setup/teardown against the same devices and hooks by
+ * `ip` and `tc` commands, u32+mirred or bpf (docs/benchmarks.md).  Repeats
+ * interleave the methods (rotating which goes first).
  */
 #include <limits.h>
 #include <stdio.h>

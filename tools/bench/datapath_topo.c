@@ -1,25 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The alternatives bench_datapath compares, each in namespaces of its
- * own, and the cleanup that removes everything the bench made.
- *
- *   direct       peer netns: tap0 (PEER_MAC, 10.90.0.1) <- VM side.  No
- *                veth, no filter: the ceiling of generator + tap + VM side.
- *   u32+mirred   Kata's tcfilter, by `ip` and `tc` as Kata sets it up: a
- *                tap, an ingress qdisc on eth0 and on the tap, on each a
- *                match-all u32 filter with mirred egress redirect to the
- *                other.
- *   bridge       br0 holding eth0 and the tap (static fdb entries for both
- *                MACs, so no flooding or learning is measured).
- *   hull tcfilter / hull macvtap
- *                hull_net_setup() (discovery, tap or macvtap, queue fds)
- *                with hull_tc_endpoint_attach() as its BPF hook: counters
- *                and anti-spoofing on, as in a real sandbox.
- *
- * Cleanup runs at exit (hull_net_teardown() for hull's endpoints, which
- * detaches and unpins through bpf/, then `ip netns del` for every netns
- * made) and on SIGINT/SIGTERM/SIGHUP (children killed, pins and device
- * nodes unlinked, netns unmounted: system calls only).
+ * The alternatives bench_datapath compares (direct tap, u32+mirred, bridge,
+ * hull tcfilter, hull macvtap; docs/benchmarks.md), each in namespaces of
+ * its own, and the cleanup of everything the bench made, at exit and on
+ * SIGINT/SIGTERM/SIGHUP (then system calls only).
  */
 #include <arpa/inet.h>
 #include <errno.h>

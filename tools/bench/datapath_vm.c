@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The VM side of bench_datapath: what QEMU's virtio-net backend does with
- * the tap/macvtap queue fds, minus the guest.  One thread per queue fd;
- * each reads (or writes) one frame per syscall, which is all a tap fd
- * offers without vhost, in a non-blocking busy loop so that it never
- * sleeps while frames wait.  Reads that find the queue empty are counted:
- * they are the spare capacity that shows this side is not the bottleneck.
- *
- * The frames carry a virtio-net header when the fd has IFF_VNET_HDR (hull's
- * taps and macvtaps do, as QEMU's): echo keeps the header it read, so a
- * frame whose checksum the kernel left to the "device" stays consistent.
+ * the tap/macvtap queue fds, minus the guest; one busy-looping thread per
+ * queue fd, one frame per syscall, empty reads counted (docs/benchmarks.md).
  */
 #include <arpa/inet.h>
 #include <errno.h>

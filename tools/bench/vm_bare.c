@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The baseline: what a person would do by hand to get the same VM to the
- * same point, with nothing of hull's runtime in between.  virtiofsd is
- * started with the options hull ends up using here, its socket polled
- * every millisecond; QEMU gets the argv hull builds (qemu_build_argv, the
- * same struct vm_config as runtime/sandbox.c fills: no NIC, no KVM); the
- * agent socket is connected (retried every millisecond) and read directly
- * until the agent's first message.  Then the requests hull's monitor
- * sends, from its own builders (runtime/agent_requests.h) over the same
- * framing (vmm/agent_proto.c): prepare_container, and for a run start +
- * the exit event + shutdown.
+ * bench_vm's baseline: virtiofsd and QEMU with the argv hull builds,
+ * started by hand, the agent socket read directly, and the requests hull's
+ * monitor sends, from its own builders (docs/benchmarks.md, "VM sandbox").
  */
 #include <errno.h>
 #include <fcntl.h>

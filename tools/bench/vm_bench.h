@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The pieces of bench_vm (tools/bench/bench_vm.c) and bench_accel, each in
- * a vm_*.c file of its own (docs/benchmarks.md lists them).
- *
- * Times are milliseconds from the start of the measurement; NAN where a
- * time was not seen.
+ * The pieces of bench_vm, one vm_*.c file each.  Times are milliseconds
+ * from the start of the measurement; NAN where a time was not seen.
  */
 #ifndef HULL_TOOLS_BENCH_VM_BENCH_H
 #define HULL_TOOLS_BENCH_VM_BENCH_H

@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bench_vm's world: one temporary directory (/tmp/hull-benchvm.XXXXXX)
- * holding hull configurations, hull's state root, the bare runs' sockets
- * and logs, and two busybox bundles; and its removal at exit and on a
- * signal.  The bench is a child subreaper, so that a monitor orphaned by
- * `hull create` is its child and a signal can find and kill it (QEMU and
- * virtiofsd die with their parent: hull and the bench spawn them with
- * PR_SET_PDEATHSIG).
+ * bench_vm's scratch directory (/tmp/hull-benchvm.XXXXXX) and its removal
+ * at exit and on a signal; the bench is a child subreaper, so that a signal
+ * finds orphaned monitors (docs/benchmarks.md, "VM sandbox").
  */
 #include <dirent.h>
 #include <errno.h>

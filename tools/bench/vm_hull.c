@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * hull's side of bench_vm: the `hull` command run as a user runs it
- * (stdin /dev/null, output to a file), timed from before its fork to its
- * exit, with --debug --log so that its log's timestamps split the time:
- * virtiofsd up, QEMU started, "VM up" (the agent answered).  And the
+ * hull's side of bench_vm: the `hull` command, timed from before its fork
+ * to its exit, its --debug log's timestamps splitting the time; and the
  * monitor's memory while a container runs `sleep`.
  */
 #include <dirent.h>

@@ -178,6 +178,52 @@ static void read_ready(int fd, char *msg, size_t size)
 static int delete_sandbox(const char *root, const char *id, bool force, pid_t own_monitor,
                           uint64_t own_start_time, hull_error_t *err);
 
+/*
+ * The forked monitor: it waits for its creator to record it (a byte on
+ * go), then builds the sandbox.  It never returns.
+ */
+static void __attribute__((noreturn))
+run_monitor(struct hull_sandbox_config *sc, const char *root, bool detach, int lock_fd,
+            const int ready[2], const int go[2])
+{
+	struct monitor_options monitor_opts = {.sc = sc, .state_root = root, .ready_fd = ready[1]};
+	char go_byte;
+
+	close(lock_fd); /* the creator's: it would hold the lock for as long as we live */
+	close(ready[0]);
+	close(go[1]);
+	if (detach)
+		setsid();
+	/* Nothing is started before the creator has recorded us; if it died, so do we. */
+	if (read(go[0], &go_byte, 1) != 1)
+		_exit(1);
+	close(go[0]);
+	monitor_main(&monitor_opts);
+}
+
+/*
+ * Waits for the monitor's "ok" on ready_fd (closed here).  On anything
+ * else, undoes what is ours, unless a delete --force took the sandbox
+ * (and the id) meanwhile, and says which happened.
+ */
+static int wait_until_created(const char *root, const char *id, pid_t pid, uint64_t start_time,
+                              int ready_fd, hull_error_t *err)
+{
+	cleanup_error hull_error_t ignored = NULL;
+	char msg[4096];
+	int status;
+
+	read_ready(ready_fd, msg, sizeof(msg));
+	close(ready_fd);
+	if (strcmp(msg, "ok\n") == 0)
+		return 0;
+	waitpid(pid, &status, 0);
+	if (delete_sandbox(root, id, true, pid, start_time, &ignored) > 0 && msg[0] == '\0')
+		return hull_fail(err, 0, "container %s was deleted while it was being created", id);
+	return hull_fail(err, 0, "%s",
+	                 msg[0] ? msg : "the sandbox's monitor died while creating it");
+}
+
 int container_create(struct hull_globals *globals, const struct create_options *opts,
                      pid_t *monitor, hull_error_t *err)
 {
@@ -188,7 +234,6 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	                                            .bundle = opts->bundle,
 	                                            .id = opts->id};
 	cleanup_free char *root = NULL;
-	char msg[4096];
 	int ready[2] = {-1, -1}, go[2] = {-1, -1}, status, lock_fd, ret = -1;
 	pid_t pid;
 
@@ -220,22 +265,8 @@ int container_create(struct hull_globals *globals, const struct create_options *
 		hull_fail(err, errno, "create %s: fork", opts->id);
 		goto unlock;
 	}
-	if (pid == 0) {
-		struct monitor_options monitor_opts = {
-		    .sc = &sc, .state_root = root, .ready_fd = ready[1]};
-		char go_byte;
-
-		close(lock_fd); /* the creator's: it would hold the lock for as long as we live */
-		close(ready[0]);
-		close(go[1]);
-		if (opts->detach)
-			setsid();
-		/* Nothing is started before the creator has recorded us; if it died, so do we. */
-		if (read(go[0], &go_byte, 1) != 1)
-			_exit(1);
-		close(go[0]);
-		monitor_main(&monitor_opts);
-	}
+	if (pid == 0)
+		run_monitor(&sc, root, opts->detach, lock_fd, ready, go);
 	close(steal_fd(&ready[1]));
 	close(steal_fd(&go[0]));
 	st.sandbox.monitor_pid = pid;
@@ -250,23 +281,9 @@ int container_create(struct hull_globals *globals, const struct create_options *
 		log_debug("create %s: the monitor (pid %d) is gone before its start", opts->id,
 		          pid);
 	close(steal_fd(&go[1]));
-	read_ready(ready[0], msg, sizeof(msg));
-	close(steal_fd(&ready[0]));
-	if (strcmp(msg, "ok\n") != 0) {
-		cleanup_error hull_error_t ignored = NULL;
-
-		waitpid(pid, &status, 0);
-		/* Undo what is ours, unless a delete --force took it (and the id) meanwhile. */
-		if (delete_sandbox(root, opts->id, true, pid, st.sandbox.monitor_start_time,
-		                   &ignored) > 0 &&
-		    msg[0] == '\0')
-			hull_fail(err, 0, "container %s was deleted while it was being created",
-			          opts->id);
-		else
-			hull_fail(err, 0, "%s",
-			          msg[0] ? msg : "the sandbox's monitor died while creating it");
+	if (wait_until_created(root, opts->id, pid, st.sandbox.monitor_start_time,
+	                       steal_fd(&ready[0]), err) < 0)
 		goto out;
-	}
 	if (opts->pid_file && write_pid_file(opts->pid_file, pid, err) < 0) {
 		cleanup_error hull_error_t ignored = NULL;
 

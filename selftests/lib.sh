@@ -63,15 +63,13 @@ expect_error() {
 	esac
 }
 
-# host_check NAME: the status `hull check` gives requirement NAME (ok, warn
-# or fail): the selftests ask hull, as the installer does, what this host
-# can do before they decide to skip.  host_check_detail NAME: its reason.
-host_check_json() {
-	[ -n "${_host_check:-}" ] || _host_check=$("$HULL" check --no-boot --json 2>/dev/null)
-	printf '%s\n' "$_host_check"
+# host_check NAME: "STATUS DETAIL", what `hull check --no-boot` says of
+# requirement NAME (STATUS: ok, warn or fail): the selftests ask hull, as
+# the installer does, what this host can do before they decide to skip.
+host_check() {
+	"$HULL" check --no-boot --json 2>/dev/null |
+		jq -r --arg n "$1" '.checks[] | select(.name == $n) | .status + " " + .detail'
 }
-host_check() { host_check_json | jq -r --arg n "$1" '.checks[] | select(.name == $n) | .status'; }
-host_check_detail() { host_check_json | jq -r --arg n "$1" '.checks[] | select(.name == $n) | .detail'; }
 
 done_testing() {
 	echo "# Totals: pass:$((_tap_n - _tap_fail)) fail:$_tap_fail"

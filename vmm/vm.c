@@ -160,11 +160,9 @@ static const char *accel_of(const struct vm_params *p)
  * its kernel or command line is at fault, not the accelerator; any other
  * exit (an abort, a triple fault's reset) is the accelerator's.
  */
-static enum vm_failure early_exit_failure(struct vm *vm, int status)
+static enum vm_failure early_exit_failure(const struct vm *vm, int status, bool panicked)
 {
-	cleanup_free char *panic = vm_console_find(vm->console_log, "Kernel panic");
-
-	if (vm->alive_ms < 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0 && panic))
+	if (vm->alive_ms < 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0 && panicked))
 		return VM_FAIL_QEMU_EXITED;
 	return VM_FAIL_OTHER;
 }
@@ -185,7 +183,7 @@ static void boot_failed(const struct vm_params *p, struct vm *vm, hull_error_t *
 	vm->failure = VM_FAIL_OTHER;
 	if (stopped) {
 		vm->qemu_pid = -1;
-		vm->failure = early_exit_failure(vm, status);
+		vm->failure = early_exit_failure(vm, status, panic != NULL);
 	}
 	hull_error_release(err);
 	hull_fail(err, 0, "boot under %s: %s; guest console: %s%s%s", accel_of(p),
@@ -236,7 +234,9 @@ static int wait_for_life(const struct vm_params *p, struct vm *vm, long long sta
 			memmove(buf, buf + len - kept, kept);
 		}
 		if (qemu_exited(vm->qemu_pid, &status)) {
-			if (early_exit_failure(vm, status) == VM_FAIL_QEMU_EXITED) {
+			cleanup_free char *panic = vm_console_find(vm->console_log, "Kernel panic");
+
+			if (early_exit_failure(vm, status, panic != NULL) == VM_FAIL_QEMU_EXITED) {
 				waitpid(vm->qemu_pid, &status, 0);
 				return qemu_died(vm, status, err);
 			}

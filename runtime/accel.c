@@ -34,30 +34,50 @@ static enum test_kvm test_kvm(void)
 	return TEST_KVM_NONE;
 }
 
-bool accel_kvm_usable(char *why, size_t size)
+enum accel_kvm_step accel_kvm_probe(int *api, int *error)
 {
 	cleanup_close int fd = -1;
-	int api, vm_fd;
+	int vm_fd;
+
+	*api = -1;
+	*error = 0;
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		*error = errno;
+		return ACCEL_KVM_OPEN;
+	}
+	*api = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (*api != KVM_API_VERSION)
+		return ACCEL_KVM_API;
+	vm_fd = ioctl(fd, KVM_CREATE_VM, 0);
+	if (vm_fd < 0) {
+		*error = errno;
+		return ACCEL_KVM_CREATE_VM;
+	}
+	close(vm_fd);
+	return ACCEL_KVM_WORKS;
+}
+
+bool accel_kvm_usable(char *why, size_t size)
+{
+	int api, e;
 
 	if (test_kvm() != TEST_KVM_NONE)
 		return true;
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, size, "/dev/kvm: %s", strerror(errno));
-		return false;
-	}
-	api = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (api != KVM_API_VERSION) {
+	switch (accel_kvm_probe(&api, &e)) {
+	case ACCEL_KVM_WORKS:
+		return true;
+	case ACCEL_KVM_OPEN:
+		snprintf(why, size, "/dev/kvm: %s", strerror(e));
+		break;
+	case ACCEL_KVM_API:
 		snprintf(why, size, "/dev/kvm: KVM API version %d, not %d", api, KVM_API_VERSION);
-		return false;
+		break;
+	case ACCEL_KVM_CREATE_VM:
+		snprintf(why, size, "/dev/kvm: KVM_CREATE_VM: %s", strerror(e));
+		break;
 	}
-	vm_fd = ioctl(fd, KVM_CREATE_VM, 0);
-	if (vm_fd < 0) {
-		snprintf(why, size, "/dev/kvm: KVM_CREATE_VM: %s", strerror(errno));
-		return false;
-	}
-	close(vm_fd);
-	return true;
+	return false;
 }
 
 /* An error's text as one printable ASCII line, for the verdict and the log. */

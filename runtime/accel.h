@@ -42,9 +42,23 @@
 #define ACCEL_TEST_ENV "HULL_TEST_KVM"
 
 /*
+ * /dev/kvm asked, without the test hook: ACCEL_KVM_WORKS when it opens,
+ * answers KVM_GET_API_VERSION with KVM_API_VERSION and creates a VM;
+ * otherwise the step that failed, with *error its errno (open,
+ * KVM_CREATE_VM) and *api the version it answered (-1 before the ask).
+ */
+enum accel_kvm_step {
+	ACCEL_KVM_WORKS,
+	ACCEL_KVM_OPEN,
+	ACCEL_KVM_API,
+	ACCEL_KVM_CREATE_VM
+};
+enum accel_kvm_step accel_kvm_probe(int *api, int *error);
+
+/*
  * Whether /dev/kvm can run a VM: opens, answers KVM_GET_API_VERSION and
- * creates a VM.  When not, why names the cause ("/dev/kvm: No such file
- * or directory").
+ * creates a VM (accel_kvm_probe), or the test hook is set.  When not, why
+ * names the cause ("/dev/kvm: No such file or directory").
  */
 bool accel_kvm_usable(char *why, size_t size);
 

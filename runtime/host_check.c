@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -23,6 +22,7 @@
 
 #include "bpf/tc_endpoint.h"
 #include "common/cleanup.h"
+#include "runtime/accel.h"
 #include "runtime/host_check_internal.h"
 
 #define KVM_DEV "/dev/kvm"
@@ -58,7 +58,6 @@ static void take_items(struct hull_check_report *to, struct hull_check_report *f
 /* kvm.present and kvm.usable. */
 static void check_kvm(struct hull_check_report *r)
 {
-	cleanup_close int fd = -1, vm = -1;
 	double t0 = hc_now_ms();
 	struct stat st;
 	int e = stat(KVM_DEV, &st) < 0 ? errno : 0;
@@ -85,27 +84,25 @@ static void check_kvm(struct hull_check_report *r)
 	               major(st.st_rdev), minor(st.st_rdev));
 
 	t0 = hc_now_ms();
-	fd = open(KVM_DEV, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
+	switch (accel_kvm_probe(&api, &e)) {
+	case ACCEL_KVM_OPEN:
 		hull_check_add(r, "kvm.usable", HULL_CHECK_WARN, hc_now_ms() - t0,
 		               "open " KVM_DEV ": %s: " TCG_FALLBACK " (run hull as root)",
-		               strerror(errno));
+		               strerror(e));
 		return;
-	}
-	api = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (api != KVM_API_VERSION) {
+	case ACCEL_KVM_API:
 		hull_check_add(r, "kvm.usable", HULL_CHECK_WARN, hc_now_ms() - t0,
 		               KVM_DEV " answers KVM API version %d, not %d: " TCG_FALLBACK, api,
 		               KVM_API_VERSION);
 		return;
-	}
-	vm = ioctl(fd, KVM_CREATE_VM, 0);
-	if (vm < 0) {
+	case ACCEL_KVM_CREATE_VM:
 		hull_check_add(r, "kvm.usable", HULL_CHECK_WARN, hc_now_ms() - t0,
 		               "KVM_CREATE_VM: %s: " TCG_FALLBACK
 		               " (is another hypervisor holding the CPU's virtualization?)",
-		               strerror(errno));
+		               strerror(e));
 		return;
+	case ACCEL_KVM_WORKS:
+		break;
 	}
 	hull_check_add(r, "kvm.usable", HULL_CHECK_OK, hc_now_ms() - t0,
 	               "KVM API version %d; KVM_CREATE_VM works (whether QEMU runs under it, "

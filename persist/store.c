@@ -206,21 +206,16 @@ static bool incomplete_at(int root_fd, const char *id)
 	       fstatat(root_fd, leaf, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
 }
 
-int hull_state_clear_incomplete(const char *root, const char *id, hull_error_t *err)
+/* hull_state_clear_incomplete() in root, already open as root_fd (on device dev). */
+static int clear_incomplete_at(const char *root, int root_fd, dev_t dev, const char *id,
+                               hull_error_t *err)
 {
 	char dir[PATH_MAX];
-	cleanup_close int root_fd = -1;
 	cleanup_error hull_error_t lock_err = NULL;
-	struct stat sb;
 	int lock_fd, rc;
 
 	if (sandbox_path(root, id, NULL, dir, sizeof(dir), err) < 0)
 		return -1;
-	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0 && (errno == ENOENT || errno == ENOTDIR))
-		return 0;
-	if (root_fd < 0 || fstat(root_fd, &sb) < 0)
-		return hull_fail(err, errno, "open %s", root);
 	if (!incomplete_at(root_fd, id))
 		return 0;
 	/* Under the lock: a remove in progress finishes first. */
@@ -229,12 +224,28 @@ int hull_state_clear_incomplete(const char *root, const char *id, hull_error_t *
 		hull_state_unlock(lock_fd);
 		return 0;
 	}
-	rc = remove_tree_at(root_fd, id, sb.st_dev, err);
+	rc = remove_tree_at(root_fd, id, dev, err);
 	hull_state_unlock(lock_fd);
 	if (rc < 0)
 		return hull_error_prefix(err, "remove incomplete %s", dir);
 	log_info("removed %s: it had no state.json (an interrupted create or delete)", dir);
 	return 1;
+}
+
+int hull_state_clear_incomplete(const char *root, const char *id, hull_error_t *err)
+{
+	char dir[PATH_MAX];
+	cleanup_close int root_fd = -1;
+	struct stat sb;
+
+	if (sandbox_path(root, id, NULL, dir, sizeof(dir), err) < 0)
+		return -1;
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (root_fd < 0 || fstat(root_fd, &sb) < 0)
+		return hull_fail(err, errno, "open %s", root);
+	return clear_incomplete_at(root, root_fd, sb.st_dev, id, err);
 }
 
 /* Renames <root>/<tmp> to <root>/<id> unless something is there. */
@@ -299,7 +310,7 @@ int hull_state_create_locked(const char *root, const struct hull_sandbox_state *
 			goto fail;
 		}
 		/* What an interrupted create or delete left may go; a sandbox may not. */
-		if (attempt > 0 || (r = hull_state_clear_incomplete(root, id, err)) == 0) {
+		if (attempt > 0 || (r = clear_incomplete_at(root, root_fd, sb.st_dev, id, err)) == 0) {
 			hull_fail(err, 0, "container %s already exists", id);
 			goto fail_quiet;
 		}

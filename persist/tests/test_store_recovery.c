@@ -51,12 +51,18 @@ static int create_state(const char *root, const char *id, hull_error_t *err)
 	return r;
 }
 
-static void make_dir(const char *root, const char *name)
+/* Makes <root>/<name>; returns the path of leaf in it (or of it, leaf NULL), malloc'd. */
+static char *make_dir(const char *root, const char *name, const char *leaf)
 {
-	cleanup_free char *dir = NULL;
+	char *path = NULL;
 
-	assert_true(asprintf(&dir, "%s/%s", root, name) > 0);
-	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_true(asprintf(&path, "%s/%s", root, name) > 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	if (leaf != NULL) {
+		free(path);
+		assert_true(asprintf(&path, "%s/%s/%s", root, name, leaf) > 0);
+	}
+	return path;
 }
 
 /* Loading id fails, naming it incomplete. */
@@ -165,9 +171,8 @@ static void incomplete_directory_is_shown_and_cleared(void **state)
 	size_t n;
 
 	hull_state_init(&st);
-	make_dir(root, "half");
-	make_dir(root, "other");
-	assert_true(asprintf(&leftover, "%s/half/qmp.sock", root) > 0);
+	leftover = make_dir(root, "half", "qmp.sock");
+	free(make_dir(root, "other", NULL));
 	persist_write_file(leftover, "", 0);
 
 	assert_incomplete(root, "half");
@@ -205,8 +210,7 @@ static void interrupted_remove_leaves_an_incomplete_directory(void **state)
 	cleanup_free char *mnt = NULL;
 
 	assert_int_equal(create_state(root, "going", &err), 0);
-	make_dir(root, "going/zz");
-	assert_true(asprintf(&mnt, "%s/going/zz", root) > 0);
+	mnt = make_dir(root, "going/zz", NULL);
 	if (mount("hull-test", mnt, "tmpfs", 0, NULL) < 0)
 		skip(); /* not root */
 	assert_int_equal(hull_state_remove(root, "going", &err), -1);
@@ -226,8 +230,7 @@ static void fifo_state_file_does_not_block(void **state)
 	cleanup_free char *fifo = NULL;
 	struct hull_sandbox_state st;
 
-	make_dir(root, "piped");
-	assert_true(asprintf(&fifo, "%s/piped/state.json", root) > 0);
+	fifo = make_dir(root, "piped", "state.json");
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	hull_state_init(&st);
 	alarm(5); /* a blocking open kills the test instead of hanging it */

@@ -23,6 +23,7 @@
 
 #include "common/cleanup.h"
 #include "common/error.h"
+#include "common/proc_identity.h"
 #include "persist/id.h"
 #include "persist/store.h"
 #include "persist/tests/helpers_persist.h"
@@ -126,6 +127,26 @@ static void creator_killed_mid_write_leaves_the_id_free(void **state)
 
 	/* Only the new sandbox: the dead creator's temporary directory was swept. */
 	assert_int_equal(persist_count_entries(root), 1);
+}
+
+/*
+ * The sweep takes only what a dead creator left: a live creator's
+ * directory (this process's pid and start time) and a "creating:" name
+ * that does not parse stay.
+ */
+static void sweep_leaves_live_and_unparsed_creators(void **state)
+{
+	const char *root = *state;
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *live = NULL;
+
+	assert_true(asprintf(&live, "creating:%d-%llu-abcdef", (int)getpid(),
+	                     (unsigned long long)proc_start_time(getpid())) > 0);
+	free(make_dir(root, live, NULL));
+	free(make_dir(root, "creating:not-a-pid", NULL));
+	if (create_state(root, "next", &err) < 0)
+		fail_msg("create beside a live creator: %s", err->msg);
+	assert_int_equal(persist_count_entries(root), 3);
 }
 
 /* Creators racing for one id: exactly one wins, the others are told it exists. */
@@ -280,6 +301,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_root, teardown_root)
 	const struct CMUnitTest tests[] = {
 	    T(creator_killed_mid_write_leaves_the_id_free),
+	    T(sweep_leaves_live_and_unparsed_creators),
 	    T(concurrent_creators_of_one_id),
 	    T(incomplete_directory_is_shown_and_cleared),
 	    T(interrupted_remove_leaves_an_incomplete_directory),

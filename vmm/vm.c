@@ -219,6 +219,9 @@ static int wait_for_life(const struct vm_params *p, struct vm *vm, long long sta
 	int status;
 
 	for (;;) {
+		/* Whether QEMU exited is asked before the console is read, so that
+		 * a marker written just before it exited is still seen. */
+		bool exited = qemu_exited(vm->qemu_pid, &status);
 		ssize_t n = 0;
 
 		if (fd < 0)
@@ -233,7 +236,7 @@ static int wait_for_life(const struct vm_params *p, struct vm *vm, long long sta
 			kept = len < mlen ? len : mlen - 1;
 			memmove(buf, buf + len - kept, kept);
 		}
-		if (qemu_exited(vm->qemu_pid, &status)) {
+		if (exited) {
 			cleanup_free char *panic = vm_console_find(vm->console_log, "Kernel panic");
 
 			if (early_exit_failure(vm, status, panic != NULL) == VM_FAIL_QEMU_EXITED) {

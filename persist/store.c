@@ -310,7 +310,8 @@ int hull_state_create_locked(const char *root, const struct hull_sandbox_state *
 			goto fail;
 		}
 		/* What an interrupted create or delete left may go; a sandbox may not. */
-		if (attempt > 0 || (r = clear_incomplete_at(root, root_fd, sb.st_dev, id, err)) == 0) {
+		if (attempt > 0 ||
+		    (r = clear_incomplete_at(root, root_fd, sb.st_dev, id, err)) == 0) {
 			hull_fail(err, 0, "container %s already exists", id);
 			goto fail_quiet;
 		}

@@ -58,11 +58,16 @@ enum accel_kvm_step accel_kvm_probe(int *api, int *error)
 	return ACCEL_KVM_WORKS;
 }
 
+bool accel_kvm_hooked(void)
+{
+	return test_kvm() != TEST_KVM_NONE;
+}
+
 bool accel_kvm_usable(char *why, size_t size)
 {
 	int api, e;
 
-	if (test_kvm() != TEST_KVM_NONE)
+	if (accel_kvm_hooked())
 		return true;
 	switch (accel_kvm_probe(&api, &e)) {
 	case ACCEL_KVM_WORKS:

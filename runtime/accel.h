@@ -62,6 +62,9 @@ enum accel_kvm_step accel_kvm_probe(int *api, int *error);
  */
 bool accel_kvm_usable(char *why, size_t size);
 
+/* Whether the test hook (ACCEL_TEST_ENV) is set: it implies a usable /dev/kvm. */
+bool accel_kvm_hooked(void);
+
 /*
  * Boots p under the accelerator that `setting` ("auto", "kvm", "tcg")
  * resolves to on this host (p->qemu.kvm and the watchdog are set here),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/ns_types.h"
 #include "common/log.h"
 #include "common/read_file.h"
 #include "persist/json_field.h"
@@ -283,6 +284,23 @@ static int check_rlimits(const json_t *process, hull_error_t *err)
 	return 0;
 }
 
+/*
+ * The guest kernel runs no LSM policy (hull features says so): a label the
+ * caller wants applied is refused rather than dropped.
+ */
+static int refuse_lsm_label(const json_t *obj, const char *where, const char *key, const char *lsm,
+                            hull_error_t *err)
+{
+	const char *label = json_string_value(json_object_get(obj, key));
+
+	if (label == NULL || label[0] == '\0')
+		return 0;
+	return hull_fail(err, 0,
+	                 "%s.%s: \"%s\": the guest kernel enforces no %s policy (hull features: "
+	                 "not enabled); leave it empty",
+	                 where, key, label, lsm);
+}
+
 static int parse_user(const json_t *process, struct hull_spec *spec, hull_error_t *err)
 {
 	struct hull_jpath p = HULL_JPATH_OCI_INIT;
@@ -359,6 +377,9 @@ static int parse_process(const json_t *root, struct hull_spec *spec, hull_error_
 	for (size_t i = 0; caps && i < sizeof(cap_sets) / sizeof(cap_sets[0]); i++)
 		if (check_capability_list(caps, cap_sets[i], err) < 0)
 			return -1;
+	if (refuse_lsm_label(process, "process", "apparmorProfile", "AppArmor", err) < 0 ||
+	    refuse_lsm_label(process, "process", "selinuxLabel", "SELinux", err) < 0)
+		return -1;
 	return check_rlimits(process, err);
 }
 
@@ -480,9 +501,7 @@ static int parse_mounts(const json_t *root, struct hull_spec *spec, hull_error_t
 
 static int parse_namespaces(const json_t *linux_, struct hull_spec *spec, hull_error_t *err)
 {
-	static const char *const types[] = {"pid", "network", "mount",  "ipc",
-	                                    "uts", "user",    "cgroup", "time"};
-	bool seen[sizeof(types) / sizeof(types[0])] = {false};
+	unsigned long seen = 0;
 	struct hull_jpath p = HULL_JPATH_OCI_INIT;
 	json_t *list = NULL, *ns;
 	size_t i;
@@ -496,27 +515,30 @@ static int parse_namespaces(const json_t *linux_, struct hull_spec *spec, hull_e
 	{
 		size_t at = hull_jpath_index(&p, i);
 		const char *type = NULL, *ns_path = NULL;
-		size_t t;
+		unsigned long flag;
 
 		if (!json_is_object(ns))
 			return hull_jfail_type(err, &p, "an object", ns);
 		if (hull_jget_str(ns, "type", true, &type, &p, err) < 0 ||
 		    hull_jget_str(ns, "path", false, &ns_path, &p, err) < 0)
 			return -1;
-		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
-			if (strcmp(types[t], type) == 0)
-				break;
-		if (t == sizeof(types) / sizeof(types[0]))
+		flag = hull_ns_flag(type);
+		if (flag == 0)
 			return hull_fail(err, 0,
 			                 "%s.type: \"%s\" is not a namespace type (pid, network, "
 			                 "mount, ipc, uts, user, cgroup, time)",
 			                 p.buf, type);
-		if (seen[t])
+		if (seen & flag)
 			return hull_jfail(err, &p, "namespace \"%s\" is listed twice", type);
-		seen[t] = true;
+		seen |= flag;
 		if (ns_path && ns_path[0] && ns_path[0] != '/')
 			return hull_fail(err, 0, "%s.path: \"%s\" is not an absolute path", p.buf,
 			                 ns_path);
+		if (ns_path && ns_path[0] && strcmp(type, "network") != 0)
+			return hull_fail(err, 0,
+			                 "%s.path: %s: a sandbox cannot join the host's %s "
+			                 "namespace; only \"network\" may name one by path",
+			                 p.buf, ns_path, type);
 		if (strcmp(type, "network") == 0) {
 			spec->has_netns = true;
 			if (ns_path && ns_path[0]) {
@@ -581,6 +603,9 @@ static int parse_linux(const json_t *root, struct hull_spec *spec, hull_error_t 
 		return -1;
 	if (linux_ == NULL)
 		return hull_fail(err, 0, "missing \"linux\" section");
+	spec->linux_ = json_incref(linux_);
+	if (refuse_lsm_label(linux_, "linux", "mountLabel", "SELinux", err) < 0)
+		return -1;
 	hull_jpath_key(&p, "linux");
 	if (parse_namespaces(linux_, spec, err) < 0 || parse_devices(linux_, spec, err) < 0 ||
 	    hull_jget_ref(linux_, "resources", false, false, &resources, &p, err) < 0)
@@ -675,6 +700,7 @@ void hull_spec_free(struct hull_spec *spec)
 	free(spec->hostname);
 	free(spec->netns_path);
 	json_decref(spec->process);
+	json_decref(spec->linux_);
 	json_decref(spec->mounts);
 	json_decref(spec->devices);
 	json_decref(spec->namespaces);

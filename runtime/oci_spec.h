@@ -43,6 +43,7 @@ struct hull_spec {
 	/* OCI-shaped, owned; mounts/devices/namespaces are arrays and
 	 * resources/annotations objects, empty when absent. */
 	json_t *process;
+	json_t *linux_; /* the whole "linux" object, for the guest agent */
 	json_t *mounts;
 	json_t *devices;
 	json_t *namespaces;

@@ -20,6 +20,12 @@
 
 struct agent_peer *agent_peer_start(int (*setup)(void *arg), void *arg)
 {
+	return agent_peer_start_with(setup, arg, NULL);
+}
+
+struct agent_peer *agent_peer_start_with(int (*setup)(void *arg), void *arg,
+                                         const char *cgroup_parent)
+{
 	struct agent_peer *p = calloc(1, sizeof(*p));
 	int sv[2];
 
@@ -32,7 +38,11 @@ struct agent_peer *agent_peer_start(int (*setup)(void *arg), void *arg)
 		if (setup && setup(arg) < 0)
 			_exit(126);
 		dup2(sv[1], 3);
-		execl("../bin/hull-agent", "hull-agent", "--channel-fd", "3", (char *)NULL);
+		if (cgroup_parent)
+			execl("../bin/hull-agent", "hull-agent", "--channel-fd", "3",
+			      "--cgroup-parent", cgroup_parent, (char *)NULL);
+		else
+			execl("../bin/hull-agent", "hull-agent", "--channel-fd", "3", (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);

@@ -30,6 +30,9 @@ struct agent_peer {
  * < 0 the child exits 126.  The child dies with the test (PDEATHSIG).
  */
 struct agent_peer *agent_peer_start(int (*setup)(void *arg), void *arg);
+/* The same, with the agent's containers' cgroups under cgroup_parent. */
+struct agent_peer *agent_peer_start_with(int (*setup)(void *arg), void *arg,
+                                         const char *cgroup_parent);
 
 /* Kills the agent (if still running) and frees p. */
 void agent_peer_stop(struct agent_peer *p);

@@ -45,6 +45,7 @@ HULL := $(BUILD)/bin/hull
 AGENT := $(BUILD)/bin/hull-agent
 AGENT_SRCS := $(wildcard vmm/agent/*.c) common/error.c common/log.c common/base64.c common/addr.c \
 	vmm/agent_proto.c
+AGENT_SRCS += common/capability.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 AGENT_STATIC := $(if $(SANITIZE),,-static)
 
@@ -164,6 +165,9 @@ $(BUILD)/tests/$(firstword $(subst /, ,$(1)))_$(basename $(notdir $(1))): $(BUIL
 	$(Q)$$(CC) $$(HULL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lcmocka
 endef
 $(foreach t,$(TEST_SRCS),$(eval $(call test_rule,$(t))))
+# process_plan's test links the agent module (its seccomp_plan_load is a stand-in there).
+$(BUILD)/tests/vmm_test_process_plan: $(BUILD)/obj/vmm/agent/process_plan.o
+$(BUILD)/tests/vmm_test_process_plan: PKG_LIBS += $(LIB)
 
 # A helper X/tests/tool_Y.c becomes build/tests/X_tool_Y.
 define tool_rule

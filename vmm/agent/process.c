@@ -149,7 +149,7 @@ int agent_process_start(struct agent *a, const char *id, json_t *process, const 
 	slot = free_slot(a);
 	if (slot == NULL)
 		return hull_fail(err, 0, "too many processes (%d)", AGENT_MAX_PROCESSES);
-	if (process_plan_parse(process, &plan, err) < 0) {
+	if (process_plan_parse(process, NULL, &plan, err) < 0) {
 		process_plan_release(&plan);
 		return -1;
 	}
@@ -164,7 +164,7 @@ int agent_process_start(struct agent *a, const char *id, json_t *process, const 
 	}
 	if (pid == 0) {
 		child_stdio(&stdio, plan.terminal, report[1]);
-		process_plan_exec(&plan, root, report[1]);
+		process_plan_exec(&plan, NULL, root, report[1]);
 	}
 	close_fd(&report[1]);
 	if (wait_exec(report[0], pid, err) < 0)

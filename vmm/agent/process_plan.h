@@ -1,21 +1,52 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The OCI process object as the agent runs it: parsed (and checked) in the
- * agent, then applied in the new process just before exec: rlimits, user,
- * groups, working directory, no_new_privs, then exec with the process's
- * own PATH.
+ * The OCI process object (and linux.personality) as the agent runs it:
+ * parsed and checked in the agent, so that errors come back to the host
+ * synchronously and name the config.json field, then applied in the new
+ * process just before exec, in runc's order (libcontainer's
+ * standard_init_linux.go and finalizeNamespace):
+ *
+ *   rlimits, oom_score_adj, personality, umask, [chroot root],
+ *   seccomp when noNewPrivileges is false (loading a filter without
+ *   no_new_privs needs CAP_SYS_ADMIN, so before the capabilities go),
+ *   the bounding set (PR_CAPBSET_DROP needs CAP_SETPCAP: before the user
+ *   changes), PR_SET_KEEPCAPS, groups, gid, uid, capset (effective,
+ *   permitted, inheritable), ambient raise, chdir cwd, no_new_privs,
+ *   seccomp when noNewPrivileges is true (as late as possible, so that
+ *   the filter sees as few of the runtime's own syscalls as possible),
+ *   exec with the process's own PATH.
+ *
+ * Capabilities:
+ *  - An ABSENT process.capabilities means five EMPTY sets, as in runc
+ *    (finalizeNamespace starts from an empty configs.Capabilities when the
+ *    config has none): the process starts with no capability at all, even
+ *    as uid 0.  A config that wants root's usual power lists it.
+ *  - Ambient capabilities that are not both permitted and inheritable are
+ *    left out (the kernel cannot raise them; runc ignores that error with
+ *    a warning, and its own `runc spec` once produced such configs): the
+ *    agent logs a warning at parse time.
+ *  - The execve(2) rules then apply: uid 0 gets permitted = effective =
+ *    bounding | inheritable (intersected with what it had before, under
+ *    no_new_privs); any other uid gets permitted = effective = ambient.
+ *
+ * oom_score_adj is written to /proc/self/oom_score_adj, so the process must
+ * see a proc filesystem there when it is applied (the container's /proc).
  */
 #ifndef HULL_VMM_AGENT_PROCESS_PLAN_H
 #define HULL_VMM_AGENT_PROCESS_PLAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
 #include <jansson.h>
 
+#include "common/capability.h"
 #include "common/error.h"
+
+struct seccomp_plan;
 
 struct process_plan {
 	char **argv;
@@ -32,17 +63,32 @@ struct process_plan {
 		struct rlimit limit;
 	} rlimits[RLIM_NLIMITS];
 	size_t n_rlimits;
+	/* Bit n for capability n, indexed by enum hull_cap_set. */
+	uint64_t caps[HULL_CAP_NSETS];
+	mode_t umask; /* user.umask, 0022 when absent (runc's and crun's default) */
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	bool has_personality;
+	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
 };
 
-/* Checks and reads process; argv/envp point into it, so it must outlive p. */
-int process_plan_parse(json_t *process, struct process_plan *p, hull_error_t *err);
+/*
+ * Checks and reads process and (linux_ may be NULL) linux.personality;
+ * argv/envp point into process, so it must outlive p.  Errors name the
+ * field: process.capabilities.bounding[2]: "CAP_BOGUS" is not a capability.
+ * On failure p still needs process_plan_release.
+ */
+int process_plan_parse(json_t *process, json_t *linux_, struct process_plan *p, hull_error_t *err);
 void process_plan_release(struct process_plan *p);
 
 /*
  * In the new process, with its stdio in place: never returns.  root, when
- * not NULL, is chrooted into.  A failure is written to report_fd as
- * "STEP WHAT: REASON" and the process exits 127.
+ * not NULL, is chrooted into; seccomp (NULL: no filter) is loaded at the
+ * point described above.  A failure is written to report_fd as
+ * "STEP WHAT: REASON" (e.g. "exec /bin/nope: No such file or directory")
+ * and the process exits 127.
  */
-void process_plan_exec(struct process_plan *p, const char *root, int report_fd);
+void process_plan_exec(struct process_plan *p, const struct seccomp_plan *seccomp, const char *root,
+                       int report_fd);
 
 #endif

@@ -17,6 +17,7 @@ DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libjansson-dev libcmocka-dev libnl-3-dev libnl-route-3-dev \
 	libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev \
 	bpftool iproute2 iputils-ping util-linux jq bc valgrind busybox-static qemu-system-x86
+DEB_PACKAGES += libseccomp-dev
 
 # Recursive '=' so pkg-config runs when a recipe needs it, after `make deps`.
 PKGS := jansson libnl-3.0 libnl-route-3.0 libbpf
@@ -45,6 +46,7 @@ HULL := $(BUILD)/bin/hull
 AGENT := $(BUILD)/bin/hull-agent
 AGENT_SRCS := $(wildcard vmm/agent/*.c) common/error.c common/log.c common/base64.c common/addr.c \
 	vmm/agent_proto.c
+AGENT_SRCS += common/seccomp_names.c
 AGENT_SRCS += common/capability.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 AGENT_STATIC := $(if $(SANITIZE),,-static)
@@ -144,7 +146,7 @@ $(HULL): $(BUILD)/obj/runtime/main.o $(LIB)
 $(AGENT): $(AGENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(HULL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ $(shell pkg-config --libs jansson) -lutil
+	$(Q)$(CC) $(HULL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ $(shell pkg-config --libs jansson) -lseccomp -lutil
 
 # The README's first command: deps, build, guest, and a container in a VM.
 demo:
@@ -165,6 +167,9 @@ $(BUILD)/tests/$(firstword $(subst /, ,$(1)))_$(basename $(notdir $(1))): $(BUIL
 	$(Q)$$(CC) $$(HULL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lcmocka
 endef
 $(foreach t,$(TEST_SRCS),$(eval $(call test_rule,$(t))))
+# Tests of an agent module link its object, libhull again (after it) and its libraries.
+$(BUILD)/tests/vmm_test_seccomp: $(BUILD)/obj/vmm/agent/seccomp.o
+$(BUILD)/tests/vmm_test_seccomp: PKG_LIBS += $(LIB) -lseccomp
 # process_plan's test links the agent module (its seccomp_plan_load is a stand-in there).
 $(BUILD)/tests/vmm_test_process_plan: $(BUILD)/obj/vmm/agent/process_plan.o
 $(BUILD)/tests/vmm_test_process_plan: PKG_LIBS += $(LIB)

@@ -20,7 +20,11 @@ int seccomp_plan_parse(json_t *seccomp, struct seccomp_plan **out, hull_error_t 
 /* Syscall names this kernel's libseccomp does not know, [name]; borrowed. */
 json_t *seccomp_plan_unknown(const struct seccomp_plan *p);
 
-/* In the container's process: installs the filter (p NULL: nothing). */
+/*
+ * In the container's process: installs the filter (p NULL: nothing).  The
+ * kernel wants no_new_privs or CAP_SYS_ADMIN; the success path allocates
+ * nothing (the program was compiled by seccomp_plan_parse).
+ */
 int seccomp_plan_load(const struct seccomp_plan *p, hull_error_t *err);
 
 void seccomp_plan_free(struct seccomp_plan *p);

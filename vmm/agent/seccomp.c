@@ -224,13 +224,18 @@ int seccomp_plan_parse(json_t *seccomp, struct seccomp_plan **out, hull_error_t 
 int seccomp_plan_load(const struct seccomp_plan *p, hull_error_t *err)
 {
 	struct sock_fprog prog;
+	long rc;
 
 	if (p == NULL)
 		return 0;
 	prog.len = p->n_insns;
 	prog.filter = p->insns;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog) == 0)
+	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog);
+	if (rc == 0)
 		return 0;
+	/* With TSYNC, a thread that cannot take the filter is named instead. */
+	if (rc > 0)
+		return hull_fail(err, 0, "thread %ld cannot take the filter (TSYNC)", rc);
 	/* The kernel takes a filter from a process with either. */
 	if (errno == EACCES)
 		return hull_fail(err, errno,

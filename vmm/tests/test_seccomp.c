@@ -422,6 +422,26 @@ static void errors_name_the_field(void **state)
 	}
 }
 
+/* What only libseccomp refuses (the host's check passes it) names the syscall too. */
+static void libseccomp_refusal_names_the_syscall(void **state)
+{
+	cleanup_json json_t *j = parse_json(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+	    "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, "
+	    "\"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]},"
+	    "{\"names\": [\"getpid\", \"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 5, "
+	    "\"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}");
+	cleanup_error hull_error_t err = NULL;
+	struct seccomp_plan *p = NULL;
+
+	(void)state;
+	assert_int_equal(hull_seccomp_check(j, &err), 0);
+	assert_int_equal(seccomp_plan_parse(j, &p, &err), -1);
+	assert_null(p);
+	assert_string_equal(hull_error_str(err),
+	                    "linux.seccomp.syscalls[1].names[1]: \"read\": File exists");
+}
+
 static bool listed(const char *const *list, const char *name)
 {
 	for (; *list != NULL; list++)
@@ -467,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(load_without_privilege_says_why),
 	    cmocka_unit_test(no_seccomp_is_no_filter),
 	    cmocka_unit_test(errors_name_the_field),
+	    cmocka_unit_test(libseccomp_refusal_names_the_syscall),
 	    cmocka_unit_test(feature_lists),
 	};
 

@@ -23,8 +23,8 @@ int cgroup_plan_parse(json_t *resources, struct cgroup_plan **out, hull_error_t 
  * limits.  *path is malloc'd.  A controller the kernel lacks is an error
  * naming the field that needs it.
  */
-int cgroup_create(const char *parent, const char *name, const struct cgroup_plan *p,
-                  char **path, hull_error_t *err);
+int cgroup_create(const char *parent, const char *name, const struct cgroup_plan *p, char **path,
+                  hull_error_t *err);
 
 /* Moves pid into the cgroup. */
 int cgroup_attach(const char *path, pid_t pid, hull_error_t *err);
@@ -32,9 +32,48 @@ int cgroup_attach(const char *path, pid_t pid, hull_error_t *err);
 /* Kills what is left in it, waits until it is empty, removes it. */
 int cgroup_destroy(const char *path, hull_error_t *err);
 
-/* {"memory": {"current", "max"}, "pids": {"current", "max"}, "cpu": {"usage_usec"}, ...} */
+/*
+ * {"memory": {"current", "max", "oom_kill", ...}, "pids": {"current", "max"},
+ *  "cpu": {"usage_usec", ...}}: what the files hold, "max" as null, a file
+ * the kernel lacks left out.  NULL if path is not there.
+ */
 json_t *cgroup_stats(const char *path);
 
 void cgroup_plan_free(struct cgroup_plan *p);
+
+/*
+ * What the plan writes to FILE (the last write to it: io.max and
+ * io.weight may get several), or NULL: the conversions, readable where
+ * the controller is missing (the tests).
+ */
+const char *cgroup_plan_value(const struct cgroup_plan *p, const char *file);
+
+/* cpu.shares to cpu.weight, runc's conversion (1024 -> 100, 2 -> 1, 262144 -> 10000). */
+unsigned long long cgroup_cpu_weight(unsigned long long shares);
+
+/*
+ * linux.resources.devices, as a cgroup v2 device program (cgroup_devices.c).
+ * Rules are read per access bit (m, r, w), last matching rule first, so a
+ * later rule overrides an earlier one for what both cover; a request is
+ * allowed only if every bit it asks for is; nothing matched means denied.
+ * The OCI default devices (null, zero, full, random, urandom, tty,
+ * console, ptmx, pts, and mknod of any node) are always allowed, whatever
+ * the rules say, as runc and crun do.  Without a devices list no program
+ * is attached: the VM is the wall.
+ */
+struct cgroup_dev_rule {
+	int allow;
+	char type;           /* 'a', 'b' or 'c' */
+	long long major;     /* -1: any */
+	long long minor;     /* -1: any */
+	unsigned int access; /* BPF_DEVCG_ACC_* bits */
+};
+
+int cgroup_devices_parse(json_t *devices, struct cgroup_dev_rule **rules, size_t *n,
+                         hull_error_t *err);
+
+/* Loads the program for rules and attaches it (BPF_F_ALLOW_MULTI) to cgroup_fd. */
+int cgroup_devices_attach(int cgroup_fd, const struct cgroup_dev_rule *rules, size_t n,
+                          hull_error_t *err);
 
 #endif

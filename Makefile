@@ -48,6 +48,7 @@ AGENT_SRCS := $(wildcard vmm/agent/*.c) common/error.c common/log.c common/base6
 	vmm/agent_proto.c
 AGENT_SRCS += common/seccomp_names.c
 AGENT_SRCS += common/capability.c
+AGENT_SRCS += common/mount_options.c common/sysctl.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 AGENT_STATIC := $(if $(SANITIZE),,-static)
 
@@ -175,6 +176,9 @@ $(BUILD)/tests/vmm_test_process_plan: $(BUILD)/obj/vmm/agent/process_plan.o
 $(BUILD)/tests/vmm_test_process_plan: PKG_LIBS += $(LIB)
 $(BUILD)/tests/vmm_test_cgroup: $(addprefix $(BUILD)/obj/vmm/agent/,cgroup.o cgroup_devices.o)
 $(BUILD)/tests/vmm_test_cgroup: PKG_LIBS += $(LIB)
+$(BUILD)/tests/vmm_test_rootfs: $(addprefix $(BUILD)/obj/vmm/agent/,rootfs.o rootfs_devices.o \
+	rootfs_steps.o mounts.o)
+$(BUILD)/tests/vmm_test_rootfs: PKG_LIBS += $(LIB)
 
 # A helper X/tests/tool_Y.c becomes build/tests/X_tool_Y.
 define tool_rule

@@ -12,7 +12,8 @@
  * the image cannot send a mount outside the container's root, and missing
  * directories are created one component at a time under the same rule.
  * The request is checked whole before anything is mounted; a mount that
- * fails undoes the ones made before it.
+ * fails undoes the ones made before it.  The parse and mount code is
+ * shared with the container's rootfs (mounts.h, rootfs.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,34 +26,17 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/mount_options.h"
 #include "vmm/agent/agent.h"
+#include "vmm/agent/mounts.h"
 
-#ifndef MS_NOSYMFOLLOW
-#define MS_NOSYMFOLLOW 256
-#endif
 #ifndef STATX_ATTR_MOUNT_ROOT
 #define STATX_ATTR_MOUNT_ROOT 0x00002000
 #endif
-
-#define PROPAGATION_FLAGS (MS_PRIVATE | MS_SHARED | MS_SLAVE | MS_UNBINDABLE)
-
-struct mount_plan {
-	const char *destination; /* as the host wrote it */
-	char *rel;               /* cleaned, relative to the root: "dev/pts" */
-	const char *type;        /* the filesystem to mount */
-	const char *source;
-	unsigned long flags;
-	unsigned long propagation;
-	char *data;
-	char *skip_reason; /* set: not mounted, listed in the reply's "skipped" */
-	bool optional;     /* a failure skips it instead of failing the request */
-	bool make_dev;     /* a tmpfs on /dev: create the standard nodes */
-};
 
 struct container_plan {
 	const char *root;
@@ -63,78 +47,20 @@ struct container_plan {
 	size_t n_mounts;
 };
 
-static const struct {
-	const char *name;
-	bool clear;
-	unsigned long flag;
-} mount_options[] = {
-    {"defaults", false, 0},
-    {"ro", false, MS_RDONLY},
-    {"rw", true, MS_RDONLY},
-    {"suid", true, MS_NOSUID},
-    {"nosuid", false, MS_NOSUID},
-    {"dev", true, MS_NODEV},
-    {"nodev", false, MS_NODEV},
-    {"exec", true, MS_NOEXEC},
-    {"noexec", false, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS},
-    {"async", true, MS_SYNCHRONOUS},
-    {"dirsync", false, MS_DIRSYNC},
-    {"mand", false, MS_MANDLOCK},
-    {"nomand", true, MS_MANDLOCK},
-    {"atime", true, MS_NOATIME},
-    {"noatime", false, MS_NOATIME},
-    {"diratime", true, MS_NODIRATIME},
-    {"nodiratime", false, MS_NODIRATIME},
-    {"relatime", false, MS_RELATIME},
-    {"norelatime", true, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME},
-    {"nostrictatime", true, MS_STRICTATIME},
-    {"lazytime", false, MS_LAZYTIME},
-    {"nolazytime", true, MS_LAZYTIME},
-    {"symfollow", true, MS_NOSYMFOLLOW},
-    {"nosymfollow", false, MS_NOSYMFOLLOW},
-    {"silent", false, MS_SILENT},
-    {"loud", true, MS_SILENT},
-    {"bind", false, MS_BIND},
-    {"rbind", false, MS_BIND | MS_REC},
-    {"remount", false, MS_REMOUNT},
-};
-
-static const struct {
-	const char *name;
-	unsigned long flag;
-} propagation_options[] = {
-    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
-    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
-    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
-    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
-};
-
-/* runc's extensions that mean nothing for a fresh mount in the guest. */
-static const char *const ignored_options[] = {"tmpcopyup", "idmap", "ridmap", "copy-symlink"};
-
-/* The filesystems the guest can mount for a container. */
-static const char *const known_types[] = {"proc",   "sysfs",  "tmpfs",   "ramfs",    "devpts",
-                                          "mqueue", "cgroup", "cgroup2", "devtmpfs", "virtiofs"};
+void mount_plan_release(struct mount_plan *m)
+{
+	free(m->rel);
+	free(m->data);
+	free(m->skip_reason);
+	memset(m, 0, sizeof(*m));
+}
 
 static void plan_release(struct container_plan *p)
 {
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		free(p->mounts[i].rel);
-		free(p->mounts[i].data);
-		free(p->mounts[i].skip_reason);
-	}
+	for (size_t i = 0; i < p->n_mounts; i++)
+		mount_plan_release(&p->mounts[i]);
 	free(p->mounts);
 	memset(p, 0, sizeof(*p));
-}
-
-static int find_flag(const char *name)
-{
-	for (size_t k = 0; k < sizeof(mount_options) / sizeof(mount_options[0]); k++)
-		if (strcmp(mount_options[k].name, name) == 0)
-			return (int)k;
-	return -1;
 }
 
 /*
@@ -144,32 +70,30 @@ static int find_flag(const char *name)
  */
 static int add_option(struct mount_plan *m, const char *opt, size_t *data_len)
 {
-	int k = find_flag(opt);
+	const struct hull_mount_flag *k = hull_mount_flag_find(opt);
+	unsigned long propagation = hull_mount_propagation_find(opt);
 
-	if (k < 0 && opt[0] == 'r') {
-		int plain = find_flag(opt + 1);
+	if (k == NULL && opt[0] == 'r') {
+		const struct hull_mount_flag *plain = hull_mount_flag_find(opt + 1);
 
-		if (plain >= 0 && mount_options[plain].flag != 0 &&
-		    (mount_options[plain].flag & (MS_BIND | MS_REMOUNT)) == 0)
+		if (plain && plain->flag != 0 && (plain->flag & (MS_BIND | MS_REMOUNT)) == 0)
 			k = plain;
 	}
-	if (k >= 0) {
-		if (mount_options[k].clear)
-			m->flags &= ~mount_options[k].flag;
+	if (k) {
+		if (k->clear)
+			m->flags &= ~k->flag;
 		else
-			m->flags |= mount_options[k].flag;
+			m->flags |= k->flag;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(propagation_options) / sizeof(propagation_options[0]); i++)
-		if (strcmp(propagation_options[i].name, opt) == 0) {
-			m->propagation = propagation_options[i].flag;
-			return 0;
-		}
-	for (size_t i = 0; i < sizeof(ignored_options) / sizeof(ignored_options[0]); i++)
-		if (strcmp(ignored_options[i], opt) == 0) {
-			log_debug("mount %s: option %s ignored", m->destination, opt);
-			return 0;
-		}
+	if (propagation) {
+		m->propagation = propagation;
+		return 0;
+	}
+	if (hull_mount_option_ignored(opt)) {
+		log_debug("mount %s: option %s ignored", m->destination, opt);
+		return 0;
+	}
 	/* Anything else is the filesystem's own: "mode=755", "size=64m", "newinstance". */
 	{
 		size_t len = strlen(opt), need = *data_len + (*data_len ? 1 : 0) + len + 1;
@@ -186,8 +110,7 @@ static int add_option(struct mount_plan *m, const char *opt, size_t *data_len)
 	return 0;
 }
 
-/* "/a/./b//../c/" -> "a/c": a lexical clean that never climbs above the root. */
-static char *clean_rel(const char *dest)
+char *mount_clean_rel(const char *dest)
 {
 	size_t len = strlen(dest);
 	char *out = malloc(len + 1);
@@ -219,15 +142,7 @@ static char *clean_rel(const char *dest)
 	return out;
 }
 
-static bool known_type(const char *t)
-{
-	for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
-		if (strcmp(known_types[i], t) == 0)
-			return true;
-	return false;
-}
-
-static int plan_mount(json_t *j, size_t idx, struct mount_plan *m, hull_error_t *err)
+int mount_plan_parse(json_t *j, size_t idx, struct mount_plan *m, hull_error_t *err)
 {
 	json_t *options = json_object_get(j, "options"), *o;
 	const char *type = json_string_value(json_object_get(j, "type"));
@@ -238,7 +153,7 @@ static int plan_mount(json_t *j, size_t idx, struct mount_plan *m, hull_error_t 
 	m->destination = json_string_value(json_object_get(j, "destination"));
 	if (m->destination == NULL || m->destination[0] == '\0')
 		return hull_fail(err, 0, "mounts[%zu]: missing \"destination\"", idx);
-	m->rel = clean_rel(m->destination);
+	m->rel = mount_clean_rel(m->destination);
 	if (m->rel == NULL)
 		return hull_fail(err, ENOMEM, "mounts[%zu]", idx);
 	if (m->rel[0] == '\0')
@@ -269,7 +184,7 @@ static int plan_mount(json_t *j, size_t idx, struct mount_plan *m, hull_error_t 
 	}
 	if (type == NULL || type[0] == '\0')
 		return hull_fail(err, 0, "mount %s: missing \"type\"", m->destination);
-	if (!known_type(type))
+	if (!hull_mount_type_known(type))
 		return hull_fail(err, 0, "mount %s: unknown mount type \"%s\"", m->destination,
 		                 type);
 	if (m->flags & MS_REMOUNT)
@@ -322,7 +237,7 @@ static int plan_from_json(json_t *req, struct container_plan *p, hull_error_t *e
 	json_array_foreach(mounts, i, m)
 	{
 		p->n_mounts++;
-		if (plan_mount(m, i, &p->mounts[i], err) < 0)
+		if (mount_plan_parse(m, i, &p->mounts[i], err) < 0)
 			return -1;
 	}
 	return 0;
@@ -330,8 +245,7 @@ static int plan_from_json(json_t *req, struct container_plan *p, hull_error_t *e
 
 /* ---- resolving under the root ---- */
 
-/* An O_PATH fd on rel (a directory), resolved as if root were "/". */
-static int open_in_root(int rootfd, const char *rel)
+int mount_open_in_root(int rootfd, const char *rel)
 {
 	struct open_how how = {
 	    .flags = O_PATH | O_CLOEXEC | O_DIRECTORY,
@@ -341,12 +255,11 @@ static int open_in_root(int rootfd, const char *rel)
 	return (int)syscall(SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof(how));
 }
 
-/* As open_in_root, creating the directories that are missing. */
-static int mkdir_in_root(int rootfd, const char *rel, hull_error_t *err)
+int mount_mkdir_in_root(int rootfd, const char *rel, hull_error_t *err)
 {
 	cleanup_free char *path = NULL;
 	char *p;
-	int fd = open_in_root(rootfd, rel);
+	int fd = mount_open_in_root(rootfd, rel);
 
 	if (fd >= 0)
 		return fd;
@@ -360,13 +273,13 @@ static int mkdir_in_root(int rootfd, const char *rel, hull_error_t *err)
 
 		if (slash)
 			*slash = '\0';
-		fd = open_in_root(rootfd, path);
+		fd = mount_open_in_root(rootfd, path);
 		if (fd < 0 && errno == ENOENT) {
 			cleanup_close int parent = -1;
 
 			if (p > path) {
 				p[-1] = '\0';
-				parent = open_in_root(rootfd, path);
+				parent = mount_open_in_root(rootfd, path);
 				p[-1] = '/';
 			} else {
 				parent = dup(rootfd);
@@ -375,7 +288,7 @@ static int mkdir_in_root(int rootfd, const char *rel, hull_error_t *err)
 				return hull_fail(err, errno, "create /%s", path);
 			if (mkdirat(parent, p, 0755) < 0 && errno != EEXIST)
 				return hull_fail(err, errno, "create /%s", path);
-			fd = open_in_root(rootfd, path);
+			fd = mount_open_in_root(rootfd, path);
 		}
 		if (fd < 0)
 			return hull_fail(err, errno, "create /%s", path);
@@ -387,45 +300,9 @@ static int mkdir_in_root(int rootfd, const char *rel, hull_error_t *err)
 	}
 }
 
-static void fd_path(int fd, char buf[64])
+void mount_fd_path(int fd, char buf[64])
 {
 	snprintf(buf, 64, "/proc/self/fd/%d", fd);
-}
-
-/* The nodes every container expects in a /dev of its own (runc's defaults). */
-static int populate_dev(int rootfd, hull_error_t *err)
-{
-	static const struct {
-		const char *name;
-		unsigned major, minor;
-	} nodes[] = {
-	    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
-	    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
-	};
-	static const struct {
-		const char *name, *target;
-	} links[] = {
-	    {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},
-	    {"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},
-	    {"stderr", "/proc/self/fd/2"},
-	};
-	cleanup_close int dev = open_in_root(rootfd, "dev");
-
-	if (dev < 0)
-		return hull_fail(err, errno, "open /dev in the container's root");
-	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
-		if (mknodat(dev, nodes[i].name, S_IFCHR | 0666,
-		            makedev(nodes[i].major, nodes[i].minor)) < 0 &&
-		    errno != EEXIST)
-			return hull_fail(err, errno, "mknod /dev/%s", nodes[i].name);
-		/* mknod's mode went through the umask. */
-		if (fchmodat(dev, nodes[i].name, 0666, 0) < 0)
-			return hull_fail(err, errno, "chmod /dev/%s", nodes[i].name);
-	}
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
-		if (symlinkat(links[i].target, dev, links[i].name) < 0 && errno != EEXIST)
-			return hull_fail(err, errno, "symlink /dev/%s", links[i].name);
-	return 0;
 }
 
 /* ---- doing it ---- */
@@ -451,10 +328,10 @@ static void undo_run(struct undo *u, const char *root, int rootfd)
 			if (umount2(root, MNT_DETACH) < 0)
 				log_warning("undo: umount %s: %s", root, strerror(errno));
 		} else {
-			int fd = rootfd >= 0 ? open_in_root(rootfd, rel) : -1;
+			int fd = rootfd >= 0 ? mount_open_in_root(rootfd, rel) : -1;
 			char path[64];
 
-			fd_path(fd, path);
+			mount_fd_path(fd, path);
 			if (fd < 0 || umount2(path, MNT_DETACH) < 0)
 				log_warning("undo: umount %s/%s: %s", root, rel, strerror(errno));
 			if (fd >= 0)
@@ -490,7 +367,7 @@ static int mkdir_p(const char *path, hull_error_t *err)
 	}
 }
 
-static bool is_mount_point(const char *path)
+bool mount_is_mount_point(const char *path)
 {
 	struct statx stx, parent;
 	cleanup_free char *up = NULL;
@@ -506,7 +383,7 @@ static bool is_mount_point(const char *path)
 	       stx.stx_dev_minor != parent.stx_dev_minor;
 }
 
-static unsigned long remount_flags(const char *path)
+unsigned long mount_remount_flags(const char *path)
 {
 	struct statvfs sv;
 	unsigned long f = 0;
@@ -528,21 +405,21 @@ static unsigned long remount_flags(const char *path)
 	return f;
 }
 
-/* Mounts one planned mount; 1 when it was skipped (optional and failed). */
-static int do_mount(int rootfd, struct mount_plan *m, struct undo *u, hull_error_t *err)
+int mount_in_root(int rootfd, const struct mount_plan *m, unsigned long drop, bool *mounted,
+                  hull_error_t *err)
 {
-	cleanup_close int fd = mkdir_in_root(rootfd, m->rel, err);
+	cleanup_close int fd = mount_mkdir_in_root(rootfd, m->rel, err);
 	char path[64];
 
+	*mounted = false;
 	if (fd < 0)
 		return hull_error_prefix(err, "mount %s", m->destination);
-	fd_path(fd, path);
-	if (mount(m->source, path, m->type, m->flags, m->data) < 0) {
+	mount_fd_path(fd, path);
+	if (mount(m->source, path, m->type, m->flags & ~drop, m->data) < 0) {
 		int e = errno;
 
 		if (m->optional) {
-			if (asprintf(&m->skip_reason, "mount %s: %s", m->type, strerror(e)) < 0)
-				m->skip_reason = NULL;
+			errno = e;
 			return 1;
 		}
 		if (m->data)
@@ -550,18 +427,36 @@ static int do_mount(int rootfd, struct mount_plan *m, struct undo *u, hull_error
 			                 m->data);
 		return hull_fail(err, e, "mount %s on %s", m->type, m->destination);
 	}
-	undo_push(u, m->rel);
-	if (m->propagation == 0 && !m->make_dev)
+	*mounted = true;
+	if (m->propagation == 0)
 		return 0;
 	/* The fd still names the directory under the new mount: look again. */
 	close(fd);
-	fd = open_in_root(rootfd, m->rel);
+	fd = mount_open_in_root(rootfd, m->rel);
 	if (fd < 0)
 		return hull_fail(err, errno, "open %s after mounting it", m->destination);
-	fd_path(fd, path);
-	if (m->propagation && mount(NULL, path, NULL, m->propagation, NULL) < 0)
+	mount_fd_path(fd, path);
+	if (mount(NULL, path, NULL, m->propagation, NULL) < 0)
 		return hull_fail(err, errno, "set the propagation of %s", m->destination);
-	if (m->make_dev && populate_dev(rootfd, err) < 0)
+	return 0;
+}
+
+/* Mounts one planned mount; 1 when it was skipped (optional and failed). */
+static int do_mount(int rootfd, struct mount_plan *m, struct undo *u, hull_error_t *err)
+{
+	bool mounted;
+	int r = mount_in_root(rootfd, m, 0, &mounted, err);
+
+	if (mounted)
+		undo_push(u, m->rel);
+	if (r == 1) {
+		if (asprintf(&m->skip_reason, "mount %s: %s", m->type, strerror(errno)) < 0)
+			m->skip_reason = NULL;
+		return 1;
+	}
+	if (r < 0)
+		return -1;
+	if (m->make_dev && dev_populate_defaults(rootfd, NULL, 0, err) < 0)
 		return -1;
 	return 0;
 }
@@ -581,7 +476,7 @@ static int prepare(struct container_plan *p, struct undo *u, int *rootfd_out, hu
 		undo_push(u, NULL);
 	}
 	/* Only a mount can be made read-only: make the root one if it is not. */
-	if (p->readonly && !is_mount_point(p->root)) {
+	if (p->readonly && !mount_is_mount_point(p->root)) {
 		if (mount(p->root, p->root, NULL, MS_BIND, NULL) < 0)
 			return hull_fail(err, errno, "bind %s onto itself", p->root);
 		undo_push(u, NULL);
@@ -599,8 +494,8 @@ static int prepare(struct container_plan *p, struct undo *u, int *rootfd_out, hu
 			return -1;
 	}
 	if (p->readonly &&
-	    mount(NULL, p->root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | remount_flags(p->root),
-	          NULL) < 0)
+	    mount(NULL, p->root, NULL,
+	          MS_REMOUNT | MS_BIND | MS_RDONLY | mount_remount_flags(p->root), NULL) < 0)
 		return hull_fail(err, errno, "make %s read-only", p->root);
 	if (p->hostname && p->hostname[0] && sethostname(p->hostname, strlen(p->hostname)) < 0)
 		return hull_fail(err, errno, "set hostname \"%s\"", p->hostname);

@@ -731,6 +731,8 @@ static int enable_controller(const char *dir, const char *ctl, const char *field
 		up = strdup(dir);
 		if (up == NULL)
 			return hull_fail(err, ENOMEM, "%s", field);
+		if (strrchr(up, '/') == NULL || strrchr(up, '/') == up)
+			return hull_fail(err, 0, "%s: no %s controller above %s", field, ctl, dir);
 		*strrchr(up, '/') = '\0';
 		if (enable_controller(up, ctl, field, err) < 0)
 			return -1;

@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/addr.h"
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "net/netns.h"
@@ -312,6 +313,7 @@ static int wait_for(int fd, struct guest *g, struct ping_state *ps,
 		ssize_t n;
 		size_t len, out;
 		const uint8_t *f;
+		char mac[HULL_MAC_TEXT_MAX];
 
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		left = timeout_ms -
@@ -335,8 +337,9 @@ static int wait_for(int fd, struct guest *g, struct ping_state *ps,
 			continue;
 		len = (size_t)n - VNET_HDR_LEN;
 		f = buf + VNET_HDR_LEN;
-		printf("rx proto=%#06x len=%zu from %02x:%02x:%02x:%02x:%02x:%02x\n",
-		       (unsigned)(f[12] << 8 | f[13]), len, f[6], f[7], f[8], f[9], f[10], f[11]);
+		hull_mac_format(f + 6, mac);
+		printf("rx proto=%#06x len=%zu from %s\n", (unsigned)(f[12] << 8 | f[13]), len,
+		       mac);
 		if (want(g, buf + VNET_HDR_LEN, len, seq)) {
 			ps->got = true;
 			return 0;
@@ -426,11 +429,13 @@ static int ping_peer(int fd, struct guest *g, const char *count_text, hull_error
 			return -1;
 		if (!ps.got)
 			rc = hull_fail(err, 0, "no ARP reply for the peer's address");
-		else
-			printf("arp %u.%u.%u.%u is-at %02x:%02x:%02x:%02x:%02x:%02x\n",
-			       g->peer_ip[0], g->peer_ip[1], g->peer_ip[2], g->peer_ip[3],
-			       g->peer_mac[0], g->peer_mac[1], g->peer_mac[2], g->peer_mac[3],
-			       g->peer_mac[4], g->peer_mac[5]);
+		else {
+			char ip[HULL_ADDR_TEXT_MAX], mac[HULL_MAC_TEXT_MAX];
+
+			hull_ip_format(AF_INET, g->peer_ip, ip);
+			hull_mac_format(g->peer_mac, mac);
+			printf("arp %s is-at %s\n", ip, mac);
+		}
 	}
 	for (unsigned seq = 1; rc == 0 && seq <= count; seq++) {
 		if (write_frame(fd, f, echo_request(f, g, seq), err) < 0)

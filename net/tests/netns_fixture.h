@@ -9,8 +9,10 @@
 #define HULL_NET_TESTS_NETNS_FIXTURE_H
 
 #include <setjmp.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "common/addr.h"
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "net/netns.h"
@@ -105,6 +108,75 @@ static inline int fixture_teardown(void **state)
 	return 0;
 }
 
+/*
+ * This namespace's links, a line each with ip's details ("IDX: NAME: ..."),
+ * then their addresses ("IDX: NAME inet ...", lifetimes left out: they
+ * count down), for host_links_expect_same().
+ */
+static inline char *host_links(void)
+{
+	return capture("ip -d -o link show; ip -o addr show | sed 's/[\\\\ ]*valid_lft.*//'");
+}
+
+/* A line's link, "IDX NAME" (NAME cut at '@' or ':'), into key; its NAME. */
+static inline const char *host_link_key(const char *line, char *key, size_t size)
+{
+	int idx = 0;
+	char name[64] = "";
+
+	if (sscanf(line, "%d: %63[^:@ \n]", &idx, name) < 2)
+		name[0] = '\0';
+	snprintf(key, size, "%d %s", idx, name);
+	return strchr(key, ' ') + 1;
+}
+
+/* Whether text has a line of exactly len bytes at line, or (key_only) of the same link. */
+static inline bool host_links_have(const char *text, const char *line, size_t len, bool key_only)
+{
+	char want[96], got[96];
+
+	host_link_key(line, want, sizeof(want));
+	for (const char *l = text; *l;) {
+		const char *end = strchrnul(l, '\n');
+		size_t n = (size_t)(end - l);
+
+		host_link_key(l, got, sizeof(got));
+		if (key_only ? strcmp(got, want) == 0 : n == len && memcmp(l, line, len) == 0)
+			return true;
+		l = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/* Fails on a line of `a` that `b` lacks, of a link b has, or of one matching mine. */
+static inline void host_links_lines_in(const char *a, const char *b, const char *mine,
+                                       const char *what)
+{
+	for (const char *l = a; *l;) {
+		const char *end = strchrnul(l, '\n');
+		size_t n = (size_t)(end - l);
+		char key[96];
+		const char *name = host_link_key(l, key, sizeof(key));
+
+		if ((host_links_have(b, l, n, true) || fnmatch(mine, name, 0) == 0) &&
+		    !host_links_have(b, l, n, false))
+			fail_msg("%s: %.*s", what, (int)n, l);
+		l = *end ? end + 1 : end;
+	}
+}
+
+/*
+ * Fails the test when host_links() `after` differs from `before` in what
+ * the test could have done: a link whose name matches `mine` (fnmatch)
+ * came or went, or one there both times (same index and name) changed.
+ * Links that others made or removed meanwhile do not count.
+ */
+static inline void host_links_expect_same(const char *before, const char *after, const char *mine)
+{
+	host_links_lines_in(before, after, mine, "gone or changed");
+	host_links_lines_in(after, before, mine, "new or changed");
+}
+
 /* eth0 in C (veth, peer peer0 in P), both up, with v4+v6 addresses, routes, a neighbour. */
 static inline void make_veth_topology(struct fixture *f)
 {
@@ -123,11 +195,11 @@ static inline void make_veth_topology(struct fixture *f)
 
 static inline void read_mac(const char *ns, const char *link, uint8_t mac[6])
 {
-	cleanup_free char *s = capture("ip -n %s -br link show %s | awk '{print $3}'", ns, link);
+	cleanup_free char *s =
+	    capture("ip -n %s -br link show %s | awk '{printf \"%%s\", $3}'", ns, link);
 
-	assert_int_equal(sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2],
-	                        &mac[3], &mac[4], &mac[5]),
-	                 6);
+	if (hull_mac_parse(s, mac) < 0)
+		fail_msg("%s %s: no MAC in \"%s\"", ns, link, s);
 }
 
 /* What a user would compare before and after: links, MACs, addresses, routes, neighbours. */

@@ -71,6 +71,23 @@ host_check() {
 		jq -r --arg n "$1" '.checks[] | select(.name == $n) | .status + " " + .detail'
 }
 
+# sandbox_leftovers ROOT ID NETNS: what of sandbox ID (state root ROOT,
+# its container's namespace NETNS, holding lo and a veth eth0) outlived
+# it, one line each: state directory, QEMU, virtiofsd, a link other than
+# lo and eth0, a filter on eth0's ingress, pins, mounts.  Prints nothing
+# when nothing is left.  (tools/soak.sh uses it too.)
+sandbox_leftovers() {
+	local root=$1 id=$2 ns=$3
+	[ -e "$root/$id" ] && echo "state directory $root/$id"
+	pgrep -af "qemu-system.*$root/$id/" | sed 's/^/QEMU /'
+	pgrep -af "virtiofsd.*$root/$id/" | sed 's/^/virtiofsd /'
+	ip -n "$ns" -o link show | grep -v ': lo:\|: eth0@' | sed 's/^/link /'
+	tc -n "$ns" filter show dev eth0 ingress | sed 's/^/filter /'
+	[ -e "/sys/fs/bpf/hull/$id" ] && echo "pins /sys/fs/bpf/hull/$id"
+	grep -F "$root/$id" /proc/mounts | sed 's/^/mount /'
+	return 0
+}
+
 done_testing() {
 	echo "# Totals: pass:$((_tap_n - _tap_fail)) fail:$_tap_fail"
 	[ $_tap_fail -eq 0 ] || exit 1

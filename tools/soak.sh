@@ -12,6 +12,7 @@
 set -u
 cd "$(dirname "$0")/.."
 hull=${HULL:-$PWD/build/bin/hull}
+HULL=$hull . selftests/lib.sh # sandbox_leftovers
 guest=${HULL_GUEST:-$PWD/build/guest}
 cycles=${SOAK_CYCLES:-200}
 [ "$(id -u)" -eq 0 ] || { echo "soak: needs root" >&2; exit 1; }
@@ -47,18 +48,6 @@ jq --arg ns "/run/netns/$ns" '.process.args = ["/bin/sh", "-c", "echo UP; exec s
 
 h() { "$hull" --config "$work/config.json" --root "$root" "$@"; }
 
-leftovers() {
-	local id=$1
-	[ -e "$root/$id" ] && echo "state directory"
-	pgrep -f "qemu-system.*$root/$id/" >/dev/null && echo "QEMU"
-	pgrep -f "virtiofsd.*$root/$id/" >/dev/null && echo "virtiofsd"
-	[ "$(ip -n "$ns" -o link show | wc -l)" -eq 2 ] || echo "links: $(ip -n "$ns" -o link show | cut -d: -f2 | xargs)"
-	[ -z "$(tc -n "$ns" filter show dev eth0 ingress)" ] || echo "filter on eth0"
-	[ -e "/sys/fs/bpf/hull/$id" ] && echo "pins"
-	grep -qF "$root/$id" /proc/mounts && echo "mount"
-	return 0
-}
-
 first_fds= first_rss= max_fds=0 max_rss=0 fds= rss= t0=$(date +%s)
 for i in $(seq "$cycles"); do
 	id=soak-$i
@@ -80,7 +69,7 @@ for i in $(seq "$cycles"); do
 	[ "$rss" -gt "$max_rss" ] && max_rss=$rss
 	h delete --force "$id" || { echo "soak: cycle $i: delete failed"; exit 1; }
 	sleep 0.2
-	left=$(leftovers "$id")
+	left=$(sandbox_leftovers "$root" "$id" "$ns")
 	[ -z "$left" ] || { echo "soak: cycle $i: left behind: $left"; exit 1; }
 	echo "soak: cycle $i/$cycles: monitor fds $fds, RSS $rss KiB"
 done

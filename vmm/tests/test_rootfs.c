@@ -345,6 +345,27 @@ static void readonly_root_keeps_its_mounts_writable(void **state)
 	assert_string_equal(out, "root-rw\n");
 }
 
+/* A read-only /dev is made so after its nodes are (runc's finalizeRootfs). */
+static void readonly_dev_gets_its_nodes_first(void **state)
+{
+	struct fixture *f = *state;
+	char out[16384];
+	json_t *ms = json_array();
+	json_t *req;
+
+	json_array_append_new(ms, oci_mount("/dev", "tmpfs", "nosuid,mode=755,ro"));
+	req = json_pack("{s:s, s:o, s:{s:[{s:s, s:s, s:i, s:i}]}}", "root", f->root, "mounts", ms,
+	                "linux", "devices", "type", "c", "path", "/dev/hull-zero", "major", 1,
+	                "minor", 5);
+	assert_int_equal(run(req,
+	                     "test -c /dev/null && test -c /dev/hull-zero && echo nodes;"
+	                     "echo x >/dev/null && echo null-ok; touch /dev/new || echo dev-ro",
+	                     out, sizeof(out)),
+	                 0);
+	assert_string_equal(out,
+	                    "nodes\nnull-ok\ntouch: /dev/new: Read-only file system\ndev-ro\n");
+}
+
 /* linux.rootfsPropagation "shared": the new root is shared (runc sets it after pivot_root). */
 static void shared_root_propagation(void **state)
 {
@@ -644,6 +665,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(masks_devices_sysctl_and_the_old_root, setup, teardown),
 	    cmocka_unit_test_setup_teardown(readonly_root_keeps_its_mounts_writable, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(readonly_dev_gets_its_nodes_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(shared_root_propagation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(slave_propagation_by_default_private_when_asked, setup,
 	                                    teardown),

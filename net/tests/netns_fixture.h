@@ -32,17 +32,25 @@ struct fixture {
 	char p[64], p_path[128]; /* the peer ("host") namespace */
 };
 
+/* The command fmt and its arguments make (malloc'd). */
+#define FIXTURE_FORMAT(cmd, fmt)                                                                   \
+	do {                                                                                       \
+		va_list ap_;                                                                       \
+		int r_;                                                                            \
+                                                                                                   \
+		va_start(ap_, fmt);                                                                \
+		r_ = vasprintf(&(cmd), fmt, ap_);                                                  \
+		va_end(ap_);                                                                       \
+		assert_true(r_ >= 0);                                                              \
+	} while (0)
+
 /* Runs a shell command built from fmt; returns its exit status. */
 static inline int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
 {
 	cleanup_free char *cmd = NULL;
-	va_list ap;
 	int r;
 
-	va_start(ap, fmt);
-	r = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	assert_true(r >= 0);
+	FIXTURE_FORMAT(cmd, fmt);
 	r = system(cmd);
 	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
 }
@@ -56,13 +64,8 @@ static inline char *__attribute__((format(printf, 1, 2))) capture(const char *fm
 	FILE *mem, *p;
 	char buf[4096];
 	size_t n;
-	va_list ap;
-	int r;
 
-	va_start(ap, fmt);
-	r = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	assert_true(r >= 0);
+	FIXTURE_FORMAT(cmd, fmt);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	mem = open_memstream(&out, &size);

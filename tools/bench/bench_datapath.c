@@ -2,14 +2,8 @@
 /*
  * bench_datapath: hull's datapath against Kata's and the kernel's usual
  * ones, side by side in one run (docs/benchmarks.md, which describes the
- * alternatives, the tests, the CPU pinning and the setup figures).
- *
- * Environment: BENCH_ROUNDS (7), BENCH_SECONDS (1.0), BENCH_CPU_SECONDS
- * (2.0), BENCH_RATE (offered frames/s for CPU, 30000), BENCH_ECHO
- * (requests per round, 2000), BENCH_QUEUES (1), BENCH_PIN (1), BENCH_NICE
- * (20: children at nice -20), BENCH_SETUP_REPEATS (5), BENCH_PARTS
- * ("progs,datapath,setup"), BENCH_ALTS ("dubtm"), BENCH_TESTS ("tg,fg,cpu,lat").
- * Needs root; prints a skip line and exits 0 without it.
+ * alternatives, the tests, the CPU pinning, the setup figures and the
+ * BENCH_* variables).  Needs root; prints a skip line and exits 0 without it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -122,28 +116,18 @@ static double cpu_busy_s(void)
 	return (double)(user + nice + sys + irq + softirq) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* CPU time a task (all its threads) has run, in seconds: /proc/PID/task/TID/schedstat. */
+/*
+ * CPU time a task (all its threads) has run, in seconds: its CPU clock, the
+ * sum of what /proc/PID/task/TID/schedstat shows first; 0 with no task.
+ */
 static double task_runtime_s(pid_t pid)
 {
-	char path[64], p[600];
-	DIR *d;
-	struct dirent *e;
-	double total = 0;
+	struct timespec ts;
+	clockid_t clock;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	while (d && (e = readdir(d)) != NULL) {
-		cleanup_file FILE *f = NULL;
-		unsigned long long ns;
-
-		snprintf(p, sizeof(p), "%s/%s/schedstat", path, e->d_name);
-		f = e->d_name[0] == '.' ? NULL : fopen(p, "r");
-		if (f && fscanf(f, "%llu", &ns) == 1)
-			total += (double)ns / 1e9;
-	}
-	if (d)
-		closedir(d);
-	return total;
+	if (pid <= 0 || clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ksoftirqd/N: softirq work the kernel defers leaves our tasks for these. */
@@ -155,15 +139,9 @@ static void find_ksoftirqd(void)
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 
-	while (d && (e = readdir(d)) != NULL && n_ksoftirqd < 16) {
-		char p[600], comm[64] = "";
-		cleanup_file FILE *f = NULL;
-
-		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
-		f = e->d_name[0] < '0' || e->d_name[0] > '9' ? NULL : fopen(p, "r");
-		if (f && fgets(comm, sizeof(comm), f) && !strncmp(comm, "ksoftirqd/", 10))
+	while (d && (e = readdir(d)) != NULL && n_ksoftirqd < 16)
+		if (atoi(e->d_name) > 0 && bench_comm_is(atoi(e->d_name), "ksoftirqd/"))
 			ksoftirqd[n_ksoftirqd++] = (pid_t)atoi(e->d_name);
-	}
 	if (d)
 		closedir(d);
 }
@@ -171,7 +149,7 @@ static void find_ksoftirqd(void)
 /* Our CPU time: the two children and the ksoftirqd threads. */
 static double ours_s(pid_t vm, pid_t peer)
 {
-	double t = task_runtime_s(vm) + (peer > 0 ? task_runtime_s(peer) : 0);
+	double t = task_runtime_s(vm) + task_runtime_s(peer);
 
 	for (unsigned i = 0; i < n_ksoftirqd; i++)
 		t += task_runtime_s(ksoftirqd[i]);
@@ -226,14 +204,12 @@ static pid_t start(struct dp_alt *a, enum child job, int arg, hull_error_t *err)
 			hull_error_print(stderr, e);
 		_exit(rc < 0);
 	}
-	dp_cleanup_register_child(pid);
 	for (int i = 0; i < 3000; i++) {
 		int status;
 
 		if (atomic_load(ready))
 			return pid;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			dp_cleanup_forget_child(pid);
 			return hull_fail(err, 0, "%s exited before it was ready (status %#x)", what,
 			                 status);
 		}
@@ -260,7 +236,6 @@ static int reap(pid_t pid, const char *what, hull_error_t *err)
 			kill(pid, SIGKILL);
 		bench_sleep_ms(1);
 	}
-	dp_cleanup_forget_child(pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return hull_fail(err, 0, "%s failed (status %#x)", what, status);
 	return 0;
@@ -277,7 +252,11 @@ static int stop(pid_t vm, pid_t peer, int rc, hull_error_t *err)
 	return rc;
 }
 
-/* A fresh shared area, then the VM side in mode and, unless job is VM_SIDE, the peer's job. */
+/*
+ * A fresh shared area, then the VM side in mode and, unless job is VM_SIDE,
+ * the peer's job; after the warm-up, unless the job is the echo (it runs
+ * its own).
+ */
 static int start_both(struct dp_alt *a, enum dp_vm_mode mode, enum child job, unsigned pps,
                       pid_t *vm, pid_t *peer, hull_error_t *err)
 {
@@ -288,85 +267,97 @@ static int start_both(struct dp_alt *a, enum dp_vm_mode mode, enum child job, un
 		return -1;
 	if (job != VM_SIDE && (*peer = start(a, job, (int)pps, err)) < 0)
 		return stop(*vm, -1, -1, err);
-	bench_sleep_ms(cfg.warmup * 1e3);
+	if (job != PEER_ECHO)
+		bench_sleep_ms(cfg.warmup * 1e3);
 	return 0;
 }
 
-static int to_guest(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
+/* What a test reads at either end of its window: counters, and CPU times in seconds. */
+struct snap {
+	double rx, empty, tx, gen_tx, peer_rx, t, peer_cpu, vm_cpu, ours, busy;
+};
+
+/* Without a peer job, the frames that reached the peer's device too. */
+static int take(struct dp_alt *a, pid_t vm, pid_t peer, struct snap *s, hull_error_t *err)
+{
+	uint64_t peer_rx = 0;
+
+	if (peer < 0 && dp_alt_peer_rx(a, &peer_rx, err) < 0)
+		return -1;
+	s->peer_rx = (double)peer_rx;
+	s->rx = (double)SUM_Q(rx);
+	s->empty = (double)SUM_Q(empty);
+	s->tx = (double)SUM_Q(tx);
+	s->gen_tx = (double)atomic_load(&sh->gen_tx);
+	s->t = bench_now_ms() / 1e3;
+	s->peer_cpu = task_runtime_s(peer);
+	s->vm_cpu = task_runtime_s(vm);
+	s->ours = ours_s(vm, peer);
+	s->busy = cpu_busy_s();
+	return 0;
+}
+
+/* Both children started as start_both does, s[0] and s[1] taken secs apart, both stopped. */
+static int window(struct dp_alt *a, enum dp_vm_mode mode, enum child job, unsigned pps, double secs,
+                  struct snap s[2], hull_error_t *err)
 {
 	pid_t vm, peer;
-	uint64_t rx0, e0, g0, rx1, e1, g1;
-	double t0, t1, c0, c1, v0, o0, b0;
 
-	if (start_both(a, DP_VM_RX_SPIN, PEER_FLOOD, 0, &vm, &peer, err) < 0)
+	if (start_both(a, mode, job, pps, &vm, &peer, err) < 0)
 		return -1;
-	rx0 = SUM_Q(rx), e0 = SUM_Q(empty), g0 = atomic_load(&sh->gen_tx),
-	t0 = bench_now_ms() / 1e3;
-	c0 = task_runtime_s(peer);
-	v0 = task_runtime_s(vm);
-	o0 = ours_s(vm, peer);
-	b0 = cpu_busy_s();
-	bench_sleep_ms(cfg.secs * 1e3);
-	rx1 = SUM_Q(rx), e1 = SUM_Q(empty), g1 = atomic_load(&sh->gen_tx),
-	t1 = bench_now_ms() / 1e3;
-	c1 = task_runtime_s(peer);
-	r->tg_gen_cpu[round] = (c1 - c0) / (t1 - t0);
-	r->tg_norm[round] = c1 > c0 ? (double)(rx1 - rx0) / (c1 - c0) : 0;
+	if (take(a, vm, peer, &s[0], err) < 0)
+		return stop(vm, peer, -1, err);
+	bench_sleep_ms(secs * 1e3);
+	return stop(vm, peer, take(a, vm, peer, &s[1], err), err);
+}
+
+/* The change of a struct snap member over the window s[2]. */
+#define D(member) (s[1].member - s[0].member)
+
+static int to_guest(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
+{
+	struct snap s[2];
+
+	if (window(a, DP_VM_RX_SPIN, PEER_FLOOD, 0, cfg.secs, s, err) < 0)
+		return -1;
+	r->tg_gen_cpu[round] = D(peer_cpu) / D(t);
+	r->tg_norm[round] = D(peer_cpu) > 0 ? D(rx) / D(peer_cpu) : 0;
 	if (getenv("BENCH_DEBUG"))
 		fprintf(stderr, "%s to_guest: gen %.0f%% vm %.0f%% ksoftirqd %.0f%% stat %.0f%%\n",
-		        a->name, r->tg_gen_cpu[round] * 100,
-		        (task_runtime_s(vm) - v0) / (t1 - t0) * 100,
-		        (ours_s(vm, peer) - o0 - (c1 - c0) - (task_runtime_s(vm) - v0)) /
-		            (t1 - t0) * 100,
-		        (cpu_busy_s() - b0) / (t1 - t0) * 100);
-	r->tg_pps[round] = (double)(rx1 - rx0) / (t1 - t0);
-	r->tg_offered[round] = (double)(g1 - g0) / (t1 - t0);
-	r->tg_idle[round] = (e1 - e0) ? (double)(e1 - e0) / (double)(e1 - e0 + rx1 - rx0) : 0;
-	return stop(vm, peer, 0, err);
+		        a->name, r->tg_gen_cpu[round] * 100, D(vm_cpu) / D(t) * 100,
+		        (D(ours) - D(peer_cpu) - D(vm_cpu)) / D(t) * 100, D(busy) / D(t) * 100);
+	r->tg_pps[round] = D(rx) / D(t);
+	r->tg_offered[round] = D(gen_tx) / D(t);
+	r->tg_idle[round] = D(empty) > 0 ? D(empty) / (D(empty) + D(rx)) : 0;
+	return 0;
 }
 
 static int from_guest(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
 {
-	pid_t vm, peer;
-	uint64_t p0, p1, w0, w1;
-	double t0, t1, c0, c1;
+	struct snap s[2];
 
-	if (start_both(a, DP_VM_TX, VM_SIDE, 0, &vm, &peer, err) < 0)
+	if (window(a, DP_VM_TX, VM_SIDE, 0, cfg.secs, s, err) < 0)
 		return -1;
-	if (dp_alt_peer_rx(a, &p0, err) < 0)
-		return stop(vm, -1, -1, err);
-	w0 = SUM_Q(tx), c0 = task_runtime_s(vm), t0 = bench_now_ms() / 1e3;
-	bench_sleep_ms(cfg.secs * 1e3);
-	if (dp_alt_peer_rx(a, &p1, err) < 0)
-		return stop(vm, -1, -1, err);
-	w1 = SUM_Q(tx), c1 = task_runtime_s(vm), t1 = bench_now_ms() / 1e3;
-	r->fg_pps[round] = (double)(p1 - p0) / (t1 - t0);
-	r->fg_norm[round] = c1 > c0 ? (double)(p1 - p0) / (c1 - c0) : 0;
-	r->fg_written[round] = (double)(w1 - w0) / (t1 - t0);
-	return stop(vm, -1, 0, err);
+	r->fg_pps[round] = D(peer_rx) / D(t);
+	r->fg_norm[round] = D(vm_cpu) > 0 ? D(peer_rx) / D(vm_cpu) : 0;
+	r->fg_written[round] = D(tx) / D(t);
+	return 0;
 }
 
 static int cpu_cost(struct dp_alt *a, double idle_busy_per_s, struct alt_result *r, unsigned round,
                     hull_error_t *err)
 {
-	pid_t vm, peer;
-	uint64_t rx0, rx1;
-	double b0, b1, o0, o1, t0, t1;
+	struct snap s[2];
 
-	if (start_both(a, DP_VM_RX_BLOCK, PEER_FLOOD, cfg.rate, &vm, &peer, err) < 0)
+	if (window(a, DP_VM_RX_BLOCK, PEER_FLOOD, cfg.rate, cfg.cpu_secs, s, err) < 0)
 		return -1;
-	rx0 = SUM_Q(rx), b0 = cpu_busy_s(), o0 = ours_s(vm, peer), t0 = bench_now_ms() / 1e3;
-	bench_sleep_ms(cfg.cpu_secs * 1e3);
-	rx1 = SUM_Q(rx), b1 = cpu_busy_s(), o1 = ours_s(vm, peer), t1 = bench_now_ms() / 1e3;
-	r->cpu_delivered[round] = (double)(rx1 - rx0) / (t1 - t0) / cfg.rate;
-	if (rx1 > rx0) {
-		r->cpu_ns[round] =
-		    (b1 - b0 - idle_busy_per_s * (t1 - t0)) * 1e9 / (double)(rx1 - rx0);
-		r->cpu_task_ns[round] = (o1 - o0) * 1e9 / (double)(rx1 - rx0);
+	r->cpu_delivered[round] = D(rx) / D(t) / cfg.rate;
+	if (D(rx) > 0) {
+		r->cpu_ns[round] = (D(busy) - idle_busy_per_s * D(t)) * 1e9 / D(rx);
+		r->cpu_task_ns[round] = D(ours) * 1e9 / D(rx);
 	}
-	r->foreign[round] =
-	    (b1 - b0 - (o1 - o0)) / (t1 - t0) / (double)sysconf(_SC_NPROCESSORS_ONLN);
-	return stop(vm, peer, 0, err);
+	r->foreign[round] = (D(busy) - D(ours)) / D(t) / (double)sysconf(_SC_NPROCESSORS_ONLN);
+	return 0;
 }
 
 static int latency(struct dp_alt *a, struct alt_result *r, unsigned round, hull_error_t *err)
@@ -374,17 +365,10 @@ static int latency(struct dp_alt *a, struct alt_result *r, unsigned round, hull_
 	pid_t vm, peer;
 	int rc;
 
-	memset(sh, 0, sizeof(*sh));
-	vm = start(a, VM_SIDE, DP_VM_ECHO, err);
-	if (vm < 0)
+	if (start_both(a, DP_VM_ECHO, PEER_ECHO, 0, &vm, &peer, err) < 0)
 		return -1;
-	peer = start(a, PEER_ECHO, 0, err);
-	if (peer < 0)
-		return stop(vm, -1, -1, err);
 	rc = reap(peer, "echo client", err);
-	atomic_store(&sh->stop, 1);
-	rc = reap(vm, "VM side", err) < 0 ? -1 : rc;
-	if (rc < 0)
+	if (stop(vm, -1, rc, err) < 0)
 		return -1;
 	if (sh->n_samples == 0)
 		return hull_fail(err, 0, "%s: no echo came back (%u lost)", a->name, sh->lost);

@@ -14,13 +14,12 @@
  *
  *   build/bench/bench_state [repeats]     (default 21)
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "common/addr.h"
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "net/tap.h"
@@ -61,31 +60,24 @@ static void build_state(struct hull_sandbox_state *st, const char *id, int n_end
 	st->network.netns_path = strdup("/var/run/netns/cni-1");
 	for (i = 0; i < n_endpoints; i++) {
 		struct hull_endpoint *ep = hull_state_add_endpoint(st);
+		struct hull_ip_addr *a = ep->addrs = calloc(2, sizeof(*ep->addrs));
+		struct hull_route *r = ep->routes = calloc(2, sizeof(*ep->routes));
+		struct hull_neighbour *nb = ep->neighbours = calloc(1, sizeof(*ep->neighbours));
 
 		snprintf(ep->name, sizeof(ep->name), "eth%d", i);
 		ep->ifindex = 2 + i;
 		ep->mtu = 1500;
 		ep->n_addrs = 2;
-		ep->addrs = calloc(2, sizeof(*ep->addrs));
-		ep->addrs[0].family = AF_INET;
-		inet_pton(AF_INET, "10.0.0.2", ep->addrs[0].addr);
-		ep->addrs[0].addr[2] = (uint8_t)i;
-		ep->addrs[0].prefix_len = 24;
-		ep->addrs[1].family = AF_INET6;
-		inet_pton(AF_INET6, "fd00::2", ep->addrs[1].addr);
-		ep->addrs[1].prefix_len = 64;
+		hull_prefix_parse("10.0.0.2/24", &a[0].family, a[0].addr, &a[0].prefix_len);
+		a[0].addr[2] = (uint8_t)i;
+		hull_prefix_parse("fd00::2/64", &a[1].family, a[1].addr, &a[1].prefix_len);
 		ep->n_routes = 2;
-		ep->routes = calloc(2, sizeof(*ep->routes));
-		ep->routes[0].family = AF_INET;
-		ep->routes[0].has_gateway = true;
-		inet_pton(AF_INET, "10.0.0.1", ep->routes[0].gateway);
-		ep->routes[1].family = AF_INET6;
-		ep->routes[1].has_gateway = true;
-		inet_pton(AF_INET6, "fe80::1", ep->routes[1].gateway);
+		r[0].has_gateway = true;
+		hull_ip_parse("10.0.0.1", &r[0].family, r[0].gateway);
+		r[1].has_gateway = true;
+		hull_ip_parse("fe80::1", &r[1].family, r[1].gateway);
 		ep->n_neighbours = 1;
-		ep->neighbours = calloc(1, sizeof(*ep->neighbours));
-		ep->neighbours[0].family = AF_INET;
-		inet_pton(AF_INET, "10.0.0.1", ep->neighbours[0].addr);
+		hull_ip_parse("10.0.0.1", &nb->family, nb->addr);
 		hull_tap_name((unsigned)i, ep->vm_ifname);
 		snprintf(ep->bpf_pin_dir, sizeof(ep->bpf_pin_dir), "/sys/fs/bpf/hull/%s/eth%d", id,
 		         i);

@@ -4,19 +4,10 @@
  * (docs/benchmarks.md, "VM sandbox" and "Accelerator choice"): boot, run,
  * machine (q35 against microvm), memory (the monitor's RSS and PSS) and
  * accel (forced, auto, a hanging KVM, `hull check`), alternatives
- * interleaved in rounds, the first rotating; medians over the rounds.
- *
- *   BENCH_VM_ROUNDS   rounds (default 5)
- *   BENCH_VM_PARTS    boot,run,machine,memory,accel (default boot,run,memory)
- *   BENCH_VM_ALTS     alternatives by name (default: all but hull-auto,
- *                     hull-microvm); see alts below
- *   BENCH_VM_TIMEOUT  seconds a bare boot may take before it counts as hung (30)
- *   BENCH_VM_MEMORY   guest memory, MiB (512)
- *   BENCH_VM_KERNEL_PARAMS  appended to the guest's command line, bare and hull alike
- *   HULL, HULL_GUEST  the hull binary and the guest image directory
- *                     (default: ../bin/hull and ../guest of this program)
- *
- * Needs root and `make guest`; prints a skip line and exits 0 otherwise.
+ * interleaved in rounds, the first rotating; medians over the rounds.  The
+ * BENCH_VM_* variables are in docs/benchmarks.md; the alternatives' names
+ * in alts below.  Needs root and `make guest`; prints a skip line and exits
+ * 0 otherwise.
  */
 #include <math.h>
 #include <stddef.h>
@@ -39,6 +30,7 @@
 #define GOAL_LATER 1.02
 #define GOAL_PROBE 1.10
 #define GOAL_CHECK_MS 50.0
+#define COUNT(array) (sizeof(array) / sizeof(*(array)))
 
 enum part {
 	P_BOOT = 1,
@@ -196,6 +188,14 @@ static unsigned failures(enum alt a)
 	return n;
 }
 
+/* "<prefix>FAILED: <err>" */
+static void print_failure(const char *prefix, const struct hull_error *err)
+{
+	cleanup_free char *text = err ? hull_error_text(err) : NULL;
+
+	printf("%sFAILED: %s\n", prefix, text ?: "?");
+}
+
 static void run_one(struct vmb_env *e, enum alt a, unsigned round)
 {
 	struct sample *s = &samples[a][round];
@@ -208,25 +208,20 @@ static void run_one(struct vmb_env *e, enum alt a, unsigned round)
 		s->ok = vmb_env_config(e, alts[a].accel, alts[a].machine, cfg, sizeof(cfg), &err) ==
 		            0 &&
 		        vmb_hull(e, cfg, alts[a].run, &s->hull, &err) == 0;
-	if (!s->ok) {
-		cleanup_free char *text = err ? hull_error_text(err) : NULL;
-
-		printf("  round %u %-13s FAILED: %s\n", round + 1, alts[a].name, text ?: "failed");
-	} else if (!alts[a].hull && !alts[a].run)
-		printf("  round %u %-13s ready %7.0f ms, + prepare_container %7.0f ms\n", round + 1,
-		       alts[a].name, s->bare.ready_ms, s->bare.prepared_ms);
+	printf("  round %u %-13s ", round + 1, alts[a].name);
+	if (!s->ok)
+		print_failure("", err);
+	else if (!alts[a].hull && !alts[a].run)
+		printf("ready %7.0f ms, + prepare_container %7.0f ms\n", s->bare.ready_ms,
+		       s->bare.prepared_ms);
 	else if (!alts[a].hull)
-		printf("  round %u %-13s ready %7.0f ms, exit %7.0f ms, total %7.0f ms\n",
-		       round + 1, alts[a].name, s->bare.ready_ms, s->bare.exited_ms,
-		       s->bare.total_ms);
+		printf("ready %7.0f ms, exit %7.0f ms, total %7.0f ms\n", s->bare.ready_ms,
+		       s->bare.exited_ms, s->bare.total_ms);
 	else
-		printf("  round %u %-13s ready %7.0f ms (log), exit of hull %7.0f ms%s\n",
-		       round + 1, alts[a].name, s->hull.ready_ms, s->hull.total_ms,
-		       s->hull.kvm_fallback ? " (KVM tried, TCG used)" : "");
+		printf("ready %7.0f ms (log), exit of hull %7.0f ms%s\n", s->hull.ready_ms,
+		       s->hull.total_ms, s->hull.kvm_fallback ? " (KVM tried, TCG used)" : "");
 	fflush(stdout);
-	/* We are a subreaper: monitors orphaned by `hull create` end up here. */
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	bench_reap_children(); /* monitors orphaned by `hull create` end up here (a subreaper) */
 }
 
 /* "| title | f0 | f1 ... | failed |": the first `precise` columns with one decimal. */
@@ -238,22 +233,43 @@ static void alt_row(enum alt a, const enum field *cols, size_t n, size_t precise
 	printf("| %u/%u |\n", failures(a), R);
 }
 
-/* A hull-vs-bare table: both medians, then the per-round paired difference. */
+/* A phase of hull's against the same of bare's. */
 struct phase {
 	const char *what;
 	enum field h, b;
 };
 
-static void phase_table(enum alt h, enum alt b, const struct phase *rows, size_t n)
+/* A ratio paired per round, as ratio() computes it. */
+struct ratio {
+	const char *what;
+	enum field f, g, base;
+};
+
+/* Per round f(h) / g(b); with a base, OWN_RATIO on it. */
+static struct bench_stats ratio(enum alt h, enum field f, enum alt b, enum field g, enum field base)
 {
-	printf("| phase | hull | bare | hull - bare |\n|---|---|---|---|\n");
-	for (size_t i = 0; i < n; i++) {
-		printf("| %s ", rows[i].what);
-		bench_print_stat(STAT(h, rows[i].h), 0);
-		bench_print_stat(STAT(b, rows[i].b), 0);
-		bench_print_stat(rounds(DIFF, h, rows[i].h, b, rows[i].b, NONE), 0);
+	return rounds(base != NONE ? OWN_RATIO : RATIO, h, f, b, g, base);
+}
+
+/* hull's h against bare's b by phase (both medians, then the paired difference), then ratios. */
+static void versus(const char *title, enum alt h, enum alt b, const struct phase *phases,
+                   size_t n_phases, const struct ratio *ratios, size_t n_ratios)
+{
+	printf("\n%s, by phase, ms: medians (min-max); the difference paired per round\n\n"
+	       "| phase | hull | bare | hull - bare |\n|---|---|---|---|\n",
+	       title);
+	for (size_t i = 0; i < n_phases; i++) {
+		printf("| %s ", phases[i].what);
+		bench_print_stat(STAT(h, phases[i].h), 0);
+		bench_print_stat(STAT(b, phases[i].b), 0);
+		bench_print_stat(rounds(DIFF, h, phases[i].h, b, phases[i].b, NONE), 0);
 		printf("|\n");
 	}
+	for (size_t i = 0; i < n_ratios; i++) {
+		printf("%s%s ", i ? "|; " : "\nRatios, paired per round: ", ratios[i].what);
+		bench_print_stat(ratio(h, ratios[i].f, b, ratios[i].g, ratios[i].base), 3);
+	}
+	printf("|\n");
 }
 
 static void report_boot(void)
@@ -269,6 +285,12 @@ static void report_boot(void)
 	    {"`hull create` exits vs bare agent ready", H_TOTAL, B_READY},
 	    {"all but the guest's boot", H_OWN, B_OWN},
 	};
+	static const struct ratio ratios[] = {
+	    {"hull create / bare ready+prepare", H_TOTAL, B_PREPARED, NONE},
+	    {"hull create / bare ready", H_TOTAL, B_READY, NONE},
+	    {"with the guest's boot taken as equal", H_OWN, B_OWN, B_PREPARED},
+	};
+	char title[128];
 
 	printf("\n### Boot to agent-ready: medians over %u rounds (min-max), ms from the start\n\n",
 	       R);
@@ -279,19 +301,9 @@ static void report_boot(void)
 		if (enabled[a] && !alts[a].run)
 			alt_row(a, alts[a].hull ? hull_cols : bare_cols, 5, 2);
 	for (enum alt h = A_HULL_CREATE; enabled[A_BARE_Q35] && h <= A_HULL_AUTO; h++) {
-		if (!enabled[h])
-			continue;
-		printf("\n%s against bare QEMU (q35), by phase, ms: medians (min-max); the "
-		       "difference paired per round\n\n",
-		       alts[h].title);
-		phase_table(h, A_BARE_Q35, phases, sizeof(phases) / sizeof(*phases));
-		printf("\nRatios, paired per round: hull create / bare ready+prepare ");
-		bench_print_stat(rounds(RATIO, h, H_TOTAL, A_BARE_Q35, B_PREPARED, NONE), 3);
-		printf("|; hull create / bare ready ");
-		bench_print_stat(rounds(RATIO, h, H_TOTAL, A_BARE_Q35, B_READY, NONE), 3);
-		printf("|; with the guest's boot taken as equal ");
-		bench_print_stat(rounds(OWN_RATIO, h, H_OWN, A_BARE_Q35, B_OWN, B_PREPARED), 3);
-		printf("|\n");
+		vmb_fmt(title, sizeof(title), "%s against bare QEMU (q35)", alts[h].title);
+		if (enabled[h])
+			versus(title, h, A_BARE_Q35, phases, COUNT(phases), ratios, COUNT(ratios));
 	}
 }
 
@@ -307,6 +319,10 @@ static void report_run(void)
 	    {"whole run", H_TOTAL, B_TOTAL},
 	    {"all but the guest's boot", H_OWN, B_RUN_OWN},
 	};
+	static const struct ratio ratios[] = {
+	    {"hull run / bare run", H_TOTAL, B_TOTAL, NONE},
+	    {"with the guest's boot taken as equal", H_OWN, B_RUN_OWN, B_TOTAL},
+	};
 
 	if (!enabled[A_BARE_RUN] && !enabled[A_HULL_RUN])
 		return;
@@ -315,20 +331,12 @@ static void report_run(void)
 	printf(
 	    "| alternative | QEMU started | agent ready | rootfs mounted | process started | exit "
 	    "event | all done | failed |\n|---|---|---|---|---|---|---|---|\n");
-	if (enabled[A_BARE_RUN])
-		alt_row(A_BARE_RUN, bare_cols, 6, 1);
-	if (enabled[A_HULL_RUN])
-		alt_row(A_HULL_RUN, hull_cols, 6, 1);
-	if (!enabled[A_BARE_RUN] || !enabled[A_HULL_RUN])
-		return;
-	printf("\n`hull run` against the bare run, by phase, ms: medians (min-max); the "
-	       "difference paired per round\n\n");
-	phase_table(A_HULL_RUN, A_BARE_RUN, phases, sizeof(phases) / sizeof(*phases));
-	printf("\nRatios, paired per round: hull run / bare run ");
-	bench_print_stat(rounds(RATIO, A_HULL_RUN, H_TOTAL, A_BARE_RUN, B_TOTAL, NONE), 3);
-	printf("|; with the guest's boot taken as equal ");
-	bench_print_stat(rounds(OWN_RATIO, A_HULL_RUN, H_OWN, A_BARE_RUN, B_RUN_OWN, B_TOTAL), 3);
-	printf("|\n");
+	for (enum alt a = A_BARE_RUN; a <= A_HULL_RUN; a++)
+		if (enabled[a])
+			alt_row(a, alts[a].hull ? hull_cols : bare_cols, 6, 1);
+	if (enabled[A_BARE_RUN] && enabled[A_HULL_RUN])
+		versus("`hull run` against the bare run", A_HULL_RUN, A_BARE_RUN, phases,
+		       COUNT(phases), ratios, COUNT(ratios));
 }
 
 static void report_machine(void)
@@ -353,7 +361,7 @@ static void report_machine(void)
 	printf("| machine | agent ready, ms | + rootfs mounted, ms | failed (hung: > %s s) | "
 	       "microvm / q35, paired |\n|---|---|---|---|---|\n",
 	       getenv("BENCH_VM_TIMEOUT") ?: "30");
-	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+	for (size_t i = 0; i < COUNT(rows); i++) {
 		if (!enabled[rows[i].a])
 			continue;
 		printf("| %s ", rows[i].label);
@@ -379,13 +387,10 @@ static int report_memory(struct vmb_env *e)
 	printf("\n### Memory of hull's monitor, container running `sleep 600`\n\n");
 	if (vmb_env_config(e, "tcg", "q35", cfg, sizeof(cfg), &err) < 0 ||
 	    vmb_hull_memory(e, cfg, 2000, &m, &err) < 0) {
-		cleanup_free char *text = hull_error_text(err);
-
-		printf("FAILED: %s\n", text ?: "?");
+		print_failure("", err);
 		return -1;
 	}
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	bench_reap_children();
 	printf(
 	    "| process | RSS KiB | PSS KiB | anon RSS KiB | file RSS KiB | PSS anon KiB | PSS "
 	    "file KiB | private dirty KiB | threads | fds |\n|---|---|---|---|---|---|---|---|---|"
@@ -413,8 +418,7 @@ static int report_memory(struct vmb_env *e)
 static void goal_line(const char *what, enum alt h, enum field hf, enum alt b, enum field bf,
                       enum field base)
 {
-	struct bench_stats d = rounds(DIFF, h, hf, b, bf, NONE),
-	                   q = rounds(hf == H_OWN ? OWN_RATIO : RATIO, h, hf, b, bf, base);
+	struct bench_stats d = rounds(DIFF, h, hf, b, bf, NONE), q = ratio(h, hf, b, bf, base);
 
 	printf("- %s: %+.0f ms, x%.3f: %s\n", what, d.median, q.median,
 	       d.median <= GOAL_ABS_MS && q.median <= GOAL_RATIO ? "met" : "NOT met");
@@ -461,79 +465,63 @@ static const char *const accel_names[N_ACCEL] = {
     "hang-first", "bare",       "probe",      "check",
 };
 
-enum config {
-	C_AUTO,
-	C_TCG,
-	C_KVM,
-	C_FORCED,
-	N_CONFIGS
-};
-enum root {
-	R_LATER,
-	R_HANG,
-	R_FRESH,
-	N_ROOTS
-};
-
-/* The `hull create` alternatives: configuration, state root, HULL_TEST_KVM. */
+/*
+ * The `hull create` alternatives: accel (NULL: forced_accel), the state
+ * root <tmp>/root-<root> (NULL: a fresh one each time), HULL_TEST_KVM.
+ */
 static const struct {
-	enum config config;
-	enum root root;
-	const char *test_kvm;
+	const char *accel, *root, *test_kvm;
 } creates[HANG_FIRST + 1] = {
-    [FORCED] = {C_FORCED, R_LATER, NULL},     [AUTO_LATER] = {C_AUTO, R_LATER, NULL},
-    [AUTO_FIRST] = {C_AUTO, R_FRESH, NULL},   [X_TCG] = {C_TCG, R_LATER, NULL},
-    [HANG_LATER] = {C_AUTO, R_HANG, "stall"}, [HANG_FIRST] = {C_AUTO, R_FRESH, "stall"},
+    [FORCED] = {NULL, "later", NULL},         [AUTO_LATER] = {"auto", "later", NULL},
+    [AUTO_FIRST] = {"auto", NULL, NULL},      [X_TCG] = {"tcg", "later", NULL},
+    [HANG_LATER] = {"auto", "hang", "stall"}, [HANG_FIRST] = {"auto", NULL, "stall"},
 };
 
 static double accel_ms[N_ACCEL][MAX_ROUNDS];
 /* hull create only: exec to the (last) "QEMU: " log line, where the choice is made. */
 static double accel_qemu_ms[N_ACCEL][MAX_ROUNDS];
-static char configs[N_CONFIGS][PATH_MAX], roots[N_ROOTS][PATH_MAX];
 static char forced_accel[8] = "tcg";
 
-static void print_failure(const char *what, const struct hull_error *err)
-{
-	cleanup_free char *text = hull_error_text(err);
-
-	printf("    %s FAILED: %s\n", what, text ?: "?");
-}
-
-/* `hull create` + delete in root, under HULL_TEST_KVM=test_kvm (NULL: none). */
-static double create_ms(struct vmb_env *e, const char *config, const char *root,
+/* `hull create` + delete, accel=accel, in root <tmp>/root-<root>, under HULL_TEST_KVM=test_kvm. */
+static double create_ms(struct vmb_env *e, const char *accel, const char *root,
                         const char *test_kvm, bool *fallback, double *to_qemu)
 {
 	cleanup_error hull_error_t err = NULL;
-	struct vmb_hull_times t;
-	char saved[PATH_MAX], what[PATH_MAX + 32];
+	struct vmb_hull_times t = {0};
+	char saved[PATH_MAX], what[PATH_MAX + 32], config[PATH_MAX];
 	int r;
 
 	memcpy(saved, e->root, sizeof(saved));
-	vmb_fmt(e->root, sizeof(e->root), "%s", root);
+	vmb_fmt(e->root, sizeof(e->root), "%s/root-%s", e->tmp, root);
 	if (test_kvm)
 		setenv(ACCEL_TEST_ENV, test_kvm, 1);
-	r = vmb_hull(e, config, false, &t, &err);
+	r = vmb_env_config(e, accel, "q35", config, sizeof(config), &err) < 0
+	        ? -1
+	        : vmb_hull(e, config, false, &t, &err);
 	unsetenv(ACCEL_TEST_ENV);
-	memcpy(e->root, saved, sizeof(saved));
 	if (fallback)
 		*fallback = t.kvm_fallback;
 	if (to_qemu)
 		*to_qemu = r < 0 ? NAN : t.qemu_ms;
 	if (r < 0) {
-		vmb_fmt(what, sizeof(what), "hull create in %s", root);
+		vmb_fmt(what, sizeof(what), "    hull create in %s ", e->root);
 		print_failure(what, err);
-		return NAN;
 	}
+	memcpy(e->root, saved, sizeof(saved));
+	if (r < 0)
+		return NAN;
 	return t.total_ms;
 }
 
 static double check_ms(struct vmb_env *e, bool boot, json_t **report)
 {
 	cleanup_error hull_error_t err = NULL;
+	char config[PATH_MAX];
 	double t;
 
-	if (vmb_hull_check(e, configs[C_AUTO], boot, &t, report, &err) < 0) {
-		print_failure("hull check", err);
+	if (vmb_env_config(e, "auto", "q35", config, sizeof(config), &err) < 0 ||
+	    vmb_hull_check(e, config, boot, &t, report, &err) < 0) {
+		print_failure("    hull check ", err);
 		return NAN;
 	}
 	return t;
@@ -549,7 +537,7 @@ static double probe_ms(struct vmb_env *e)
 
 	if (isnan(check_ms(e, true, &report)))
 		return NAN;
-	for (size_t k = 0; k < sizeof(items) / sizeof(*items); k++)
+	for (size_t k = 0; k < COUNT(items); k++)
 		json_array_foreach(json_object_get(report, "checks"), i, c)
 		{
 			if (strcmp(json_string_value(json_object_get(c, "name")) ?: "", items[k]) ==
@@ -566,17 +554,18 @@ static void accel_run_one(struct vmb_env *e, enum accel_alt a, unsigned round)
 	double v = NAN, each[CHECK_REPEATS];
 	cleanup_error hull_error_t err = NULL;
 	struct vmb_bare_times t;
+	char fresh[32];
 
 	accel_qemu_ms[a][round] = NAN;
 	if (a <= HANG_FIRST) {
-		vmb_fmt(roots[R_FRESH], PATH_MAX, "%s/root-%s-%u", e->tmp, accel_names[a], round);
-		v = create_ms(e, configs[creates[a].config], roots[creates[a].root],
+		vmb_fmt(fresh, sizeof(fresh), "%s-%u", accel_names[a], round);
+		v = create_ms(e, creates[a].accel ?: forced_accel, creates[a].root ?: fresh,
 		              creates[a].test_kvm, NULL, &accel_qemu_ms[a][round]);
 	} else if (a == X_BARE) {
 		if (vmb_bare(e, "q35", false, &t, &err) == 0)
 			v = t.ready_ms - t.spawned_ms;
 		else
-			print_failure("bare", err);
+			print_failure("    bare ", err);
 	} else if (a == X_PROBE) {
 		v = probe_ms(e);
 	} else {
@@ -590,8 +579,7 @@ static void accel_run_one(struct vmb_env *e, enum accel_alt a, unsigned round)
 	accel_ms[a][round] = v;
 	printf("  round %u %-11s %8.1f ms\n", round + 1, accel_names[a], v);
 	fflush(stdout);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		; /* monitors orphaned by `hull create` end up here (a subreaper) */
+	bench_reap_children(); /* monitors orphaned by `hull create` end up here (a subreaper) */
 }
 
 static struct bench_stats stat_of(const double *row)
@@ -643,7 +631,7 @@ static void accel_report(void)
 	printf("\n### Medians over %u rounds (min-max), ms; ratios paired per round\n\n", R);
 	printf("| alternative | what is timed | ms | to QEMU's (last) start, ms | against | ratio, "
 	       "raw | ratio, the guest's boot taken as equal |\n|---|---|---|---|---|---|---|\n");
-	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+	for (size_t i = 0; i < COUNT(rows); i++) {
 		enum accel_alt a = rows[i].a, base = rows[i].base;
 		bool create = a <= HANG_FIRST;
 
@@ -675,10 +663,10 @@ static void goal(const char *what, struct bench_stats s, double limit, const cha
 }
 
 /* One create that settles the verdict of root (accel=auto, test_kvm). */
-static int settle(struct vmb_env *e, enum root root, const char *test_kvm)
+static int settle(struct vmb_env *e, const char *root, const char *test_kvm)
 {
 	bool fallback = false;
-	double v = create_ms(e, configs[C_AUTO], roots[root], test_kvm, &fallback, NULL);
+	double v = create_ms(e, "auto", root, test_kvm, &fallback, NULL);
 
 	return isnan(v) ? -1 : fallback ? 1 : 0;
 }
@@ -686,27 +674,16 @@ static int settle(struct vmb_env *e, enum root root, const char *test_kvm)
 /* The accel part: settles what "forced by hand" means, then its rounds, table and goals. */
 static int accel_part(struct vmb_env *e)
 {
-	cleanup_error hull_error_t err = NULL;
 	cleanup_json json_t *verdict = NULL;
 	char path[PATH_MAX + 32];
-	int fell_back;
+	int fell_back = settle(e, "later", NULL);
 
-	vmb_fmt(roots[R_LATER], PATH_MAX, "%s/root-later", e->tmp);
-	vmb_fmt(roots[R_HANG], PATH_MAX, "%s/root-hang", e->tmp);
-	if (vmb_env_config(e, "auto", "q35", configs[C_AUTO], PATH_MAX, &err) < 0 ||
-	    vmb_env_config(e, "tcg", "q35", configs[C_TCG], PATH_MAX, &err) < 0 ||
-	    vmb_env_config(e, "kvm", "q35", configs[C_KVM], PATH_MAX, &err) < 0) {
-		print_failure("accel: configuration", err);
+	if (fell_back < 0 || settle(e, "hang", "stall") < 0)
 		return -1;
-	}
-	fell_back = settle(e, R_LATER, NULL);
-	if (fell_back < 0 || settle(e, R_HANG, "stall") < 0)
-		return -1;
-	vmb_fmt(path, sizeof(path), "%s/host:accel.json", roots[R_LATER]);
+	vmb_fmt(path, sizeof(path), "%s/root-later/host:accel.json", e->tmp);
 	verdict = json_load_file(path, 0, NULL);
 	if (strcmp(json_string_value(json_object_get(verdict, "accel")) ?: "", "kvm") == 0)
 		vmb_fmt(forced_accel, sizeof(forced_accel), "kvm");
-	vmb_fmt(configs[C_FORCED], PATH_MAX, "%s", configs[*forced_accel == 'k' ? C_KVM : C_TCG]);
 	printf("\n### Accelerator choice\n\naccel=auto settles on %s here%s; q35\n", forced_accel,
 	       fell_back ? " (after a failed KVM attempt)" : "");
 	for (unsigned round = 0; round < R; round++)

@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The pieces of bench_datapath (tools/bench/bench_datapath.c), each in a
- * datapath_*.c file of its own (docs/benchmarks.md lists them).
- *
- * Every alternative has the same addresses, in namespaces of its own:
- *
- *   peer netns: vpeer 10.90.0.1 PEER_MAC --veth-- container netns: eth0
- *               (static neighbour 10.90.0.2 -> GUEST_MAC)          + tap / macvtap
- *                                                                  -> VM side (GUEST_MAC, 10.90.0.2)
+ * datapath_*.c file of its own (docs/benchmarks.md lists them).  Every
+ * alternative has the same addresses below, in namespaces of its own
+ * (docs/benchmarks.md, "Topology").
  */
 #ifndef HULL_TOOLS_BENCH_DATAPATH_H
 #define HULL_TOOLS_BENCH_DATAPATH_H
@@ -119,9 +115,7 @@ int dp_cmd(hull_error_t *err, const char *fmt, ...) __attribute__((format(printf
 int dp_netns_add(const char *name, hull_error_t *err);
 /* Registers what a hull endpoint made (pins, device node) for the signal-time cleanup. */
 void dp_cleanup_register_endpoint(const struct hull_endpoint *ep);
-void dp_cleanup_register_child(pid_t pid);
-void dp_cleanup_forget_child(pid_t pid);
-/* atexit + SIGINT/SIGTERM/SIGHUP handlers; register once. */
+/* atexit + SIGINT/SIGTERM/SIGHUP handlers (they kill every child too); register once. */
 void dp_cleanup_install(void);
 /* Hull's teardown for eps, then every registered netns deleted. */
 void dp_cleanup_run(void);

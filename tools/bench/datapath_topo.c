@@ -31,11 +31,11 @@
 #include "net/netns.h"
 #include "net/nl.h"
 #include "tools/bench/datapath.h"
+#include "tools/bench/stats.h"
 
 extern char **environ;
 
 #define MAX_NETNS 32
-#define MAX_CHILDREN 8
 #define MAX_HULL 16
 #define MAX_PIN_DIRS 128
 
@@ -44,7 +44,6 @@ static struct {
 	pid_t owner;
 	char netns[MAX_NETNS][64];
 	int n_netns;
-	pid_t children[MAX_CHILDREN];
 	char pin_dirs[MAX_PIN_DIRS][256];
 	int n_pin_dirs;
 	char dev_nodes[MAX_PIN_DIRS][32];
@@ -103,52 +102,15 @@ static int dp_cmds(const char *ns, const char *const *cmds, size_t n, hull_error
 	dp_cmds(ns, (const char *const[]){__VA_ARGS__},                                            \
 	        sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *), err)
 
-static int write_file(const char *path, const char *value, hull_error_t *err)
-{
-	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write(fd, value, strlen(value)) < 0)
-		return hull_fail(err, errno, "write %s", path);
-	return 0;
-}
-
 int dp_netns_add(const char *name, hull_error_t *err)
 {
-	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
-	char path[128];
-
 	if (reg.n_netns == MAX_NETNS)
 		return hull_fail(err, 0, "too many namespaces");
 	snprintf(reg.netns[reg.n_netns++], sizeof(reg.netns[0]), "%s", name);
-	if (dp_cmd(err, "ip netns add %s", name) < 0)
-		return -1;
 	/* No IPv6: no router solicitations, MLD or DAD frames in the counts. */
-	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
-	if (hull_netns_enter(path, &saved, err) < 0 ||
-	    write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1", err) < 0 ||
-	    write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1", err) < 0)
-		return -1;
-	return hull_netns_return(&saved, err);
-}
-
-/* Sets the first slot of list[n] that holds from to to. */
-static void swap_pid(pid_t *list, pid_t from, pid_t to)
-{
-	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (list[i] == from) {
-			list[i] = to;
-			return;
-		}
-}
-
-void dp_cleanup_register_child(pid_t pid)
-{
-	swap_pid(reg.children, 0, pid);
-}
-
-void dp_cleanup_forget_child(pid_t pid)
-{
-	swap_pid(reg.children, pid, 0);
+	return DP_CMDS(name, err, "ip netns add %s",
+	               "ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
+	               "net.ipv6.conf.default.disable_ipv6=1");
 }
 
 void dp_cleanup_register_endpoint(const struct hull_endpoint *ep)
@@ -181,16 +143,6 @@ void dp_cleanup_forget_hull(struct hull_endpoint *eps)
 	for (int i = 0; i < MAX_HULL; i++)
 		if (reg.hull[i].eps == eps)
 			reg.hull[i].eps = NULL;
-}
-
-static void kill_children(void)
-{
-	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (reg.children[i] > 0) {
-			kill(reg.children[i], SIGKILL);
-			waitpid(reg.children[i], NULL, 0);
-			reg.children[i] = 0;
-		}
 }
 
 /* System calls only: safe in a signal handler, and idempotent. */
@@ -249,7 +201,7 @@ void dp_cleanup_run(void)
 	if (getpid() != reg.owner || reg.cleaning)
 		return;
 	reg.cleaning = 1;
-	kill_children();
+	bench_kill_children();
 	for (int i = 0; i < MAX_HULL; i++) {
 		if (reg.hull[i].eps)
 			teardown_hull(reg.hull[i].path, reg.hull[i].eps, reg.hull[i].n, NULL);
@@ -270,7 +222,7 @@ static void on_signal(int sig)
 {
 	if (getpid() == reg.owner && !reg.cleaning) {
 		reg.cleaning = 1;
-		kill_children();
+		bench_kill_children();
 		remove_pins_and_nodes();
 		unmount_netns();
 	}
@@ -289,11 +241,6 @@ void dp_cleanup_install(void)
 }
 
 /* ---- the alternatives ---- */
-
-static const char *const kind_names[DP_ALT_COUNT] = {
-    [DP_DIRECT] = "direct tap",      [DP_U32] = "u32+mirred",       [DP_BRIDGE] = "bridge+tap",
-    [DP_TCFILTER] = "hull tcfilter", [DP_MACVTAP] = "hull macvtap",
-};
 
 /* Opens nq queues of the tap `name` in netns ns, as QEMU would. */
 static int open_tap_in(struct dp_alt *alt, const char *ns, const char *name, unsigned nq,
@@ -329,6 +276,19 @@ static int tap_in(struct dp_alt *alt, const char *ns, unsigned nq, hull_error_t 
 	return open_tap_in(alt, ns, "tap0", nq, err);
 }
 
+/* The peer's device up with the peer's MAC and address, the guest's as its neighbour. */
+static int peer_link(const struct dp_alt *alt, hull_error_t *err)
+{
+	const char *p = alt->peer_ns, *d = alt->peer_dev;
+
+	if (dp_cmd(err, "ip -n %s link set %s address " DP_PEER_MAC " up", p, d) < 0 ||
+	    dp_cmd(err, "ip -n %s addr add " DP_PEER_IP "/24 dev %s", p, d) < 0)
+		return -1;
+	return dp_cmd(
+	    err, "ip -n %s neigh add " DP_GUEST_IP " lladdr " DP_GUEST_MAC " dev %s nud permanent",
+	    p, d);
+}
+
 /* peer netns vpeer <-> container netns eth0 (with link_mac, and addr if given). */
 static int veth_pair(const struct dp_alt *alt, const char *link_mac, const char *addr,
                      hull_error_t *err)
@@ -338,11 +298,7 @@ static int veth_pair(const struct dp_alt *alt, const char *link_mac, const char 
 	if (dp_cmd(err,
 	           "ip -n %s link add eth0 address %s type veth peer name " DP_PEER_DEV " netns %s",
 	           c, link_mac, p) < 0 ||
-	    DP_CMDS(p, err, "ip -n %s link set " DP_PEER_DEV " address " DP_PEER_MAC " up",
-	            "ip -n %s addr add " DP_PEER_IP "/24 dev " DP_PEER_DEV,
-	            "ip -n %s neigh add " DP_GUEST_IP " lladdr " DP_GUEST_MAC " dev " DP_PEER_DEV
-	            " nud permanent") < 0 ||
-	    dp_cmd(err, "ip -n %s link set eth0 up", c) < 0)
+	    peer_link(alt, err) < 0 || dp_cmd(err, "ip -n %s link set eth0 up", c) < 0)
 		return -1;
 	return addr ? dp_cmd(err, "ip -n %s addr add %s dev eth0", c, addr) : 0;
 }
@@ -352,10 +308,7 @@ static int build_direct(struct dp_alt *alt, unsigned nq, hull_error_t *err)
 	snprintf(alt->peer_dev, sizeof(alt->peer_dev), "tap0");
 	if (tap_in(alt, alt->peer_ns, nq, err) < 0)
 		return -1;
-	return DP_CMDS(alt->peer_ns, err, "ip -n %s link set tap0 address " DP_PEER_MAC " up",
-	               "ip -n %s addr add " DP_PEER_IP "/24 dev tap0",
-	               "ip -n %s neigh add " DP_GUEST_IP " lladdr " DP_GUEST_MAC
-	               " dev tap0 nud permanent");
+	return peer_link(alt, err);
 }
 
 static int build_u32(struct dp_alt *alt, unsigned nq, hull_error_t *err)
@@ -383,8 +336,9 @@ static int build_bridge(struct dp_alt *alt, unsigned nq, hull_error_t *err)
 	               "bridge -n %s fdb add " DP_PEER_MAC " dev eth0 master static");
 }
 
-static int build_hull(struct dp_alt *alt, enum hull_net_model model, unsigned nq, hull_error_t *err)
+static int build_hull(struct dp_alt *alt, unsigned nq, hull_error_t *err)
 {
+	enum hull_net_model model = alt->kind == DP_MACVTAP ? HULL_NET_MACVTAP : HULL_NET_TCFILTER;
 	struct hull_tc_hooks bpf = {.sandbox_id = alt->sandbox};
 	struct hull_net_hooks hooks = hull_tc_net_hooks(&bpf, false);
 	char path[128];
@@ -409,6 +363,15 @@ static int build_hull(struct dp_alt *alt, enum hull_net_model model, unsigned nq
 		alt->fds[alt->nq++] = alt->res.fds[0].fds[i];
 	return 0;
 }
+
+static const struct {
+	const char *name;
+	int (*build)(struct dp_alt *alt, unsigned nq, hull_error_t *err);
+} kinds[DP_ALT_COUNT] = {
+    [DP_DIRECT] = {"direct tap", build_direct},  [DP_U32] = {"u32+mirred", build_u32},
+    [DP_BRIDGE] = {"bridge+tap", build_bridge},  [DP_TCFILTER] = {"hull tcfilter", build_hull},
+    [DP_MACVTAP] = {"hull macvtap", build_hull},
+};
 
 /* The sink, the netlink socket for the peer's counters, and the peer device's ifindex. */
 static int peer_side(struct dp_alt *alt, hull_error_t *err)
@@ -437,11 +400,10 @@ static int peer_side(struct dp_alt *alt, hull_error_t *err)
 int dp_alt_build(struct dp_alt *alt, enum dp_alt_kind kind, unsigned queues, hull_error_t *err)
 {
 	char tag = DP_ALT_TAGS[kind];
-	int rc;
 
 	memset(alt, 0, sizeof(*alt));
 	alt->kind = kind;
-	alt->name = kind_names[kind];
+	alt->name = kinds[kind].name;
 	alt->peer_nsfd = alt->sink_fd = -1;
 	snprintf(alt->peer_ns, sizeof(alt->peer_ns), "hullbench-%d-%c-p", (int)getpid(), tag);
 	snprintf(alt->peer_dev, sizeof(alt->peer_dev), DP_PEER_DEV);
@@ -453,16 +415,7 @@ int dp_alt_build(struct dp_alt *alt, enum dp_alt_kind kind, unsigned queues, hul
 		if (dp_netns_add(alt->ct_ns, err) < 0)
 			return hull_error_prefix(err, "%s", alt->name);
 	}
-	if (kind == DP_DIRECT)
-		rc = build_direct(alt, queues, err);
-	else if (kind == DP_U32)
-		rc = build_u32(alt, queues, err);
-	else if (kind == DP_BRIDGE)
-		rc = build_bridge(alt, queues, err);
-	else
-		rc = build_hull(alt, kind == DP_TCFILTER ? HULL_NET_TCFILTER : HULL_NET_MACVTAP,
-		                queues, err);
-	if (rc < 0 || peer_side(alt, err) < 0)
+	if (kinds[kind].build(alt, queues, err) < 0 || peer_side(alt, err) < 0)
 		return hull_error_prefix(err, "set up %s", alt->name);
 	return 0;
 }

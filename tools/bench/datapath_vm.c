@@ -58,35 +58,6 @@ static void drain(int fd)
 		;
 }
 
-static void rx_spin(struct vm_queue *q)
-{
-	struct dp_queue_stats *st = &q->sh->q[q->index];
-	uint8_t buf[65536 + 64];
-	uint64_t rx = 0, empty = 0;
-
-	while (!stopped(q->sh)) {
-		if (read(q->fd, buf, sizeof(buf)) > 0)
-			atomic_store_explicit(&st->rx, ++rx, memory_order_relaxed);
-		else
-			atomic_store_explicit(&st->empty, ++empty, memory_order_relaxed);
-	}
-}
-
-static void rx_block(struct vm_queue *q)
-{
-	struct dp_queue_stats *st = &q->sh->q[q->index];
-	struct pollfd p = {.fd = q->fd, .events = POLLIN};
-	uint8_t buf[65536 + 64];
-	uint64_t rx = 0;
-
-	while (!stopped(q->sh)) {
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		while (read(q->fd, buf, sizeof(buf)) > 0)
-			atomic_store_explicit(&st->rx, ++rx, memory_order_relaxed);
-	}
-}
-
 /* A UDP datagram to the guest's address comes back with both ends swapped. */
 static bool echo_swap(const struct vm_queue *q, uint8_t *f, size_t len)
 {
@@ -111,51 +82,40 @@ static bool echo_swap(const struct vm_queue *q, uint8_t *f, size_t len)
 	return true;
 }
 
-static void echo(struct vm_queue *q)
-{
-	struct dp_queue_stats *st = &q->sh->q[q->index];
-	uint8_t buf[65536 + 64];
-	uint64_t rx = 0, tx = 0;
-
-	while (!stopped(q->sh)) {
-		ssize_t n = read(q->fd, buf, sizeof(buf));
-
-		if (n <= q->hdr_len)
-			continue;
-		atomic_store_explicit(&st->rx, ++rx, memory_order_relaxed);
-		if (!echo_swap(q, buf + q->hdr_len, (size_t)(n - q->hdr_len)))
-			continue;
-		if (write(q->fd, buf, (size_t)n) == n)
-			atomic_store_explicit(&st->tx, ++tx, memory_order_relaxed);
-	}
-}
-
-static void tx_flood(struct vm_queue *q)
-{
-	struct dp_queue_stats *st = &q->sh->q[q->index];
-	uint8_t buf[128];
-	size_t len;
-	uint64_t tx = 0;
-
-	memset(buf, 0, sizeof(buf)); /* an all-zero virtio-net header: nothing to offload */
-	len = (size_t)q->hdr_len + dp_udp_frame(buf + q->hdr_len, DP_GUEST_MAC, DP_PEER_MAC,
-	                                        DP_GUEST_IP, DP_PEER_IP,
-	                                        (uint16_t)(DP_GUEST_PORT + q->index), DP_PEER_PORT);
-	while (!stopped(q->sh)) {
-		if (write(q->fd, buf, len) == (ssize_t)len)
-			atomic_store_explicit(&st->tx, ++tx, memory_order_relaxed);
-	}
-}
-
+/* One queue, in its mode (enum dp_vm_mode), one frame per system call, until stop. */
 static void *queue_main(void *arg)
 {
-	static void (*const modes[])(struct vm_queue *) = {[DP_VM_RX_SPIN] = rx_spin,
-	                                                   [DP_VM_RX_BLOCK] = rx_block,
-	                                                   [DP_VM_ECHO] = echo,
-	                                                   [DP_VM_TX] = tx_flood};
 	struct vm_queue *q = arg;
+	struct dp_queue_stats *st = &q->sh->q[q->index];
+	struct pollfd p = {.fd = q->fd, .events = POLLIN};
+	uint8_t buf[65536 + 64] = {0}; /* an all-zero virtio-net header: nothing to offload */
+	uint64_t rx = 0, tx = 0, empty = 0;
+	ssize_t n, len = q->hdr_len + (ssize_t)dp_udp_frame(buf + q->hdr_len, DP_GUEST_MAC,
+	                                                    DP_PEER_MAC, DP_GUEST_IP, DP_PEER_IP,
+	                                                    (uint16_t)(DP_GUEST_PORT + q->index),
+	                                                    DP_PEER_PORT);
 
-	modes[q->mode](q);
+	while (!stopped(q->sh)) {
+		if (q->mode == DP_VM_TX) {
+			if (write(q->fd, buf, (size_t)len) == len)
+				atomic_store_explicit(&st->tx, ++tx, memory_order_relaxed);
+		} else if (q->mode == DP_VM_RX_SPIN) {
+			if (read(q->fd, buf, sizeof(buf)) > 0)
+				atomic_store_explicit(&st->rx, ++rx, memory_order_relaxed);
+			else
+				atomic_store_explicit(&st->empty, ++empty, memory_order_relaxed);
+		} else if (q->mode == DP_VM_RX_BLOCK) {
+			/* Asleep in poll() when there is nothing to read, then all there is. */
+			if (poll(&p, 1, 50) > 0)
+				while (read(q->fd, buf, sizeof(buf)) > 0)
+					atomic_store_explicit(&st->rx, ++rx, memory_order_relaxed);
+		} else if ((n = read(q->fd, buf, sizeof(buf))) > q->hdr_len) {
+			atomic_store_explicit(&st->rx, ++rx, memory_order_relaxed);
+			if (echo_swap(q, buf + q->hdr_len, (size_t)(n - q->hdr_len)) &&
+			    write(q->fd, buf, (size_t)n) == n)
+				atomic_store_explicit(&st->tx, ++tx, memory_order_relaxed);
+		}
+	}
 	return NULL;
 }
 

@@ -2,12 +2,17 @@
 #include "tools/bench/stats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "common/cleanup.h"
 
 double bench_ms(clockid_t clock)
 {
@@ -100,4 +105,49 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 void bench_remove_tree(const char *path)
 {
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void bench_reap_children(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+void bench_kill_children(void)
+{
+	for (int pass = 0; pass < 5; pass++) {
+		struct timespec pause = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+		/* This thread's children; async-signal-safe: system calls only. */
+		int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC), n = 0;
+		char buf[4096];
+		ssize_t len = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
+		pid_t pid = 0;
+
+		if (fd >= 0)
+			close(fd);
+		for (ssize_t i = 0; i < len; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = pid * 10 + (buf[i] - '0');
+			} else if (pid > 0) {
+				kill(pid, SIGKILL);
+				pid = 0;
+				n++;
+			}
+		}
+		bench_reap_children();
+		if (n == 0 && pass > 0)
+			break;
+		nanosleep(&pause, NULL);
+		bench_reap_children();
+	}
+}
+
+bool bench_comm_is(pid_t pid, const char *prefix)
+{
+	char path[64], comm[64] = "";
+	cleanup_file FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	return f && fgets(comm, sizeof(comm), f) && strncmp(comm, prefix, strlen(prefix)) == 0;
 }

@@ -8,6 +8,7 @@
 #define HULL_TOOLS_BENCH_STATS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
 /*
@@ -38,5 +39,14 @@ bool bench_listed(const char *list, const char *name);
 
 /* rm -rf path, without a process (nftw: not in a signal handler). */
 void bench_remove_tree(const char *path);
+
+/* Reaps the children that have exited (a subreaper's orphans too), without blocking. */
+void bench_reap_children(void);
+/* SIGKILL to every child, then reap; repeated, as orphans reparent to a subreaper (system
+ * calls only: safe in a signal handler). */
+void bench_kill_children(void);
+
+/* Whether process pid's name (/proc/PID/comm) starts with prefix. */
+bool bench_comm_is(pid_t pid, const char *prefix);
 
 #endif

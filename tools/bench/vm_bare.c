@@ -38,9 +38,6 @@ struct bare {
 	double t0, deadline;
 };
 
-static const char *const files[] = {"virtiofs.sock", "qmp.sock", "agent.sock",
-                                    "console.log",   "qemu.log", "virtiofsd.log"};
-
 /* argv spawned with its output into dir/log; 0 or -1. */
 static int spawn_logged(struct bare *b, char **argv, const char *log, pid_t *pid, hull_error_t *err)
 {
@@ -264,7 +261,6 @@ int vmb_bare(struct vmb_env *e, const char *machine, bool run, struct vmb_bare_t
              hull_error_t *err)
 {
 	struct bare b = {.e = e, .virtiofsd = -1, .qemu = -1, .agent_fd = -1};
-	char path[PATH_MAX], tail[1024];
 	int ret;
 
 	memset(t, 0, sizeof(*t));
@@ -272,23 +268,23 @@ int vmb_bare(struct vmb_env *e, const char *machine, bool run, struct vmb_bare_t
 	vmb_fmt(b.dir, sizeof(b.dir), "%s/bare-%u", e->tmp, ++e->seq);
 	if (mkdir(b.dir, 0700) < 0)
 		return hull_fail(err, errno, "mkdir %s", b.dir);
-	vmb_fmt(b.vfs_socket, sizeof(b.vfs_socket), "%s/%s", b.dir, files[0]);
-	vmb_fmt(b.qmp_socket, sizeof(b.qmp_socket), "%s/%s", b.dir, files[1]);
-	vmb_fmt(b.agent_socket, sizeof(b.agent_socket), "%s/%s", b.dir, files[2]);
-	vmb_fmt(b.console, sizeof(b.console), "%s/%s", b.dir, files[3]);
+	vmb_fmt(b.vfs_socket, sizeof(b.vfs_socket), "%s/virtiofs.sock", b.dir);
+	vmb_fmt(b.qmp_socket, sizeof(b.qmp_socket), "%s/qmp.sock", b.dir);
+	vmb_fmt(b.agent_socket, sizeof(b.agent_socket), "%s/agent.sock", b.dir);
+	vmb_fmt(b.console, sizeof(b.console), "%s/console.log", b.dir);
 	b.t0 = bench_now_ms();
 	b.deadline = b.t0 + e->timeout_ms;
 	ret = steps(&b, machine, run, t, err);
 	if (ret < 0) {
-		vmb_console_tail(b.console, tail, sizeof(tail));
-		hull_error_prefix(err, "bare %s%s%s%s", machine, tail[0] ? " (guest console: " : "",
-		                  tail, tail[0] ? ")" : "");
+		cleanup_free char *tail = vm_console_tail(b.console, 4);
+
+		for (char *p = tail; p && *p; p++)
+			*p = *p == '\n' ? '|' : *p;
+		hull_error_prefix(err, "bare %s%s%s%s", machine,
+		                  tail && *tail ? " (guest console: " : "", tail ?: "",
+		                  tail && *tail ? ")" : "");
 	}
 	stop(&b, false);
-	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
-		vmb_fmt(path, sizeof(path), "%s/%s", b.dir, files[i]);
-		unlink(path);
-	}
-	rmdir(b.dir);
+	bench_remove_tree(b.dir);
 	return ret;
 }

@@ -52,8 +52,6 @@ void vmb_fmt(char *out, size_t size, const char *fmt, ...) __attribute__((format
 /* waitpid with a timeout (-1: none), to the exit itself (a pidfd): 1 exited (*status), 0 not. */
 int vmb_wait(pid_t pid, int timeout_ms, int *status);
 void vmb_kill_wait(pid_t pid);
-/* The last lines of a guest console log, '|'-separated ("" if none). */
-void vmb_console_tail(const char *path, char *out, size_t size);
 
 /* --- vm_bare.c --- */
 

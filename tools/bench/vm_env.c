@@ -61,26 +61,6 @@ void vmb_kill_wait(pid_t pid)
 	}
 }
 
-void vmb_console_tail(const char *path, char *out, size_t size)
-{
-	cleanup_file FILE *f = fopen(path, "re");
-	char last[4][512], line[512];
-	size_t n = 0, len;
-
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f)) {
-		for (char *p = line; *p; p++)
-			*p = (unsigned char)*p < 0x20 ? ' ' : *p;
-		for (len = strlen(line); len > 0 && line[len - 1] == ' ';)
-			line[--len] = '\0';
-		if (len > 0)
-			memcpy(last[n++ % 4], line, len + 1);
-	}
-	for (size_t i = n > 4 ? n - 4 : 0; i < n; i++)
-		vmb_fmt(out + strlen(out), size - strlen(out), "%s%s", out[0] ? "|" : "",
-		        last[i % 4]);
-}
-
 /* dir/rootfs: busybox-static with true, sleep and sh; dir/config.json from the example. */
 static int make_bundle(const char *dir, const json_t *example, const char *args_json,
                        hull_error_t *err)
@@ -252,38 +232,6 @@ int vmb_env_init(struct vmb_env *e, const char **why, hull_error_t *err)
 	return 1;
 }
 
-/* SIGKILL to every child, then reap; repeated, as orphans are reparented to us. */
-static void kill_all_children(void)
-{
-	for (int pass = 0; pass < 5; pass++) {
-		struct timespec pause = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
-		/* This thread's children; async-signal-safe: system calls only. */
-		int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC), n = 0;
-		char buf[4096];
-		ssize_t len = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
-		pid_t pid = 0;
-
-		if (fd >= 0)
-			close(fd);
-		for (ssize_t i = 0; i < len; i++) {
-			if (buf[i] >= '0' && buf[i] <= '9') {
-				pid = pid * 10 + (buf[i] - '0');
-			} else if (pid > 0) {
-				kill(pid, SIGKILL);
-				pid = 0;
-				n++;
-			}
-		}
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		if (n == 0 && pass > 0)
-			break;
-		nanosleep(&pause, NULL);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-	}
-}
-
 void vmb_env_cleanup(struct vmb_env *e)
 {
 	cleanup_error hull_error_t err = NULL;
@@ -309,7 +257,7 @@ void vmb_env_cleanup(struct vmb_env *e)
 	}
 	if (d)
 		closedir(d);
-	kill_all_children();
+	bench_kill_children();
 	bench_remove_tree(e->tmp);
 	e->tmp[0] = '\0';
 	hull_spec_free(&e->spec);
@@ -323,7 +271,7 @@ static void on_signal(int sig)
 	static char *const no_env[] = {NULL};
 	pid_t pid;
 
-	kill_all_children();
+	bench_kill_children();
 	if (signal_tmp[0]) {
 		pid = vfork();
 		if (pid == 0) {

@@ -257,16 +257,6 @@ static void read_smaps(pid_t pid, struct vmb_memory *m)
 	qsort(m->maps, m->n_maps, sizeof(*m->maps), by_rss);
 }
 
-static bool comm_is(pid_t pid, const char *want)
-{
-	char path[64], comm[64] = "";
-	cleanup_file FILE *f = NULL;
-
-	vmb_fmt(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	return f && fgets(comm, sizeof(comm), f) && strncmp(comm, want, strlen(want)) == 0;
-}
-
 /* RSS of pid and its descendants (virtiofsd runs as two processes). */
 static double tree_rss(pid_t pid)
 {
@@ -309,9 +299,9 @@ static void read_memory(pid_t pid, struct vmb_memory *m)
 	vmb_fmt(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
 	f = fopen(path, "re");
 	while (f && fscanf(f, "%d", &child) == 1) {
-		if (comm_is(child, "qemu-system"))
+		if (bench_comm_is(child, "qemu-system"))
 			m->qemu_rss_kib += tree_rss(child);
-		else if (comm_is(child, "virtiofsd"))
+		else if (bench_comm_is(child, "virtiofsd"))
 			m->virtiofsd_rss_kib += tree_rss(child);
 	}
 }

@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "common/cleanup.h"
 #include "common/error.h"
@@ -101,6 +105,90 @@ static void create_twice_fails(void **state)
 	after = persist_read_file(file, NULL);
 	assert_string_equal(before, after);
 	hull_state_free(&st);
+}
+
+/* Makes renameat2(2) fail with `error` in this process, as on a filesystem without it. */
+static int refuse_renameat2(int error)
+{
+	/* This process's own syscalls: the native architecture's numbers. */
+	struct sock_filter code[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_renameat2, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)error & SECCOMP_RET_DATA)),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	               prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0
+	           ? -1
+	           : 0;
+}
+
+/*
+ * In a child whose renameat2() fails with `error`: create takes the plain
+ * rename, the sandbox's directory is whole and alone, and a second create
+ * of the same id is refused with the first left as it was.  Exits 0, or
+ * the number of the step that went wrong.
+ */
+static int create_without_noreplace(const char *root, int error)
+{
+	cleanup_error hull_error_t err = NULL;
+	cleanup_free char *file = state_path(root, "fb"), *before = NULL, *after = NULL;
+	struct hull_sandbox_state st;
+	int step = 0;
+
+	if (refuse_renameat2(error) < 0)
+		return 1;
+	if (renameat2(AT_FDCWD, file, AT_FDCWD, file, RENAME_NOREPLACE) == 0 || errno != error)
+		return 2; /* the filter is not in effect */
+	hull_state_init(&st);
+	persist_fixture_state(&st, "fb", 1);
+	if (hull_state_create(root, &st, &err) != 0)
+		step = 3;
+	else if (persist_count_entries(root) != 1) /* "fb" only: no creating: directory */
+		step = 4;
+	else if ((before = persist_read_file(file, NULL)) == NULL)
+		step = 5;
+	else if (hull_state_create(root, &st, &err) != -1 ||
+	         strcmp(err->msg, "container fb already exists") != 0)
+		step = 6;
+	else if ((after = persist_read_file(file, NULL)) == NULL || strcmp(before, after) != 0)
+		step = 7;
+	else if (persist_count_entries(root) != 1)
+		step = 8;
+	if (step)
+		fprintf(stderr, "# renameat2 refused with %s, step %d: %s\n", strerror(error), step,
+		        err ? err->msg : "");
+	hull_state_free(&st);
+	return step;
+}
+
+/*
+ * A filesystem without RENAME_NOREPLACE answers EINVAL (and glibc turns a
+ * kernel's ENOSYS, no renameat2 at all, into EINVAL too).
+ */
+static void create_without_rename_noreplace(void **state)
+{
+	const char *root = *state;
+	struct hull_sandbox_state out;
+	cleanup_error hull_error_t err = NULL;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(create_without_noreplace(root, EINVAL));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* What the child made, read back here. */
+	hull_state_init(&out);
+	if (hull_state_load(root, "fb", &out, &err) != 0)
+		fail_msg("%s", err->msg);
+	hull_state_free(&out);
 }
 
 static void missing_sandbox_does_not_exist(void **state)
@@ -613,6 +701,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(save_and_load_round_trip),
 	    T(create_twice_fails),
+	    T(create_without_rename_noreplace),
 	    T(missing_sandbox_does_not_exist),
 	    T(corrupt_files_fail_and_stay_as_they_were),
 	    T(newer_version_is_refused_untouched),

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bpf/tc_endpoint.h"
+#include "common/cleanup.h"
 #include "net/netns.h"
 #include "tools/bench/datapath.h"
 #include "tools/bench/stats.h"
@@ -47,6 +48,7 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
 	struct hull_tc_hooks bpf = {.sandbox_id = sandbox};
 	struct hull_net_hooks hooks = hull_tc_net_hooks(&bpf, false);
 	struct hull_net_setup_result res;
+	cleanup_error hull_error_t ignored = NULL;
 	char path[PATH_MAX];
 	double t0, t1, t2;
 	int rc;
@@ -71,16 +73,9 @@ static int run_hull(const char *c, unsigned n, const char *sandbox, double *setu
 		hull_netns_return_quietly(&saved);
 	}
 	*bpf_detach_ms = (bench_now_ms() - t1) / n;
-	{
-		hull_error_t terr = NULL;
-
-		/* As a sandbox tears down: every endpoint, the taps in one request. */
-		if (hull_net_teardown_many(path, res.eps, res.n, &hooks, rc < 0 ? &terr : err) <
-		        0 &&
-		    rc == 0)
-			rc = -1;
-		hull_error_release(&terr);
-	}
+	/* As a sandbox tears down: every endpoint, the taps in one request. */
+	if (hull_net_teardown_many(path, res.eps, res.n, &hooks, rc < 0 ? &ignored : err) < 0)
+		rc = -1;
 	t2 = bench_now_ms();
 	if (res.eps)
 		dp_cleanup_forget_hull(res.eps);

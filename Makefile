@@ -48,6 +48,7 @@ AGENT_SRCS := $(wildcard vmm/agent/*.c) common/error.c common/log.c common/base6
 	vmm/agent_proto.c
 AGENT_SRCS += common/seccomp_names.c
 AGENT_SRCS += common/capability.c
+AGENT_SRCS += common/ns_types.c
 AGENT_SRCS += common/mount_options.c common/sysctl.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 AGENT_STATIC := $(if $(SANITIZE),,-static)

@@ -23,4 +23,14 @@ json_t *agent_request_prepare_container(const struct hull_spec *spec);
 /* spec's process, as the container's "init", in the container's root. */
 json_t *agent_request_start(const struct hull_spec *spec);
 
+/*
+ * The container id set up in the guest from spec (its process named
+ * "init"): root from the share, mounts, hostname, and spec's process and
+ * linux objects, whose network namespace becomes the guest's (a host path
+ * means nothing there).
+ */
+json_t *agent_request_create_container(const char *id, const struct hull_spec *spec);
+/* Lets container id's process exec. */
+json_t *agent_request_start_container(const char *id);
+
 #endif

@@ -188,8 +188,7 @@ static int signal_container(struct monitor *m, int sig, hull_error_t *err)
 {
 	cleanup_json json_t *req = NULL;
 
-	if (!m->started)
-		return hull_fail(err, 0, "container %s is not running", m->o->sc->id);
+	/* A created container's process waits for start: the signal stops it, as in runc. */
 	req = json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id", "init", "signal", sig);
 	return agent_client_call(m->sb.vm.agent, req, NULL, 10000, err);
 }

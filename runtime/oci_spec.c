@@ -3,6 +3,7 @@
 #include "runtime/oci_spec.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,10 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/capability.h"
 #include "common/ns_types.h"
+#include "common/seccomp_names.h"
+#include "common/sysctl.h"
 #include "common/log.h"
 #include "common/read_file.h"
 #include "persist/json_field.h"
@@ -218,30 +222,6 @@ static int parse_version(const char *version, hull_error_t *err)
 	return 0;
 }
 
-static int check_capability_list(const json_t *caps, const char *key, hull_error_t *err)
-{
-	struct hull_jpath p = HULL_JPATH_OCI_INIT;
-	json_t *list = NULL, *item;
-	size_t i;
-
-	hull_jpath_key(&p, "process.capabilities");
-	if (hull_jget_ref(caps, key, false, true, &list, &p, err) < 0)
-		return -1;
-	hull_jpath_key(&p, key);
-	json_array_foreach(list, i, item)
-	{
-		const char *name = json_string_value(item);
-		size_t at = hull_jpath_index(&p, i);
-
-		if (name == NULL)
-			return hull_jfail_type(err, &p, "a string", item);
-		if (strncmp(name, "CAP_", 4) != 0 || name[4] == '\0')
-			return hull_jfail(err, &p, "\"%s\" is not a capability name", name);
-		hull_jpath_pop(&p, at);
-	}
-	return 0;
-}
-
 static int check_rlimits(const json_t *process, hull_error_t *err)
 {
 	static const char *const types[] = {
@@ -338,8 +318,6 @@ static int parse_user(const json_t *process, struct hull_spec *spec, hull_error_
 
 static int parse_process(const json_t *root, struct hull_spec *spec, hull_error_t *err)
 {
-	static const char *const cap_sets[] = {"bounding", "effective", "inheritable", "permitted",
-	                                       "ambient"};
 	struct hull_jpath p = HULL_JPATH_OCI_INIT;
 	json_t *process = NULL, *caps = NULL;
 	const char *cwd = NULL;
@@ -374,9 +352,8 @@ static int parse_process(const json_t *root, struct hull_spec *spec, hull_error_
 	        0 ||
 	    hull_jget_ref(process, "capabilities", false, false, &caps, &p, err) < 0)
 		return -1;
-	for (size_t i = 0; caps && i < sizeof(cap_sets) / sizeof(cap_sets[0]); i++)
-		if (check_capability_list(caps, cap_sets[i], err) < 0)
-			return -1;
+	if (caps && hull_caps_check(caps, err) < 0)
+		return -1;
 	if (refuse_lsm_label(process, "process", "apparmorProfile", "AppArmor", err) < 0 ||
 	    refuse_lsm_label(process, "process", "selinuxLabel", "SELinux", err) < 0)
 		return -1;
@@ -552,6 +529,34 @@ static int parse_namespaces(const json_t *linux_, struct hull_spec *spec, hull_e
 	return 0;
 }
 
+/*
+ * linux.sysctl: namespaced names only, each needing its namespace among
+ * linux.namespaces, as runc checks them (the guest's network namespace is
+ * every container's, so net.* always has one).
+ */
+static int check_sysctl(const json_t *linux_, const struct hull_spec *spec, hull_error_t *err)
+{
+	struct hull_jpath p = HULL_JPATH_OCI_INIT;
+	unsigned long ns = CLONE_NEWNET;
+	json_t *sysctl = NULL, *v, *entry;
+	const char *key;
+	size_t i;
+
+	json_array_foreach(spec->namespaces, i, entry) ns |=
+	    hull_ns_flag(json_string_value(json_object_get(entry, "type")));
+	hull_jpath_key(&p, "linux");
+	if (hull_jget_ref(linux_, "sysctl", false, false, &sysctl, &p, err) < 0)
+		return -1;
+	json_object_foreach(sysctl, key, v)
+	{
+		if (!json_is_string(v))
+			return hull_fail(err, 0, "linux.sysctl.%s: expected a string", key);
+		if (hull_sysctl_check(key, ns, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Kata's newLinuxDeviceInfo: the type first, then the path. */
 static int parse_devices(const json_t *linux_, struct hull_spec *spec, hull_error_t *err)
 {
@@ -604,10 +609,12 @@ static int parse_linux(const json_t *root, struct hull_spec *spec, hull_error_t 
 	if (linux_ == NULL)
 		return hull_fail(err, 0, "missing \"linux\" section");
 	spec->linux_ = json_incref(linux_);
-	if (refuse_lsm_label(linux_, "linux", "mountLabel", "SELinux", err) < 0)
+	if (refuse_lsm_label(linux_, "linux", "mountLabel", "SELinux", err) < 0 ||
+	    hull_seccomp_check(json_object_get(linux_, "seccomp"), err) < 0)
 		return -1;
 	hull_jpath_key(&p, "linux");
-	if (parse_namespaces(linux_, spec, err) < 0 || parse_devices(linux_, spec, err) < 0 ||
+	if (parse_namespaces(linux_, spec, err) < 0 || check_sysctl(linux_, spec, err) < 0 ||
+	    parse_devices(linux_, spec, err) < 0 ||
 	    hull_jget_ref(linux_, "resources", false, false, &resources, &p, err) < 0)
 		return -1;
 	spec->resources = resources ? json_incref(resources) : json_object();

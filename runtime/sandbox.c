@@ -103,20 +103,26 @@ static int configure_guest_network(struct sandbox *sb, hull_error_t *err)
 	return agent_client_call(sb->vm.agent, req, NULL, AGENT_CALL_TIMEOUT_MS, err);
 }
 
-static int prepare_container(struct sandbox *sb, hull_error_t *err)
+/* The container in the guest, up to the exec of its process; what it will not do is logged. */
+static int create_container(struct sandbox *sb, hull_error_t *err)
 {
-	cleanup_json json_t *req = agent_request_prepare_container(&sb->sc->spec);
+	cleanup_json json_t *req = agent_request_create_container(sb->sc->id, &sb->sc->spec);
 	cleanup_json json_t *reply = NULL;
-	json_t *skipped, *s;
+	json_t *item;
 	size_t i;
 
+	if (req == NULL)
+		return hull_fail(err, ENOMEM, "create_container request");
 	if (agent_client_call(sb->vm.agent, req, &reply, AGENT_CALL_TIMEOUT_MS, err) < 0)
 		return -1;
-	skipped = json_object_get(reply, "skipped");
-	json_array_foreach(skipped, i, s)
+	json_array_foreach(json_object_get(reply, "skipped"), i, item)
 	    log_info("mount %s not made in the sandbox: %s",
-	             json_string_value(json_object_get(s, "destination")),
-	             json_string_value(json_object_get(s, "reason")));
+	             json_string_value(json_object_get(item, "destination")),
+	             json_string_value(json_object_get(item, "reason")));
+	json_array_foreach(json_object_get(reply, "unknown_syscalls"), i, item)
+	    log_info("linux.seccomp: syscall %s is unknown to the guest's libseccomp; its rule "
+	             "is left out, as runc does",
+	             json_string_value(item));
 	return 0;
 }
 
@@ -286,7 +292,7 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	     sandbox_network_setup(sb, spec->netns_path, cfg->hypervisor.default_vcpus, err) < 0) ||
 	    nics_for_endpoints(sb, nics, sizeof(nics) / sizeof(nics[0]), err) < 0 ||
 	    boot_vm(sb, nics, err) < 0 || configure_guest_network(sb, err) < 0 ||
-	    prepare_container(sb, err) < 0) {
+	    create_container(sb, err) < 0) {
 		sandbox_shutdown(sb);
 		return -1;
 	}
@@ -295,7 +301,7 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 
 int sandbox_start_process(struct sandbox *sb, hull_error_t *err)
 {
-	cleanup_json json_t *req = agent_request_start(&sb->sc->spec);
+	cleanup_json json_t *req = agent_request_start_container(sb->sc->id);
 
 	return agent_client_call(sb->vm.agent, req, NULL, AGENT_CALL_TIMEOUT_MS, err);
 }

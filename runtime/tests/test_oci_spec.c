@@ -415,9 +415,17 @@ static const struct error_case error_cases[] = {
     {"process.noNewPrivileges", "1",
      "config.json: process.noNewPrivileges: expected true or false"},
     {"process.capabilities.bounding", "[\"SYS_ADMIN\"]",
-     "config.json: process.capabilities.bounding[0]: \"SYS_ADMIN\" is not a capability name"},
+     "config.json: process.capabilities.bounding[0]: \"SYS_ADMIN\" is not a capability"},
+    {"process.capabilities.effective", "[\"CAP_BOGUS\"]",
+     "config.json: process.capabilities.effective[0]: \"CAP_BOGUS\" is not a capability"},
+    {"process.apparmorProfile", "\"docker-default\"",
+     "config.json: process.apparmorProfile: \"docker-default\": the guest kernel enforces no "
+     "AppArmor policy (hull features: not enabled); leave it empty"},
+    {"process.selinuxLabel", "\"system_u:system_r:container_t:s0\"",
+     "config.json: process.selinuxLabel: \"system_u:system_r:container_t:s0\": the guest kernel "
+     "enforces no SELinux policy (hull features: not enabled); leave it empty"},
     {"process.capabilities.ambient", "\"CAP_KILL\"",
-     "config.json: process.capabilities.ambient: expected an array"},
+     "config.json: process.capabilities.ambient: expected an array of strings"},
     {"process.rlimits", "[{\"type\": \"NOFILE\", \"hard\": 1, \"soft\": 1}]",
      "config.json: process.rlimits[0].type: \"NOFILE\" is not an RLIMIT_* name"},
     {"process.rlimits", "[{\"type\": \"RLIMIT_CORE\", \"soft\": 1}]",
@@ -444,6 +452,22 @@ static const struct error_case error_cases[] = {
      "config.json: linux.namespaces[1]: namespace \"pid\" is listed twice"},
     {"linux.namespaces", "[{\"type\": \"network\", \"path\": \"netns\"}]",
      "config.json: linux.namespaces[0].path: \"netns\" is not an absolute path"},
+    {"linux.namespaces", "[{\"type\": \"ipc\", \"path\": \"/proc/1/ns/ipc\"}]",
+     "config.json: linux.namespaces[0].path: /proc/1/ns/ipc: a sandbox cannot join the host's ipc "
+     "namespace; only \"network\" may name one by path"},
+    {"linux.sysctl", "{\"vm.swappiness\": \"10\"}",
+     "config.json: linux.sysctl: \"vm.swappiness\" is not namespaced; hull refuses it as runc "
+     "does"},
+    {"linux.sysctl", "{\"kernel.shmmax\": 5}",
+     "config.json: linux.sysctl.kernel.shmmax: expected a string"},
+    {"linux.sysctl", "{\"kernel.hostname\": \"x\"}",
+     "config.json: linux.sysctl: \"kernel.hostname\" needs the container's own UTS namespace, and "
+     "the container shares the guest's"},
+    {"linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_BOGUS\"}",
+     "config.json: linux.seccomp.defaultAction: \"SCMP_ACT_BOGUS\" is not a seccomp action"},
+    {"linux.mountLabel", "\"x\"",
+     "config.json: linux.mountLabel: \"x\": the guest kernel enforces no SELinux policy (hull "
+     "features: not enabled); leave it empty"},
     {"linux.namespaces", "[{\"path\": \"/x\"}]",
      "config.json: linux.namespaces[0]: missing \"type\""},
     {"linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"q\"}]",

@@ -27,8 +27,25 @@ struct agent_process {
 	int status; /* wait status */
 };
 
+#define AGENT_MAX_CONTAINERS 32
+/* Containers' cgroups in the guest (vmm/guest/init mounts cgroup2 there). */
+#define AGENT_CGROUP_PARENT "/sys/fs/cgroup/hull"
+
+/* A container set up by create_container (vmm/agent/container.c). */
+struct agent_container {
+	char *id;
+	char *process_id; /* its first process's slot in procs */
+	pid_t pid;
+	int sync_fd;  /* to its first process until it execs; -1 after */
+	char *cgroup; /* its cgroup's path */
+	bool started;
+};
+
 struct agent {
-	int channel;  /* the host connection */
+	int channel;               /* the host connection */
+	const char *cgroup_parent; /* where containers' cgroups go */
+	char *share_root;          /* where the virtio-fs share is mounted */
+	struct agent_container ctrs[AGENT_MAX_CONTAINERS];
 	bool is_init; /* PID 1 of a guest: power off at shutdown */
 	bool shutting_down;
 	struct agent_process procs[AGENT_MAX_PROCESSES];
@@ -37,7 +54,30 @@ struct agent {
 /* Sends one message to the host; failures are logged (the host may be gone). */
 void agent_emit(struct agent *a, json_t *msg);
 
-/* vmm/agent/process.c */
+/*
+ * vmm/agent/process.c.  A new process's stdio: three pipes, or with a
+ * terminal a pty whose slave side is in[0] and whose other end is master.
+ */
+struct agent_stdio {
+	int in[2], out[2], err[2];
+	int master;
+};
+#define AGENT_STDIO_INIT                                                                           \
+	{                                                                                          \
+		.in = {-1, -1}, .out = {-1, -1}, .err = {-1, -1}, .master = -1                     \
+	}
+
+int agent_stdio_open(struct agent_stdio *s, bool terminal);
+void agent_stdio_close(struct agent_stdio *s);
+/* In the child: stdio on 0-2, every other fd but keep_fd closed, no signal blocked. */
+void agent_stdio_child(struct agent_stdio *s, bool terminal, int keep_fd);
+
+/* A free slot for a new process named id (unique), or NULL with err set. */
+struct agent_process *agent_process_slot(struct agent *a, const char *id, hull_error_t *err);
+/* The slot takes the host's ends of the process's stdio (s keeps the rest). */
+void agent_process_fill(struct agent_process *slot, const char *id, pid_t pid,
+                        struct agent_stdio *s, bool terminal);
+
 int agent_process_start(struct agent *a, const char *id, json_t *process, const char *root,
                         hull_error_t *err);
 struct agent_process *agent_process_find(struct agent *a, const char *id);
@@ -47,6 +87,16 @@ void agent_process_close_stdin(struct agent_process *p);
 void agent_process_relay(struct agent *a, struct agent_process *p, int fd);
 /* Reaps children (SIGCHLD) and reports processes that exited and are drained. */
 void agent_process_reap(struct agent *a);
+
+/*
+ * vmm/agent/container.c: "create_container" sets a container up to the
+ * point of exec (reply {"pid", "skipped", "unknown_syscalls"}),
+ * "start_container" lets it exec.
+ */
+int agent_container_create(struct agent *a, json_t *req, json_t **reply, hull_error_t *err);
+int agent_container_start(struct agent *a, json_t *req, hull_error_t *err);
+/* Called when a process's exit has been reported: its container, if any, goes. */
+void agent_container_exited(struct agent *a, const char *process_id);
 
 /*
  * vmm/agent/network.c: "configure_network".  On success *reply holds the

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <time.h>
@@ -163,6 +164,24 @@ static int op_prepare_container(struct agent *a, json_t *id, json_t *req, hull_e
 	return reply_result(a, id, req, err, agent_prepare_container);
 }
 
+static int op_create_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	json_t *result = NULL;
+
+	if (agent_container_create(a, req, &result, err) < 0)
+		return -1;
+	reply_ok(a, id, result);
+	return 0;
+}
+
+static int op_start_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	if (agent_container_start(a, req, err) < 0)
+		return -1;
+	reply_ok(a, id, NULL);
+	return 0;
+}
+
 static int op_shutdown(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
 {
 	(void)req;
@@ -183,6 +202,8 @@ static const struct agent_op {
     {"signal", op_signal},
     {"configure_network", op_configure_network},
     {"prepare_container", op_prepare_container},
+    {"create_container", op_create_container},
+    {"start_container", op_start_container},
     {"shutdown", op_shutdown},
     {NULL, NULL},
 };
@@ -284,11 +305,12 @@ static int open_port(hull_error_t *err)
 	return hull_fail(err, 0, "no virtio-serial port named %s", HULL_AGENT_PORT_NAME);
 }
 
-/* --channel-fd N and --debug; returns < 0 on an unknown option. */
+/* --channel-fd N, --cgroup-parent DIR and --debug; returns < 0 on an unknown option. */
 static int parse_options(int argc, char **argv, struct agent *a, bool *debug)
 {
 	static const struct option options[] = {
 	    {"channel-fd", required_argument, NULL, 'c'},
+	    {"cgroup-parent", required_argument, NULL, 'g'},
 	    {"debug", no_argument, NULL, 'd'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -297,6 +319,8 @@ static int parse_options(int argc, char **argv, struct agent *a, bool *debug)
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (c == 'c')
 			a->channel = atoi(optarg);
+		else if (c == 'g')
+			a->cgroup_parent = optarg;
 		else if (c == 'd')
 			*debug = true;
 		else
@@ -391,7 +415,8 @@ static void serve(struct agent *a, int sfd, struct agent_reader *reader)
 int main(int argc, char **argv)
 {
 	cleanup_error hull_error_t err = NULL;
-	struct agent a = {.channel = -1, .is_init = getpid() == 1};
+	struct agent a = {
+	    .channel = -1, .is_init = getpid() == 1, .cgroup_parent = AGENT_CGROUP_PARENT};
 	struct agent_reader reader;
 	bool debug = false;
 	int sfd;
@@ -399,6 +424,11 @@ int main(int argc, char **argv)
 	if (parse_options(argc, argv, &a, &debug) < 0)
 		return 1;
 	hull_log_init(NULL, HULL_LOG_TEXT, debug, NULL);
+	/* Containers' processes are grandchildren: they must come back to be reaped. */
+	if (!a.is_init)
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	for (int i = 0; i < AGENT_MAX_CONTAINERS; i++)
+		a.ctrs[i].sync_fd = -1;
 	for (int i = 0; i < AGENT_MAX_PROCESSES; i++)
 		a.procs[i].stdin_fd = a.procs[i].stdout_fd = a.procs[i].stderr_fd = -1;
 	if (a.channel < 0 && (a.channel = open_port(&err)) < 0) {

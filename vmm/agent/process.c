@@ -24,11 +24,16 @@
 #include "vmm/agent/agent.h"
 #include "vmm/agent/process_plan.h"
 
-static struct agent_process *free_slot(struct agent *a)
+struct agent_process *agent_process_slot(struct agent *a, const char *id, hull_error_t *err)
 {
+	if (agent_process_find(a, id)) {
+		hull_fail(err, 0, "process \"%s\" already exists", id);
+		return NULL;
+	}
 	for (int i = 0; i < AGENT_MAX_PROCESSES; i++)
 		if (a->procs[i].id == NULL)
 			return &a->procs[i];
+	hull_fail(err, 0, "too many processes (%d)", AGENT_MAX_PROCESSES);
 	return NULL;
 }
 
@@ -47,16 +52,7 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/*
- * The new process's stdio: three pipes, or with a terminal a pty whose slave
- * side is in[0] and whose other end is master.
- */
-struct stdio_ends {
-	int in[2], out[2], err[2];
-	int master;
-};
-
-static int open_stdio(struct stdio_ends *s, bool terminal)
+int agent_stdio_open(struct agent_stdio *s, bool terminal)
 {
 	if (terminal) {
 		if (openpty(&s->master, &s->in[0], NULL, NULL, NULL) < 0)
@@ -70,7 +66,7 @@ static int open_stdio(struct stdio_ends *s, bool terminal)
 	return 0;
 }
 
-static void close_stdio(struct stdio_ends *s)
+void agent_stdio_close(struct agent_stdio *s)
 {
 	for (int i = 0; i < 2; i++) {
 		close_fd(&s->in[i]);
@@ -80,8 +76,7 @@ static void close_stdio(struct stdio_ends *s)
 	close_fd(&s->master);
 }
 
-/* In the child: stdio on 0-2, every other fd but report_fd closed, no signal blocked. */
-static void child_stdio(struct stdio_ends *s, bool terminal, int report_fd)
+void agent_stdio_child(struct agent_stdio *s, bool terminal, int report_fd)
 {
 	sigset_t none;
 
@@ -115,9 +110,8 @@ static int wait_exec(int report_fd, pid_t pid, hull_error_t *err)
 	return hull_fail(err, 0, "%s", why);
 }
 
-/* The slot takes the host's ends of the process's stdio. */
-static void fill_slot(struct agent_process *slot, const char *id, pid_t pid, struct stdio_ends *s,
-                      bool terminal)
+void agent_process_fill(struct agent_process *slot, const char *id, pid_t pid,
+                        struct agent_stdio *s, bool terminal)
 {
 	slot->id = strdup(id);
 	slot->pid = pid;
@@ -139,21 +133,19 @@ int agent_process_start(struct agent *a, const char *id, json_t *process, const 
 {
 	struct process_plan plan;
 	struct agent_process *slot;
-	struct stdio_ends stdio = {.in = {-1, -1}, .out = {-1, -1}, .err = {-1, -1}, .master = -1};
+	struct agent_stdio stdio = AGENT_STDIO_INIT;
 	int report[2] = {-1, -1};
 	int e = 0, ret = -1;
 	pid_t pid;
 
-	if (agent_process_find(a, id))
-		return hull_fail(err, 0, "process \"%s\" already exists", id);
-	slot = free_slot(a);
+	slot = agent_process_slot(a, id, err);
 	if (slot == NULL)
-		return hull_fail(err, 0, "too many processes (%d)", AGENT_MAX_PROCESSES);
+		return -1;
 	if (process_plan_parse(process, NULL, &plan, err) < 0) {
 		process_plan_release(&plan);
 		return -1;
 	}
-	if (pipe2(report, O_CLOEXEC) < 0 || open_stdio(&stdio, plan.terminal) < 0) {
+	if (pipe2(report, O_CLOEXEC) < 0 || agent_stdio_open(&stdio, plan.terminal) < 0) {
 		e = errno;
 		goto out;
 	}
@@ -163,20 +155,20 @@ int agent_process_start(struct agent *a, const char *id, json_t *process, const 
 		goto out;
 	}
 	if (pid == 0) {
-		child_stdio(&stdio, plan.terminal, report[1]);
+		agent_stdio_child(&stdio, plan.terminal, report[1]);
 		process_plan_exec(&plan, NULL, root, report[1]);
 	}
 	close_fd(&report[1]);
 	if (wait_exec(report[0], pid, err) < 0)
 		goto out;
-	fill_slot(slot, id, pid, &stdio, plan.terminal);
+	agent_process_fill(slot, id, pid, &stdio, plan.terminal);
 	log_debug("started %s as pid %d", id, pid);
 	ret = 0;
 out:
 	process_plan_release(&plan);
 	close_fd(&report[0]);
 	close_fd(&report[1]);
-	close_stdio(&stdio);
+	agent_stdio_close(&stdio);
 	if (e)
 		return hull_fail(err, e, "start process \"%s\"", id);
 	return ret;
@@ -231,6 +223,8 @@ static void emit_exit_if_done(struct agent *a, struct agent_process *p)
 	else
 		msg = json_pack("{s:s, s:s, s:i}", "event", "exit", "process_id", p->id, "status",
 		                WEXITSTATUS(p->status));
+	/* Its container goes first: when the host hears of the exit, nothing of it is left. */
+	agent_container_exited(a, p->id);
 	agent_emit(a, msg);
 	json_decref(msg);
 	if (p->stdin_fd >= 0)

@@ -45,7 +45,7 @@ root=$work/initrd
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,run,tmp,etc,mnt,lib/modules/"$kver"}
 cp /bin/busybox "$root/bin/busybox"
-for applet in sh mount umount mkdir ip cat echo ls insmod modprobe poweroff sleep mknod ping hostname; do
+for applet in sh mount umount mkdir ip cat echo ls insmod modprobe poweroff sleep mknod ping hostname cp switch_root; do
 	ln -s busybox "$root/bin/$applet"
 done
 

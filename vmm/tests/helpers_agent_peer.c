@@ -165,6 +165,8 @@ int agent_peer_collect(struct agent_peer *p, const char *id, char *out, size_t o
                        size_t errs_size)
 {
 	size_t out_len = 0, errs_len = 0;
+	/* Other processes' events, handed back for their own collect. */
+	cleanup_json json_t *others = json_array();
 
 	if (out)
 		out[0] = '\0';
@@ -175,8 +177,12 @@ int agent_peer_collect(struct agent_peer *p, const char *id, char *out, size_t o
 		const char *event = json_string_value(json_object_get(msg, "event"));
 		const char *pid = json_string_value(json_object_get(msg, "process_id"));
 
-		if (event == NULL || pid == NULL || strcmp(pid, id) != 0)
+		if (event == NULL || pid == NULL)
 			continue;
+		if (strcmp(pid, id) != 0) {
+			json_array_append(others, msg);
+			continue;
+		}
 		if (strcmp(event, "output") == 0) {
 			cleanup_free uint8_t *data = NULL;
 			size_t n;
@@ -192,6 +198,9 @@ int agent_peer_collect(struct agent_peer *p, const char *id, char *out, size_t o
 			else
 				append(out, out_size, &out_len, data, n);
 		} else if (strcmp(event, "exit") == 0) {
+			json_array_extend(others, p->pending);
+			json_array_clear(p->pending);
+			json_array_extend(p->pending, others);
 			return (int)json_integer_value(json_object_get(msg, "status"));
 		}
 	}

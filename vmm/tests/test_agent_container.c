@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * create_container and start_container against the real kernel: the agent
+ * runs on the host in a private mount namespace of its own, its
+ * containers' cgroups under a cgroup of the test's (on the host's cgroup2
+ * hierarchy), with a temporary rootfs holding a static busybox.  What each
+ * test checks is what the container's own tools print.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/cleanup.h"
+#include "vmm/tests/helpers_agent_peer.h"
+
+struct fixture {
+	struct agent_peer *peer;
+	char root[64];
+	char cgroup[256]; /* the agent's --cgroup-parent */
+};
+
+static int private_mounts(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_NEWNS) < 0)
+		return -1;
+	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+}
+
+static void make_rootfs(const char *root)
+{
+	static const char *const applets[] = {"sh",   "cat",  "hostname", "ls",   "mkdir", "sleep",
+	                                      "grep", "echo", "readlink", "true", "id",    "ps"};
+	char path[256], cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+	         "mkdir -p %s/bin %s/proc %s/dev %s/tmp && cp /bin/busybox %s/bin/busybox", root,
+	         root, root, root, root);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
+		snprintf(path, sizeof(path), "%s/bin/%s", root, applets[i]);
+		assert_int_equal(symlink("busybox", path), 0);
+	}
+}
+
+/* The host's cgroup2 mount: /sys/fs/cgroup, or its "unified" part on a hybrid host. */
+static const char *cgroup2_mount(void)
+{
+	struct stat st;
+
+	if (stat("/sys/fs/cgroup/cgroup.procs", &st) == 0 &&
+	    stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0)
+		return "/sys/fs/cgroup";
+	if (stat("/sys/fs/cgroup/unified/cgroup.procs", &st) == 0)
+		return "/sys/fs/cgroup/unified";
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *cg = cgroup2_mount();
+
+	if (cg == NULL) {
+		free(f);
+		skip(); /* no cgroup2 on this host */
+	}
+	snprintf(f->root, sizeof(f->root), "/tmp/hull-ctr-root.XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	make_rootfs(f->root);
+	snprintf(f->cgroup, sizeof(f->cgroup), "%s/hull-test-%d", cg, (int)getpid());
+	assert_int_equal(mkdir(f->cgroup, 0755), 0);
+	f->peer = agent_peer_start_with(private_mounts, NULL, f->cgroup);
+	agent_peer_expect_ready(f->peer);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[512];
+
+	agent_peer_stop(f->peer);
+	/* Whatever a failed test left in the cgroups dies with them. */
+	snprintf(cmd, sizeof(cmd), "%s/cgroup.kill", f->cgroup);
+	{
+		FILE *k = fopen(cmd, "we");
+
+		if (k) {
+			fputs("1", k);
+			fclose(k);
+		}
+	}
+	usleep(100 * 1000);
+	snprintf(cmd, sizeof(cmd), "find %s -depth -type d -exec rmdir {} + 2>/dev/null",
+	         f->cgroup);
+	(void)!system(cmd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->root);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static json_t *proc_mount(void)
+{
+	return json_pack("[{s:s, s:s, s:s, s:[sss]}]", "destination", "/proc", "type", "proc",
+	                 "source", "proc", "options", "nosuid", "noexec", "nodev");
+}
+
+/* pid, mount, ipc, uts and cgroup namespaces of its own; the network's is the agent's. */
+static json_t *own_namespaces(void)
+{
+	return json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type",
+	                 "mount", "type", "ipc", "type", "uts", "type", "cgroup", "type",
+	                 "network");
+}
+
+/* A create_container request running `sh -c script`; linux is stolen (NULL: defaults). */
+static json_t *create_req(struct fixture *f, const char *id, const char *script, json_t *linux_)
+{
+	if (linux_ == NULL)
+		linux_ = json_object();
+	if (json_object_get(linux_, "namespaces") == NULL)
+		json_object_set_new(linux_, "namespaces", own_namespaces());
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:{s:[sss], s:[s], s:s}, s:o}", "op",
+	                 "create_container", "container_id", id, "process_id", id, "root", f->root,
+	                 "readonly", false, "hostname", "box", "mounts", proc_mount(), "process",
+	                 "args", "/bin/sh", "-c", script, "env", "PATH=/bin", "cwd", "/", "linux",
+	                 linux_);
+}
+
+static pid_t create(struct fixture *f, const char *id, const char *script, json_t *linux_)
+{
+	json_t *reply = agent_peer_call(f->peer, create_req(f, id, script, linux_));
+	pid_t pid;
+
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fail_msg("create %s: %s", id, json_string_value(json_object_get(reply, "error")));
+	pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
+	json_decref(reply);
+	assert_true(pid > 0);
+	return pid;
+}
+
+static void start(struct fixture *f, const char *id)
+{
+	agent_peer_expect_ok(agent_peer_call(
+	    f->peer, json_pack("{s:s, s:s}", "op", "start_container", "container_id", id)));
+}
+
+/* Creates, starts and collects `sh -c script`; returns its exit status. */
+static int run(struct fixture *f, const char *id, const char *script, json_t *linux_, char *out,
+               size_t size)
+{
+	create(f, id, script, linux_);
+	start(f, id);
+	return agent_peer_collect(f->peer, id, out, size, NULL, 0);
+}
+
+static void expect_in(const char *haystack, const char *needle)
+{
+	if (strstr(haystack, needle) == NULL)
+		fail_msg("\"%s\" not in:\n%s", needle, haystack);
+}
+
+static bool cgroup_exists(struct fixture *f, const char *id)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", f->cgroup, id);
+	return stat(path, &st) == 0;
+}
+
+/* Its process is PID 1 of its own PID namespace, with its hostname and cgroup root. */
+static void own_pid_uts_and_cgroup_namespaces(void **state)
+{
+	struct fixture *f = *state;
+	char out[4096];
+
+	assert_int_equal(run(f, "c1",
+	                     "echo pid=$$; hostname; cat /proc/self/cgroup; echo n=$(ls /proc | "
+	                     "grep -c '^[0-9]')",
+	                     NULL, out, sizeof(out)),
+	                 0);
+	expect_in(out, "pid=1\n");
+	expect_in(out, "box\n");
+	expect_in(out, "0::/\n");
+	/* sh, its subshell, ls and grep at most: never the host's hundreds. */
+	expect_in(out, "n=");
+	assert_true(atoi(strstr(out, "n=") + 2) <= 4);
+	assert_false(cgroup_exists(f, "c1"));
+}
+
+/* When PID 1 exits, what it left running is killed and the container is done. */
+static void init_exit_ends_the_container(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec t0, t1;
+	char out[256];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(run(f, "c2", "sleep 60 & echo left $!", NULL, out, sizeof(out)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	expect_in(out, "left ");
+	/* Not the 60 s of the child it left behind. */
+	assert_true(t1.tv_sec - t0.tv_sec < 30);
+	assert_false(cgroup_exists(f, "c2"));
+}
+
+/* kill of a created container stops it, and its id can be used again. */
+static void signal_to_created_container_stops_it(void **state)
+{
+	struct fixture *f = *state;
+
+	create(f, "c3", "echo never", NULL);
+	assert_true(cgroup_exists(f, "c3"));
+	agent_peer_expect_ok(
+	    agent_peer_call(f->peer, json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id",
+	                                       "c3", "signal", SIGTERM)));
+	assert_int_equal(agent_peer_collect(f->peer, "c3", NULL, 0, NULL, 0), 128 + SIGTERM);
+	assert_false(cgroup_exists(f, "c3"));
+	create(f, "c3", "echo again", NULL);
+	start(f, "c3");
+	assert_int_equal(agent_peer_collect(f->peer, "c3", NULL, 0, NULL, 0), 0);
+}
+
+static json_t *mkdir_denied(void)
+{
+	return json_pack("{s:{s:s, s:[{s:[ss], s:s, s:i}]}}", "seccomp", "defaultAction",
+	                 "SCMP_ACT_ALLOW", "syscalls", "names", "mkdir", "mkdirat", "action",
+	                 "SCMP_ACT_ERRNO", "errnoRet", EPERM);
+}
+
+static void read_file(const char *path, char *buf, size_t size)
+{
+	FILE *fp = fopen(path, "re");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, size - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+}
+
+/*
+ * Two containers of one sandbox: separate PID namespaces and cgroups, one
+ * network namespace; the seccomp filter of one does not reach the other.
+ */
+static void two_containers_are_apart(void **state)
+{
+	struct fixture *f = *state;
+	const char *script = "echo pid=$$; readlink /proc/self/ns/net; readlink /proc/self/ns/pid; "
+	                     "mkdir /tmp/dir 2>&1 && echo made";
+	char a[1024], b[1024], procs[64], path[300], net_a[64], net_b[64];
+	pid_t pa = create(f, "a", script, mkdir_denied());
+	pid_t pb = create(f, "b", script, NULL);
+
+	snprintf(path, sizeof(path), "%s/a/cgroup.procs", f->cgroup);
+	read_file(path, procs, sizeof(procs));
+	assert_int_equal(atoi(procs), pa);
+	snprintf(path, sizeof(path), "%s/b/cgroup.procs", f->cgroup);
+	read_file(path, procs, sizeof(procs));
+	assert_int_equal(atoi(procs), pb);
+	start(f, "a");
+	start(f, "b");
+	assert_int_equal(agent_peer_collect(f->peer, "a", a, sizeof(a), NULL, 0), 1);
+	assert_int_equal(agent_peer_collect(f->peer, "b", b, sizeof(b), NULL, 0), 0);
+	expect_in(a, "pid=1\n");
+	expect_in(b, "pid=1\n");
+	expect_in(a, "net:[");
+	expect_in(b, "net:[");
+	expect_in(a, "Operation not permitted");
+	expect_in(b, "made\n");
+	/* net:[N] equal, pid:[N] not. */
+	assert_int_equal(sscanf(strstr(a, "net:"), "%63s", net_a), 1);
+	assert_int_equal(sscanf(strstr(b, "net:"), "%63s", net_b), 1);
+	assert_string_equal(net_a, net_b);
+	assert_int_equal(sscanf(strstr(a, "pid:"), "%63s", net_a), 1);
+	assert_int_equal(sscanf(strstr(b, "pid:"), "%63s", net_b), 1);
+	assert_string_not_equal(net_a, net_b);
+}
+
+static void expect_create_error(struct fixture *f, const char *id, json_t *linux_,
+                                const char *expected)
+{
+	json_t *reply = agent_peer_call(f->peer, create_req(f, id, "true", linux_));
+	const char *msg = json_string_value(json_object_get(reply, "error"));
+
+	if (msg == NULL || strstr(msg, expected) == NULL)
+		fail_msg("expected an error with \"%s\", got %s", expected, msg ? msg : "ok");
+	json_decref(reply);
+	assert_false(cgroup_exists(f, id));
+}
+
+/* Refusals name the field and leave nothing behind. */
+static void bad_requests_name_the_field(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_create_error(f, "e1",
+	                    json_pack("{s:[{s:s}, {s:s}, {s:s, s:s}]}", "namespaces", "type",
+	                              "mount", "type", "uts", "type", "ipc", "path",
+	                              "/proc/self/ns/uts"),
+	                    "namespace ipc: /proc/self/ns/uts is a uts namespace");
+	expect_create_error(f, "e2", json_pack("{s:[{s:s}]}", "namespaces", "type", "pid"),
+	                    "needs a new \"mount\" namespace");
+	expect_create_error(
+	    f, "e3",
+	    json_pack("{s:[{s:s}, {s:s}]}", "namespaces", "type", "mount", "type", "bogus"),
+	    "linux.namespaces[1].type: \"bogus\" is not a namespace type");
+	expect_create_error(f, "e4",
+	                    json_pack("{s:{s:s, s:[{s:[s], s:s}]}}", "seccomp", "defaultAction",
+	                              "SCMP_ACT_ALLOW", "syscalls", "names", "mkdir", "action",
+	                              "SCMP_ACT_BOGUS"),
+	                    "linux.seccomp.syscalls[0].action");
+	/* The agent is still there, and the id was not taken. */
+	assert_int_equal(run(f, "e1", "true", NULL, NULL, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(own_pid_uts_and_cgroup_namespaces, setup, teardown),
+	    cmocka_unit_test_setup_teardown(init_exit_ends_the_container, setup, teardown),
+	    cmocka_unit_test_setup_teardown(signal_to_created_container_stops_it, setup, teardown),
+	    cmocka_unit_test_setup_teardown(two_containers_are_apart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bad_requests_name_the_field, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

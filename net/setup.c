@@ -192,6 +192,8 @@ int hull_net_setup(const char *netns_path, enum hull_net_model model, unsigned v
 	sk = hull_nl_connect(err);
 	if (sk == NULL || hull_discover_here(sk, &out->eps, &out->n, err) < 0)
 		return hull_error_prefix(err, "netns %s", netns_path);
+	if (out->n == 0)
+		return hull_netns_return(&saved, err); /* loopback only */
 	out->fds = calloc(out->n, sizeof(*out->fds));
 	if (out->fds == NULL)
 		return hull_fail(err, ENOMEM, "allocate");

@@ -225,7 +225,10 @@ static int network_setup(struct hull_globals *g, int argc, char **argv, hull_err
 	/* Straight to persist/, unless a test asked for a crash after a step. */
 	sb.record_endpoint = rec.crash_step ? record_endpoint : hull_state_record_endpoint;
 	sb.record_data = rec.crash_step ? (void *)&rec : (void *)&rec.state;
-	if (sandbox_network_setup(&sb, netns, (unsigned)vcpus, err) < 0) {
+	/* A sandbox may have loopback alone; this command would set up nothing. */
+	if (sandbox_network_setup(&sb, netns, (unsigned)vcpus, err) < 0 ||
+	    (sb.model != HULL_NET_NONE && sb.net.n == 0 &&
+	     hull_fail(err, 0, "network: netns %s: no network links besides lo", netns) < 0)) {
 		cleanup_error hull_error_t ignored = NULL;
 
 		sandbox_shutdown(&sb);

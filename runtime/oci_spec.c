@@ -599,6 +599,34 @@ static int parse_devices(const json_t *linux_, struct hull_spec *spec, hull_erro
 	return 0;
 }
 
+/*
+ * linux sections runc honours and hull cannot: refused by name rather than
+ * ignored.  An empty netDevices moves nothing (runc accepts it too).
+ */
+static int refuse_unsupported_linux(const json_t *linux_, hull_error_t *err)
+{
+	const json_t *net_devices = json_object_get(linux_, "netDevices");
+
+	if (json_object_get(linux_, "intelRdt") &&
+	    !json_is_null(json_object_get(linux_, "intelRdt")))
+		return hull_fail(err, 0,
+		                 "linux.intelRdt: the guest has no resctrl (Intel RDT cannot be "
+		                 "applied inside hull's VM); remove it");
+	if (net_devices && !json_is_null(net_devices) &&
+	    !(json_is_object(net_devices) && json_object_size(net_devices) == 0))
+		return hull_fail(err, 0,
+		                 "linux.netDevices: moving host network devices into the VM is not "
+		                 "supported; hull gives the sandbox its network through the "
+		                 "endpoints of its network namespace");
+	if (json_object_get(linux_, "memoryPolicy") &&
+	    !json_is_null(json_object_get(linux_, "memoryPolicy")))
+		return hull_fail(
+		    err, 0,
+		    "linux.memoryPolicy: hull does not set NUMA memory policies in the "
+		    "guest; remove it");
+	return 0;
+}
+
 static int parse_linux(const json_t *root, struct hull_spec *spec, hull_error_t *err)
 {
 	struct hull_jpath p = HULL_JPATH_OCI_INIT;
@@ -610,6 +638,7 @@ static int parse_linux(const json_t *root, struct hull_spec *spec, hull_error_t 
 		return hull_fail(err, 0, "missing \"linux\" section");
 	spec->linux_ = json_incref(linux_);
 	if (refuse_lsm_label(linux_, "linux", "mountLabel", "SELinux", err) < 0 ||
+	    refuse_unsupported_linux(linux_, err) < 0 ||
 	    hull_seccomp_check(json_object_get(linux_, "seccomp"), err) < 0)
 		return -1;
 	hull_jpath_key(&p, "linux");
@@ -639,7 +668,7 @@ static int parse_root_object(const json_t *root, const char *bundle, struct hull
                              hull_error_t *err)
 {
 	struct hull_jpath p = HULL_JPATH_OCI_INIT;
-	const char *version = NULL, *hostname = NULL;
+	const char *version = NULL, *hostname = NULL, *domainname = NULL;
 
 	if (!json_is_object(root))
 		return hull_fail(err, 0, "expected a JSON object");
@@ -648,10 +677,12 @@ static int parse_root_object(const json_t *root, const char *bundle, struct hull
 		return -1;
 	spec->oci_version = strdup(version);
 	if (parse_process(root, spec, err) < 0 || parse_root(root, bundle, spec, err) < 0 ||
-	    hull_jget_str(root, "hostname", false, &hostname, &p, err) < 0)
+	    hull_jget_str(root, "hostname", false, &hostname, &p, err) < 0 ||
+	    hull_jget_str(root, "domainname", false, &domainname, &p, err) < 0)
 		return -1;
 	spec->hostname = strdup(hostname ? hostname : "");
-	if (spec->oci_version == NULL || spec->hostname == NULL)
+	spec->domainname = strdup(domainname ? domainname : "");
+	if (spec->oci_version == NULL || spec->hostname == NULL || spec->domainname == NULL)
 		return hull_fail(err, ENOMEM, "config.json");
 	if (parse_mounts(root, spec, err) < 0 || parse_linux(root, spec, err) < 0 ||
 	    parse_annotations(root, spec, err) < 0)
@@ -705,6 +736,7 @@ void hull_spec_free(struct hull_spec *spec)
 	free(spec->rootfs);
 	free(spec->root_path);
 	free(spec->hostname);
+	free(spec->domainname);
 	free(spec->netns_path);
 	json_decref(spec->process);
 	json_decref(spec->linux_);

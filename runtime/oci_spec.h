@@ -36,7 +36,8 @@ struct hull_spec {
 	char *rootfs;    /* absolute and clean: root.path, relative to the bundle */
 	char *root_path; /* root.path as written */
 	bool readonly;
-	char *hostname; /* "" when absent */
+	char *hostname;   /* "" when absent */
+	char *domainname; /* "" when absent */
 	/* linux.namespaces */
 	bool has_netns;   /* a "network" namespace entry */
 	char *netns_path; /* its path; NULL when a new one is wanted */

@@ -295,6 +295,53 @@ static void two_containers_are_apart(void **state)
 	assert_string_not_equal(net_a, net_b);
 }
 
+/*
+ * A container joins another's namespaces by path (the pod case): its
+ * hostname and IPC namespace are the other's, and in the other's PID
+ * namespace it is not PID 1.
+ */
+static void joins_namespaces_by_path(void **state)
+{
+	struct fixture *f = *state;
+	char out[1024], ipc[64], uts[64], pid[64], link[64], want[80];
+	pid_t pa = create(f, "a", "true", NULL);
+	json_t *req, *reply;
+	ssize_t n;
+
+	snprintf(ipc, sizeof(ipc), "/proc/%d/ns/ipc", (int)pa);
+	snprintf(uts, sizeof(uts), "/proc/%d/ns/uts", (int)pa);
+	snprintf(pid, sizeof(pid), "/proc/%d/ns/pid", (int)pa);
+	req = create_req(f, "b",
+	                 "echo pid=$$; hostname; readlink /proc/self/ns/ipc; readlink "
+	                 "/proc/self/ns/pid",
+	                 json_pack("{s:[{s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}", "namespaces",
+	                           "type", "mount", "type", "ipc", "path", ipc, "type", "uts",
+	                           "path", uts, "type", "pid", "path", pid));
+	/* b's hostname is a's: it sets none. */
+	json_object_set_new(req, "hostname", json_string(""));
+	reply = agent_peer_call(f->peer, req);
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fail_msg("create b: %s", json_string_value(json_object_get(reply, "error")));
+	json_decref(reply);
+	start(f, "b");
+	assert_int_equal(agent_peer_collect(f->peer, "b", out, sizeof(out), NULL, 0), 0);
+	/* a's waiting process is PID 1 there: b is another process. */
+	expect_in(out, "pid=");
+	assert_null(strstr(out, "pid=1\n"));
+	expect_in(out, "box\n");
+	for (int i = 0; i < 2; i++) {
+		n = readlink(i == 0 ? ipc : pid, link, sizeof(link) - 1);
+		assert_true(n > 0);
+		link[n] = '\0';
+		snprintf(want, sizeof(want), "%s\n", link);
+		expect_in(out, want);
+	}
+	agent_peer_expect_ok(
+	    agent_peer_call(f->peer, json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id", "a",
+	                                       "signal", SIGKILL)));
+	assert_int_equal(agent_peer_collect(f->peer, "a", NULL, 0, NULL, 0), 128 + SIGKILL);
+}
+
 static void expect_create_error(struct fixture *f, const char *id, json_t *linux_,
                                 const char *expected)
 {
@@ -339,6 +386,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(init_exit_ends_the_container, setup, teardown),
 	    cmocka_unit_test_setup_teardown(signal_to_created_container_stops_it, setup, teardown),
 	    cmocka_unit_test_setup_teardown(two_containers_are_apart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(joins_namespaces_by_path, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_requests_name_the_field, setup, teardown),
 	};
 

@@ -242,38 +242,30 @@ void dp_cleanup_install(void)
 
 /* ---- the alternatives ---- */
 
-/* Opens nq queues of the tap `name` in netns ns, as QEMU would. */
-static int open_tap_in(struct dp_alt *alt, const char *ns, const char *name, unsigned nq,
-                       hull_error_t *err)
+/* tap0 made in netns ns by `ip tuntap`, then its nq queues opened as QEMU would. */
+static int tap_in(struct dp_alt *alt, const char *ns, unsigned nq, hull_error_t *err)
 {
 	cleanup_netns struct hull_netns_saved saved = {.fd = -1};
 	char path[128];
 
 	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
-	if (hull_netns_enter(path, &saved, err) < 0)
+	if (dp_cmd(err, "ip -n %s tuntap add dev tap0 mode tap vnet_hdr%s", ns,
+	           nq > 1 ? " multi_queue" : "") < 0 ||
+	    hull_netns_enter(path, &saved, err) < 0)
 		return -1;
 	for (unsigned i = 0; i < nq; i++) {
-		struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+		struct ifreq ifr = {.ifr_name = "tap0",
+		                    .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
 		                                 (nq > 1 ? IFF_MULTI_QUEUE : 0)};
 		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 		if (fd < 0)
 			return hull_fail(err, errno, "open /dev/net/tun");
 		alt->fds[alt->nq++] = fd;
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-			return hull_fail(err, errno, "tap %s queue %u: TUNSETIFF", name, i);
+			return hull_fail(err, errno, "tap0 queue %u: TUNSETIFF", i);
 	}
 	return hull_netns_return(&saved, err);
-}
-
-/* tap0 in ns, its nq queues open. */
-static int tap_in(struct dp_alt *alt, const char *ns, unsigned nq, hull_error_t *err)
-{
-	if (dp_cmd(err, "ip -n %s tuntap add dev tap0 mode tap vnet_hdr%s", ns,
-	           nq > 1 ? " multi_queue" : "") < 0)
-		return -1;
-	return open_tap_in(alt, ns, "tap0", nq, err);
 }
 
 /* The peer's device up with the peer's MAC and address, the guest's as its neighbour. */

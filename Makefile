@@ -174,6 +174,7 @@ $(BUILD)/tests/vmm_test_seccomp: $(BUILD)/obj/vmm/agent/seccomp.o
 $(BUILD)/tests/vmm_test_seccomp: PKG_LIBS += $(LIB) -lseccomp
 # process_plan's test links the agent module (its seccomp_plan_load is a stand-in there).
 $(BUILD)/tests/vmm_test_process_plan: $(BUILD)/obj/vmm/agent/process_plan.o
+$(BUILD)/tests/vmm_test_process_plan: $(BUILD)/obj/vmm/agent/process_sched.o
 $(BUILD)/tests/vmm_test_process_plan: PKG_LIBS += $(LIB)
 $(BUILD)/tests/vmm_test_cgroup: $(addprefix $(BUILD)/obj/vmm/agent/,cgroup.o cgroup_devices.o)
 $(BUILD)/tests/vmm_test_cgroup: PKG_LIBS += $(LIB)

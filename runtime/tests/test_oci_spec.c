@@ -485,6 +485,18 @@ static const struct error_case error_cases[] = {
     {"linux.devices", "[{\"type\": \"c\", \"path\": \"/dev/x\", \"fileMode\": -5}]",
      "config.json: linux.devices[0].fileMode: -5 is out of range (0 to 4294967295)"},
     {"linux.resources", "[]", "config.json: linux.resources: expected an object"},
+    {"linux.intelRdt", "{\"closID\": \"guaranteed_group\", \"l3CacheSchema\": \"L3:0=7f0\"}",
+     "config.json: linux.intelRdt: the guest has no resctrl (Intel RDT cannot be applied inside "
+     "hull's VM); remove it"},
+    {"linux.intelRdt", "{}",
+     "config.json: linux.intelRdt: the guest has no resctrl (Intel RDT cannot be applied inside "
+     "hull's VM); remove it"},
+    {"linux.netDevices", "{\"eth1\": {\"name\": \"net1\"}}",
+     "config.json: linux.netDevices: moving host network devices into the VM is not supported; "
+     "hull gives the sandbox its network through the endpoints of its network namespace"},
+    {"linux.memoryPolicy", "{\"mode\": \"MPOL_BIND\", \"nodes\": \"0\"}",
+     "config.json: linux.memoryPolicy: hull does not set NUMA memory policies in the guest; "
+     "remove it"},
     {"annotations", "[]", "config.json: annotations: expected an object"},
     {"annotations", "{\"a\": \"b\", \"n\": 1}", "config.json: annotations.n: expected a string"},
 };
@@ -522,6 +534,8 @@ static void valid_variants(void **state)
 	     " \"path\": \"/dev/u\", \"major\": 1, \"minor\": 3, \"uid\": 0}]",
 	     NULL},
 	    {"linux.namespaces", "[{\"type\": \"network\"}]", NULL},
+	    {"linux.netDevices", "{}", NULL}, /* moves nothing */
+	    {"linux.intelRdt", "null", NULL},
 	    {"process.user", NULL, NULL},
 	    {"hostname", "null", NULL},
 	    {"process.unknownField", "{\"anything\": 1}", NULL},

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "vmm/agent/process_plan.h"
+#include "vmm/agent/process_sched.h"
 #include "vmm/agent/seccomp.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -78,8 +79,8 @@ static int string_array(json_t *arr, const char *what, bool nonempty, char ***ou
 }
 
 /* A whole number in [min, max], or an error naming path. */
-static int int_value(json_t *v, const char *path, json_int_t min, json_int_t max, json_int_t *out,
-                     hull_error_t *err)
+int process_plan_int_value(json_t *v, const char *path, json_int_t min, json_int_t max,
+                           json_int_t *out, hull_error_t *err)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
 		return hull_fail(err, 0, "%s: expected a whole number from %lld to %lld", path,
@@ -93,7 +94,7 @@ static int id_value(json_t *v, const char *path, uint32_t *out, hull_error_t *er
 {
 	json_int_t id = 0;
 
-	if (v && int_value(v, path, 0, UINT32_MAX - 1, &id, err) < 0)
+	if (v && process_plan_int_value(v, path, 0, UINT32_MAX - 1, &id, err) < 0)
 		return -1;
 	*out = (uint32_t)id;
 	return 0;
@@ -114,8 +115,8 @@ static int plan_user(json_t *user, struct process_plan *p, hull_error_t *err)
 	    id_value(json_object_get(user, "gid"), "process.user.gid", &p->gid, err) < 0)
 		return -1;
 	if (json_object_get(user, "umask") &&
-	    int_value(json_object_get(user, "umask"), "process.user.umask", 0, 0777, &umask_value,
-	              err) < 0)
+	    process_plan_int_value(json_object_get(user, "umask"), "process.user.umask", 0, 0777,
+	                           &umask_value, err) < 0)
 		return -1;
 	p->umask = (mode_t)umask_value;
 	gids = json_object_get(user, "additionalGids");
@@ -257,13 +258,15 @@ int process_plan_parse(json_t *process, json_t *linux_, struct process_plan *p, 
 	}
 	p->terminal = json_is_true(json_object_get(process, "terminal"));
 	p->no_new_privs = json_is_true(json_object_get(process, "noNewPrivileges"));
-	if (oom && int_value(oom, "process.oomScoreAdj", -1000, 1000, &oom_value, err) < 0)
+	if (oom &&
+	    process_plan_int_value(oom, "process.oomScoreAdj", -1000, 1000, &oom_value, err) < 0)
 		return -1;
 	p->has_oom_score_adj = oom != NULL;
 	p->oom_score_adj = (int)oom_value;
 	if (plan_user(json_object_get(process, "user"), p, err) < 0 ||
 	    plan_rlimits(json_object_get(process, "rlimits"), p, err) < 0 ||
-	    plan_caps(json_object_get(process, "capabilities"), p, err) < 0)
+	    plan_caps(json_object_get(process, "capabilities"), p, err) < 0 ||
+	    process_sched_parse(process, p, err) < 0)
 		return -1;
 	return plan_personality(linux_, p, err);
 }
@@ -399,6 +402,10 @@ static void set_caps(struct process_plan *p, int report_fd)
 void process_plan_exec(struct process_plan *p, const struct seccomp_plan *seccomp, const char *root,
                        int report_fd)
 {
+	/* First, so that the setup work itself runs on these CPUs. */
+	if (p->cpus_initial_str &&
+	    sched_setaffinity(0, sizeof(p->cpus_initial), &p->cpus_initial) < 0)
+		fail_errno(report_fd, "process.execCPUAffinity.initial", p->cpus_initial_str);
 	if (setsid() < 0)
 		fail_errno(report_fd, "setsid", p->argv[0]);
 	if (p->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
@@ -411,6 +418,11 @@ void process_plan_exec(struct process_plan *p, const struct seccomp_plan *seccom
 	umask(p->umask);
 	if (root && (chroot(root) < 0 || chdir("/") < 0))
 		fail_errno(report_fd, "chroot", root);
+	/* Raising either may need CAP_SYS_NICE or CAP_SYS_ADMIN, and no filter is loaded yet. */
+	if (p->has_io_priority && process_sched_set_io_priority(p) < 0)
+		fail_errno(report_fd, "process.ioPriority", p->io_class);
+	if (p->sched_name && process_sched_set_scheduler(p) < 0)
+		fail_errno(report_fd, "process.scheduler", p->sched_name);
 	if (!p->no_new_privs)
 		load_seccomp(seccomp, report_fd);
 	drop_bounding(p->caps[HULL_CAP_BOUNDING], report_fd);
@@ -418,6 +430,9 @@ void process_plan_exec(struct process_plan *p, const struct seccomp_plan *seccom
 	set_caps(p, report_fd);
 	if (chdir(p->cwd) < 0)
 		fail_errno(report_fd, "chdir", p->cwd);
+	/* Before the last filter, which may not allow sched_setaffinity. */
+	if (p->cpus_final_str && sched_setaffinity(0, sizeof(p->cpus_final), &p->cpus_final) < 0)
+		fail_errno(report_fd, "process.execCPUAffinity.final", p->cpus_final_str);
 	if (p->no_new_privs) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			fail_errno(report_fd, "no_new_privs", p->argv[0]);

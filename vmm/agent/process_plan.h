@@ -31,6 +31,13 @@
  *
  * oom_score_adj is written to /proc/self/oom_score_adj, so the process must
  * see a proc filesystem there when it is applied (the container's /proc).
+ *
+ * process.execCPUAffinity.initial is applied first of all (the setup work
+ * runs on those CPUs), .final after the chdir (before no_new_privs and a
+ * late seccomp filter, which may not allow it); process.ioPriority and
+ * process.scheduler after the chroot, while the process still has
+ * CAP_SYS_NICE and CAP_SYS_ADMIN and before any seccomp filter (runc sets
+ * the scheduler at that point too).  See process_sched.h.
  */
 #ifndef HULL_VMM_AGENT_PROCESS_PLAN_H
 #define HULL_VMM_AGENT_PROCESS_PLAN_H
@@ -38,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -70,6 +78,20 @@ struct process_plan {
 	int oom_score_adj;
 	bool has_personality;
 	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
+	bool has_io_priority;
+	const char *io_class;   /* "IOPRIO_CLASS_BE" ..., for messages */
+	int io_priority;        /* ioprio_set(2)'s value: class << 13 | level */
+	const char *sched_name; /* process.scheduler.policy; NULL: not set */
+	struct {
+		uint32_t policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} sched;
+	/* process.execCPUAffinity; a NULL string: that one is not set. */
+	const char *cpus_initial_str, *cpus_final_str;
+	cpu_set_t cpus_initial, cpus_final;
 };
 
 /*

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,12 +25,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 #include <linux/capability.h>
+#include <linux/ioprio.h>
 
 #include "common/cleanup.h"
 #include "vmm/agent/process_plan.h"
@@ -42,6 +45,20 @@
 struct seccomp_plan {
 	bool fail;
 };
+
+/* The CPUs this process may run on, bit n for CPU n. */
+static int cpus_mask(void)
+{
+	cpu_set_t set;
+	int mask = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return -1;
+	for (int c = 0; c < 31; c++)
+		if (CPU_ISSET(c, &set))
+			mask |= 1 << c;
+	return mask;
+}
 
 __attribute__((weak)) int seccomp_plan_load(const struct seccomp_plan *p, hull_error_t *err)
 {
@@ -57,6 +74,8 @@ __attribute__((weak)) int seccomp_plan_load(const struct seccomp_plan *p, hull_e
 	printf("seccomp sys_admin=%d nnp=%d uid=%u\n",
 	       !!(data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))),
 	       prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), (unsigned)getuid());
+	printf("seccomp cpus=%d policy=%d ioprio=%ld\n", cpus_mask(), sched_getscheduler(0),
+	       syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0));
 	fflush(stdout);
 	return 0;
 }
@@ -351,6 +370,133 @@ static void unraisable_ambient_is_left_out(void **state)
 	process_plan_release(&p);
 }
 
+/* Field n (1-based, as proc(5) numbers them) of a /proc/PID/stat line in out, after marker. */
+static long stat_field(const struct run *r, const char *marker, int n)
+{
+	char line[1024];
+	const char *at;
+
+	line_after(r->out, marker, line, sizeof(line));
+	at = strrchr(line, ')'); /* the command name may hold spaces */
+	if (at == NULL)
+		fail_msg("no stat line after %s in output:\n%s", marker, r->out);
+	for (int field = 2; field < n; field++) {
+		at = strchr(at + 1, ' ');
+		if (at == NULL)
+			fail_msg("no field %d in %s", n, line);
+	}
+	return strtol(at + 1, NULL, 10);
+}
+
+/* The setup went through and the program ran to a clean exit. */
+static void assert_exec_ok(const struct run *r)
+{
+	assert_string_equal(r->report, "");
+	assert_true(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0);
+}
+
+/* The shell's own scheduling, io priority and CPUs, then those of a child it forks. */
+#define SCHED_SCRIPT                                                                               \
+	"\"echo =stat; cat /proc/$$/stat; echo =child; cat /proc/self/stat; echo =ionice; "        \
+	"ionice -p $$; echo =cpus; grep Cpus_allowed_list /proc/$$/status\""
+#define SCHED_ARGS                                                                                 \
+	"\"args\": [\"" BUSYBOX "\", \"sh\", \"-c\", " SCHED_SCRIPT "], \"env\": [\"PATH=/bin\"]"
+#define STAT_NICE 19
+#define STAT_RT_PRIORITY 40
+#define STAT_POLICY 41
+
+/*
+ * SCHED_BATCH with nice 5, the idle io class at level 6 and the CPU lists:
+ * the exec'd program has them all (its /proc/PID/stat, ionice, its
+ * Cpus_allowed_list), and the setup ran on the initial CPU with the
+ * scheduler and io priority already set when the filter came (the
+ * stand-in prints what it sees).
+ */
+static void scheduler_io_priority_and_cpus_are_applied(void **state)
+{
+	(void)state;
+	struct seccomp_plan filter = {.fail = false};
+	struct run r;
+
+	if (get_nprocs_conf() < 2)
+		skip();
+	run_plan("{" SCHED_ARGS ", \"scheduler\": {\"policy\": \"SCHED_BATCH\", \"nice\": 5},"
+	         " \"ioPriority\": {\"class\": \"IOPRIO_CLASS_IDLE\", \"priority\": 6},"
+	         " \"execCPUAffinity\": {\"initial\": \"1\", \"final\": \"0\"}}",
+	         NULL, &filter, &r);
+	assert_exec_ok(&r);
+	assert_int_equal(stat_field(&r, "=stat", STAT_POLICY), SCHED_BATCH);
+	assert_int_equal(stat_field(&r, "=stat", STAT_NICE), 5);
+	assert_int_equal(stat_field(&r, "=child", STAT_POLICY), SCHED_BATCH); /* inherited */
+	assert_line(&r, "=ionice", "idle"); /* ionice shows no level for the idle class */
+	assert_line(&r, "=cpus", "Cpus_allowed_list:\t0");
+	assert_non_null(strstr(r.out, "seccomp cpus=2 policy=3 ioprio=24582\n")); /* 3 << 13 | 6 */
+}
+
+/*
+ * SCHED_FIFO priority 1 with SCHED_FLAG_RESET_ON_FORK: the program runs
+ * real-time, the child it forks is back to SCHED_OTHER (the flag's
+ * effect), and a best-effort io priority of 2.
+ */
+static void realtime_policy_with_reset_on_fork(void **state)
+{
+	(void)state;
+	struct run r;
+
+	run_plan("{" SCHED_ARGS ", \"scheduler\": {\"policy\": \"SCHED_FIFO\", \"priority\": 1,"
+	         " \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\"]},"
+	         " \"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 2}}",
+	         NULL, NULL, &r);
+	assert_exec_ok(&r);
+	assert_int_equal(stat_field(&r, "=stat", STAT_POLICY), SCHED_FIFO);
+	assert_int_equal(stat_field(&r, "=stat", STAT_RT_PRIORITY), 1);
+	assert_int_equal(stat_field(&r, "=child", STAT_POLICY), SCHED_OTHER);
+	assert_int_equal(stat_field(&r, "=child", STAT_RT_PRIORITY), 0);
+	assert_line(&r, "=ionice", "best-effort: prio 2");
+}
+
+/*
+ * The kernel refuses SCHED_DEADLINE to a task whose CPUs do not cover its
+ * root domain (here: the initial CPU list is one of two CPUs): the step is
+ * reported with the field's name and the child exits 127.
+ */
+static void scheduler_failure_names_the_field(void **state)
+{
+	(void)state;
+	struct run r;
+
+	if (get_nprocs_conf() < 2)
+		skip();
+	run_plan("{" SCHED_ARGS ", \"execCPUAffinity\": {\"initial\": \"0\"},"
+	         " \"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": 1000000,"
+	         " \"deadline\": 10000000, \"period\": 10000000}}",
+	         NULL, NULL, &r);
+	assert_string_equal(r.report, "process.scheduler SCHED_DEADLINE: Operation not permitted");
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 127);
+}
+
+/* A CPU the guest does not have is refused at parse time, naming the field. */
+static void cpu_beyond_the_guest_is_refused(void **state)
+{
+	(void)state;
+	cleanup_json json_t *process =
+	    json_loads("{\"args\": [\"x\"], \"execCPUAffinity\": {\"initial\": \"0\", \"final\": "
+	               "\"0,4000-4001\"}}",
+	               0, NULL);
+	cleanup_error hull_error_t err = NULL;
+	struct process_plan p;
+	char want[128];
+	long n = get_nprocs_conf();
+
+	assert_int_equal(process_plan_parse(process, NULL, &p, &err), -1);
+	snprintf(
+	    want, sizeof(want),
+	    "process.execCPUAffinity.final: CPU 4001 is beyond the guest's %ld CPUs (0 to %ld)", n,
+	    n - 1);
+	assert_string_equal(hull_error_str(err), want);
+	process_plan_release(&p);
+}
+
 static const struct {
 	const char *process, *linux_, *error;
 } bad[] = {
@@ -386,6 +532,58 @@ static const struct {
      "linux.personality.flags[0]: \"UNAME26\" is not supported (hull sets the domain only)"},
     {"{\"args\": [\"sh\"]}", "{\"personality\": \"LINUX\"}",
      "linux.personality: expected an object"},
+    {"{\"args\": [\"sh\"], \"ioPriority\": {\"class\": \"IOPRIO_CLASS_NONE\"}}", NULL,
+     "process.ioPriority.class: expected IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE"},
+    {"{\"args\": [\"sh\"], \"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 8}}",
+     NULL, "process.ioPriority.priority: expected a whole number from 0 to 7"},
+    {"{\"args\": [\"sh\"], \"ioPriority\": 4}", NULL, "process.ioPriority: expected an object"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_ISO\"}}", NULL,
+     "process.scheduler.policy: SCHED_ISO is not in mainline Linux (the guest kernel has no such "
+     "policy)"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_BOGUS\"}}", NULL,
+     "process.scheduler.policy: \"SCHED_BOGUS\" is not a scheduling policy (SCHED_OTHER, "
+     "SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR, SCHED_DEADLINE)"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"nice\": 1}}", NULL,
+     "process.scheduler.policy: expected one of SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, "
+     "SCHED_FIFO, SCHED_RR, SCHED_DEADLINE"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_OTHER\", \"nice\": 20}}", NULL,
+     "process.scheduler.nice: expected a whole number from -20 to 19"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_BATCH\", \"priority\": 5}}", NULL,
+     "process.scheduler.priority: only SCHED_FIFO and SCHED_RR have a priority (the policy is "
+     "SCHED_BATCH)"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_RR\"}}", NULL,
+     "process.scheduler.priority: SCHED_RR needs a priority from 1 to 99"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_FIFO\", \"priority\": 100}}", NULL,
+     "process.scheduler.priority: SCHED_FIFO needs a priority from 1 to 99"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_OTHER\","
+     " \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\", \"SCHED_FLAG_BOGUS\"]}}",
+     NULL, "process.scheduler.flags[1]: \"SCHED_FLAG_BOGUS\" is not a scheduler flag"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_OTHER\","
+     " \"flags\": [\"SCHED_FLAG_UTIL_CLAMP_MAX\"]}}",
+     NULL,
+     "process.scheduler.flags[0]: SCHED_FLAG_UTIL_CLAMP_MAX is not supported (config.json has "
+     "no utilization value to clamp to)"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_OTHER\", \"runtime\": 1000}}", NULL,
+     "process.scheduler.runtime: only SCHED_DEADLINE has a runtime (the policy is SCHED_OTHER)"},
+    {"{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": 2000,"
+     " \"deadline\": 1000}}",
+     NULL,
+     "process.scheduler: SCHED_DEADLINE needs 1024 <= runtime <= deadline <= period "
+     "(nanoseconds; a period of 0 is the deadline's)"},
+    {"{\"args\": [\"sh\"], \"execCPUAffinity\": {\"final\": \"0-\"}}", NULL,
+     "process.execCPUAffinity.final: expected a list of CPUs such as \"0-3,7\""},
+    {"{\"args\": [\"sh\"], \"execCPUAffinity\": {\"initial\": \"1-0\"}}", NULL,
+     "process.execCPUAffinity.initial: expected a list of CPUs such as \"0-3,7\""},
+    {"{\"args\": [\"sh\"], \"execCPUAffinity\": {\"initial\": \"0,,1\"}}", NULL,
+     "process.execCPUAffinity.initial: expected a list of CPUs such as \"0-3,7\""},
+    {"{\"args\": [\"sh\"], \"execCPUAffinity\": {\"initial\": \"0,\"}}", NULL,
+     "process.execCPUAffinity.initial: expected a list of CPUs such as \"0-3,7\""},
+    {"{\"args\": [\"sh\"], \"execCPUAffinity\": {\"final\": 0}}", NULL,
+     "process.execCPUAffinity.final: expected a list of CPUs such as \"0-3,7\""},
+    {"{\"args\": [\"sh\"], \"execCPUAffinity\": {\"final\": \"\"}}", NULL,
+     "process.execCPUAffinity.final: expected a list of CPUs such as \"0-3,7\""},
+    {"{\"args\": [\"sh\"], \"execCPUAffinity\": \"0\"}", NULL,
+     "process.execCPUAffinity: expected an object"},
 };
 
 static void parse_errors_name_the_field(void **state)
@@ -416,6 +614,10 @@ int main(void)
 	    cmocka_unit_test(failures_are_reported),
 	    cmocka_unit_test(unraisable_ambient_is_left_out),
 	    cmocka_unit_test(parse_errors_name_the_field),
+	    cmocka_unit_test(scheduler_io_priority_and_cpus_are_applied),
+	    cmocka_unit_test(realtime_policy_with_reset_on_fork),
+	    cmocka_unit_test(scheduler_failure_names_the_field),
+	    cmocka_unit_test(cpu_beyond_the_guest_is_refused),
 	};
 
 	if (access(BUSYBOX, X_OK) < 0 || getuid() != 0) {

@@ -88,7 +88,7 @@ enum field {
 	B_VFS,
 	B_SPAWN,
 	B_READY,
-	B_PREPARED,
+	B_CREATED,
 	B_STARTED,
 	B_EXITED,
 	B_TOTAL,
@@ -117,7 +117,7 @@ static const struct {
     [B_VFS] = {B(virtiofsd_ms)},
     [B_SPAWN] = {B(spawned_ms)},
     [B_READY] = {B(ready_ms)},
-    [B_PREPARED] = {B(prepared_ms)},
+    [B_CREATED] = {B(created_ms)},
     [B_STARTED] = {B(started_ms)},
     [B_EXITED] = {B(exited_ms)},
     [B_TOTAL] = {B(total_ms)},
@@ -129,10 +129,10 @@ static const struct {
     [H_DELETE] = {H(delete_ms)},
     [B_SPAN] = {B(ready_ms), B(spawned_ms)},
     [H_SPAN] = {H(ready_ms), H(qemu_ms)},
-    [B_AFTER] = {B(prepared_ms), B(ready_ms)},
+    [B_AFTER] = {B(created_ms), B(ready_ms)},
     [B_RUN_AFTER] = {B(total_ms), B(ready_ms)},
     [H_AFTER] = {H(total_ms), H(ready_ms)},
-    [B_OWN] = {B(prepared_ms), B(ready_ms), B(spawned_ms)},
+    [B_OWN] = {B(created_ms), B(ready_ms), B(spawned_ms)},
     [B_RUN_OWN] = {B(total_ms), B(ready_ms), B(spawned_ms)},
     [H_OWN] = {H(total_ms), H(ready_ms), H(qemu_ms)},
 };
@@ -212,8 +212,8 @@ static void run_one(struct vmb_env *e, enum alt a, unsigned round)
 	if (!s->ok)
 		print_failure("", err);
 	else if (!alts[a].hull && !alts[a].run)
-		printf("ready %7.0f ms, + prepare_container %7.0f ms\n", s->bare.ready_ms,
-		       s->bare.prepared_ms);
+		printf("ready %7.0f ms, + create_container %7.0f ms\n", s->bare.ready_ms,
+		       s->bare.created_ms);
 	else if (!alts[a].hull)
 		printf("ready %7.0f ms, exit %7.0f ms, total %7.0f ms\n", s->bare.ready_ms,
 		       s->bare.exited_ms, s->bare.total_ms);
@@ -274,21 +274,21 @@ static void versus(const char *title, enum alt h, enum alt b, const struct phase
 
 static void report_boot(void)
 {
-	static const enum field bare_cols[] = {B_VFS, B_SPAWN, B_READY, B_PREPARED, B_STOP};
+	static const enum field bare_cols[] = {B_VFS, B_SPAWN, B_READY, B_CREATED, B_STOP};
 	static const enum field hull_cols[] = {H_VFS, H_QEMU, H_READY, H_TOTAL, H_DELETE};
 	static const struct phase phases[] = {
 	    {"start -> QEMU started", H_QEMU, B_SPAWN},
 	    {"QEMU started -> agent ready (the guest's boot)", H_SPAN, B_SPAN},
 	    {"agent ready -> rootfs mounted, `hull create` exits", H_AFTER, B_AFTER},
 	    {"start -> agent ready", H_READY, B_READY},
-	    {"start -> rootfs mounted, `hull create` exits", H_TOTAL, B_PREPARED},
+	    {"start -> rootfs mounted, `hull create` exits", H_TOTAL, B_CREATED},
 	    {"`hull create` exits vs bare agent ready", H_TOTAL, B_READY},
 	    {"all but the guest's boot", H_OWN, B_OWN},
 	};
 	static const struct ratio ratios[] = {
-	    {"hull create / bare ready+prepare", H_TOTAL, B_PREPARED, NONE},
+	    {"hull create / bare ready+create", H_TOTAL, B_CREATED, NONE},
 	    {"hull create / bare ready", H_TOTAL, B_READY, NONE},
-	    {"with the guest's boot taken as equal", H_OWN, B_OWN, B_PREPARED},
+	    {"with the guest's boot taken as equal", H_OWN, B_OWN, B_CREATED},
 	};
 	char title[128];
 
@@ -309,7 +309,7 @@ static void report_boot(void)
 
 static void report_run(void)
 {
-	static const enum field bare_cols[] = {B_SPAWN,   B_READY,  B_PREPARED,
+	static const enum field bare_cols[] = {B_SPAWN,   B_READY,  B_CREATED,
 	                                       B_STARTED, B_EXITED, B_TOTAL};
 	static const enum field hull_cols[] = {H_QEMU, H_READY, NONE, NONE, NONE, H_TOTAL};
 	static const struct phase phases[] = {
@@ -347,8 +347,8 @@ static void report_machine(void)
 		const char *label;
 		enum field ready, done, ratio;
 	} rows[] = {
-	    {A_BARE_Q35, A_COUNT, "q35, bare", B_READY, B_PREPARED, NONE},
-	    {A_BARE_MICROVM, A_BARE_Q35, "microvm, bare", B_READY, B_PREPARED, B_READY},
+	    {A_BARE_Q35, A_COUNT, "q35, bare", B_READY, B_CREATED, NONE},
+	    {A_BARE_MICROVM, A_BARE_Q35, "microvm, bare", B_READY, B_CREATED, B_READY},
 	    {A_HULL_CREATE, A_COUNT, "q35, hull create", H_READY, H_TOTAL, NONE},
 	    {A_HULL_MICROVM, A_HULL_CREATE, "microvm, hull create", H_READY, H_TOTAL, H_TOTAL},
 	};
@@ -433,10 +433,10 @@ static void report_goals(void)
 	       (GOAL_RATIO - 1) * 100, GOAL_ABS_MS);
 	goal_line("`hull create` exits vs bare agent ready, raw", A_HULL_CREATE, H_TOTAL,
 	          A_BARE_Q35, B_READY, NONE);
-	goal_line("`hull create` exits vs bare ready + prepare_container, raw", A_HULL_CREATE,
-	          H_TOTAL, A_BARE_Q35, B_PREPARED, NONE);
+	goal_line("`hull create` exits vs bare ready + create_container, raw", A_HULL_CREATE,
+	          H_TOTAL, A_BARE_Q35, B_CREATED, NONE);
 	goal_line("the same, the guest's boot taken as equal", A_HULL_CREATE, H_OWN, A_BARE_Q35,
-	          B_OWN, B_PREPARED);
+	          B_OWN, B_CREATED);
 	if (!enabled[A_BARE_RUN] || !enabled[A_HULL_RUN])
 		return;
 	goal_line("`hull run` of true vs the bare run, raw", A_HULL_RUN, H_TOTAL, A_BARE_RUN,

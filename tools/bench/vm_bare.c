@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_vm's baseline: virtiofsd and QEMU with the argv hull builds,
- * started by hand, the agent socket read directly, and the requests hull's
- * monitor sends, from its own builders (docs/benchmarks.md, "VM sandbox").
+ * started by hand, and the requests hull's monitor sends, from its own
+ * builders, through hull's agent client (docs/benchmarks.md, "VM sandbox").
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +19,7 @@
 #include "runtime/agent_requests.h"
 #include "tools/bench/stats.h"
 #include "tools/bench/vm_bench.h"
-#include "vmm/agent_proto.h"
+#include "vmm/agent_client.h"
 #include "vmm/qemu_cmdline.h"
 #include "vmm/vm.h"
 
@@ -32,9 +29,8 @@ struct bare {
 	char vfs_socket[PATH_MAX], qmp_socket[PATH_MAX], agent_socket[PATH_MAX];
 	char console[PATH_MAX];
 	pid_t virtiofsd, qemu;
-	int agent_fd;
-	struct agent_reader reader;
-	int next_id;
+	char id[32]; /* the container's, as the monitor names it */
+	struct agent_client *agent;
 	double t0, deadline;
 };
 
@@ -109,119 +105,67 @@ static int start_qemu(struct bare *b, const char *machine, hull_error_t *err)
 	return r;
 }
 
-static int connect_agent(struct bare *b, hull_error_t *err)
+/* What is left of the deadline, for the agent client's calls (0 when past). */
+static int left_ms(const struct bare *b)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	double left = b->deadline - bench_now_ms();
 
-	vmb_fmt(addr.sun_path, sizeof(addr.sun_path), "%s", b->agent_socket);
-	b->agent_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (b->agent_fd < 0)
-		return hull_fail(err, errno, "socket");
-	while (connect(b->agent_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		if (errno != ENOENT && errno != ECONNREFUSED)
-			return hull_fail(err, errno, "connect %s", b->agent_socket);
-		if (exited(&b->qemu))
-			return hull_fail(err, 0, "QEMU exited at start (see %s/qemu.log)", b->dir);
-		if (bench_now_ms() > b->deadline)
-			return hull_fail(err, ETIMEDOUT, "no agent socket");
-		bench_sleep_ms(1);
-	}
-	return 0;
+	return left > 0 ? (int)left + 1 : 0;
 }
 
-/*
- * The next message from the agent: with id, the reply to request id (an
- * exit event meanwhile sets *exit_seen); with event, that event; else the
- * first message.  0, or -1 on an error, an error reply or the deadline.
- */
-static int receive(struct bare *b, int id, const char *event, bool *exit_seen, json_t **out,
-                   hull_error_t *err)
-{
-	for (;;) {
-		struct pollfd pfd = {.fd = b->agent_fd, .events = POLLIN};
-		cleanup_json json_t *msg = NULL;
-		enum agent_read_result r = agent_reader_next(&b->reader, &msg, err);
-		const char *ev = json_string_value(json_object_get(msg, "event"));
-		uint8_t buf[65536];
-		double left = b->deadline - bench_now_ms();
-		ssize_t n;
-
-		if (r == AGENT_READ_ERROR)
-			return -1;
-		if (r == AGENT_READ_MESSAGE) {
-			if (exit_seen && ev && strcmp(ev, "exit") == 0)
-				*exit_seen = true;
-			if (id ? json_integer_value(json_object_get(msg, "id")) != id
-			       : event && (ev == NULL || strcmp(ev, event) != 0))
-				continue;
-			if (json_object_get(msg, "error"))
-				return hull_fail(err, 0, "agent: %s",
-				                 json_string_value(json_object_get(msg, "error")));
-			if (out)
-				*out = json_incref(msg);
-			return 0;
-		}
-		if (left <= 0)
-			return hull_fail(err, ETIMEDOUT, "no answer from the agent");
-		n = poll(&pfd, 1, (int)left + 1);
-		if (n <= 0)
-			continue;
-		n = read(b->agent_fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return hull_fail(err, n < 0 ? errno : ECONNRESET, "agent channel closed");
-		if (agent_reader_feed(&b->reader, buf, (size_t)n, err) < 0)
-			return -1;
-	}
-}
-
-/* Sends req (stolen; an id is added) and waits for its reply. */
-static int call(struct bare *b, json_t *req, bool *exit_seen, hull_error_t *err)
+/* Sends req (stolen) as the monitor does and waits for its reply. */
+static int call(struct bare *b, json_t *req, hull_error_t *err)
 {
 	cleanup_json json_t *owned = req;
-	int id = ++b->next_id;
 
 	if (req == NULL)
 		return hull_fail(err, ENOMEM, "agent request");
-	json_object_set_new(req, "id", json_integer(id));
-	if (agent_send(b->agent_fd, req, err) < 0)
-		return -1;
-	return receive(b, id, NULL, exit_seen, NULL, err);
+	return agent_client_call(b->agent, req, NULL, left_ms(b), err);
+}
+
+/* Events until the container's exit. */
+static int wait_exit(struct bare *b, hull_error_t *err)
+{
+	for (;;) {
+		cleanup_json json_t *ev = NULL;
+		int r = agent_client_next_event(b->agent, left_ms(b), &ev, err);
+
+		if (r <= 0)
+			return r < 0 ? -1
+			             : hull_fail(err, ETIMEDOUT, "no exit event from the agent");
+		if (strcmp(json_string_value(json_object_get(ev, "event")) ?: "", "exit") == 0)
+			return 0;
+	}
 }
 
 /* The agent's shutdown (the guest powers off, QEMU exits), else SIGKILL; then virtiofsd. */
 static void stop(struct bare *b, bool graceful)
 {
-	if (graceful && b->qemu > 0 && b->agent_fd >= 0) {
+	if (graceful && b->qemu > 0 && b->agent) {
 		cleanup_error hull_error_t err = NULL;
 
 		b->deadline = bench_now_ms() + 5000;
 		/* The reply may not come: the channel closes. */
-		call(b, json_pack("{s:s}", "op", "shutdown"), NULL, &err);
+		call(b, json_pack("{s:s}", "op", "shutdown"), &err);
 		if (vmb_wait(b->qemu, 10000, NULL))
 			b->qemu = -1;
 	}
 	vmb_kill_wait(b->qemu);
 	b->qemu = -1;
-	if (b->agent_fd >= 0)
-		close(b->agent_fd);
-	b->agent_fd = -1;
+	agent_client_close(b->agent);
+	b->agent = NULL;
 	if (b->virtiofsd > 0) {
 		kill(b->virtiofsd, SIGTERM);
 		if (!vmb_wait(b->virtiofsd, 2000, NULL))
 			vmb_kill_wait(b->virtiofsd);
 	}
 	b->virtiofsd = -1;
-	agent_reader_release(&b->reader);
 }
 
 /* The steps of a bare boot (and run), each timed from the start. */
 static int steps(struct bare *b, const char *machine, bool run, struct vmb_bare_times *t,
                  hull_error_t *err)
 {
-	cleanup_json json_t *msg = NULL;
-	bool exit_seen = false;
 	double stop_start;
 
 	if (start_virtiofsd(b, err) < 0)
@@ -230,26 +174,26 @@ static int steps(struct bare *b, const char *machine, bool run, struct vmb_bare_
 	if (start_qemu(b, machine, err) < 0)
 		return -1;
 	t->spawned_ms = bench_now_ms() - b->t0;
-	if (connect_agent(b, err) < 0)
+	if (agent_client_connect(b->agent_socket, left_ms(b), &b->agent, err) < 0)
+		return exited(&b->qemu)
+		           ? hull_error_prefix(err, "QEMU exited (see %s/qemu.log)", b->dir)
+		           : -1;
+	if (agent_client_wait_ready(b->agent, left_ms(b), err) < 0)
 		return -1;
-	if (receive(b, 0, NULL, NULL, &msg, err) < 0)
-		return hull_error_prefix(err, "waiting for the ready event");
 	t->ready_ms = bench_now_ms() - b->t0;
-	if (strcmp(json_string_value(json_object_get(msg, "event")) ?: "", "ready") != 0)
-		return hull_fail(err, 0, "the agent's first message is not the ready event");
-	if (call(b, agent_request_prepare_container(&b->e->spec), NULL, err) < 0)
-		return hull_error_prefix(err, "prepare_container");
-	t->prepared_ms = bench_now_ms() - b->t0;
+	if (call(b, agent_request_create_container(b->id, &b->e->spec), err) < 0)
+		return -1;
+	t->created_ms = bench_now_ms() - b->t0;
 	if (!run) {
 		stop_start = bench_now_ms();
 		stop(b, true);
 		t->stop_ms = bench_now_ms() - stop_start;
 		return 0;
 	}
-	if (call(b, agent_request_start(&b->e->spec), &exit_seen, err) < 0)
+	if (call(b, agent_request_start_container(b->id), err) < 0)
 		return -1;
 	t->started_ms = bench_now_ms() - b->t0;
-	if (!exit_seen && receive(b, 0, "exit", NULL, NULL, err) < 0)
+	if (wait_exit(b, err) < 0)
 		return -1;
 	t->exited_ms = bench_now_ms() - b->t0;
 	stop(b, true);
@@ -260,12 +204,12 @@ static int steps(struct bare *b, const char *machine, bool run, struct vmb_bare_
 int vmb_bare(struct vmb_env *e, const char *machine, bool run, struct vmb_bare_times *t,
              hull_error_t *err)
 {
-	struct bare b = {.e = e, .virtiofsd = -1, .qemu = -1, .agent_fd = -1};
+	struct bare b = {.e = e, .virtiofsd = -1, .qemu = -1};
 	int ret;
 
 	memset(t, 0, sizeof(*t));
-	agent_reader_init(&b.reader);
-	vmb_fmt(b.dir, sizeof(b.dir), "%s/bare-%u", e->tmp, ++e->seq);
+	vmb_fmt(b.id, sizeof(b.id), "bare-%u", ++e->seq);
+	vmb_fmt(b.dir, sizeof(b.dir), "%s/%s", e->tmp, b.id);
 	if (mkdir(b.dir, 0700) < 0)
 		return hull_fail(err, errno, "mkdir %s", b.dir);
 	vmb_fmt(b.vfs_socket, sizeof(b.vfs_socket), "%s/virtiofs.sock", b.dir);

@@ -59,8 +59,8 @@ struct vmb_bare_times {
 	double virtiofsd_ms; /* virtiofsd's socket is there */
 	double spawned_ms;   /* QEMU forked and exec'd */
 	double ready_ms;     /* the agent's first message ({"event":"ready"}) */
-	double prepared_ms;  /* prepare_container answered (rootfs mounted in the guest) */
-	double started_ms;   /* run: start answered */
+	double created_ms;   /* create_container answered (rootfs mounted in the guest) */
+	double started_ms;   /* run: start_container answered */
 	double exited_ms;    /* run: the process's exit event */
 	double total_ms;     /* run: QEMU exited (the agent's shutdown) and virtiofsd stopped */
 	double stop_ms;      /* boot only: the time the (untimed) shutdown took */
@@ -68,8 +68,8 @@ struct vmb_bare_times {
 
 /*
  * virtiofsd + QEMU with the argv hull builds for machine, to the agent's
- * ready event, then prepare_container as hull sends it; with run, the
- * container's process (/bin/true) is started and its exit awaited, then the
+ * ready event, then create_container as hull sends it; with run, the
+ * container (/bin/true) is started and its exit awaited, then the
  * VM is shut down through the agent.  Everything is stopped and removed
  * before return, on success and on failure.
  */

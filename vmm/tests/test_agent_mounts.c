@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * prepare_container, against the real kernel: the agent runs in private
- * mount, UTS and IPC namespaces of its own (so neither the host's mounts
- * nor its hostname are touched) with a temporary rootfs holding a static
- * busybox; the container's mounts and hostname are then read back by a
- * process the agent starts chrooted into that rootfs.
+ * The OCI mounts of create_container, against the real kernel: the agent
+ * runs on the host in a private mount namespace of its own, its
+ * containers' cgroups under a cgroup of the test's (on the host's cgroup2
+ * hierarchy), with a temporary rootfs holding a static busybox.  The
+ * container's own busybox prints what it sees from its mount and UTS
+ * namespaces: its mounts, /dev nodes and hostname.
  *
  * The "share" field (mount -t virtiofs TAG ROOT) cannot be tested here:
  * the host has no virtio-fs device.  The VM selftests cover it.
@@ -31,12 +32,13 @@
 struct fixture {
 	struct agent_peer *peer;
 	char root[64];
+	char cgroup[256]; /* the agent's --cgroup-parent */
 };
 
-static int private_namespaces(void *arg)
+static int private_mounts(void *arg)
 {
 	(void)arg;
-	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0)
+	if (unshare(CLONE_NEWNS) < 0)
 		return -1;
 	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 }
@@ -55,14 +57,33 @@ static void make_rootfs(const char *root)
 	}
 }
 
+/* The host's cgroup2 mount (the agent puts each container in a cgroup), or NULL. */
+static const char *cgroup2_mount(void)
+{
+	struct stat st;
+
+	if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0)
+		return "/sys/fs/cgroup";
+	if (stat("/sys/fs/cgroup/unified/cgroup.procs", &st) == 0)
+		return "/sys/fs/cgroup/unified";
+	return NULL;
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+	const char *cg = cgroup2_mount();
 
+	if (cg == NULL) {
+		free(f);
+		skip();
+	}
 	snprintf(f->root, sizeof(f->root), "/tmp/hull-agent-root.XXXXXX");
 	assert_non_null(mkdtemp(f->root));
 	make_rootfs(f->root);
-	f->peer = agent_peer_start(private_namespaces, NULL);
+	snprintf(f->cgroup, sizeof(f->cgroup), "%s/hull-mounts-%d", cg, (int)getpid());
+	assert_int_equal(mkdir(f->cgroup, 0755), 0);
+	f->peer = agent_peer_start_with(private_mounts, NULL, f->cgroup);
 	agent_peer_expect_ready(f->peer);
 	*state = f;
 	return 0;
@@ -71,26 +92,52 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	char cmd[640];
 
-	/* The agent's mounts go with its namespace. */
+	/* The containers' mounts go with their namespaces, their cgroups once empty. */
 	agent_peer_stop(f->peer);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->root);
-	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s; rmdir %s/* %s 2>/dev/null", f->root, f->cgroup,
+	         f->cgroup);
+	(void)!system(cmd);
 	free(f);
 	return 0;
 }
 
-/* A shell command run in the container: chrooted into the root. */
-static int in_container(struct fixture *f, const char *script, char *out, size_t out_size,
-                        char *errs, size_t errs_size)
+/* A create_container request of `sh -c script` (mounts stolen). */
+static json_t *create_req(struct fixture *f, const char *id, const char *script, bool readonly,
+                          json_t *mounts)
+{
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:{s:[sss], s:[s], s:s}, s:{s:[{s:s}, "
+	    "{s:s}, {s:s}, {s:s}, {s:s}]}}",
+	    "op", "create_container", "container_id", id, "process_id", id, "root", f->root,
+	    "readonly", readonly, "hostname", "hull-test-box", "mounts", mounts, "process", "args",
+	    "/bin/sh", "-c", script, "env", "PATH=/bin", "cwd", "/", "linux", "namespaces", "type",
+	    "mount", "type", "uts", "type", "ipc", "type", "pid", "type", "cgroup");
+}
+
+/* A created container (reply consumed) started and collected: its exit status. */
+static int start(struct fixture *f, const char *id, json_t *reply, char *out, size_t out_size,
+                 char *errs, size_t errs_size)
+{
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fail_msg("create %s: %s", id, json_string_value(json_object_get(reply, "error")));
+	json_decref(reply);
+	agent_peer_expect_ok(agent_peer_call(
+	    f->peer, json_pack("{s:s, s:s}", "op", "start_container", "container_id", id)));
+	return agent_peer_collect(f->peer, id, out, out_size, errs, errs_size);
+}
+
+/* `sh -c script` in a container of its own with these mounts (stolen). */
+static int in_container(struct fixture *f, bool readonly, json_t *mounts, const char *script,
+                        char *out, size_t out_size, char *errs, size_t errs_size)
 {
 	static int n;
-	const char *argv[] = {"/bin/busybox", "sh", "-c", script, NULL};
 	char id[32];
 
-	snprintf(id, sizeof(id), "sh-%d", n++);
-	return agent_peer_run(f->peer, id, f->root, argv, out, out_size, errs, errs_size);
+	snprintf(id, sizeof(id), "c%d", n++);
+	return start(f, id, agent_peer_call(f->peer, create_req(f, id, script, readonly, mounts)),
+	             out, out_size, errs, errs_size);
 }
 
 /* The /proc/mounts line of the mount on dest, copied into line. */
@@ -156,12 +203,6 @@ static json_t *default_mounts(void)
 	return ms;
 }
 
-static json_t *prepare_request(struct fixture *f, bool readonly, json_t *mounts)
-{
-	return json_pack("{s:s, s:s, s:b, s:s, s:o}", "op", "prepare_container", "root", f->root,
-	                 "readonly", readonly, "hostname", "hull-test-box", "mounts", mounts);
-}
-
 static bool listed(json_t *arr, const char *dest)
 {
 	size_t i;
@@ -169,9 +210,7 @@ static bool listed(json_t *arr, const char *dest)
 
 	json_array_foreach(arr, i, v)
 	{
-		const char *s = json_is_string(v)
-		                    ? json_string_value(v)
-		                    : json_string_value(json_object_get(v, "destination"));
+		const char *s = json_string_value(json_object_get(v, "destination"));
 
 		if (s && strcmp(s, dest) == 0)
 			return true;
@@ -182,38 +221,26 @@ static bool listed(json_t *arr, const char *dest)
 static void oci_mounts_devices_and_hostname(void **state)
 {
 	struct fixture *f = *state;
-	cleanup_json json_t *reply =
-	    agent_peer_call(f->peer, prepare_request(f, false, default_mounts()));
+	json_t *reply = agent_peer_call(
+	    f->peer,
+	    create_req(f, "c",
+	               "cat /proc/mounts; echo HOST=$(hostname);"
+	               "for d in null zero full random urandom tty; do"
+	               "  test -c /dev/$d && echo dev-$d; done;"
+	               "echo ptmx=$(readlink /dev/ptmx); echo x >/dev/null && echo null-ok;"
+	               "test -e /etc/hosts || echo no-etc-hosts; test -e /data || echo no-data",
+	               false, default_mounts()));
+	json_t *skipped = json_object_get(reply, "skipped");
 	cleanup_free char *out = malloc(65536);
 	char errs[1024], line[512];
-	json_t *mounted, *skipped;
 
-	if (json_object_get(reply, "error"))
-		fail_msg("prepare_container: %s",
-		         json_string_value(json_object_get(reply, "error")));
-	mounted = json_object_get(reply, "mounted");
-	skipped = json_object_get(reply, "skipped");
-	assert_true(listed(mounted, "/proc"));
-	assert_true(listed(mounted, "/dev/pts"));
-	assert_true(listed(mounted, "/tmp"));
-	assert_false(listed(mounted, "/etc/hosts"));
-	/* cgroup2 is optional: mounted here, or skipped with the reason. */
-	assert_true(listed(mounted, "/sys/fs/cgroup") || listed(skipped, "/sys/fs/cgroup"));
+	assert_int_equal(json_array_size(skipped), 2);
 	assert_true(listed(skipped, "/etc/hosts"));
 	assert_true(listed(skipped, "/data"));
 	assert_string_equal(
 	    json_string_value(json_object_get(json_array_get(skipped, 0), "reason")),
 	    "bind mount of \"/etc/hosts\": a host path cannot be honoured in the guest");
-
-	assert_int_equal(
-	    in_container(f,
-	                 "cat /proc/mounts; echo HOST=$(hostname);"
-	                 "for d in null zero full random urandom tty; do"
-	                 "  test -c /dev/$d && echo dev-$d; done;"
-	                 "echo ptmx=$(readlink /dev/ptmx); echo x >/dev/null && echo null-ok;"
-	                 "test -e /etc/hosts || echo no-etc-hosts; test -e /data || echo no-data",
-	                 out, 65536, errs, sizeof(errs)),
-	    0);
+	assert_int_equal(start(f, "c", reply, out, 65536, errs, sizeof(errs)), 0);
 	mount_line(out, "/proc", line, sizeof(line));
 	expect_in(line, "proc /proc proc rw,nosuid,nodev,noexec");
 	mount_line(out, "/dev", line, sizeof(line));
@@ -230,6 +257,9 @@ static void oci_mounts_devices_and_hostname(void **state)
 	expect_in(line, "mqueue /dev/mqueue mqueue rw,nosuid,nodev,noexec");
 	mount_line(out, "/sys", line, sizeof(line));
 	expect_in(line, "sysfs /sys sysfs ro,nosuid,nodev,noexec");
+	/* "cgroup" is cgroup2 in the guest, its data options dropped. */
+	mount_line(out, "/sys/fs/cgroup", line, sizeof(line));
+	expect_in(line, "cgroup /sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec,relatime");
 	mount_line(out, "/tmp", line, sizeof(line));
 	expect_in(line, "tmpfs /tmp tmpfs rw,nosuid,nodev");
 	expect_in(line, "size=1024k");
@@ -241,20 +271,25 @@ static void oci_mounts_devices_and_hostname(void **state)
 	agent_peer_expect_ping(f->peer);
 }
 
+static json_t *proc_and_tmp(const char *tmp_options)
+{
+	json_t *ms = json_array();
+
+	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", "nosuid,noexec,nodev"));
+	json_array_append_new(ms, oci_mount("/tmp", "tmpfs", "tmpfs", tmp_options));
+	return ms;
+}
+
 static void readonly_root_keeps_its_mounts_writable(void **state)
 {
 	struct fixture *f = *state;
 	char out[8192], errs[1024], line[512];
-	json_t *ms = json_array();
 
-	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", "nosuid,noexec,nodev"));
-	json_array_append_new(ms, oci_mount("/tmp", "tmpfs", "tmpfs", "size=1m"));
-	agent_peer_expect_ok(agent_peer_call(f->peer, prepare_request(f, true, ms)));
-
-	assert_int_not_equal(
-	    in_container(f, "touch /newfile", out, sizeof(out), errs, sizeof(errs)), 0);
+	assert_int_not_equal(in_container(f, true, proc_and_tmp("size=1m"), "touch /newfile", out,
+	                                  sizeof(out), errs, sizeof(errs)),
+	                     0);
 	expect_in(errs, "Read-only file system");
-	assert_int_equal(in_container(f,
+	assert_int_equal(in_container(f, true, proc_and_tmp("size=1m"),
 	                              "touch /tmp/newfile && echo tmp-writable; cat /proc/mounts",
 	                              out, sizeof(out), errs, sizeof(errs)),
 	                 0);
@@ -264,44 +299,55 @@ static void readonly_root_keeps_its_mounts_writable(void **state)
 	agent_peer_expect_ping(f->peer);
 }
 
+/* A refused create_container: the error, exactly, and no cgroup left. */
+static void expect_refused(struct fixture *f, json_t *req, const char *expected)
+{
+	char path[300];
+	struct stat st;
+
+	agent_peer_expect_error(agent_peer_call(f->peer, req), expected);
+	snprintf(path, sizeof(path), "%s/e", f->cgroup);
+	assert_int_equal(stat(path, &st), -1);
+}
+
 static void errors_name_the_mount_and_undo(void **state)
 {
 	struct fixture *f = *state;
 	char out[1024], errs[1024];
-	json_t *ms;
+	json_t *ms, *req;
 
 	/* Refused before anything is mounted. */
 	ms = json_array();
 	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", ""));
 	json_array_append_new(ms, oci_mount("/weird", "weirdfs", "x", ""));
-	agent_peer_expect_error(agent_peer_call(f->peer, prepare_request(f, false, ms)),
-	                        "mount /weird: unknown mount type \"weirdfs\"");
+	expect_refused(f, create_req(f, "e", "true", false, ms),
+	               "create container \"e\": mount /weird: unknown mount type \"weirdfs\"");
 	ms = json_array();
 	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", ""));
 	json_array_append_new(ms, oci_mount("/../..", "tmpfs", "tmpfs", ""));
-	agent_peer_expect_error(agent_peer_call(f->peer, prepare_request(f, false, ms)),
-	                        "mounts[1]: destination \"/../..\" is the container's root");
-	agent_peer_expect_error(
-	    agent_peer_call(f->peer, json_pack("{s:s, s:s}", "op", "prepare_container", "root",
-	                                       "relative/root")),
-	    "\"root\" must be an absolute path");
-	agent_peer_expect_error(
-	    agent_peer_call(f->peer, json_pack("{s:s, s:s}", "op", "prepare_container", "root",
-	                                       "/nonexistent/hull-root")),
-	    "root /nonexistent/hull-root: No such file or directory");
+	expect_refused(f, create_req(f, "e", "true", false, ms),
+	               "create container \"e\": mounts[1]: destination \"/../..\" is the "
+	               "container's root");
+	req = create_req(f, "e", "true", false, json_array());
+	json_object_set_new(req, "root", json_string("relative/root"));
+	expect_refused(f, req,
+	               "create container \"e\": root: \"relative/root\" is not an absolute path");
+	req = create_req(f, "e", "true", false, json_array());
+	json_object_set_new(req, "root", json_string("/nonexistent/hull-root"));
+	expect_refused(f, req,
+	               "create container \"e\": root: /nonexistent/hull-root: No such file or "
+	               "directory");
 	ms = json_array();
 	json_array_append_new(ms, json_pack("{s:s, s:s, s:[i]}", "destination", "/tmp", "type",
 	                                    "tmpfs", "options", 7));
-	agent_peer_expect_error(agent_peer_call(f->peer, prepare_request(f, false, ms)),
-	                        "mount /tmp: options[0] is not a string");
+	expect_refused(f, create_req(f, "e", "true", false, ms),
+	               "create container \"e\": mount /tmp: options[0] is not a string");
 
-	/* Refused by the kernel: what was mounted before is undone. */
-	ms = json_array();
-	json_array_append_new(ms, oci_mount("/proc", "proc", "proc", ""));
-	json_array_append_new(ms, oci_mount("/tmp", "tmpfs", "tmpfs", "nosuid,size=zz"));
-	agent_peer_expect_error(agent_peer_call(f->peer, prepare_request(f, false, ms)),
-	                        "mount tmpfs on /tmp (size=zz): Invalid argument");
-	assert_int_equal(in_container(f, "test -e /proc/self && echo proc-mounted || echo no-proc",
+	/* Refused by the kernel: the mounts made before it go with the container's namespace. */
+	expect_refused(f, create_req(f, "e", "true", false, proc_and_tmp("nosuid,size=zz")),
+	               "create container \"e\": mount tmpfs on /tmp (size=zz): Invalid argument");
+	assert_int_equal(in_container(f, false, json_array(),
+	                              "test -e /proc/self && echo proc-mounted || echo no-proc",
 	                              out, sizeof(out), errs, sizeof(errs)),
 	                 0);
 	assert_string_equal(out, "no-proc\n");
@@ -318,7 +364,7 @@ int main(void)
 	};
 
 	if (geteuid() != 0) {
-		printf("# SKIP: needs root for mount namespaces\n");
+		printf("# SKIP: needs root for mount namespaces and cgroups\n");
 		return 4;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);

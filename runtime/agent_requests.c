@@ -10,20 +10,6 @@ json_t *agent_request_configure_network(json_t *interfaces)
 	return json_pack("{s:s, s:o}", "op", "configure_network", "interfaces", interfaces);
 }
 
-json_t *agent_request_prepare_container(const struct hull_spec *spec)
-{
-	return json_pack("{s:s, s:s, s:{s:s}, s:b, s:s, s:O}", "op", "prepare_container", "root",
-	                 AGENT_CONTAINER_ROOT, "share", "tag", VM_ROOTFS_TAG, "readonly",
-	                 spec->readonly, "hostname", spec->hostname ? spec->hostname : "", "mounts",
-	                 spec->mounts);
-}
-
-json_t *agent_request_start(const struct hull_spec *spec)
-{
-	return json_pack("{s:s, s:s, s:O, s:s}", "op", "start", "process_id", "init", "process",
-	                 spec->process, "root", AGENT_CONTAINER_ROOT);
-}
-
 /* linux with the network namespace's path dropped: the guest's own is the container's. */
 static json_t *guest_linux(const json_t *linux_)
 {

@@ -18,10 +18,6 @@
 
 /* interfaces (stolen): the guest's view of each endpoint, in the order of QEMU's NICs. */
 json_t *agent_request_configure_network(json_t *interfaces);
-/* The root from the share, read-only as spec says; spec's hostname and mounts. */
-json_t *agent_request_prepare_container(const struct hull_spec *spec);
-/* spec's process, as the container's "init", in the container's root. */
-json_t *agent_request_start(const struct hull_spec *spec);
 
 /*
  * The container id set up in the guest from spec (its process named

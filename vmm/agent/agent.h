@@ -104,10 +104,4 @@ void agent_container_exited(struct agent *a, const char *process_id);
  */
 int agent_configure_network(json_t *req, json_t **reply, hull_error_t *err);
 
-/*
- * vmm/agent/mounts.c: "prepare_container" (rootfs share, OCI mounts,
- * read-only root, hostname).  *reply: {"mounted": [...], "skipped": [...]}.
- */
-int agent_prepare_container(json_t *req, json_t **reply, hull_error_t *err);
-
 #endif

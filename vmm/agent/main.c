@@ -159,11 +159,6 @@ static int op_configure_network(struct agent *a, json_t *id, json_t *req, hull_e
 	return reply_result(a, id, req, err, agent_configure_network);
 }
 
-static int op_prepare_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
-{
-	return reply_result(a, id, req, err, agent_prepare_container);
-}
-
 static int op_create_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
 {
 	json_t *result = NULL;
@@ -201,7 +196,6 @@ static const struct agent_op {
     {"close_stdin", op_close_stdin},
     {"signal", op_signal},
     {"configure_network", op_configure_network},
-    {"prepare_container", op_prepare_container},
     {"create_container", op_create_container},
     {"start_container", op_start_container},
     {"shutdown", op_shutdown},

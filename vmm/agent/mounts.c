@@ -1,23 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * prepare_container: the container's root inside the guest.  Mount the
- * shared rootfs (virtio-fs) when asked, then every OCI mount the guest can
- * honour under that root (proc, sysfs, tmpfs, /dev with its standard
- * nodes, devpts, mqueue, cgroup2, virtio-fs volumes), translating the OCI
- * option strings into mount flags and data as runc and crun do; a bind
- * mount of a host path cannot be honoured in the guest and is reported as
- * skipped.  Then the root is made read-only if asked, and the hostname set.
+ * One OCI mount of a container's rootfs (rootfs.c): the guest honours
+ * proc, sysfs, tmpfs, /dev with its standard nodes, devpts, mqueue,
+ * cgroup2 and virtio-fs volumes, translating the OCI option strings into
+ * mount flags and data as runc and crun do; a bind mount of a host path
+ * cannot be honoured in the guest and is marked skipped.
  *
  * Destinations are resolved with openat2(RESOLVE_IN_ROOT), so a symlink in
  * the image cannot send a mount outside the container's root, and missing
  * directories are created one component at a time under the same rule.
- * The request is checked whole before anything is mounted; a mount that
- * fails undoes the ones made before it.  The parse and mount code is
- * shared with the container's rootfs (mounts.h, rootfs.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,21 +25,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/mount_options.h"
-#include "vmm/agent/agent.h"
 #include "vmm/agent/mounts.h"
-
-#ifndef STATX_ATTR_MOUNT_ROOT
-#define STATX_ATTR_MOUNT_ROOT 0x00002000
-#endif
-
-struct container_plan {
-	const char *root;
-	const char *share_tag;
-	bool readonly;
-	const char *hostname;
-	struct mount_plan *mounts;
-	size_t n_mounts;
-};
 
 void mount_plan_release(struct mount_plan *m)
 {
@@ -53,14 +33,6 @@ void mount_plan_release(struct mount_plan *m)
 	free(m->data);
 	free(m->skip_reason);
 	memset(m, 0, sizeof(*m));
-}
-
-static void plan_release(struct container_plan *p)
-{
-	for (size_t i = 0; i < p->n_mounts; i++)
-		mount_plan_release(&p->mounts[i]);
-	free(p->mounts);
-	memset(p, 0, sizeof(*p));
 }
 
 /*
@@ -204,45 +176,6 @@ int mount_plan_parse(json_t *j, size_t idx, struct mount_plan *m, hull_error_t *
 	return 0;
 }
 
-static int plan_from_json(json_t *req, struct container_plan *p, hull_error_t *err)
-{
-	json_t *share = json_object_get(req, "share"), *mounts = json_object_get(req, "mounts"), *m;
-	json_t *ro = json_object_get(req, "readonly"), *hn = json_object_get(req, "hostname");
-	size_t i;
-
-	p->root = json_string_value(json_object_get(req, "root"));
-	if (p->root == NULL || p->root[0] != '/')
-		return hull_fail(err, 0, "\"root\" must be an absolute path");
-	if (share && !json_is_null(share)) {
-		p->share_tag = json_string_value(json_object_get(share, "tag"));
-		if (p->share_tag == NULL || p->share_tag[0] == '\0')
-			return hull_fail(err, 0, "\"share\" needs a \"tag\"");
-	}
-	if (ro && !json_is_boolean(ro))
-		return hull_fail(err, 0, "\"readonly\" must be true or false");
-	p->readonly = json_is_true(ro);
-	if (hn && !json_is_null(hn)) {
-		p->hostname = json_string_value(hn);
-		if (p->hostname == NULL)
-			return hull_fail(err, 0, "\"hostname\" must be a string");
-		if (strlen(p->hostname) > HOST_NAME_MAX)
-			return hull_fail(err, 0, "hostname \"%s\" is longer than %d bytes",
-			                 p->hostname, HOST_NAME_MAX);
-	}
-	if (mounts && !json_is_null(mounts) && !json_is_array(mounts))
-		return hull_fail(err, 0, "\"mounts\" must be an array");
-	p->mounts = calloc(json_array_size(mounts) + 1, sizeof(*p->mounts));
-	if (p->mounts == NULL)
-		return hull_fail(err, ENOMEM, "mounts");
-	json_array_foreach(mounts, i, m)
-	{
-		p->n_mounts++;
-		if (mount_plan_parse(m, i, &p->mounts[i], err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---- resolving under the root ---- */
 
 int mount_open_in_root(int rootfd, const char *rel)
@@ -305,84 +238,6 @@ void mount_fd_path(int fd, char buf[64])
 	snprintf(buf, 64, "/proc/self/fd/%d", fd);
 }
 
-/* ---- doing it ---- */
-
-/* What was mounted, undone in reverse when a later step fails. */
-struct undo {
-	char *rel[256]; /* NULL: the root itself */
-	size_t n;
-};
-
-static void undo_push(struct undo *u, const char *rel)
-{
-	if (u->n < sizeof(u->rel) / sizeof(u->rel[0]))
-		u->rel[u->n++] = rel ? strdup(rel) : NULL;
-}
-
-static void undo_run(struct undo *u, const char *root, int rootfd)
-{
-	while (u->n > 0) {
-		char *rel = u->rel[--u->n];
-
-		if (rel == NULL) {
-			if (umount2(root, MNT_DETACH) < 0)
-				log_warning("undo: umount %s: %s", root, strerror(errno));
-		} else {
-			int fd = rootfd >= 0 ? mount_open_in_root(rootfd, rel) : -1;
-			char path[64];
-
-			mount_fd_path(fd, path);
-			if (fd < 0 || umount2(path, MNT_DETACH) < 0)
-				log_warning("undo: umount %s/%s: %s", root, rel, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-		}
-		free(rel);
-	}
-}
-
-static void undo_forget(struct undo *u)
-{
-	while (u->n > 0)
-		free(u->rel[--u->n]);
-}
-
-static int mkdir_p(const char *path, hull_error_t *err)
-{
-	cleanup_free char *p = strdup(path);
-
-	if (p == NULL)
-		return hull_fail(err, ENOMEM, "create %s", path);
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return hull_fail(err, errno, "create %s", p);
-			*s = c;
-			if (c == '\0')
-				return 0;
-		}
-	}
-}
-
-bool mount_is_mount_point(const char *path)
-{
-	struct statx stx, parent;
-	cleanup_free char *up = NULL;
-
-	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx) < 0)
-		return false;
-	if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
-		return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
-	if (asprintf(&up, "%s/..", path) < 0 ||
-	    statx(AT_FDCWD, up, 0, STATX_BASIC_STATS, &parent) < 0)
-		return false;
-	return stx.stx_dev_major != parent.stx_dev_major ||
-	       stx.stx_dev_minor != parent.stx_dev_minor;
-}
-
 unsigned long mount_remount_flags(const char *path)
 {
 	struct statvfs sv;
@@ -439,109 +294,4 @@ int mount_in_root(int rootfd, const struct mount_plan *m, unsigned long drop, bo
 	if (mount(NULL, path, NULL, m->propagation, NULL) < 0)
 		return hull_fail(err, errno, "set the propagation of %s", m->destination);
 	return 0;
-}
-
-/* Mounts one planned mount; 1 when it was skipped (optional and failed). */
-static int do_mount(int rootfd, struct mount_plan *m, struct undo *u, hull_error_t *err)
-{
-	bool mounted;
-	int r = mount_in_root(rootfd, m, 0, &mounted, err);
-
-	if (mounted)
-		undo_push(u, m->rel);
-	if (r == 1) {
-		if (asprintf(&m->skip_reason, "mount %s: %s", m->type, strerror(errno)) < 0)
-			m->skip_reason = NULL;
-		return 1;
-	}
-	if (r < 0)
-		return -1;
-	if (m->make_dev && dev_populate_defaults(rootfd, NULL, 0, err) < 0)
-		return -1;
-	return 0;
-}
-
-static int prepare(struct container_plan *p, struct undo *u, int *rootfd_out, hull_error_t *err)
-{
-	struct stat st;
-
-	if (p->share_tag == NULL && stat(p->root, &st) < 0)
-		return hull_fail(err, errno, "root %s", p->root);
-	if (p->share_tag) {
-		if (mkdir_p(p->root, err) < 0)
-			return -1;
-		if (mount(p->share_tag, p->root, "virtiofs", 0, NULL) < 0)
-			return hull_fail(err, errno, "mount virtiofs tag \"%s\" on %s",
-			                 p->share_tag, p->root);
-		undo_push(u, NULL);
-	}
-	/* Only a mount can be made read-only: make the root one if it is not. */
-	if (p->readonly && !mount_is_mount_point(p->root)) {
-		if (mount(p->root, p->root, NULL, MS_BIND, NULL) < 0)
-			return hull_fail(err, errno, "bind %s onto itself", p->root);
-		undo_push(u, NULL);
-	}
-	/* Opened after the mounts above, so that what follows lands on them. */
-	*rootfd_out = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*rootfd_out < 0)
-		return hull_fail(err, errno, "root %s", p->root);
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		struct mount_plan *m = &p->mounts[i];
-
-		if (m->skip_reason)
-			continue;
-		if (do_mount(*rootfd_out, m, u, err) < 0)
-			return -1;
-	}
-	if (p->readonly &&
-	    mount(NULL, p->root, NULL,
-	          MS_REMOUNT | MS_BIND | MS_RDONLY | mount_remount_flags(p->root), NULL) < 0)
-		return hull_fail(err, errno, "make %s read-only", p->root);
-	if (p->hostname && p->hostname[0] && sethostname(p->hostname, strlen(p->hostname)) < 0)
-		return hull_fail(err, errno, "set hostname \"%s\"", p->hostname);
-	return 0;
-}
-
-int agent_prepare_container(json_t *req, json_t **reply, hull_error_t *err)
-{
-	struct container_plan plan = {0};
-	struct undo undo = {.n = 0};
-	cleanup_close int rootfd = -1;
-	json_t *out = NULL, *mounted = NULL, *skipped = NULL;
-	int ret = -1;
-
-	if (plan_from_json(req, &plan, err) < 0)
-		goto done;
-	if (prepare(&plan, &undo, &rootfd, err) < 0) {
-		undo_run(&undo, plan.root, rootfd);
-		goto done;
-	}
-	undo_forget(&undo);
-	out = json_object();
-	mounted = json_array();
-	skipped = json_array();
-	if (out == NULL || mounted == NULL || skipped == NULL) {
-		hull_fail(err, ENOMEM, "prepare_container reply");
-		goto done;
-	}
-	for (size_t i = 0; i < plan.n_mounts; i++) {
-		struct mount_plan *m = &plan.mounts[i];
-
-		if (m->skip_reason)
-			json_array_append_new(skipped,
-			                      json_pack("{s:s, s:s}", "destination", m->destination,
-			                                "reason", m->skip_reason));
-		else
-			json_array_append_new(mounted, json_string(m->destination));
-	}
-	json_object_set_new(out, "mounted", steal_pointer(&mounted));
-	json_object_set_new(out, "skipped", steal_pointer(&skipped));
-	*reply = steal_pointer(&out);
-	ret = 0;
-done:
-	json_decref(out);
-	json_decref(mounted);
-	json_decref(skipped);
-	plan_release(&plan);
-	return ret;
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What prepare_container (mounts.c) and the container's rootfs
- * (rootfs.c) share: one OCI mount checked and translated into mount(2)
- * flags and data as runc and crun do, paths resolved and created under
- * the container's root with openat2(RESOLVE_IN_ROOT) (so a symlink in the
- * image cannot send a mount outside the root), the mount made there, and
- * the device nodes of a container's /dev (rootfs_devices.c).
+ * The pieces of the container's rootfs (rootfs.c): one OCI mount checked
+ * and translated into mount(2) flags and data as runc and crun do, paths
+ * resolved and created under the container's root with
+ * openat2(RESOLVE_IN_ROOT) (so a symlink in the image cannot send a mount
+ * outside the root), the mount made there (mounts.c), and the device
+ * nodes of a container's /dev (rootfs_devices.c).
  */
 #ifndef HULL_VMM_AGENT_MOUNTS_H
 #define HULL_VMM_AGENT_MOUNTS_H
@@ -58,8 +58,6 @@ int mount_in_root(int rootfd, const struct mount_plan *m, unsigned long drop, bo
 
 /* The nosuid/nodev/noexec/atime flags path is mounted with, to keep them on a remount. */
 unsigned long mount_remount_flags(const char *path);
-
-bool mount_is_mount_point(const char *path);
 
 /* A device node: linux.devices[i], or one of the defaults. */
 struct dev_node {

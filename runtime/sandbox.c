@@ -95,8 +95,7 @@ static int configure_guest_network(struct sandbox *sb, hull_error_t *err)
 	cleanup_json json_t *req = NULL;
 	json_t *ifaces = json_array();
 
-	if (sb->net.n == 0)
-		return 0;
+	/* Even with no interface: the agent brings lo up, as runc does in a new netns. */
 	for (size_t i = 0; i < sb->net.n; i++)
 		json_array_append_new(ifaces, interface_json(&sb->net.eps[i]));
 	req = agent_request_configure_network(ifaces);

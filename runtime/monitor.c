@@ -20,19 +20,8 @@
 #include "persist/state.h"
 #include "persist/store.h"
 #include "runtime/control.h"
+#include "runtime/monitor_internal.h"
 #include "runtime/sandbox.h"
-
-struct monitor {
-	struct monitor_options *o;
-	struct hull_state_ref state; /* where net/ records the endpoints */
-	struct sandbox sb;
-	int control_fd;
-	int signal_fd;
-	bool started;
-	bool stdin_open;
-	bool finished;
-	int exit_status;
-};
 
 /* --- the persisted state, updated as the sandbox changes --- */
 
@@ -97,7 +86,7 @@ static int save_status(struct hull_sandbox_state *st, void *data, hull_error_t *
 	return 0;
 }
 
-static void set_status(struct monitor *m, enum hull_status status, pid_t pid)
+void monitor_set_status(struct monitor *m, enum hull_status status, pid_t pid)
 {
 	cleanup_error hull_error_t err = NULL;
 	struct status_change s = {.status = status, .pid = pid};
@@ -171,71 +160,6 @@ static void forward_stdin(struct monitor *m)
 	}
 }
 
-static int start_container(struct monitor *m, hull_error_t *err)
-{
-	if (m->started)
-		return hull_fail(err, 0, "container %s is already started", m->o->sc->id);
-	if (sandbox_start_process(&m->sb, err) < 0)
-		return -1;
-	m->started = true;
-	/* stdin is forwarded unless the caller gave none. */
-	m->stdin_open = fcntl(0, F_GETFD) >= 0;
-	set_status(m, HULL_STATUS_RUNNING, -1);
-	return 0;
-}
-
-static int signal_container(struct monitor *m, int sig, hull_error_t *err)
-{
-	cleanup_json json_t *req = NULL;
-
-	/* A created container's process waits for start: the signal stops it, as in runc. */
-	req = json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id", "init", "signal", sig);
-	return agent_client_call(m->sb.vm.agent, req, NULL, 10000, err);
-}
-
-static void handle_control(struct monitor *m)
-{
-	int conn = accept4(m->control_fd, NULL, NULL, SOCK_CLOEXEC);
-	cleanup_error hull_error_t err = NULL;
-	cleanup_json json_t *req = NULL;
-	const char *op;
-
-	if (conn < 0)
-		return;
-	if (control_read_request(conn, &req, &err) < 0) {
-		control_reply(conn, json_pack("{s:s}", "error", hull_error_str(err)));
-		return;
-	}
-	op = json_string_value(json_object_get(req, "op"));
-	if (op && strcmp(op, "start") == 0) {
-		if (start_container(m, &err) < 0)
-			goto fail;
-	} else if (op && strcmp(op, "kill") == 0) {
-		json_t *sig = json_object_get(req, "signal");
-
-		if (!json_is_integer(sig)) {
-			hull_fail(&err, 0, "kill: no signal");
-			goto fail;
-		}
-		if (signal_container(m, (int)json_integer_value(sig), &err) < 0)
-			goto fail;
-	} else if (op && strcmp(op, "shutdown") == 0) {
-		/* `hull delete`: the container dies with the VM, as after SIGKILL. */
-		m->exit_status = 128 + SIGKILL;
-		m->finished = true;
-	} else {
-		hull_fail(&err, 0, "unknown request \"%s\"", op ? op : "");
-		goto fail;
-	}
-	control_reply(conn, json_pack("{s:b}", "ok", 1));
-	return;
-fail : {
-	cleanup_free char *text = hull_error_text(err);
-
-	control_reply(conn, json_pack("{s:s}", "error", text ? text : "error"));
-}
-}
-
 /* A signal to the monitor: children, or one to pass on to the container. */
 static void handle_signal(struct monitor *m)
 {
@@ -261,7 +185,7 @@ static void handle_signal(struct monitor *m)
 		if (m->started) {
 			cleanup_error hull_error_t err = NULL;
 
-			if (signal_container(m, (int)si.ssi_signo, &err) < 0)
+			if (monitor_signal_container(m, (int)si.ssi_signo, &err) < 0)
 				log_warning("signal %u: %s", si.ssi_signo, hull_error_str(err));
 		} else {
 			m->exit_status = 128 + (int)si.ssi_signo;
@@ -288,7 +212,7 @@ static void serve(struct monitor *m)
 		if (fds[0].revents)
 			handle_signal(m);
 		if (fds[1].revents)
-			handle_control(m);
+			monitor_handle_control(m);
 		if (fds[2].revents || agent_client_has_events(m->sb.vm.agent)) {
 			cleanup_error hull_error_t err = NULL;
 			json_t *ev = NULL;
@@ -377,7 +301,7 @@ void monitor_main(struct monitor_options *o)
 	report_ready(o->ready_fd, NULL);
 	serve(&m);
 	sandbox_shutdown(&m.sb);
-	set_status(&m, HULL_STATUS_STOPPED, -1);
+	monitor_set_status(&m, HULL_STATUS_STOPPED, -1);
 	unlink(control_path);
 	hull_log_close();
 	_exit(m.exit_status);

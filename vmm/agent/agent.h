@@ -28,6 +28,8 @@ struct agent_process {
 };
 
 #define AGENT_MAX_CONTAINERS 32
+
+struct seccomp_plan;
 /* Containers' cgroups in the guest (vmm/guest/init mounts cgroup2 there). */
 #define AGENT_CGROUP_PARENT "/sys/fs/cgroup/hull"
 
@@ -39,6 +41,8 @@ struct agent_container {
 	int sync_fd;  /* to its first process until it execs; -1 after */
 	char *cgroup; /* its cgroup's path */
 	bool started;
+	unsigned long ns_all;         /* CLONE_NEW* it has, new or joined */
+	struct seccomp_plan *seccomp; /* its filter, for its execs too */
 };
 
 struct agent {
@@ -83,6 +87,10 @@ int agent_process_start(struct agent *a, const char *id, json_t *process, const 
 struct agent_process *agent_process_find(struct agent *a, const char *id);
 int agent_process_write_stdin(struct agent_process *p, const char *b64, hull_error_t *err);
 void agent_process_close_stdin(struct agent_process *p);
+/* The window size of a process's terminal. */
+int agent_process_resize(struct agent_process *p, unsigned rows, unsigned cols, hull_error_t *err);
+/* Stops reading one of its streams: its next write there fails with EPIPE. */
+void agent_process_close_output(struct agent *a, struct agent_process *p, bool stderr_stream);
 /* Reads what a process printed and forwards it; called when its fd is readable. */
 void agent_process_relay(struct agent *a, struct agent_process *p, int fd);
 /* Reaps children (SIGCHLD) and reports processes that exited and are drained. */
@@ -95,6 +103,8 @@ void agent_process_reap(struct agent *a);
  */
 int agent_container_create(struct agent *a, json_t *req, json_t **reply, hull_error_t *err);
 int agent_container_start(struct agent *a, json_t *req, hull_error_t *err);
+/* "exec": a further process in a started container (reply {"pid"}). */
+int agent_container_exec(struct agent *a, json_t *req, json_t **reply, hull_error_t *err);
 /* Called when a process's exit has been reported: its container, if any, goes. */
 void agent_container_exited(struct agent *a, const char *process_id);
 

@@ -50,6 +50,7 @@
 #define SETUP_TIMEOUT_MS 30000
 
 struct container_setup {
+	bool exec; /* a further process in a running container: joins, makes nothing */
 	const char *id;
 	const char *process_id;
 	const char *hostname;
@@ -154,11 +155,13 @@ static int make_dirs(const char *path, hull_error_t *err)
 		}
 }
 
-/* The virtio-fs share the images are on, mounted once for every container. */
+/* The virtio-fs share the images are on, mounted once for every container (on share.path, else root). */
 static int mount_share(struct agent *a, json_t *req, hull_error_t *err)
 {
-	const char *tag = json_string_value(json_object_get(json_object_get(req, "share"), "tag"));
-	const char *root = json_string_value(json_object_get(req, "root"));
+	json_t *share = json_object_get(req, "share");
+	const char *tag = json_string_value(json_object_get(share, "tag"));
+	const char *root = json_string_value(json_object_get(share, "path"))
+	                       ?: json_string_value(json_object_get(req, "root"));
 
 	if (tag == NULL)
 		return 0;
@@ -228,7 +231,7 @@ static void die_on_signals(void)
 
 static int become_root_in_userns(const struct container_setup *c, hull_error_t *err)
 {
-	if (!(c->ns.create & CLONE_NEWUSER))
+	if (!(c->ns.create & CLONE_NEWUSER) && !(c->exec && (c->ns.all & CLONE_NEWUSER)))
 		return 0;
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return hull_fail(err, errno,
@@ -258,6 +261,8 @@ static void second_stage(struct container_setup *c, int sync)
 		_exit(127);
 	if (become_root_in_userns(c, &err) < 0)
 		report(sync, err);
+	if (c->exec) /* the container's root and names are made already */
+		process_plan_exec(&c->proc, c->seccomp, NULL, sync);
 	if ((c->ns.create & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
 		hull_fail(&err, errno, "namespace cgroup: unshare");
 		report(sync, err);
@@ -315,19 +320,22 @@ static pid_t await_pid(int sync, pid_t first, hull_error_t *err)
 	return (pid_t)pid;
 }
 
-/* Mappings, cgroup, go; then waits for the process to be ready. */
-static int await_ready(struct agent_container *ctr, struct container_setup *c, hull_error_t *err)
+/*
+ * Mappings, cgroup, go; then waits until the process is ready (a new
+ * container) or has exec'd (an exec: its end of sync closes).
+ */
+static int await_ready(int sync, pid_t pid, const char *cgroup, struct container_setup *c,
+                       hull_error_t *err)
 {
 	char msg[512];
 
-	if (ns_plan_write_maps(&c->ns, ctr->pid, err) < 0 ||
-	    cgroup_attach(ctr->cgroup, ctr->pid, err) < 0)
+	if (ns_plan_write_maps(&c->ns, pid, err) < 0 || cgroup_attach(cgroup, pid, err) < 0)
 		return -1;
-	if (send(ctr->sync_fd, "G", 1, MSG_NOSIGNAL) < 0)
+	if (send(sync, "G", 1, MSG_NOSIGNAL) < 0)
 		return hull_fail(err, errno, "the container's process went away");
-	if (sync_read(ctr->sync_fd, msg, sizeof(msg), SETUP_TIMEOUT_MS, err) < 0)
+	if (sync_read(sync, msg, sizeof(msg), SETUP_TIMEOUT_MS, err) < 0)
 		return -1;
-	if (strcmp(msg, READY) != 0)
+	if (strcmp(msg, c->exec ? "" : READY) != 0)
 		return hull_fail(err, 0, "%s", msg[0] ? msg : "the container's process failed");
 	return 0;
 }
@@ -340,6 +348,7 @@ static void container_forget(struct agent_container *ctr)
 		log_warning("container %s: %s", ctr->id, hull_error_str(err));
 	if (ctr->sync_fd >= 0)
 		close(ctr->sync_fd);
+	seccomp_plan_free(ctr->seccomp);
 	free(ctr->id);
 	free(ctr->process_id);
 	free(ctr->cgroup);
@@ -357,9 +366,13 @@ static json_t *create_reply(struct agent_container *ctr, struct container_setup 
 	                 unknown ? unknown : json_array());
 }
 
-/* Forks the stages and waits until the container's process is ready. */
-static int spawn(struct agent *a, struct agent_container *ctr, struct container_setup *c,
-                 hull_error_t *err)
+/*
+ * Forks the stages and waits until the process is ready (or, for an exec,
+ * has exec'd); it then has the slot c->process_id.  *sync (for a new
+ * container: its end until start) and *pid are the process's.
+ */
+static int spawn(struct agent *a, const char *cgroup, struct container_setup *c, int *sync,
+                 pid_t *pid, hull_error_t *err)
 {
 	struct agent_stdio stdio = AGENT_STDIO_INIT;
 	struct agent_process *slot;
@@ -386,19 +399,21 @@ static int spawn(struct agent *a, struct agent_container *ctr, struct container_
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	ctr->sync_fd = sv[0];
-	ctr->pid = await_pid(sv[0], first, err);
-	if (ctr->pid < 0)
+	*pid = await_pid(sv[0], first, err);
+	if (*pid < 0)
 		goto fail;
-	if (await_ready(ctr, c, err) < 0) {
-		kill(ctr->pid, SIGKILL);
-		waitpid(ctr->pid, &status, 0);
+	if (await_ready(sv[0], *pid, cgroup, c, err) < 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, &status, 0);
 		goto fail;
 	}
-	agent_process_fill(slot, c->process_id, ctr->pid, &stdio, c->proc.terminal);
+	agent_process_fill(slot, c->process_id, *pid, &stdio, c->proc.terminal);
 	agent_stdio_close(&stdio);
+	*sync = sv[0];
 	return 0;
 fail:
+	if (sv[0] >= 0)
+		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
 	agent_stdio_close(&stdio);
@@ -426,11 +441,15 @@ int agent_container_create(struct agent *a, json_t *req, json_t **reply, hull_er
 		goto out;
 	}
 	if (cgroup_create(a->cgroup_parent, c.id, c.cgroup, &ctr->cgroup, err) < 0 ||
-	    spawn(a, ctr, &c, err) < 0) {
+	    spawn(a, ctr->cgroup, &c, &ctr->sync_fd, &ctr->pid, err) < 0) {
 		container_forget(ctr);
 		goto out;
 	}
 	*reply = create_reply(ctr, &c);
+	/* Its execs get the same filter, as runc's. */
+	ctr->seccomp = c.seccomp;
+	c.seccomp = NULL;
+	ctr->ns_all = c.ns.all;
 	log_debug("container %s: created, pid %d", ctr->id, ctr->pid);
 	ret = 0;
 out:
@@ -462,6 +481,52 @@ int agent_container_start(struct agent *a, json_t *req, hull_error_t *err)
 		return hull_fail(err, 0, "start container \"%s\": %s", id, msg);
 	ctr->started = true;
 	return 0;
+}
+
+/* An exec's plan: the container's namespaces, joined through its first process. */
+static int exec_parse(struct agent_container *ctr, json_t *req, struct container_setup *c,
+                      hull_error_t *err)
+{
+	c->exec = true;
+	c->id = ctr->id;
+	if (optional_string(req, "process_id", &c->process_id, err) < 0)
+		return -1;
+	if (c->process_id == NULL || c->process_id[0] == '\0')
+		return hull_fail(err, 0, "missing \"process_id\"");
+	if (ns_plan_join_process(&c->ns, ctr->pid, ctr->ns_all, err) < 0)
+		return -1;
+	return process_plan_parse(json_object_get(req, "process"), NULL, &c->proc, err);
+}
+
+int agent_container_exec(struct agent *a, json_t *req, json_t **reply, hull_error_t *err)
+{
+	const char *id = json_string_value(json_object_get(req, "container_id"));
+	struct agent_container *ctr = id ? find_container(a, id) : NULL;
+	struct container_setup c = {0};
+	int sync = -1, ret = -1;
+	pid_t pid;
+
+	if (id == NULL)
+		return hull_fail(err, 0, "missing \"container_id\"");
+	if (ctr == NULL)
+		return hull_fail(err, 0, "no container \"%s\"", id);
+	if (!ctr->started)
+		return hull_fail(err, 0, "container \"%s\" is not running", id);
+	if (exec_parse(ctr, req, &c, err) < 0)
+		goto out;
+	c.seccomp = ctr->seccomp; /* borrowed: not released below */
+	if (spawn(a, ctr->cgroup, &c, &sync, &pid, err) < 0)
+		goto out;
+	close(sync);
+	*reply = json_pack("{s:i}", "pid", (int)pid);
+	log_debug("container %s: exec %s, pid %d", id, c.process_id, pid);
+	ret = 0;
+out:
+	c.seccomp = NULL;
+	setup_release(&c);
+	if (ret < 0)
+		hull_error_prefix(err, "exec in container \"%s\"", id);
+	return ret;
 }
 
 void agent_container_exited(struct agent *a, const char *process_id)

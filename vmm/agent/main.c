@@ -21,6 +21,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "vmm/agent/agent.h"
+#include "vmm/agent/container_ops.h"
 #include "vmm/agent_proto.h"
 
 void agent_emit(struct agent *a, json_t *msg)
@@ -142,6 +143,49 @@ static int op_signal(struct agent *a, json_t *id, json_t *req, hull_error_t *err
 	return 0;
 }
 
+/* runc's pause, resume, kill, ps, update and stats (container_ops.c): the reply carries the result. */
+static int container_op(struct agent *a, json_t *id, json_t *req, hull_error_t *err,
+                        int (*work)(struct agent *a, json_t *req, json_t **result,
+                                    hull_error_t *err))
+{
+	json_t *result = NULL;
+
+	if (work(a, req, &result, err) < 0)
+		return -1;
+	reply_ok(a, id, result);
+	return 0;
+}
+
+static int op_pause_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return container_op(a, id, req, err, agent_container_pause);
+}
+
+static int op_resume_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return container_op(a, id, req, err, agent_container_resume);
+}
+
+static int op_kill_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return container_op(a, id, req, err, agent_container_kill);
+}
+
+static int op_ps_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return container_op(a, id, req, err, agent_container_ps);
+}
+
+static int op_update_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return container_op(a, id, req, err, agent_container_update);
+}
+
+static int op_stats_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return container_op(a, id, req, err, agent_container_stats);
+}
+
 /* An op whose work is done elsewhere and whose reply carries its result. */
 static int reply_result(struct agent *a, json_t *id, json_t *req, hull_error_t *err,
                         int (*work)(json_t *req, json_t **result, hull_error_t *err))
@@ -177,6 +221,48 @@ static int op_start_container(struct agent *a, json_t *id, json_t *req, hull_err
 	return 0;
 }
 
+static int op_exec(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	json_t *result = NULL;
+
+	if (agent_container_exec(a, req, &result, err) < 0)
+		return -1;
+	reply_ok(a, id, result);
+	return 0;
+}
+
+static int op_resize(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	json_t *rows = json_object_get(req, "rows"), *cols = json_object_get(req, "cols");
+	struct agent_process *p = find_named(a, req, err);
+
+	if (p == NULL)
+		return -1;
+	if (!json_is_integer(rows) || !json_is_integer(cols) || json_integer_value(rows) < 0 ||
+	    json_integer_value(rows) > 65535 || json_integer_value(cols) < 0 ||
+	    json_integer_value(cols) > 65535)
+		return hull_fail(err, 0, "\"rows\" and \"cols\" must be numbers from 0 to 65535");
+	if (agent_process_resize(p, (unsigned)json_integer_value(rows),
+	                         (unsigned)json_integer_value(cols), err) < 0)
+		return -1;
+	reply_ok(a, id, NULL);
+	return 0;
+}
+
+static int op_close_output(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	const char *stream = json_string_value(json_object_get(req, "stream"));
+	struct agent_process *p = find_named(a, req, err);
+
+	if (p == NULL)
+		return -1;
+	if (stream == NULL || (strcmp(stream, "stdout") != 0 && strcmp(stream, "stderr") != 0))
+		return hull_fail(err, 0, "\"stream\" must be \"stdout\" or \"stderr\"");
+	reply_ok(a, id, NULL);
+	agent_process_close_output(a, p, strcmp(stream, "stderr") == 0);
+	return 0;
+}
+
 static int op_shutdown(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
 {
 	(void)req;
@@ -195,9 +281,18 @@ static const struct agent_op {
     {"stdin", op_stdin},
     {"close_stdin", op_close_stdin},
     {"signal", op_signal},
+    {"pause_container", op_pause_container},
+    {"resume_container", op_resume_container},
+    {"kill_container", op_kill_container},
+    {"ps_container", op_ps_container},
+    {"update_container", op_update_container},
+    {"stats_container", op_stats_container},
     {"configure_network", op_configure_network},
     {"create_container", op_create_container},
     {"start_container", op_start_container},
+    {"exec", op_exec},
+    {"resize", op_resize},
+    {"close_output", op_close_output},
     {"shutdown", op_shutdown},
     {NULL, NULL},
 };

@@ -128,37 +128,57 @@ void ns_plan_release(struct ns_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int join_one(unsigned long type, const char *path, hull_error_t *err)
+static int open_ns(unsigned long type, const char *path, hull_error_t *err)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int actual;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), actual;
 
 	if (fd < 0)
 		return hull_fail(err, errno, "namespace %s: open %s", hull_ns_name(type), path);
 	actual = ioctl(fd, NS_GET_NSTYPE);
-	if (actual < 0)
-		return hull_fail(err, errno, "namespace %s: %s is not a namespace",
-		                 hull_ns_name(type), path);
-	if ((unsigned long)actual != type)
+	if (actual < 0 || (unsigned long)actual != type) {
+		int e = errno;
+
+		close(fd);
+		if (actual < 0)
+			return hull_fail(err, e, "namespace %s: %s is not a namespace",
+			                 hull_ns_name(type), path);
 		return hull_fail(err, 0, "namespace %s: %s is a %s namespace", hull_ns_name(type),
 		                 path, hull_ns_name((unsigned long)actual));
-	if (setns(fd, (int)type) < 0)
-		return hull_fail(err, errno, "namespace %s: join %s", hull_ns_name(type), path);
-	return 0;
+	}
+	return fd;
 }
 
 int ns_plan_join(const struct ns_plan *p, hull_error_t *err)
 {
+	int fds[NS_MAX_JOIN];
+	size_t opened = 0;
+	int ret = 0;
+
+	/*
+	 * Every path is opened first: once in another mount namespace, /proc
+	 * may be another PID namespace's and the paths name nothing.
+	 */
+	for (; opened < p->n_join; opened++) {
+		fds[opened] = open_ns((unsigned long)p->join[opened].type, p->join[opened].path, err);
+		if (fds[opened] < 0) {
+			ret = -1;
+			goto out;
+		}
+	}
 	/* The user namespace first: the others are joined with its rights. */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < p->n_join; i++) {
+	for (int pass = 0; pass < 2 && ret == 0; pass++)
+		for (size_t i = 0; i < p->n_join && ret == 0; i++) {
 			bool user = p->join[i].type == CLONE_NEWUSER;
 
-			if (user == (pass == 0) &&
-			    join_one((unsigned long)p->join[i].type, p->join[i].path, err) < 0)
-				return -1;
+			if (user == (pass == 0) && setns(fds[i], p->join[i].type) < 0)
+				ret = hull_fail(err, errno, "namespace %s: join %s",
+				                hull_ns_name((unsigned long)p->join[i].type),
+				                p->join[i].path);
 		}
-	return 0;
+out:
+	for (size_t i = 0; i < opened; i++)
+		close(fds[i]);
+	return ret;
 }
 
 static int write_map(pid_t pid, const char *file, const char *text, hull_error_t *err)
@@ -183,4 +203,28 @@ int ns_plan_write_maps(const struct ns_plan *p, pid_t pid, hull_error_t *err)
 	               write_map(pid, "gid_map", p->gid_map, err) < 0
 	           ? -1
 	           : 0;
+}
+
+/* The name of a namespace's file in /proc/PID/ns. */
+static const char *proc_ns_name(unsigned long flag)
+{
+	return flag == CLONE_NEWNS ? "mnt" : hull_ns_name(flag);
+}
+
+int ns_plan_join_process(struct ns_plan *p, pid_t pid, unsigned long flags, hull_error_t *err)
+{
+	static const unsigned long joinable[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,
+	                                         CLONE_NEWIPC,  CLONE_NEWUTS, CLONE_NEWCGROUP};
+
+	memset(p, 0, sizeof(*p));
+	p->all = flags;
+	for (size_t i = 0; i < sizeof(joinable) / sizeof(joinable[0]); i++) {
+		if (!(flags & joinable[i]))
+			continue;
+		if (asprintf(&p->join[p->n_join].path, "/proc/%d/ns/%s", (int)pid,
+		             proc_ns_name(joinable[i])) < 0)
+			return hull_fail(err, ENOMEM, "namespaces of %d", (int)pid);
+		p->join[p->n_join++].type = (int)joinable[i];
+	}
+	return 0;
 }

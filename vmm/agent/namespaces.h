@@ -42,6 +42,12 @@ void ns_plan_release(struct ns_plan *p);
  */
 int ns_plan_join(const struct ns_plan *p, hull_error_t *err);
 
+/*
+ * The plan of a process joining pid's namespaces: each of flags (but the
+ * network's, which is the guest's, and time) through /proc/PID/ns.
+ */
+int ns_plan_join_process(struct ns_plan *p, pid_t pid, unsigned long flags, hull_error_t *err);
+
 /* In the agent: writes the mappings of a new user namespace for pid. */
 int ns_plan_write_maps(const struct ns_plan *p, pid_t pid, hull_error_t *err);
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -209,6 +210,33 @@ void agent_process_close_stdin(struct agent_process *p)
 	if (p->stdin_fd >= 0)
 		close(p->stdin_fd);
 	p->stdin_fd = -1;
+}
+
+static void emit_exit_if_done(struct agent *a, struct agent_process *p);
+
+int agent_process_resize(struct agent_process *p, unsigned rows, unsigned cols, hull_error_t *err)
+{
+	struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+
+	if (p->stdin_fd < 0 || !isatty(p->stdin_fd))
+		return hull_fail(err, 0, "process \"%s\" has no terminal", p->id);
+	if (ioctl(p->stdin_fd, TIOCSWINSZ, &ws) < 0)
+		return hull_fail(err, errno, "process \"%s\": set the window size", p->id);
+	return 0;
+}
+
+/*
+ * The host's reader of one stream went away: stop reading it, so that the
+ * process's next write to it fails (EPIPE, SIGPIPE) as it would on a host.
+ */
+void agent_process_close_output(struct agent *a, struct agent_process *p, bool stderr_stream)
+{
+	int *fd = stderr_stream ? &p->stderr_fd : &p->stdout_fd;
+
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	emit_exit_if_done(a, p);
 }
 
 static void emit_exit_if_done(struct agent *a, struct agent_process *p)

@@ -80,6 +80,7 @@ static int setup(void **state)
 	}
 	snprintf(f->root, sizeof(f->root), "/tmp/hull-ctr-root.XXXXXX");
 	assert_non_null(mkdtemp(f->root));
+	assert_int_equal(chmod(f->root, 0755), 0); /* a non-root user's process can enter it */
 	make_rootfs(f->root);
 	snprintf(f->cgroup, sizeof(f->cgroup), "%s/hull-test-%d", cg, (int)getpid());
 	assert_int_equal(mkdir(f->cgroup, 0755), 0);
@@ -342,6 +343,48 @@ static void joins_namespaces_by_path(void **state)
 	assert_int_equal(agent_peer_collect(f->peer, "a", NULL, 0, NULL, 0), 128 + SIGKILL);
 }
 
+/*
+ * exec: a further process in a running container, in its namespaces and
+ * cgroup, under its seccomp filter, with its own process settings.
+ */
+static void exec_joins_the_container(void **state)
+{
+	struct fixture *f = *state;
+	char out[2048];
+	json_t *reply;
+
+	create(f, "c", "sleep 60", mkdir_denied());
+	reply = agent_peer_call(f->peer,
+	                        json_pack("{s:s, s:s, s:s, s:{s:[sss], s:[s], s:s}}", "op", "exec",
+	                                  "container_id", "c", "process_id", "x", "process", "args",
+	                                  "/bin/sh", "-c", "true", "env", "PATH=/bin", "cwd", "/"));
+	agent_peer_expect_error(reply, "container \"c\" is not running");
+	start(f, "c");
+	reply = agent_peer_call(
+	    f->peer,
+	    json_pack("{s:s, s:s, s:s, s:{s:[sss], s:[s], s:s, s:{s:i, s:i}}}", "op", "exec",
+	              "container_id", "c", "process_id", "x", "process", "args", "/bin/sh", "-c",
+	              "echo pid=$$; hostname; cat /proc/self/cgroup; id -u; "
+	              "echo init=$(cat /proc/1/comm); mkdir /tmp/x 2>&1",
+	              "env", "PATH=/bin", "cwd", "/tmp", "user", "uid", 1234, "gid", 1234));
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fail_msg("exec: %s", json_string_value(json_object_get(reply, "error")));
+	json_decref(reply);
+	assert_int_equal(agent_peer_collect(f->peer, "x", out, sizeof(out), NULL, 0), 1);
+	expect_in(out, "box\n");
+	expect_in(out, "0::/\n");
+	expect_in(out, "1234\n");
+	/* PID 1 of the namespace it sees is the container's sleep */
+	expect_in(out, "init=sleep\n");
+	expect_in(out, "Operation not permitted");
+	assert_null(strstr(out, "pid=1\n"));
+	agent_peer_expect_ok(
+	    agent_peer_call(f->peer, json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id", "c",
+	                                       "signal", SIGKILL)));
+	assert_int_equal(agent_peer_collect(f->peer, "c", NULL, 0, NULL, 0), 128 + SIGKILL);
+	assert_false(cgroup_exists(f, "c"));
+}
+
 static void expect_create_error(struct fixture *f, const char *id, json_t *linux_,
                                 const char *expected)
 {
@@ -387,6 +430,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(signal_to_created_container_stops_it, setup, teardown),
 	    cmocka_unit_test_setup_teardown(two_containers_are_apart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(joins_namespaces_by_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(exec_joins_the_container, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_requests_name_the_field, setup, teardown),
 	};
 

@@ -159,7 +159,8 @@ int ns_plan_join(const struct ns_plan *p, hull_error_t *err)
 	 * may be another PID namespace's and the paths name nothing.
 	 */
 	for (; opened < p->n_join; opened++) {
-		fds[opened] = open_ns((unsigned long)p->join[opened].type, p->join[opened].path, err);
+		fds[opened] =
+		    open_ns((unsigned long)p->join[opened].type, p->join[opened].path, err);
 		if (fds[opened] < 0) {
 			ret = -1;
 			goto out;

@@ -209,10 +209,9 @@ static pid_t start(struct dp_alt *a, enum child job, int arg, hull_error_t *err)
 
 		if (atomic_load(ready))
 			return pid;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
 			return hull_fail(err, 0, "%s exited before it was ready (status %#x)", what,
 			                 status);
-		}
 		bench_sleep_ms(1);
 	}
 	return hull_fail(err, ETIMEDOUT, "%s did not get ready", what);

@@ -14,8 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -155,10 +153,10 @@ static double value(enum alt a, unsigned r, enum field f)
 enum how {
 	VALUE, /* f of a, over the rounds */
 	DIFF,  /* per round f(a) - g(b), paired: the round's load cancels */
-	RATIO, /* per round f(a) / g(b) */
-	/* (base(b) + f(a) - g(b)) / base(b): hull's own time as a share of the bare total, so
-	 * that the guest's boot, which swings by a second with the machine's load, cancels */
-	OWN_RATIO,
+	/* Per round f(a) / g(b); with a base, (base(b) + f(a) - g(b)) / base(b): hull's own time
+	 * as a share of the bare total, so that the guest's boot, which swings by a second with
+	 * the machine's load, cancels. */
+	RATIO,
 };
 
 static struct bench_stats rounds(enum how how, enum alt a, enum field f, enum alt b, enum field g,
@@ -171,7 +169,7 @@ static struct bench_stats rounds(enum how how, enum alt a, enum field f, enum al
 
 		v[r] = how == VALUE   ? x
 		       : how == DIFF  ? x - y
-		       : how == RATIO ? x / y
+		       : base == NONE ? x / y
 		                      : (t + x - y) / t;
 	}
 	return bench_summarise(v, R);
@@ -239,17 +237,11 @@ struct phase {
 	enum field h, b;
 };
 
-/* A ratio paired per round, as ratio() computes it. */
+/* A ratio paired per round (RATIO). */
 struct ratio {
 	const char *what;
 	enum field f, g, base;
 };
-
-/* Per round f(h) / g(b); with a base, OWN_RATIO on it. */
-static struct bench_stats ratio(enum alt h, enum field f, enum alt b, enum field g, enum field base)
-{
-	return rounds(base != NONE ? OWN_RATIO : RATIO, h, f, b, g, base);
-}
 
 /* hull's h against bare's b by phase (both medians, then the paired difference), then ratios. */
 static void versus(const char *title, enum alt h, enum alt b, const struct phase *phases,
@@ -267,7 +259,7 @@ static void versus(const char *title, enum alt h, enum alt b, const struct phase
 	}
 	for (size_t i = 0; i < n_ratios; i++) {
 		printf("%s%s ", i ? "|; " : "\nRatios, paired per round: ", ratios[i].what);
-		bench_print_stat(ratio(h, ratios[i].f, b, ratios[i].g, ratios[i].base), 3);
+		bench_print_stat(rounds(RATIO, h, ratios[i].f, b, ratios[i].g, ratios[i].base), 3);
 	}
 	printf("|\n");
 }
@@ -418,7 +410,8 @@ static int report_memory(struct vmb_env *e)
 static void goal_line(const char *what, enum alt h, enum field hf, enum alt b, enum field bf,
                       enum field base)
 {
-	struct bench_stats d = rounds(DIFF, h, hf, b, bf, NONE), q = ratio(h, hf, b, bf, base);
+	struct bench_stats d = rounds(DIFF, h, hf, b, bf, NONE),
+	                   q = rounds(RATIO, h, hf, b, bf, base);
 
 	printf("- %s: %+.0f ms, x%.3f: %s\n", what, d.median, q.median,
 	       d.median <= GOAL_ABS_MS && q.median <= GOAL_RATIO ? "met" : "NOT met");
@@ -508,9 +501,7 @@ static double create_ms(struct vmb_env *e, const char *accel, const char *root,
 		print_failure(what, err);
 	}
 	memcpy(e->root, saved, sizeof(saved));
-	if (r < 0)
-		return NAN;
-	return t.total_ms;
+	return r < 0 ? NAN : t.total_ms;
 }
 
 static double check_ms(struct vmb_env *e, bool boot, json_t **report)

@@ -9,10 +9,8 @@
 #define HULL_TOOLS_BENCH_DATAPATH_H
 
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "common/error.h"
 #include "net/setup.h"

@@ -7,7 +7,6 @@
  */
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -150,8 +149,8 @@ int dp_setup_bench(const unsigned *sizes, unsigned n_sizes, unsigned repeats, co
 			dp_cleanup_register_endpoint(&ep);
 		}
 	}
-	for (unsigned r = 0; r < repeats; r++) {
-		for (unsigned s = 0; s < n_sizes; s++) {
+	for (unsigned r = 0; r < repeats; r++)
+		for (unsigned s = 0; s < n_sizes; s++)
 			for (unsigned k = 0; k < DP_SETUP_METHODS; k++) {
 				enum dp_setup_method m =
 				    (enum dp_setup_method)((k + r) % DP_SETUP_METHODS);
@@ -170,7 +169,5 @@ int dp_setup_bench(const unsigned *sizes, unsigned n_sizes, unsigned repeats, co
 					                         "setup bench: %s, %u endpoints",
 					                         method_names[m], sizes[s]);
 			}
-		}
-	}
 	return 0;
 }

@@ -5,12 +5,10 @@
  * its own, and the cleanup of everything the bench made, at exit and on
  * SIGINT/SIGTERM/SIGHUP (then system calls only).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -19,7 +17,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +24,6 @@
 
 #include "bpf/tc_endpoint.h"
 #include "common/cleanup.h"
-#include "common/log.h"
 #include "net/netns.h"
 #include "net/nl.h"
 #include "tools/bench/datapath.h"

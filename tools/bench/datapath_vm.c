@@ -26,13 +26,7 @@ struct vm_queue {
 	struct dp_shared *sh;
 	uint8_t guest_ip[4];
 	uint8_t guest_mac[6];
-	int rc;
 };
-
-static inline bool stopped(const struct dp_shared *sh)
-{
-	return atomic_load_explicit(&sh->stop, memory_order_relaxed) != 0;
-}
 
 static int hdr_len_of(int fd, hull_error_t *err)
 {
@@ -95,7 +89,7 @@ static void *queue_main(void *arg)
 	                                                    (uint16_t)(DP_GUEST_PORT + q->index),
 	                                                    DP_PEER_PORT);
 
-	while (!stopped(q->sh)) {
+	while (!atomic_load_explicit(&q->sh->stop, memory_order_relaxed)) {
 		if (q->mode == DP_VM_TX) {
 			if (write(q->fd, buf, (size_t)len) == len)
 				atomic_store_explicit(&st->tx, ++tx, memory_order_relaxed);

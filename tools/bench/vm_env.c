@@ -156,7 +156,39 @@ static bool found(char *path, int mode)
 	return true;
 }
 
-static void install_signal_cleanup(const struct vmb_env *e);
+static char signal_tmp[PATH_MAX];
+
+static void on_signal(int sig)
+{
+	static char *const rm_argv[] = {"rm", "-rf", signal_tmp, NULL};
+	static char *const no_env[] = {NULL};
+	pid_t pid;
+
+	bench_kill_children();
+	if (signal_tmp[0]) {
+		pid = vfork();
+		if (pid == 0) {
+			execve("/bin/rm", rm_argv, no_env);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	_exit(128 + sig);
+}
+
+/* SIGINT/SIGTERM/SIGHUP: kill every child, remove the directory, exit. */
+static void install_signal_cleanup(const struct vmb_env *e)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	vmb_fmt(signal_tmp, sizeof(signal_tmp), "%s", e->tmp);
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 int vmb_env_init(struct vmb_env *e, const char **why, hull_error_t *err)
 {
@@ -261,38 +293,4 @@ void vmb_env_cleanup(struct vmb_env *e)
 	bench_remove_tree(e->tmp);
 	e->tmp[0] = '\0';
 	hull_spec_free(&e->spec);
-}
-
-static char signal_tmp[PATH_MAX];
-
-static void on_signal(int sig)
-{
-	static char *const rm_argv[] = {"rm", "-rf", signal_tmp, NULL};
-	static char *const no_env[] = {NULL};
-	pid_t pid;
-
-	bench_kill_children();
-	if (signal_tmp[0]) {
-		pid = vfork();
-		if (pid == 0) {
-			execve("/bin/rm", rm_argv, no_env);
-			_exit(127);
-		}
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
-	}
-	_exit(128 + sig);
-}
-
-/* SIGINT/SIGTERM/SIGHUP: kill every child, remove the directory, exit. */
-static void install_signal_cleanup(const struct vmb_env *e)
-{
-	struct sigaction sa = {.sa_handler = on_signal};
-
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	vmb_fmt(signal_tmp, sizeof(signal_tmp), "%s", e->tmp);
-	sigfillset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 }

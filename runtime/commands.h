@@ -39,6 +39,7 @@ int cmd_run(struct hull_globals *globals, int argc, char **argv, hull_error_t *e
 int cmd_state(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_kill(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_delete(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_exec(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_network(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_list(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_features(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);

@@ -89,7 +89,7 @@ int container_control(const char *root, const char *id, json_t *req, hull_error_
 	return control_call(path, req, NULL, 60000, err);
 }
 
-static int write_pid_file(const char *path, pid_t pid, hull_error_t *err)
+int container_write_pid_file(const char *path, pid_t pid, hull_error_t *err)
 {
 	char tmp[PATH_MAX];
 	cleanup_close int fd = -1;
@@ -284,7 +284,7 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	if (wait_until_created(root, opts->id, pid, st.sandbox.monitor_start_time,
 	                       steal_fd(&ready[0]), err) < 0)
 		goto out;
-	if (opts->pid_file && write_pid_file(opts->pid_file, pid, err) < 0) {
+	if (opts->pid_file && container_write_pid_file(opts->pid_file, pid, err) < 0) {
 		cleanup_error hull_error_t ignored = NULL;
 
 		container_delete(root, opts->id, true, &ignored);

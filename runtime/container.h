@@ -50,6 +50,9 @@ const char *container_status(const struct hull_sandbox_state *st);
  */
 json_t *container_state_json(const struct hull_sandbox_state *st);
 
+/* --pid-file: pid written atomically (never seen empty), as runc does. */
+int container_write_pid_file(const char *path, pid_t pid, hull_error_t *err);
+
 /* Sends req (borrowed) to the container's monitor. */
 int container_control(const char *root, const char *id, json_t *req, hull_error_t *err);
 

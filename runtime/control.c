@@ -126,6 +126,23 @@ int control_call(const char *path, json_t *req, json_t **reply, int timeout_ms, 
 	return 0;
 }
 
+int control_open_session(const char *path, json_t *req, hull_error_t *err)
+{
+	struct sockaddr_un addr;
+	cleanup_close int fd = -1;
+
+	if (make_addr(path, &addr, err) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return hull_fail(err, errno, "control socket");
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return hull_fail(err, errno, "the sandbox's monitor is not running (%s)", path);
+	if (write_message(fd, req) < 0)
+		return hull_fail(err, errno, "control socket %s: write", path);
+	return steal_fd(&fd);
+}
+
 int control_read_request(int conn, json_t **req, hull_error_t *err)
 {
 	return read_message(conn, 2000, req, err);

@@ -19,6 +19,13 @@ int control_listen(const char *path, hull_error_t *err);
 /* Sends req (borrowed) to the monitor listening at path; *reply on success. */
 int control_call(const char *path, json_t *req, json_t **reply, int timeout_ms, hull_error_t *err);
 
+/*
+ * A session (exec): sends req (borrowed) and returns the connection, on
+ * which every later message, the reply first, is a frame of
+ * vmm/agent_proto.h in both directions.
+ */
+int control_open_session(const char *path, json_t *req, hull_error_t *err);
+
 /* Monitor side: reads one request from a new connection (timeout 2 s). */
 int control_read_request(int conn, json_t **req, hull_error_t *err);
 /* Monitor side: writes the reply (stolen) and closes conn. */

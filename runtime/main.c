@@ -26,6 +26,8 @@ const struct hull_command hull_commands[] = {
      "create and start a container, and wait for it (exit status: the container's)"},
     {"state", cmd_state, "ID", "print the state of a container as JSON"},
     {"kill", cmd_kill, "ID [SIGNAL]", "send a signal (default TERM) to the container's process"},
+    {"exec", cmd_exec, "[--process FILE] [--detach] [--pid-file FILE] [--tty] ... ID [ARGS...]",
+     "run a further process in a running container (exit status: the process's)"},
     {"delete", cmd_delete, "[--force] ID", "delete a container and everything its sandbox used"},
     {"list", cmd_list, "[--format table|json] [--quiet]", "list the containers"},
     {"features", cmd_features, "", "print the features hull supports as JSON"},

@@ -116,6 +116,8 @@ static void handle_agent_event(struct monitor *m, json_t *ev)
 	const char *event = json_string_value(json_object_get(ev, "event"));
 	const char *pid = json_string_value(json_object_get(ev, "process_id"));
 
+	if (monitor_exec_event(m, ev))
+		return;
 	if (event == NULL || pid == NULL || strcmp(pid, "init") != 0)
 		return;
 	if (strcmp(event, "output") == 0) {
@@ -197,15 +199,20 @@ static void handle_signal(struct monitor *m)
 static void serve(struct monitor *m)
 {
 	while (!m->finished) {
-		struct pollfd fds[4];
-		nfds_t n = 0;
-		int agent_fd = agent_client_fd(m->sb.vm.agent);
+		struct pollfd fds[4 + MONITOR_MAX_EXECS];
+		struct exec_session *owner[MONITOR_MAX_EXECS];
+		nfds_t n = 0, n_execs;
+		int agent_fd = agent_client_fd(m->sb.vm.agent), stdin_at = -1;
 
 		fds[n++] = (struct pollfd){.fd = m->signal_fd, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = m->control_fd, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = agent_fd, .events = POLLIN};
-		if (m->stdin_open)
+		if (m->stdin_open) {
+			stdin_at = (int)n;
 			fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+		}
+		n_execs = monitor_exec_poll_fds(m, fds + n, owner);
+		n += n_execs;
 		if (!agent_client_has_events(m->sb.vm.agent) && poll(fds, n, -1) < 0 &&
 		    errno != EINTR)
 			break;
@@ -233,9 +240,14 @@ static void serve(struct monitor *m)
 				}
 			}
 		}
-		if (n == 4 && fds[3].revents)
+		if (stdin_at >= 0 && fds[stdin_at].revents)
 			forward_stdin(m);
+		for (nfds_t i = 0; i < n_execs; i++)
+			if (fds[n - n_execs + i].revents &&
+			    owner[i]->conn == fds[n - n_execs + i].fd)
+				monitor_exec_serve(m, owner[i]);
 	}
+	monitor_exec_close_all(m);
 }
 
 static void report_ready(int fd, const struct hull_error *err)
@@ -259,6 +271,7 @@ void monitor_main(struct monitor_options *o)
 	sigset_t mask;
 
 	m.sb.sc = o->sc;
+	monitor_exec_init(&m);
 	m.sb.state_root = o->state_root;
 	m.state = (struct hull_state_ref){.root = o->state_root, .id = o->sc->id};
 	m.sb.record_endpoint = hull_state_record_endpoint;

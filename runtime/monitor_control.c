@@ -77,6 +77,7 @@ static const struct monitor_op {
     {"start", op_start},
     {"kill", op_kill},
     {"shutdown", op_shutdown},
+    {"exec", monitor_op_exec},
     {NULL, NULL},
 };
 

@@ -8,12 +8,23 @@
 #define HULL_RUNTIME_MONITOR_INTERNAL_H
 
 #include <stdbool.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include "persist/state.h"
 #include "persist/store.h"
 #include "runtime/monitor.h"
 #include "runtime/sandbox.h"
+#include "vmm/agent_proto.h"
+
+#define MONITOR_MAX_EXECS 32
+
+/* A `hull exec` relay connected to the monitor (runtime/monitor_exec.c). */
+struct exec_session {
+	int conn; /* -1: a free slot */
+	char process_id[24];
+	struct agent_reader reader;
+};
 
 struct monitor {
 	struct monitor_options *o;
@@ -25,6 +36,8 @@ struct monitor {
 	bool stdin_open;
 	bool finished;
 	int exit_status;
+	struct exec_session execs[MONITOR_MAX_EXECS];
+	unsigned next_exec;
 };
 
 /* Records the container's status (and its pid, when pid >= 0). */
@@ -38,5 +51,19 @@ int monitor_signal_container(struct monitor *m, int sig, hull_error_t *err);
 
 /* Serves one connection on the control socket. */
 void monitor_handle_control(struct monitor *m);
+
+/* runtime/monitor_exec.c */
+void monitor_exec_init(struct monitor *m);
+void monitor_exec_close_all(struct monitor *m);
+/* The "exec" control request: takes conn over as the session's. */
+int monitor_op_exec(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err);
+/* The sessions' fds for poll (owner[i] is fds[i]'s); returns how many. */
+size_t monitor_exec_poll_fds(struct monitor *m, struct pollfd *fds, struct exec_session **owner);
+/* A session's fd is readable. */
+void monitor_exec_serve(struct monitor *m, struct exec_session *s);
+/* An agent event: true when it was an exec's (passed on to its relay, if any). */
+bool monitor_exec_event(struct monitor *m, json_t *ev);
+/* The relay went away: its process is killed, the session closed. */
+void monitor_exec_lost(struct monitor *m, struct exec_session *s);
 
 #endif

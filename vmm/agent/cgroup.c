@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -667,8 +668,7 @@ static int write_file(const char *dir, const char *file, const char *value)
 	return 0;
 }
 
-/* dir/file's contents (at most size-1 bytes), or -1. */
-static int read_file(const char *dir, const char *file, char *buf, size_t size)
+int cgroup_read_text(const char *dir, const char *file, char *buf, size_t size)
 {
 	char path[4096];
 	cleanup_close int fd = -1;
@@ -715,11 +715,11 @@ static int enable_controller(const char *dir, const char *ctl, const char *field
 {
 	char list[1024], op[64];
 
-	if (read_file(dir, "cgroup.subtree_control", list, sizeof(list)) < 0)
+	if (cgroup_read_text(dir, "cgroup.subtree_control", list, sizeof(list)) < 0)
 		return hull_fail(err, errno, "%s: read %s/cgroup.subtree_control", field, dir);
 	if (has_word(list, ctl))
 		return 0;
-	if (read_file(dir, "cgroup.controllers", list, sizeof(list)) < 0)
+	if (cgroup_read_text(dir, "cgroup.controllers", list, sizeof(list)) < 0)
 		return hull_fail(err, errno, "%s: read %s/cgroup.controllers", field, dir);
 	if (!has_word(list, ctl)) {
 		cleanup_free char *up = NULL;
@@ -822,13 +822,17 @@ static long long now_ms(void)
 }
 
 #define EMPTY_TIMEOUT_MS 10000
+#define FREEZE_TIMEOUT_MS 10000
 
-/* Waits until cgroup.events says "populated 0" (the kernel notifies with POLLPRI). */
-static int wait_empty(const char *path, hull_error_t *err)
+/*
+ * Waits until cgroup.events holds the line want ("populated 0", "frozen 1"):
+ * the kernel notifies changes with POLLPRI.
+ */
+static int wait_event(const char *path, const char *want, int timeout_ms, hull_error_t *err)
 {
 	cleanup_free char *events = NULL;
 	cleanup_close int fd = -1;
-	long long deadline = now_ms() + EMPTY_TIMEOUT_MS;
+	long long deadline = now_ms() + timeout_ms;
 	char buf[256];
 
 	if (asprintf(&events, "%s/cgroup.events", path) < 0)
@@ -844,11 +848,11 @@ static int wait_empty(const char *path, hull_error_t *err)
 		if (n < 0)
 			return hull_fail(err, errno, "read %s", events);
 		buf[n] = '\0';
-		if (strstr(buf, "populated 0"))
+		if (strstr(buf, want))
 			return 0;
 		if (left <= 0)
-			return hull_fail(err, 0, "%s: processes left %d s after cgroup.kill", path,
-			                 EMPTY_TIMEOUT_MS / 1000);
+			return hull_fail(err, ETIMEDOUT, "%s: no \"%s\" after %d s", events, want,
+			                 timeout_ms / 1000);
 		/* A short cap too: a missed notification costs 100 ms, not the timeout. */
 		if (poll(&pfd, 1, left < 100 ? (int)left : 100) < 0 && errno != EINTR)
 			return hull_fail(err, errno, "poll %s", events);
@@ -895,9 +899,143 @@ int cgroup_destroy(const char *path, hull_error_t *err)
 		return 0;
 	if (write_file(path, "cgroup.kill", "1") < 0)
 		return hull_fail(err, errno, "%s: cgroup.kill (Linux 5.14 or later)", path);
-	if (wait_empty(path, err) < 0)
+	/* cgroup.kill done, the processes are still leaving. */
+	if (wait_event(path, "populated 0", EMPTY_TIMEOUT_MS, err) < 0)
 		return -1;
 	return remove_tree(path, err);
+}
+
+int cgroup_freeze(const char *path, bool frozen, hull_error_t *err)
+{
+	const char *want = frozen ? "frozen 1" : "frozen 0";
+
+	if (write_file(path, "cgroup.freeze", frozen ? "1" : "0") < 0)
+		return hull_fail(err, errno, "%s: write cgroup.freeze (Linux 5.2 or later)", path);
+	/* Frozen only once every task has stopped: the kernel says so in cgroup.events. */
+	return wait_event(path, want, FREEZE_TIMEOUT_MS, err);
+}
+
+int cgroup_frozen(const char *path)
+{
+	char buf[16];
+
+	if (cgroup_read_text(path, "cgroup.freeze", buf, sizeof(buf)) < 0)
+		return -1;
+	return buf[0] == '1';
+}
+
+/* Appends the pids of path's cgroup.procs, and of its descendants', to *pids. */
+static int collect_pids(const char *path, pid_t **pids, size_t *n, size_t *cap, hull_error_t *err)
+{
+	cleanup_free char *procs = NULL;
+	FILE *f;
+	DIR *d;
+	struct dirent *e;
+	long pid;
+	int rc = 0;
+
+	if (asprintf(&procs, "%s/cgroup.procs", path) < 0)
+		return hull_fail(err, ENOMEM, "%s", path);
+	f = fopen(procs, "re");
+	if (f == NULL)
+		return hull_fail(err, errno, "open %s", procs);
+	while (rc == 0 && fscanf(f, "%ld", &pid) == 1) {
+		if (*n == *cap) {
+			size_t more = *cap ? *cap * 2 : 64;
+			pid_t *grown = realloc(*pids, more * sizeof(**pids));
+
+			if (grown == NULL) {
+				rc = hull_fail(err, ENOMEM, "%s", procs);
+				break;
+			}
+			*pids = grown;
+			*cap = more;
+		}
+		(*pids)[(*n)++] = (pid_t)pid;
+	}
+	fclose(f);
+	d = rc == 0 ? opendir(path) : NULL;
+	while (d && rc == 0 && (e = readdir(d)) != NULL) {
+		cleanup_free char *sub = NULL;
+
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		if (asprintf(&sub, "%s/%s", path, e->d_name) < 0)
+			rc = hull_fail(err, ENOMEM, "%s", path);
+		else
+			rc = collect_pids(sub, pids, n, cap, err);
+	}
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+int cgroup_pids(const char *path, pid_t **pids, size_t *n, hull_error_t *err)
+{
+	size_t cap = 0;
+
+	*pids = NULL;
+	*n = 0;
+	if (collect_pids(path, pids, n, &cap, err) < 0) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int cgroup_signal_all(const char *path, int sig, hull_error_t *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n;
+	int was_frozen, rc = 0;
+
+	/* SIGKILL: the kernel's own kill of the whole tree, frozen tasks included. */
+	if (sig == SIGKILL) {
+		if (write_file(path, "cgroup.kill", "1") < 0)
+			return hull_fail(err, errno, "%s: cgroup.kill (Linux 5.14 or later)", path);
+		return 0;
+	}
+	/* Frozen while listed and signalled, so that no process forks past the list. */
+	was_frozen = cgroup_frozen(path);
+	if (was_frozen < 0)
+		return hull_fail(err, errno, "%s: read cgroup.freeze", path);
+	if (!was_frozen && cgroup_freeze(path, true, err) < 0)
+		return -1;
+	if (cgroup_pids(path, &pids, &n, err) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			rc = hull_fail(err, errno, "signal %d to process %d", sig, (int)pids[i]);
+	/* A paused container stays paused (a handled signal waits for resume). */
+	if (!was_frozen) {
+		cleanup_error hull_error_t thaw_err = NULL;
+
+		if (cgroup_freeze(path, false, rc < 0 ? &thaw_err : err) < 0 && rc == 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+int cgroup_update(const char *path, const struct cgroup_plan *p, hull_error_t *err)
+{
+	cleanup_free char *parent = strdup(path);
+	char *slash = parent ? strrchr(parent, '/') : NULL;
+	char ctl[64];
+
+	if (slash == NULL || slash == parent)
+		return hull_fail(err, parent ? 0 : ENOMEM, "cgroup %s: no parent", path);
+	*slash = '\0';
+	if (p->has_devices)
+		return hull_fail(err, 0,
+		                 RES ".devices: hull update does not change devices, as runc's");
+	/* A limit the container did not have at create may need a controller enabled above. */
+	for (size_t i = 0; i < p->n_writes; i++)
+		if (controller_of(p->writes[i].file, ctl, sizeof(ctl)) &&
+		    enable_controller(parent, ctl, p->writes[i].field, err) < 0)
+			return -1;
+	return apply(path, p, err);
 }
 
 /* A number of a cgroup file, or "max" as null; NULL when the file is not there. */
@@ -919,7 +1057,7 @@ static void stat_file(json_t *section, const char *path, const char *file, const
 {
 	char buf[64];
 
-	if (read_file(path, file, buf, sizeof(buf)) == 0)
+	if (cgroup_read_text(path, file, buf, sizeof(buf)) == 0)
 		json_object_set_new(section, name, stat_value(buf));
 }
 
@@ -928,7 +1066,7 @@ static void stat_keyed(json_t *section, const char *path, const char *file, cons
 {
 	char buf[4096];
 
-	if (read_file(path, file, buf, sizeof(buf)) < 0)
+	if (cgroup_read_text(path, file, buf, sizeof(buf)) < 0)
 		return;
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 		char *value = strchr(line, ' ');

@@ -7,6 +7,7 @@
 #ifndef HULL_VMM_AGENT_CGROUP_H
 #define HULL_VMM_AGENT_CGROUP_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -33,6 +34,32 @@ int cgroup_attach(const char *path, pid_t pid, hull_error_t *err);
 int cgroup_destroy(const char *path, hull_error_t *err);
 
 /*
+ * Freezes (or thaws) every process in the cgroup and waits until the
+ * kernel says they all are (cgroup.events "frozen 1", or "frozen 0").
+ */
+int cgroup_freeze(const char *path, bool frozen, hull_error_t *err);
+
+/* 1 if the cgroup is set to frozen, 0 if not, -1 (errno) if unreadable. */
+int cgroup_frozen(const char *path);
+
+/* Every pid in the cgroup and its descendants (malloc'd; *n of them). */
+int cgroup_pids(const char *path, pid_t **pids, size_t *n, hull_error_t *err);
+
+/*
+ * Sends sig to every process in the cgroup and its descendants: SIGKILL
+ * through cgroup.kill; any other signal to each pid, with the cgroup
+ * frozen meanwhile (then left as it was: a paused one stays paused, and a
+ * handled signal waits for resume; a fatal one kills at once on cgroup v2).
+ */
+int cgroup_signal_all(const char *path, int sig, hull_error_t *err);
+
+/*
+ * Writes a plan's limits to an existing cgroup (`hull update`), enabling
+ * in its parent the controllers they need.
+ */
+int cgroup_update(const char *path, const struct cgroup_plan *p, hull_error_t *err);
+
+/*
  * {"memory": {"current", "max", "oom_kill", ...}, "pids": {"current", "max"},
  *  "cpu": {"usage_usec", ...}}: what the files hold, "max" as null, a file
  * the kernel lacks left out.  NULL if path is not there.
@@ -40,6 +67,12 @@ int cgroup_destroy(const char *path, hull_error_t *err);
 json_t *cgroup_stats(const char *path);
 
 void cgroup_plan_free(struct cgroup_plan *p);
+
+/*
+ * dir/file's contents, NUL-terminated (at most size-1 bytes), or -1 with
+ * errno: a cgroup file, or a /proc one (container_ops.c's ps).
+ */
+int cgroup_read_text(const char *dir, const char *file, char *buf, size_t size);
 
 /*
  * What the plan writes to FILE (the last write to it: io.max and

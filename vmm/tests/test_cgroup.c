@@ -667,6 +667,154 @@ static void test_stats(void **state)
 	assert_null(cgroup_stats("/nonexistent/hull-cgroup"));
 }
 
+/* count[1]: set by the counter's SIGUSR1 handler. */
+static volatile long *handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled[1] = 1;
+}
+
+/* A child counting in count[0], a tick every millisecond, until killed. */
+static pid_t start_counter(volatile long *count)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		handled = count;
+		signal(SIGUSR1, on_usr1);
+		for (;;) {
+			count[0]++;
+			usleep(1000);
+		}
+	}
+	return pid;
+}
+
+/* Two longs the test and its children share, zeroed. */
+static volatile long *shared_longs(void)
+{
+	void *p =
+	    mmap(NULL, 2 * sizeof(long), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+/* Whether *count moves within 300 ms. */
+static int counting(volatile long *count)
+{
+	long before = count[0];
+
+	usleep(300 * 1000);
+	return count[0] != before;
+}
+
+static void test_freeze_and_signal_all(void **state)
+{
+	cleanup_error hull_error_t err = NULL;
+	volatile long *count = shared_longs();
+	char *path = create("freeze", "{}");
+	cleanup_free pid_t *pids = NULL;
+	size_t n;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = start_counter(count);
+	assert_int_equal(cgroup_attach(path, pid, &err), 0);
+	assert_true(counting(count));
+	assert_int_equal(cgroup_frozen(path), 0);
+	assert_int_equal(cgroup_freeze(path, true, &err), 0);
+	assert_int_equal(cgroup_frozen(path), 1);
+	assert_false(counting(count));
+	assert_int_equal(cgroup_freeze(path, false, &err), 0);
+	assert_true(counting(count));
+	assert_int_equal(cgroup_pids(path, &pids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], pid);
+	/*
+	 * Paused: a handled signal waits until the thaw, and the cgroup stays
+	 * frozen.  (A fatal one kills at once: cgroup v2 lets those through.)
+	 */
+	assert_int_equal(cgroup_freeze(path, true, &err), 0);
+	assert_int_equal(cgroup_signal_all(path, SIGUSR1, &err), 0);
+	assert_int_equal(cgroup_frozen(path), 1);
+	usleep(100 * 1000);
+	assert_int_equal(count[1], 0);
+	assert_int_equal(cgroup_freeze(path, false, &err), 0);
+	for (int i = 0; i < 100 && count[1] == 0; i++)
+		usleep(10 * 1000);
+	assert_int_equal(count[1], 1);
+	/* Running: frozen for the signal, thawed after. */
+	assert_int_equal(cgroup_signal_all(path, SIGTERM, &err), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGTERM);
+	assert_int_equal(cgroup_frozen(path), 0);
+	munmap((void *)count, 2 * sizeof(long));
+	destroy(path);
+}
+
+/* Every process, a nested cgroup's too: listed, and killed by one cgroup.kill. */
+static void test_pids_and_kill_all_nested(void **state)
+{
+	cleanup_error hull_error_t err = NULL;
+	volatile long *count = shared_longs();
+	char *path = create("killall", "{}");
+	cleanup_free pid_t *pids = NULL;
+	char sub[700];
+	pid_t a, b;
+	size_t n;
+	int status;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/nested", path);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	a = start_counter(count);
+	b = start_counter(count);
+	assert_int_equal(cgroup_attach(path, a, &err), 0);
+	assert_int_equal(cgroup_attach(sub, b, &err), 0);
+	assert_int_equal(cgroup_pids(path, &pids, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_true((pids[0] == a && pids[1] == b) || (pids[0] == b && pids[1] == a));
+	/* Paused, as runc's kill --all KILL of a paused container finds it. */
+	assert_int_equal(cgroup_freeze(path, true, &err), 0);
+	assert_int_equal(cgroup_signal_all(path, SIGKILL, &err), 0);
+	assert_int_equal(waitpid(a, &status, 0), a);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(waitpid(b, &status, 0), b);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	munmap((void *)count, 2 * sizeof(long));
+	destroy(path);
+}
+
+/* update: new limits on a live cgroup; devices are refused, as runc's update ignores them. */
+static void test_update(void **state)
+{
+	cleanup_error hull_error_t err = NULL;
+	struct cgroup_plan *p;
+	char *path, buf[64];
+
+	(void)state;
+	path = create("update", "{}");
+	p = plan_of("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}");
+	assert_int_equal(cgroup_update(path, p, &err), -1);
+	assert_non_null(strstr(hull_error_str(err), "linux.resources.devices"));
+	cgroup_plan_free(p);
+	/* A controller the cgroup did not need at create is enabled above it now. */
+	if (has_controller("pids")) {
+		p = plan_of("{\"pids\": {\"limit\": 42}}");
+		assert_int_equal(cgroup_update(path, p, &err), 0);
+		cgroup_plan_free(p);
+		read_text(path, "pids.max", buf, sizeof(buf));
+		assert_string_equal(buf, "42");
+	}
+	destroy(path);
+}
+
 /* Last: the test parent goes, and nothing of this run is left on the mount. */
 static void test_nothing_left(void **state)
 {
@@ -690,6 +838,9 @@ int main(void)
 	    cmocka_unit_test(test_device_filter),
 	    cmocka_unit_test(test_destroy_kills_and_removes),
 	    cmocka_unit_test(test_stats),
+	    cmocka_unit_test(test_freeze_and_signal_all),
+	    cmocka_unit_test(test_pids_and_kill_all_nested),
+	    cmocka_unit_test(test_update),
 	    cmocka_unit_test(test_nothing_left),
 	};
 

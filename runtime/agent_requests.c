@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "runtime/agent_requests.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "runtime/mounts_share.h"
 #include "vmm/vm.h"
 
 json_t *agent_request_configure_network(json_t *interfaces)
@@ -38,6 +41,28 @@ json_t *agent_request_create_container(const char *id, const struct hull_spec *s
 	                 spec->readonly, "hostname", spec->hostname ? spec->hostname : "",
 	                 "domainname", spec->domainname ? spec->domainname : "", "mounts",
 	                 spec->mounts, "process", spec->process, "linux", linux_);
+}
+
+json_t *agent_request_create_container_shared(const char *id, const struct hull_spec *spec)
+{
+	json_t *req = agent_request_create_container(id, spec);
+	json_t *mounts = mounts_share_guest_mounts(id, spec->mounts, AGENT_SHARE_PATH);
+	char rel[PATH_MAX], root[PATH_MAX + sizeof(AGENT_SHARE_PATH)];
+
+	if (req == NULL || mounts == NULL || virtiofsd_share_path(rel, sizeof(rel), id, -1) < 0) {
+		json_decref(req);
+		json_decref(mounts);
+		return NULL;
+	}
+	snprintf(root, sizeof(root), "%s/%s", AGENT_SHARE_PATH, rel);
+	if (json_object_set_new(req, "mounts", mounts) < 0 ||
+	    json_object_set_new(req, "root", json_string(root)) < 0 ||
+	    json_object_set_new(json_object_get(req, "share"), "path",
+	                        json_string(AGENT_SHARE_PATH)) < 0) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
 }
 
 json_t *agent_request_start_container(const char *id)

@@ -26,6 +26,19 @@ json_t *agent_request_configure_network(json_t *interfaces);
  * means nothing there).
  */
 json_t *agent_request_create_container(const char *id, const struct hull_spec *spec);
+/*
+ * Where the guest mounts a sandbox's share when it holds containers as
+ * vmm/virtiofsd.h lays them out (docs/mounts.md).
+ */
+#define AGENT_SHARE_PATH "/run/hull/share"
+
+/*
+ * As agent_request_create_container, for such a share: the root is
+ * AGENT_SHARE_PATH/<id>/rootfs and each bind mount comes from
+ * AGENT_SHARE_PATH/<id>/mounts/<N>, marked "shared".
+ */
+json_t *agent_request_create_container_shared(const char *id, const struct hull_spec *spec);
+
 /* Lets container id's process exec. */
 json_t *agent_request_start_container(const char *id);
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bpf/tc_endpoint.h"
@@ -15,6 +16,7 @@
 #include "persist/endpoint_json.h"
 #include "runtime/accel.h"
 #include "runtime/agent_requests.h"
+#include "runtime/mounts_share.h"
 
 #define AGENT_CALL_TIMEOUT_MS 30000
 
@@ -105,7 +107,7 @@ static int configure_guest_network(struct sandbox *sb, hull_error_t *err)
 /* The container in the guest, up to the exec of its process; what it will not do is logged. */
 static int create_container(struct sandbox *sb, hull_error_t *err)
 {
-	cleanup_json json_t *req = agent_request_create_container(sb->sc->id, &sb->sc->spec);
+	cleanup_json json_t *req = agent_request_create_container_shared(sb->sc->id, &sb->sc->spec);
 	cleanup_json json_t *reply = NULL;
 	json_t *item;
 	size_t i;
@@ -252,20 +254,36 @@ static int boot_vm(struct sandbox *sb, struct vm_nic *nics, hull_error_t *err)
 	const struct hull_spec *spec = &sb->sc->spec;
 	cleanup_free char *params = sandbox_kernel_params(cfg);
 	struct vm_params p = {0};
+	struct mounts_share share = {0};
+	char share_dir[PATH_MAX];
+	int r;
 
 	sandbox_vm_params(cfg, sb->run_dir, params, &p);
 	p.qemu.nics = nics;
 	p.qemu.n_nics = sb->net.n;
 	p.qemu.hotplug_ports = cfg->hypervisor.pcie_root_port;
-	p.shared_dir = spec->rootfs;
-	p.shared_readonly = spec->readonly;
+	/* The share: the root and bind mounts of the container (docs/mounts.md). */
+	errno = ENAMETOOLONG;
+	if (snprintf(share_dir, sizeof(share_dir), "%s/share", sb->run_dir) >=
+	        (int)sizeof(share_dir) ||
+	    (mkdir(share_dir, 0700) < 0 && errno != EEXIST)) {
+		r = hull_fail(err, errno, "share %s", share_dir);
+		goto out;
+	}
+	if ((r = mounts_share_plan(sb->sc->id, spec, &share, err)) < 0)
+		goto out;
+	p.shared_dir = share_dir;
+	p.share_container = &share.container;
 	p.virtiofsd = cfg->hypervisor.virtio_fs_daemon;
 	/* Kata's "never" is virtiofsd 7.2's "none". */
 	p.virtiofs_cache = strcmp(cfg->hypervisor.virtio_fs_cache, "never") == 0
 	                       ? "none"
 	                       : cfg->hypervisor.virtio_fs_cache;
 	p.virtiofs_extra_args = cfg->hypervisor.virtio_fs_extra_args;
-	if (accel_boot(cfg->hypervisor.accel, sb->state_root, &p, &sb->vm, err) < 0) {
+	r = accel_boot(cfg->hypervisor.accel, sb->state_root, &p, &sb->vm, err);
+out:
+	mounts_share_release(&share);
+	if (r < 0) {
 		for (size_t i = 0; i < sb->net.n; i++)
 			close_vhost(&nics[i]);
 		return -1;

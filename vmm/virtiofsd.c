@@ -39,6 +39,24 @@ static int make_share_readonly(void *data)
 	return mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
 }
 
+/*
+ * With a container: a mount namespace of virtiofsd's own (slave, so that
+ * nothing reaches the host) with a small tmpfs on the shared directory,
+ * read-only at its top; virtiofsd_share_add fills it.
+ */
+static int make_share_tmpfs(void *data)
+{
+	const char *dir = data;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount("hull-share", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	          "mode=0755,size=1m") < 0)
+		return -1;
+	/* Read-only as a mount, not as a superblock: virtiofsd_share_add lifts it. */
+	return mount(NULL, dir, NULL,
+	             MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
 /* 1: the socket is there; 0: the daemon exited first; -1: timeout. */
 static int wait_for_socket(pid_t pid, const char *socket, int *status)
 {
@@ -65,7 +83,9 @@ static int try_start(const struct virtiofsd_config *c, const char *sandbox, int 
 	    .stderr_fd = log_fd,
 	    .die_with_parent = true,
 	    .new_session = true,
-	    .pre_exec = c->readonly ? make_share_readonly : NULL,
+	    .pre_exec = c->container  ? make_share_tmpfs
+	                : c->readonly ? make_share_readonly
+	                              : NULL,
 	    .pre_exec_data = (void *)c->shared_dir,
 	};
 	int r;
@@ -83,7 +103,9 @@ static int try_start(const struct virtiofsd_config *c, const char *sandbox, int 
 	argv[n] = NULL;
 	unlink(c->socket);
 	if (spawn_program(argv, &opts, pid, err) < 0)
-		return c->readonly
+		return c->container
+		           ? hull_error_prefix(err, "virtiofsd with its share on %s", c->shared_dir)
+		       : c->readonly
 		           ? hull_error_prefix(err, "virtiofsd with %s read-only", c->shared_dir)
 		           : -1;
 	r = wait_for_socket(*pid, c->socket, status);
@@ -94,6 +116,23 @@ static int try_start(const struct virtiofsd_config *c, const char *sandbox, int 
 		                 STARTUP_TIMEOUT_MS);
 	}
 	return r; /* 1 started, 0 exited */
+}
+
+/* The share's tmpfs noted (virtiofsd waits for QEMU, unsandboxed), then c's container on it. */
+static int add_first_container(const struct virtiofsd_config *c, struct virtiofsd *v,
+                               hull_error_t *err)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	if (strlen(c->shared_dir) >= sizeof(v->shared_dir))
+		return hull_fail(err, ENAMETOOLONG, "share %s", c->shared_dir);
+	snprintf(v->shared_dir, sizeof(v->shared_dir), "%s", c->shared_dir);
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)v->pid, c->shared_dir);
+	if (stat(path, &st) < 0)
+		return hull_fail(err, errno, "virtiofsd's share %s", path);
+	v->share_dev = st.st_dev;
+	return virtiofsd_share_add(v, c->container, err);
 }
 
 int virtiofsd_start(const struct virtiofsd_config *c, struct virtiofsd *v, hull_error_t *err)
@@ -133,6 +172,10 @@ int virtiofsd_start(const struct virtiofsd_config *c, struct virtiofsd *v, hull_
 		v->sandbox = "chroot";
 	}
 	snprintf(v->socket, sizeof(v->socket), "%s", c->socket);
+	if (c->container && add_first_container(c, v, err) < 0) {
+		virtiofsd_stop(v);
+		return -1;
+	}
 	log_debug("virtiofsd pid %d shares %s%s on %s (sandbox=%s)", v->pid, c->shared_dir,
 	          c->readonly ? " read-only" : "", c->socket, v->sandbox);
 	return 0;

@@ -308,6 +308,7 @@ int vm_start(const struct vm_params *p, struct vm *vm, hull_error_t *err)
 		    .extra_args = p->virtiofs_extra_args,
 		    .log_path = NULL,
 		    .readonly = p->shared_readonly,
+		    .container = p->share_container,
 		};
 		char vlog[PATH_MAX];
 

@@ -30,6 +30,8 @@ struct vm_params {
 	const char *run_dir;    /* where sockets and logs go */
 	const char *shared_dir; /* the rootfs to share over virtio-fs; NULL: none */
 	bool shared_readonly;   /* read-only, on the host too (vmm/virtiofsd.h) */
+	/* non-NULL: shared_dir is an empty mount point for this container's share */
+	const struct virtiofsd_container *share_container;
 	const char *virtiofsd;
 	const char *virtiofs_cache;       /* virtiofsd's -o cache= (NULL: auto) */
 	char *const *virtiofs_extra_args; /* appended to virtiofsd's argv (NULL: none) */

@@ -3,8 +3,10 @@
  * One OCI mount of a container's rootfs (rootfs.c): the guest honours
  * proc, sysfs, tmpfs, /dev with its standard nodes, devpts, mqueue,
  * cgroup2 and virtio-fs volumes, translating the OCI option strings into
- * mount flags and data as runc and crun do; a bind mount of a host path
- * cannot be honoured in the guest and is marked skipped.
+ * mount flags and data as runc and crun do.  A bind mount marked "shared"
+ * is one the host put on the sandbox's virtio-fs share (docs/mounts.md):
+ * its source is that guest path, bound with its options.  Any other bind
+ * mount names a host path the guest cannot see and is marked skipped.
  *
  * Destinations are resolved with openat2(RESOLVE_IN_ROOT), so a symlink in
  * the image cannot send a mount outside the container's root, and missing
@@ -114,6 +116,20 @@ char *mount_clean_rel(const char *dest)
 	return out;
 }
 
+/* A bind the host made available on the share: its source is a guest path. */
+static int bind_from_share(struct mount_plan *m, hull_error_t *err)
+{
+	if (m->source == NULL || m->source[0] != '/')
+		return hull_fail(err, 0, "mount %s: a shared bind needs an absolute \"source\"",
+		                 m->destination);
+	if (m->flags & MS_REMOUNT)
+		return hull_fail(err, 0, "mount %s: \"remount\" makes no sense for a new mount",
+		                 m->destination);
+	m->flags |= MS_BIND;
+	m->bind = true;
+	return 0;
+}
+
 int mount_plan_parse(json_t *j, size_t idx, struct mount_plan *m, hull_error_t *err)
 {
 	json_t *options = json_object_get(j, "options"), *o;
@@ -148,6 +164,8 @@ int mount_plan_parse(json_t *j, size_t idx, struct mount_plan *m, hull_error_t *
 			return hull_fail(err, ENOMEM, "mount %s", m->destination);
 	}
 	if ((type && strcmp(type, "bind") == 0) || (m->flags & MS_BIND)) {
+		if (json_is_true(json_object_get(j, "shared")))
+			return bind_from_share(m, err);
 		if (asprintf(&m->skip_reason,
 		             "bind mount of \"%s\": a host path cannot be honoured in the guest",
 		             m->source ? m->source : "") < 0)
@@ -260,13 +278,101 @@ unsigned long mount_remount_flags(const char *path)
 	return f;
 }
 
+/* An O_PATH fd on rel (any type) under rootfd, resolved as mount_open_in_root does. */
+static int open_any_in_root(int rootfd, const char *rel)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+}
+
+/* An O_PATH fd on rel, an existing file or an empty one created (its directories too). */
+static int file_in_root(int rootfd, const char *rel, hull_error_t *err)
+{
+	struct open_how how = {
+	    .flags = O_CREAT | O_WRONLY | O_CLOEXEC,
+	    .mode = 0644,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	cleanup_free char *parent = strdup(rel);
+	cleanup_close int fd = open_any_in_root(rootfd, rel);
+	char *slash;
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? steal_fd(&fd) : hull_fail(err, errno, "open /%s", rel);
+	if (parent == NULL)
+		return hull_fail(err, ENOMEM, "create /%s", rel);
+	slash = strrchr(parent, '/');
+	if (slash) {
+		*slash = '\0';
+		fd = mount_mkdir_in_root(rootfd, parent, err);
+		if (fd < 0)
+			return -1;
+		close(steal_fd(&fd));
+	}
+	fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+	if (fd < 0)
+		return hull_fail(err, errno, "create /%s", rel);
+	close(steal_fd(&fd));
+	fd = open_any_in_root(rootfd, rel);
+	return fd >= 0 ? steal_fd(&fd) : hull_fail(err, errno, "open /%s", rel);
+}
+
+/* The flags a bind mount takes on its remount. */
+#define BIND_REMOUNT_FLAGS                                                                         \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
+	 MS_STRICTATIME)
+
+/* m->source bound onto rel (a directory or a file, as the source is), then remounted. */
+static int bind_in_root(int rootfd, const struct mount_plan *m, bool *mounted, hull_error_t *err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	char path[64];
+	unsigned long flags;
+
+	if (stat(m->source, &st) < 0)
+		return hull_fail(err, errno, "mount %s: bind source %s", m->destination, m->source);
+	fd = S_ISDIR(st.st_mode) ? mount_mkdir_in_root(rootfd, m->rel, err)
+	                         : file_in_root(rootfd, m->rel, err);
+	if (fd < 0)
+		return hull_error_prefix(err, "mount %s", m->destination);
+	mount_fd_path(fd, path);
+	if (mount(m->source, path, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		return hull_fail(err, errno, "bind %s on %s", m->source, m->destination);
+	*mounted = true;
+	close(steal_fd(&fd));
+	fd = open_any_in_root(rootfd, m->rel);
+	if (fd < 0)
+		return hull_fail(err, errno, "open %s after mounting it", m->destination);
+	mount_fd_path(fd, path);
+	/* The flags the share holds (nodev) stay: a user namespace could not drop them. */
+	flags = mount_remount_flags(path);
+	if (m->flags & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME))
+		flags &= ~(MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);
+	flags |= m->flags & BIND_REMOUNT_FLAGS;
+	if ((m->flags & BIND_REMOUNT_FLAGS) &&
+	    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+		return hull_fail(err, errno, "remount the bind on %s with its options",
+		                 m->destination);
+	if (m->propagation && mount(NULL, path, NULL, m->propagation, NULL) < 0)
+		return hull_fail(err, errno, "set the propagation of %s", m->destination);
+	return 0;
+}
+
 int mount_in_root(int rootfd, const struct mount_plan *m, unsigned long drop, bool *mounted,
                   hull_error_t *err)
 {
-	cleanup_close int fd = mount_mkdir_in_root(rootfd, m->rel, err);
+	cleanup_close int fd = -1;
 	char path[64];
 
 	*mounted = false;
+	if (m->bind)
+		return bind_in_root(rootfd, m, mounted, err);
+	fd = mount_mkdir_in_root(rootfd, m->rel, err);
 	if (fd < 0)
 		return hull_error_prefix(err, "mount %s", m->destination);
 	mount_fd_path(fd, path);

@@ -29,6 +29,7 @@ struct mount_plan {
 	char *skip_reason; /* set: not mounted, listed in the reply's "skipped" */
 	bool optional;     /* a failure skips it instead of failing the request */
 	bool make_dev;     /* a tmpfs on /dev: create the standard nodes */
+	bool bind;         /* a bind of source, a guest path on the sandbox's share */
 };
 
 /* mounts[idx] of a request, checked; strings point into j. */
@@ -49,7 +50,9 @@ void mount_fd_path(int fd, char buf[64]);
 
 /*
  * Mounts m under rootfd with its flags less drop, then sets its
- * propagation.  *mounted turns true once the mount exists (a later step
+ * propagation.  A bind (m->bind) is made onto a directory or an empty
+ * file, as its source is, then remounted with its flags (a bind mount
+ * takes ro, nosuid, nodev, noexec only so).  *mounted turns true once the mount exists (a later step
  * may still fail).  An optional mount that the kernel refuses returns 1
  * with errno set and *err untouched.
  */

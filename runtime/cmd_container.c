@@ -5,15 +5,18 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "persist/id.h"
 #include "persist/store.h"
 #include "runtime/commands.h"
 #include "runtime/container.h"
@@ -74,21 +77,25 @@ static int parse_create(int argc, char **argv, const char *usage, struct create_
 /*
  * The one positional ID of start, state, kill, delete, and the optional
  * second one of kill (extra; NULL: none is allowed, and one is a usage
- * error rather than something silently ignored).
+ * error rather than something silently ignored).  --force (delete) and
+ * --all (kill) are options only where force and all are given.
  */
-static int parse_id(int argc, char **argv, const char *usage, bool *force, const char **id,
-                    const char **extra, hull_error_t *err)
+static int parse_id(int argc, char **argv, const char *usage, bool *force, bool *all,
+                    const char **id, const char **extra, hull_error_t *err)
 {
 	static const struct option options[] = {
 	    {"force", no_argument, NULL, 'f'},
+	    {"all", no_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, force ? "+fh" : "+h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+fah", options, NULL)) != -1) {
 		if (c == 'f' && force)
 			*force = true;
+		else if (c == 'a' && all)
+			*all = true;
 		else if (c == 'h') {
 			printf("usage: hull %s %s\n", argv[0], usage);
 			exit(0);
@@ -113,6 +120,18 @@ int cmd_create(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	return container_create(g, &o, &monitor, err);
 }
 
+/* What runc says when start finds a container in this status. */
+static const char *start_refusal(const char *status)
+{
+	if (strcmp(status, "running") == 0)
+		return "cannot start an already running container";
+	if (strcmp(status, "stopped") == 0)
+		return "cannot start a container that has stopped";
+	if (strcmp(status, "paused") == 0)
+		return "cannot start a container in the paused state";
+	return "cannot start a container that is not created";
+}
+
 int cmd_start(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_json json_t *req = json_pack("{s:s}", "op", "start");
@@ -121,13 +140,14 @@ int cmd_start(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	const char *id;
 	int r;
 
-	if (parse_id(argc, argv, "ID", NULL, &id, NULL, err) < 0 ||
+	if (parse_id(argc, argv, "ID", NULL, NULL, &id, NULL, err) < 0 ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
 	hull_state_init(&st);
 	r = container_load(root, id, &st, err);
 	if (r == 0 && strcmp(container_status(&st), "created") != 0)
-		r = hull_fail(err, 0, "container %s is %s, not created", id, container_status(&st));
+		r = hull_fail(err, 0, "container %s is %s, not created: %s", id,
+		              container_status(&st), start_refusal(container_status(&st)));
 	hull_state_free(&st);
 	return r < 0 ? r : container_control(root, id, req, err);
 }
@@ -186,7 +206,7 @@ int cmd_state(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	const char *id;
 	int r;
 
-	if (parse_id(argc, argv, "ID", NULL, &id, NULL, err) < 0 ||
+	if (parse_id(argc, argv, "ID", NULL, NULL, &id, NULL, err) < 0 ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
 	hull_state_init(&st);
@@ -203,14 +223,22 @@ int cmd_state(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	return r;
 }
 
-static int parse_signal(const char *s, int *sig, hull_error_t *err)
+int hull_parse_signal(const char *s, int *sig, hull_error_t *err)
 {
 	static const struct {
 		const char *name;
 		int sig;
-	} names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},    {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-	             {"USR1", SIGUSR1}, {"USR2", SIGUSR2},  {"TERM", SIGTERM}, {"STOP", SIGSTOP},
-	             {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
+	} names[] = {
+	    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+	    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
+	    {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+	    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+	    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+	    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+	    {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+	    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+	    {"SYS", SIGSYS},
+	};
 	const char *given = s;
 	char *end;
 	long n = strtol(s, &end, 10);
@@ -219,10 +247,11 @@ static int parse_signal(const char *s, int *sig, hull_error_t *err)
 		*sig = (int)n;
 		return 0;
 	}
-	if (strncmp(s, "SIG", 3) == 0)
+	/* As runc: any case, with or without SIG. */
+	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i].name) == 0) {
+		if (strcasecmp(s, names[i].name) == 0) {
 			*sig = names[i].sig;
 			return 0;
 		}
@@ -233,35 +262,61 @@ int cmd_kill(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
 	cleanup_json json_t *req = NULL;
-	const char *id, *signal_name;
+	const char *id, *signal_name, *status;
+	bool all = false;
 	int sig = SIGTERM;
 
-	if (parse_id(argc, argv, "ID [SIGNAL]", NULL, &id, &signal_name, err) < 0 ||
-	    (signal_name && parse_signal(signal_name, &sig, err) < 0) ||
-	    container_state_root(g, &root, err) < 0)
+	if (parse_id(argc, argv, "[--all|-a] ID [SIGNAL]", NULL, &all, &id, &signal_name, err) <
+	        0 ||
+	    (signal_name && hull_parse_signal(signal_name, &sig, err) < 0) ||
+	    cmd_container_status(g, id, &root, &status, err) < 0)
 		return -1;
-	{
-		struct hull_sandbox_state st;
-		int r;
-
-		hull_state_init(&st);
-		r = container_load(root, id, &st, err);
-		hull_state_free(&st);
-		if (r < 0)
-			return -1;
-	}
-	req = json_pack("{s:s, s:i}", "op", "kill", "signal", sig);
+	/* runc's words: the shims map them to "not found". */
+	if (strcmp(status, "stopped") == 0)
+		return hull_fail(err, 0, "container not running: %s is stopped", id);
+	req = json_pack("{s:s, s:i, s:b}", "op", "kill", "signal", sig, "all", all);
 	return container_control(root, id, req, err);
+}
+
+/* Whether <root>/<id> is there at all (a valid id's state directory). */
+static bool state_dir_exists(const char *root, const char *id)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, id);
+	return access(path, F_OK) == 0 || errno != ENOENT;
 }
 
 int cmd_delete(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
-	const char *id;
+	const char *id, *status;
 	bool force = false;
 
-	if (parse_id(argc, argv, "[--force] ID", &force, &id, NULL, err) < 0 ||
+	if (parse_id(argc, argv, "[--force] ID", &force, NULL, &id, NULL, err) < 0 ||
 	    container_state_root(g, &root, err) < 0)
 		return -1;
-	return container_delete(root, id, force, err);
+	/* runc: delete --force of a container that does not exist succeeds (shims rely on it). */
+	if (force && hull_id_validate(id, NULL) == 0 && !state_dir_exists(root, id))
+		return 0;
+	if (!force && state_dir_exists(root, id)) {
+		cleanup_free char *ignored_root = NULL;
+
+		if (cmd_container_status(g, id, &ignored_root, &status, err) < 0)
+			return -1;
+		if (strcmp(status, "paused") == 0)
+			return hull_fail(err, 0,
+			                 "container %s is paused: resume and stop it first, or use "
+			                 "--force",
+			                 id);
+	}
+	if (container_delete(root, id, force, err) < 0) {
+		/* Deleted by another meanwhile: as good as done for --force. */
+		if (force && !state_dir_exists(root, id)) {
+			hull_error_release(err);
+			return 0;
+		}
+		return -1;
+	}
+	return 0;
 }

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "common/error.h"
 #include "common/log.h"
 
@@ -45,6 +47,39 @@ int cmd_list(struct hull_globals *globals, int argc, char **argv, hull_error_t *
 int cmd_features(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_config(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
 int cmd_check(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_pause(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_resume(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_ps(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_update(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_events(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+int cmd_spec(struct hull_globals *globals, int argc, char **argv, hull_error_t *err);
+
+/*
+ * runtime/cmd_runc.c: loads id's state; *root is the state root
+ * (malloc'd), *status what `hull state` shows (a static string).
+ */
+int cmd_container_status(struct hull_globals *globals, const char *id, char **root,
+                         const char **status, hull_error_t *err);
+
+/* A signal as runc takes it: a number, or a name with or without SIG, any case. */
+int hull_parse_signal(const char *s, int *sig, hull_error_t *err);
+
+/* A size as runc's update takes it: 1024, 512k, 64m, 1g, 1GiB; -1 is unlimited. */
+int hull_parse_bytes(const char *s, long long *out, hull_error_t *err);
+
+/*
+ * update's arguments (argv[0] is "update"): *id, and *resources the
+ * linux.resources object to apply: --resources FILE (or - for stdin)
+ * whole, else what the flags set.
+ */
+int hull_update_resources(int argc, char **argv, const char **id, json_t **resources,
+                          hull_error_t *err);
+
+/* runc's stats (types.Stats) from the agent's cgroup_stats() numbers. */
+json_t *hull_runc_stats(json_t *stats);
+
+/* runtime/cmd_spec.c: runc's example config.json (and ToRootless). */
+json_t *hull_example_spec(bool rootless);
 
 /* The table main() dispatches on, NULL-terminated (runtime/main.c). */
 extern const struct hull_command hull_commands[];

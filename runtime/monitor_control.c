@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The monitor's control requests: start, kill, shutdown (see runtime/control.h). */
+/*
+ * The monitor's control requests (see runtime/control.h): start, kill,
+ * shutdown, and runc's pause, resume, ps, update and stats.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -42,15 +45,118 @@ static int op_start(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 	return start_container(m, err);
 }
 
+/*
+ * Sends the agent op (container_ops.c in the guest) for this container,
+ * with req's fields named in keys (NULL-terminated) copied over; *result
+ * (may be NULL) gets the agent's reply.
+ */
+static int container_request(struct monitor *m, const char *op, json_t *req,
+                             const char *const *keys, json_t **result, hull_error_t *err)
+{
+	cleanup_json json_t *call = json_pack("{s:s, s:s}", "op", op, "container_id", m->o->sc->id);
+
+	if (call == NULL)
+		return hull_fail(err, ENOMEM, "%s", op);
+	for (size_t i = 0; keys && keys[i]; i++)
+		if (json_object_get(req, keys[i]))
+			json_object_set(call, keys[i], json_object_get(req, keys[i]));
+	return agent_client_call(m->sb.vm.agent, call, result, 10000, err);
+}
+
+/* kill {"signal", "all"}: the container's first process, or all its processes. */
 static int op_kill(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
 {
-	json_t *sig = json_object_get(req, "signal");
+	static const char *const keys[] = {"signal", "all", NULL};
 
 	(void)conn;
 	(void)reply;
-	if (!json_is_integer(sig))
+	if (!json_is_integer(json_object_get(req, "signal")))
 		return hull_fail(err, 0, "kill: no signal");
-	return monitor_signal_container(m, (int)json_integer_value(sig), err);
+	return container_request(m, "kill_container", req, keys, NULL, err);
+}
+
+/* pause and resume: the guest freezes the container's cgroup; the state says so. */
+static int op_pause(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
+{
+	(void)conn;
+	(void)reply;
+	if (container_request(m, "pause_container", req, NULL, NULL, err) < 0)
+		return -1;
+	monitor_set_status(m, HULL_STATUS_PAUSED, -1);
+	return 0;
+}
+
+static int op_resume(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
+{
+	(void)conn;
+	(void)reply;
+	if (container_request(m, "resume_container", req, NULL, NULL, err) < 0)
+		return -1;
+	monitor_set_status(m, m->started ? HULL_STATUS_RUNNING : HULL_STATUS_CREATED, -1);
+	return 0;
+}
+
+/*
+ * The host processes a caller may signal for this container (runc's
+ * `ps --format json`): this monitor, which passes signals on to the
+ * container's first process, and each exec's relay (the process that
+ * connected its session), which passes them on to its process.
+ */
+static void add_host_pids(struct monitor *m, json_t *pids)
+{
+	json_array_append_new(pids, json_integer(getpid()));
+	for (int i = 0; i < MONITOR_MAX_EXECS; i++) {
+		struct ucred peer;
+		socklen_t len = sizeof(peer);
+
+		if (m->execs[i].conn >= 0 &&
+		    getsockopt(m->execs[i].conn, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 &&
+		    peer.pid > 0)
+			json_array_append_new(pids, json_integer(peer.pid));
+	}
+}
+
+/* ps {"guest": bool}: {"pids": host pids, "processes": the guest's rows when asked}. */
+static int op_ps(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
+{
+	cleanup_json json_t *guest = NULL;
+	json_t *pids = json_array();
+
+	(void)conn;
+	if (pids == NULL)
+		return hull_fail(err, ENOMEM, "ps");
+	add_host_pids(m, pids);
+	*reply = json_pack("{s:o}", "pids", pids);
+	if (*reply == NULL)
+		return hull_fail(err, ENOMEM, "ps");
+	if (!json_is_true(json_object_get(req, "guest")))
+		return 0;
+	if (container_request(m, "ps_container", req, NULL, &guest, err) < 0)
+		return -1;
+	json_object_set(*reply, "processes", json_object_get(guest, "processes"));
+	return 0;
+}
+
+/* update {"resources"}: new limits on the container's cgroup in the guest. */
+static int op_update(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
+{
+	static const char *const keys[] = {"resources", NULL};
+
+	(void)conn;
+	(void)reply;
+	return container_request(m, "update_container", req, keys, NULL, err);
+}
+
+/* stats: {"stats": the container's cgroup numbers (vmm/agent/cgroup.h)}. */
+static int op_stats(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
+{
+	cleanup_json json_t *result = NULL;
+
+	(void)conn;
+	if (container_request(m, "stats_container", req, NULL, &result, err) < 0)
+		return -1;
+	*reply = json_pack("{s:O}", "stats", json_object_get(result, "stats"));
+	return *reply ? 0 : hull_fail(err, ENOMEM, "stats");
 }
 
 static int op_shutdown(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
@@ -76,6 +182,11 @@ static const struct monitor_op {
 } monitor_ops[] = {
     {"start", op_start},
     {"kill", op_kill},
+    {"pause", op_pause},
+    {"resume", op_resume},
+    {"ps", op_ps},
+    {"update", op_update},
+    {"stats", op_stats},
     {"shutdown", op_shutdown},
     {"exec", monitor_op_exec},
     {NULL, NULL},

@@ -18,6 +18,9 @@ DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev \
 	bpftool iproute2 iputils-ping util-linux jq bc valgrind busybox-static qemu-system-x86
 DEB_PACKAGES += libseccomp-dev
+# Real clients of hull as an OCI runtime (used by selftests/clients) and crun for side-by-side benchmarks;
+# netavark and iptables make Podman's default bridge network.
+DEB_PACKAGES += podman containerd runc crun netavark iptables tmux
 
 # Recursive '=' so pkg-config runs when a recipe needs it, after `make deps`.
 PKGS := jansson libnl-3.0 libnl-route-3.0 libbpf

@@ -780,6 +780,7 @@ static int apply(const char *path, const struct cgroup_plan *p, hull_error_t *er
 int cgroup_create(const char *parent, const char *name, const struct cgroup_plan *p, char **path,
                   hull_error_t *err)
 {
+	static const char *const accounting[] = {"memory", "pids"};
 	cleanup_free char *full = NULL;
 	char ctl[64];
 
@@ -791,6 +792,12 @@ int cgroup_create(const char *parent, const char *name, const struct cgroup_plan
 		if (controller_of(p->writes[i].file, ctl, sizeof(ctl)) &&
 		    enable_controller(parent, ctl, p->writes[i].field, err) < 0)
 			return -1;
+	/* Memory and pids counted for every container (events --stats), where the kernel can. */
+	for (size_t i = 0; i < sizeof(accounting) / sizeof(accounting[0]); i++) {
+		cleanup_error hull_error_t ignored = NULL;
+
+		enable_controller(parent, accounting[i], "stats", &ignored);
+	}
 	if (asprintf(&full, "%s/%s", parent, name) < 0)
 		return hull_fail(err, ENOMEM, "cgroup %s", name);
 	if (mkdir(full, 0755) < 0)

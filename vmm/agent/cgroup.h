@@ -22,7 +22,8 @@ int cgroup_plan_parse(json_t *resources, struct cgroup_plan **out, hull_error_t 
 /*
  * Makes PARENT/NAME, enables in PARENT what the plan needs, writes the
  * limits.  *path is malloc'd.  A controller the kernel lacks is an error
- * naming the field that needs it.
+ * naming the field that needs it.  memory and pids are enabled in any case
+ * where the kernel has them, so that stats always count them.
  */
 int cgroup_create(const char *parent, const char *name, const struct cgroup_plan *p, char **path,
                   hull_error_t *err);

@@ -49,6 +49,20 @@ int hull_log_init(const char *path, enum hull_log_format format, bool debug, hul
 	return 0;
 }
 
+int hull_log_to_fd(int fd)
+{
+	FILE *f;
+
+	if (logger.out != NULL)
+		return 0; /* a --log file stays */
+	f = fdopen(fd, "a");
+	if (f == NULL)
+		return -1;
+	setvbuf(f, NULL, _IOLBF, 0);
+	logger.out = f;
+	return 0;
+}
+
 void hull_log_close(void)
 {
 	if (logger.out != NULL)

@@ -36,6 +36,9 @@ int hull_log_parse_format(const char *name, enum hull_log_format *out, hull_erro
 int hull_log_init(const char *path, enum hull_log_format format, bool debug, hull_error_t *err);
 void hull_log_close(void);
 
+/* Logs to fd (taken) instead of stderr, unless a --log file is open. */
+int hull_log_to_fd(int fd);
+
 /* True when messages go to a --log file rather than stderr. */
 bool hull_log_is_file(void);
 

@@ -52,8 +52,8 @@ static int parse_create(int argc, char **argv, const char *usage, struct create_
 			o->pid_file = optarg;
 			break;
 		case 'c':
-			return hull_fail(err, 0,
-			                 "--console-socket: terminals are not supported yet");
+			o->console_socket = optarg;
+			break;
 		case 'd':
 			if (detach_flag)
 				*detach_flag = true;

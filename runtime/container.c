@@ -19,6 +19,7 @@
 #include "common/proc_identity.h"
 #include "persist/id.h"
 #include "persist/store.h"
+#include "runtime/console.h"
 #include "runtime/control.h"
 #include "runtime/monitor.h"
 #include "runtime/sandbox.h"
@@ -183,12 +184,24 @@ static int delete_sandbox(const char *root, const char *id, bool force, pid_t ow
  * go), then builds the sandbox.  It never returns.
  */
 static void __attribute__((noreturn))
-run_monitor(struct hull_sandbox_config *sc, const char *root, bool detach, int lock_fd,
+run_monitor(struct hull_sandbox_config *sc, const char *root, bool detach, int tty, int lock_fd,
             const int ready[2], const int go[2])
 {
-	struct monitor_options monitor_opts = {.sc = sc, .state_root = root, .ready_fd = ready[1]};
+	struct monitor_options monitor_opts = {
+	    .sc = sc, .state_root = root, .ready_fd = ready[1], .tty = tty >= 0};
 	char go_byte;
 
+	/* The container's terminal is the monitor's stdio; its log keeps the old stderr. */
+	if (tty > 2) {
+		int log_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+
+		if (log_fd >= 0 && hull_log_to_fd(log_fd) < 0)
+			close(log_fd);
+		dup2(tty, 0);
+		dup2(tty, 1);
+		dup2(tty, 2);
+		close(tty);
+	}
 	close(lock_fd); /* the creator's: it would hold the lock for as long as we live */
 	close(ready[0]);
 	close(go[1]);
@@ -224,6 +237,31 @@ static int wait_until_created(const char *root, const char *id, pid_t pid, uint6
 	                 msg[0] ? msg : "the sandbox's monitor died while creating it");
 }
 
+/*
+ * process.terminal: the pty whose master goes to --console-socket (tty is
+ * its slave), or, for `hull run` in the foreground, the caller's own
+ * terminal (tty is 0), as runc.
+ */
+static int open_terminal(const struct hull_sandbox_config *sc, const struct create_options *opts,
+                         int *tty, hull_error_t *err)
+{
+	if (!sc->spec.terminal) {
+		if (opts->console_socket)
+			return hull_fail(
+			    err, 0, "--console-socket: config.json's process.terminal is false");
+		return 0;
+	}
+	if (opts->console_socket)
+		return console_open(opts->console_socket, tty, err);
+	if (!opts->detach && isatty(0)) {
+		*tty = 0;
+		return 0;
+	}
+	return hull_fail(err, 0,
+	                 "process.terminal: a terminal needs --console-socket (or hull run "
+	                 "in the foreground on a terminal)");
+}
+
 int container_create(struct hull_globals *globals, const struct create_options *opts,
                      pid_t *monitor, hull_error_t *err)
 {
@@ -235,6 +273,7 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	                                            .id = opts->id};
 	cleanup_free char *root = NULL;
 	int ready[2] = {-1, -1}, go[2] = {-1, -1}, status, lock_fd, ret = -1;
+	int tty = -1; /* > 2: the console's slave, ours to close */
 	pid_t pid;
 
 	hull_state_init(&st);
@@ -243,7 +282,8 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	if (hull_sandbox_config_load(&sandbox_opts, &sc, err) < 0)
 		goto out;
 	root = strdup(globals->root ? globals->root : sc.config.runtime.state_root);
-	if (root == NULL || fill_initial_state(&st, &sc, err) < 0)
+	if (root == NULL || fill_initial_state(&st, &sc, err) < 0 ||
+	    open_terminal(&sc, opts, &tty, err) < 0)
 		goto out;
 	/*
 	 * The state is created locked and stays locked until the monitor is
@@ -266,7 +306,7 @@ int container_create(struct hull_globals *globals, const struct create_options *
 		goto unlock;
 	}
 	if (pid == 0)
-		run_monitor(&sc, root, opts->detach, lock_fd, ready, go);
+		run_monitor(&sc, root, opts->detach, tty, lock_fd, ready, go);
 	close(steal_fd(&ready[1]));
 	close(steal_fd(&go[0]));
 	st.sandbox.monitor_pid = pid;
@@ -306,6 +346,8 @@ out:
 		if (go[i] >= 0)
 			close(go[i]);
 	}
+	if (tty > 2)
+		close(tty);
 	hull_state_free(&st);
 	hull_sandbox_config_free(&sc);
 	return ret;

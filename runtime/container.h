@@ -19,8 +19,9 @@
 struct create_options {
 	const char *bundle;
 	const char *id;
-	const char *pid_file; /* NULL: none */
-	bool detach;          /* the monitor leaves hull's session (create) */
+	const char *pid_file;       /* NULL: none */
+	const char *console_socket; /* NULL: none (runc's --console-socket) */
+	bool detach;                /* the monitor leaves hull's session (create) */
 };
 
 /* Writes the state, forks the monitor and waits until the sandbox is created. */

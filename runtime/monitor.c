@@ -19,6 +19,7 @@
 #include "common/proc_identity.h"
 #include "persist/state.h"
 #include "persist/store.h"
+#include "runtime/console.h"
 #include "runtime/control.h"
 #include "runtime/monitor_internal.h"
 #include "runtime/sandbox.h"
@@ -60,6 +61,8 @@ static int save_created(struct hull_sandbox_state *st, void *data, hull_error_t 
 	return 0;
 }
 
+#define TTY_SIZE_POLL_MS 300
+
 struct status_change {
 	enum hull_status status;
 	pid_t pid;
@@ -97,7 +100,8 @@ void monitor_set_status(struct monitor *m, enum hull_status status, pid_t pid)
 
 /* --- events --- */
 
-static void write_all(int fd, const uint8_t *data, size_t len)
+/* Writes all of data; false when the reader went away. */
+static bool write_all(int fd, const uint8_t *data, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
@@ -105,10 +109,32 @@ static void write_all(int fd, const uint8_t *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return; /* the reader went away: keep the container running */
+			return false;
 		data += n;
 		len -= (size_t)n;
 	}
+	return true;
+}
+
+/*
+ * The reader of the container's stdout or stderr went away: as on a host,
+ * the process's next write there fails (EPIPE, SIGPIPE) and its output is
+ * no longer read.
+ */
+static void output_closed(struct monitor *m, bool is_err)
+{
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *req = json_pack("{s:s, s:s, s:s}", "op", "close_output", "process_id",
+	                                     "init", "stream", is_err ? "stderr" : "stdout");
+
+	if (is_err ? m->stderr_closed : m->stdout_closed)
+		return;
+	if (is_err)
+		m->stderr_closed = true;
+	else
+		m->stdout_closed = true;
+	if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0)
+		log_debug("close %s: %s", is_err ? "stderr" : "stdout", hull_error_str(err));
 }
 
 static void handle_agent_event(struct monitor *m, json_t *ev)
@@ -125,8 +151,13 @@ static void handle_agent_event(struct monitor *m, json_t *ev)
 		cleanup_free uint8_t *data = NULL;
 		size_t len;
 
-		if (base64_decode(json_string_value(json_object_get(ev, "data")), &data, &len) == 0)
-			write_all(stream && strcmp(stream, "stderr") == 0 ? 2 : 1, data, len);
+		bool is_err = stream && strcmp(stream, "stderr") == 0;
+
+		if (base64_decode(json_string_value(json_object_get(ev, "data")), &data, &len) ==
+		        0 &&
+		    !(is_err ? m->stderr_closed : m->stdout_closed) &&
+		    !write_all(is_err ? 2 : 1, data, len))
+			output_closed(m, is_err);
 	} else if (strcmp(event, "exit") == 0) {
 		m->exit_status = (int)json_integer_value(json_object_get(ev, "status"));
 		m->finished = true;
@@ -162,6 +193,23 @@ static void forward_stdin(struct monitor *m)
 	}
 }
 
+void monitor_check_size(struct monitor *m)
+{
+	cleanup_error hull_error_t err = NULL;
+	cleanup_json json_t *req = NULL;
+	unsigned rows, cols;
+
+	if (!m->o->tty || !m->started || !console_size(0, &rows, &cols) ||
+	    (rows == m->rows && cols == m->cols))
+		return;
+	m->rows = rows;
+	m->cols = cols;
+	req = json_pack("{s:s, s:s, s:i, s:i}", "op", "resize", "process_id", "init", "rows", rows,
+	                "cols", cols);
+	if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0)
+		log_debug("resize: %s", hull_error_str(err));
+}
+
 /* A signal to the monitor: children, or one to pass on to the container. */
 static void handle_signal(struct monitor *m)
 {
@@ -182,6 +230,10 @@ static void handle_signal(struct monitor *m)
 				m->exit_status = MONITOR_SANDBOX_FAILED;
 				m->finished = true;
 			}
+			continue;
+		}
+		if (si.ssi_signo == SIGWINCH && m->o->tty) {
+			monitor_check_size(m); /* the terminal's, not the container's */
 			continue;
 		}
 		if (m->started) {
@@ -213,9 +265,11 @@ static void serve(struct monitor *m)
 		}
 		n_execs = monitor_exec_poll_fds(m, fds + n, owner);
 		n += n_execs;
-		if (!agent_client_has_events(m->sb.vm.agent) && poll(fds, n, -1) < 0 &&
-		    errno != EINTR)
+		/* A console socket's pty sends no SIGWINCH: its size is looked at. */
+		if (!agent_client_has_events(m->sb.vm.agent) &&
+		    poll(fds, n, m->o->tty ? TTY_SIZE_POLL_MS : -1) < 0 && errno != EINTR)
 			break;
+		monitor_check_size(m);
 		if (fds[0].revents)
 			handle_signal(m);
 		if (fds[1].revents)
@@ -268,6 +322,8 @@ void monitor_main(struct monitor_options *o)
 	struct monitor m = {.o = o, .control_fd = -1, .signal_fd = -1};
 	cleanup_error hull_error_t err = NULL;
 	char control_path[PATH_MAX];
+	struct termios saved_tty;
+	bool raw;
 	sigset_t mask;
 
 	m.sb.sc = o->sc;
@@ -312,7 +368,11 @@ void monitor_main(struct monitor_options *o)
 		_exit(1);
 	}
 	report_ready(o->ready_fd, NULL);
+	/* The caller's own terminal (hull run -t): raw, the guest's pty does the rest. */
+	raw = o->tty && console_make_raw(0, &saved_tty) == 0;
 	serve(&m);
+	if (raw)
+		console_restore(0, &saved_tty);
 	sandbox_shutdown(&m.sb);
 	monitor_set_status(&m, HULL_STATUS_STOPPED, -1);
 	unlink(control_path);

@@ -9,6 +9,8 @@
 #ifndef HULL_RUNTIME_MONITOR_H
 #define HULL_RUNTIME_MONITOR_H
 
+#include <stdbool.h>
+
 #include "runtime/sandbox_config.h"
 
 /* Exit status when the sandbox itself failed (the VM died, ...). */
@@ -18,6 +20,7 @@ struct monitor_options {
 	struct hull_sandbox_config *sc;
 	const char *state_root;
 	int ready_fd; /* "ok\n" once created, else the error text; then closed */
+	bool tty;     /* stdio is the container's terminal (process.terminal) */
 };
 
 /* Runs in the forked monitor process; never returns. */

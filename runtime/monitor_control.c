@@ -25,6 +25,7 @@ static int start_container(struct monitor *m, hull_error_t *err)
 	/* stdin is forwarded unless the caller gave none. */
 	m->stdin_open = fcntl(0, F_GETFD) >= 0;
 	monitor_set_status(m, HULL_STATUS_RUNNING, -1);
+	monitor_check_size(m);
 	return 0;
 }
 

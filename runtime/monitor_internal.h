@@ -34,8 +34,10 @@ struct monitor {
 	int signal_fd;
 	bool started;
 	bool stdin_open;
+	bool stdout_closed, stderr_closed; /* their readers went away */
 	bool finished;
 	int exit_status;
+	unsigned rows, cols; /* the terminal's size the guest last got */
 	struct exec_session execs[MONITOR_MAX_EXECS];
 	unsigned next_exec;
 };
@@ -48,6 +50,9 @@ int monitor_signal_container(struct monitor *m, int sig, hull_error_t *err);
 
 /* A control handler's return when it keeps the connection (see monitor_control.c). */
 #define MONITOR_KEEP_CONN 1
+
+/* With a terminal: passes its window size on when it changed. */
+void monitor_check_size(struct monitor *m);
 
 /* Serves one connection on the control socket. */
 void monitor_handle_control(struct monitor *m);

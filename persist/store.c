@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/write_all.h"
 #include "common/log.h"
 #include "common/proc_identity.h"
 #include "common/read_file.h"
@@ -68,21 +69,6 @@ static int mkdir_p(const char *path, mode_t mode, hull_error_t *err)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int hull_store_write_file(const char *dir, const char *name, const char *text, hull_error_t *err)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
@@ -100,7 +86,7 @@ int hull_store_write_file(const char *dir, const char *name, const char *text, h
 		hull_fail(err, errno, "chmod %s", tmp);
 		goto fail;
 	}
-	if (write_all(fd, text, strlen(text)) < 0) {
+	if (!hull_write_all(fd, text, strlen(text))) {
 		hull_fail(err, errno, "write %s", tmp);
 		goto fail;
 	}

@@ -100,32 +100,6 @@ static int write_message(int fd, const json_t *msg)
 	return 0;
 }
 
-int control_call(const char *path, json_t *req, json_t **reply, int timeout_ms, hull_error_t *err)
-{
-	struct sockaddr_un addr;
-	cleanup_close int fd = -1;
-	cleanup_json json_t *msg = NULL;
-	const char *error;
-
-	if (make_addr(path, &addr, err) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return hull_fail(err, errno, "control socket");
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return hull_fail(err, errno, "the sandbox's monitor is not running (%s)", path);
-	if (write_message(fd, req) < 0)
-		return hull_fail(err, errno, "control socket %s: write", path);
-	if (read_message(fd, timeout_ms, &msg, err) < 0)
-		return -1;
-	error = json_string_value(json_object_get(msg, "error"));
-	if (error)
-		return hull_fail(err, 0, "%s", error);
-	if (reply)
-		*reply = json_incref(msg);
-	return 0;
-}
-
 int control_open_session(const char *path, json_t *req, hull_error_t *err)
 {
 	struct sockaddr_un addr;
@@ -141,6 +115,24 @@ int control_open_session(const char *path, json_t *req, hull_error_t *err)
 	if (write_message(fd, req) < 0)
 		return hull_fail(err, errno, "control socket %s: write", path);
 	return steal_fd(&fd);
+}
+
+int control_call(const char *path, json_t *req, json_t **reply, int timeout_ms, hull_error_t *err)
+{
+	cleanup_close int fd = control_open_session(path, req, err);
+	cleanup_json json_t *msg = NULL;
+	const char *error;
+
+	if (fd < 0)
+		return -1;
+	if (read_message(fd, timeout_ms, &msg, err) < 0)
+		return -1;
+	error = json_string_value(json_object_get(msg, "error"));
+	if (error)
+		return hull_fail(err, 0, "%s", error);
+	if (reply)
+		*reply = json_incref(msg);
+	return 0;
 }
 
 int control_read_request(int conn, json_t **req, hull_error_t *err)

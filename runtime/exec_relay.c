@@ -11,6 +11,7 @@
 
 #include "common/base64.h"
 #include "common/cleanup.h"
+#include "common/write_all.h"
 #include "common/log.h"
 #include "runtime/console.h"
 #include "vmm/agent_proto.h"
@@ -65,22 +66,6 @@ static void forward_stdin(struct relay_state *s)
 	}
 }
 
-/* Writes all of data; false when the reader went away. */
-static bool write_all(int fd, const uint8_t *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		data += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 static void output(struct relay_state *s, json_t *ev)
 {
 	const char *stream = json_string_value(json_object_get(ev, "stream"));
@@ -92,7 +77,7 @@ static void output(struct relay_state *s, json_t *ev)
 	if (!*open ||
 	    base64_decode(json_string_value(json_object_get(ev, "data")), &data, &len) < 0)
 		return;
-	if (!write_all(is_err ? s->r->err_fd : s->r->out_fd, data, len)) {
+	if (!hull_write_all(is_err ? s->r->err_fd : s->r->out_fd, data, len)) {
 		/* As on a host: the process's next write to it fails (EPIPE, SIGPIPE). */
 		*open = false;
 		send_op(s, json_pack("{s:s, s:s}", "op", "close_output", "stream",

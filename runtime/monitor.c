@@ -15,6 +15,7 @@
 
 #include "common/base64.h"
 #include "common/cleanup.h"
+#include "common/write_all.h"
 #include "common/log.h"
 #include "common/proc_identity.h"
 #include "persist/state.h"
@@ -100,22 +101,6 @@ void monitor_set_status(struct monitor *m, enum hull_status status, pid_t pid)
 
 /* --- events --- */
 
-/* Writes all of data; false when the reader went away. */
-static bool write_all(int fd, const uint8_t *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		data += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /*
  * The reader of the container's stdout or stderr went away: as on a host,
  * the process's next write there fails (EPIPE, SIGPIPE) and its output is
@@ -156,7 +141,7 @@ static void handle_agent_event(struct monitor *m, json_t *ev)
 		if (base64_decode(json_string_value(json_object_get(ev, "data")), &data, &len) ==
 		        0 &&
 		    !(is_err ? m->stderr_closed : m->stdout_closed) &&
-		    !write_all(is_err ? 2 : 1, data, len))
+		    !hull_write_all(is_err ? 2 : 1, data, len))
 			output_closed(m, is_err);
 	} else if (strcmp(event, "exit") == 0) {
 		m->exit_status = (int)json_integer_value(json_object_get(ev, "status"));

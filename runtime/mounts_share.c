@@ -50,6 +50,22 @@ static bool readonly_option(const json_t *mount)
 	return ro;
 }
 
+/* dest is beneath an earlier mount's destination (mounts[0..n)): not on the root in the guest. */
+static bool beneath_earlier_mount(const json_t *mounts, size_t n, const char *dest)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *d =
+		    json_string_value(json_object_get(json_array_get(mounts, i), "destination"));
+		size_t len = d ? strlen(d) : 0;
+
+		while (len > 0 && d[len - 1] == '/')
+			len--;
+		if (d && len > 0 && strncmp(dest, d, len) == 0 && dest[len] == '/')
+			return true;
+	}
+	return false;
+}
+
 int mounts_share_plan(const char *id, const struct hull_spec *spec, struct mounts_share *s,
                       hull_error_t *err)
 {
@@ -58,17 +74,26 @@ int mounts_share_plan(const char *id, const struct hull_spec *spec, struct mount
 
 	memset(s, 0, sizeof(*s));
 	s->binds = calloc(json_array_size(spec->mounts) + 1, sizeof(*s->binds));
-	if (s->binds == NULL)
+	s->mount_dirs = calloc(json_array_size(spec->mounts) + 1, sizeof(*s->mount_dirs));
+	if (s->binds == NULL || s->mount_dirs == NULL)
 		return hull_fail(err, ENOMEM, "mounts");
-	s->container = (struct virtiofsd_container){
-	    .id = id, .rootfs = spec->rootfs, .readonly = spec->readonly, .binds = s->binds};
+	s->container = (struct virtiofsd_container){.id = id,
+	                                            .rootfs = spec->rootfs,
+	                                            .readonly = spec->readonly,
+	                                            .binds = s->binds,
+	                                            .mount_dirs = s->mount_dirs};
 	json_array_foreach(spec->mounts, i, m)
 	{
 		const char *source = json_string_value(json_object_get(m, "source"));
+		const char *dest = json_string_value(json_object_get(m, "destination"));
 		struct stat st;
 
-		if (!mounts_share_is_bind(m))
+		if (!mounts_share_is_bind(m)) {
+			if (spec->readonly && dest && dest[0] == '/' &&
+			    !beneath_earlier_mount(spec->mounts, i, dest))
+				s->mount_dirs[s->container.n_mount_dirs++] = dest;
 			continue;
+		}
 		if (source == NULL || source[0] != '/')
 			return hull_fail(
 			    err, 0,
@@ -79,7 +104,7 @@ int mounts_share_plan(const char *id, const struct hull_spec *spec, struct mount
 			return hull_fail(err, errno, "mounts[%zu].source: %s", i, source);
 		s->binds[s->container.n_binds++] = (struct virtiofsd_bind){
 		    .source = source,
-		    .destination = json_string_value(json_object_get(m, "destination")),
+		    .destination = dest,
 		    .index = (unsigned)i,
 		    .readonly = readonly_option(m),
 		    .recursive = has_option(m, "rbind"),
@@ -91,6 +116,7 @@ int mounts_share_plan(const char *id, const struct hull_spec *spec, struct mount
 void mounts_share_release(struct mounts_share *s)
 {
 	free(s->binds);
+	free(s->mount_dirs);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -18,6 +18,7 @@
 struct mounts_share {
 	struct virtiofsd_container container;
 	struct virtiofsd_bind *binds;
+	const char **mount_dirs;
 };
 
 /* mounts[i] is a bind: type "bind", or a "bind"/"rbind" option (as runc decides). */
@@ -27,7 +28,10 @@ bool mounts_share_is_bind(const json_t *mount);
  * spec's root and bind mounts for container id.  A bind's source must be
  * an absolute path that exists (errors name mounts[i].source); "ro" (the
  * last of ro/rw) makes it read-only on the host too, "rbind" takes its
- * submounts.  Strings point into spec, which must outlive s.
+ * submounts.  With a read-only root, the other mounts' destinations that
+ * are not beneath an earlier mount's (/run, not /dev/pts) are listed for
+ * virtiofsd to make in the rootfs, as runc makes them before its read-only
+ * remount.  Strings point into spec, which must outlive s.
  */
 int mounts_share_plan(const char *id, const struct hull_spec *spec, struct mounts_share *s,
                       hull_error_t *err);

@@ -52,6 +52,9 @@ struct virtiofsd_container {
 	bool readonly; /* the rootfs */
 	const struct virtiofsd_bind *binds;
 	size_t n_binds;
+	/* the other mounts' destinations, made as directories in a read-only rootfs */
+	const char *const *mount_dirs;
+	size_t n_mount_dirs;
 };
 
 struct virtiofsd {

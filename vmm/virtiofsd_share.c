@@ -207,6 +207,10 @@ static void add_in_child(const struct virtiofsd *v, const struct virtiofsd_conta
 		    make_destination(trees[0], c->binds[i].destination, dirs[i + 1]) < 0)
 			child_fail(out, errno, "mounts[%u]: create %s in the read-only root",
 			           c->binds[i].index, c->binds[i].destination);
+	for (size_t i = 0; c->readonly && i < c->n_mount_dirs; i++)
+		if (make_destination(trees[0], c->mount_dirs[i], true) < 0)
+			child_fail(out, errno, "create mount point %s in the read-only root",
+			           c->mount_dirs[i]);
 	if (c->readonly && make_readonly(trees[0], true) < 0)
 		child_fail(out, errno, "rootfs %s: make it read-only", c->rootfs);
 	share = open_share(v);

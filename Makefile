@@ -53,6 +53,7 @@ AGENT_SRCS += common/seccomp_names.c
 AGENT_SRCS += common/capability.c
 AGENT_SRCS += common/ns_types.c
 AGENT_SRCS += common/mount_options.c common/sysctl.c
+AGENT_SRCS += common/oci_hooks.c common/write_all.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 AGENT_STATIC := $(if $(SANITIZE),,-static)
 

@@ -4,7 +4,8 @@
  * `features` (runtime-spec's features.md), for callers that probe it.
  * Every list comes from the table the code itself uses: namespaces
  * (common/ns_types.c), capabilities (common/capability.c), seccomp
- * (common/seccomp_names.c), mount options (common/mount_options.c).
+ * (common/seccomp_names.c), mount options (common/mount_options.c), hooks
+ * (common/oci_hooks.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/mount_options.h"
 #include "common/ns_types.h"
+#include "common/oci_hooks.h"
 #include "common/seccomp_names.h"
 #include "runtime/commands.h"
 #include "runtime/version.h"
@@ -59,15 +61,16 @@ static json_t *capabilities(void)
 static json_t *features_json(void)
 {
 	return json_pack(
-	    "{s:s, s:s, s:[], s:o, s:{s:o, s:o, s:{s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o}, "
+	    "{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o}, "
 	    "s:{s:b}, s:{s:b}}, s:{s:s, s:s}}",
-	    "ociVersionMin", "1.0.0", "ociVersionMax", "1.2.0", "hooks", "mountOptions",
-	    mount_options(), "linux", "namespaces", namespaces(), "capabilities", capabilities(),
-	    "cgroup", "v1", false, "v2", true, "seccomp", "enabled", true, "actions",
-	    string_list(hull_seccomp_actions()), "operators", string_list(hull_seccomp_operators()),
-	    "archs", string_list(hull_seccomp_archs()), "knownFlags",
-	    string_list(hull_seccomp_flags()), "apparmor", "enabled", false, "selinux", "enabled",
-	    false, "annotations", "io.hull.version", HULL_VERSION, "io.hull.sandbox", "qemu");
+	    "ociVersionMin", "1.0.0", "ociVersionMax", "1.2.0", "hooks",
+	    string_list(hull_hook_kinds), "mountOptions", mount_options(), "linux", "namespaces",
+	    namespaces(), "capabilities", capabilities(), "cgroup", "v1", false, "v2", true,
+	    "seccomp", "enabled", true, "actions", string_list(hull_seccomp_actions()), "operators",
+	    string_list(hull_seccomp_operators()), "archs", string_list(hull_seccomp_archs()),
+	    "knownFlags", string_list(hull_seccomp_flags()), "apparmor", "enabled", false,
+	    "selinux", "enabled", false, "annotations", "io.hull.version", HULL_VERSION,
+	    "io.hull.sandbox", "qemu");
 }
 
 int cmd_features(struct hull_globals *g, int argc, char **argv, hull_error_t *err)

@@ -21,6 +21,7 @@
 #include "persist/store.h"
 #include "runtime/console.h"
 #include "runtime/control.h"
+#include "runtime/hooks.h"
 #include "runtime/monitor.h"
 #include "runtime/sandbox.h"
 #include "runtime/config_file.h"
@@ -138,6 +139,9 @@ static int fill_initial_state(struct hull_sandbox_state *st, const struct hull_s
 	if (hull_net_model_parse(cfg->runtime.internetworking_model, &st->network.model) < 0)
 		st->network.model = HULL_NET_TCFILTER;
 	st->config = hull_sandbox_config_to_json(sc);
+	/* poststop runs at delete, after the monitor (which has them) may be gone. */
+	if (st->config && sc->spec.hooks)
+		json_object_set(json_object_get(st->config, "container"), "hooks", sc->spec.hooks);
 	c = hull_state_add_container(st);
 	if (c == NULL)
 		return hull_fail(err, ENOMEM, "state");
@@ -428,6 +432,8 @@ static int shutdown_monitor(const char *root, const char *id, const struct hull_
 static int remove_stopped(const char *root, const char *id, struct hull_sandbox_state *st,
                           int lock_fd, hull_error_t *err)
 {
+	cleanup_json json_t *state = NULL;
+
 	if (!proc_kill_recorded(st->hypervisor.pid, st->hypervisor.pid_start_time,
 	                        configured_program(st, "path"), 5000))
 		log_warning("QEMU pid %d of %s did not die of SIGKILL", st->hypervisor.pid, id);
@@ -441,7 +447,13 @@ static int remove_stopped(const char *root, const char *id, struct hull_sandbox_
 		hull_state_unlock(lock_fd);
 		return -1;
 	}
-	return hull_state_remove_locked(root, id, lock_fd, err);
+	/* poststop once the container is gone: once, as the state goes with it. */
+	state = hooks_of_state(st) ? container_state_json(st) : NULL;
+	if (hull_state_remove_locked(root, id, lock_fd, err) < 0)
+		return -1;
+	if (state)
+		hooks_poststop(hooks_of_state(st), state);
+	return 0;
 }
 
 /*

@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "runtime/control.h"
+#include "runtime/hooks.h"
 #include "runtime/monitor_internal.h"
 
 static int start_container(struct monitor *m, hull_error_t *err)
@@ -26,6 +27,7 @@ static int start_container(struct monitor *m, hull_error_t *err)
 	m->stdin_open = fcntl(0, F_GETFD) >= 0;
 	monitor_set_status(m, HULL_STATUS_RUNNING, -1);
 	monitor_check_size(m);
+	hooks_poststart(m->o->state_root, m->o->sc->id, m->o->sc->spec.hooks);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/capability.h"
 #include "common/ns_types.h"
+#include "common/oci_hooks.h"
 #include "common/seccomp_names.h"
 #include "common/sysctl.h"
 #include "common/log.h"
@@ -664,6 +665,19 @@ static int parse_annotations(const json_t *root, struct hull_spec *spec, hull_er
 	return 0;
 }
 
+/* hooks: checked here, run by runtime/hooks.c and, in the guest, by the agent. */
+static int parse_hooks(const json_t *root, struct hull_spec *spec, hull_error_t *err)
+{
+	json_t *hooks = json_object_get(root, "hooks");
+
+	if (hooks == NULL || json_is_null(hooks))
+		return 0;
+	if (hull_hooks_check(hooks, err) < 0)
+		return -1;
+	spec->hooks = json_incref(hooks);
+	return 0;
+}
+
 static int parse_root_object(const json_t *root, const char *bundle, struct hull_spec *spec,
                              hull_error_t *err)
 {
@@ -685,7 +699,7 @@ static int parse_root_object(const json_t *root, const char *bundle, struct hull
 	if (spec->oci_version == NULL || spec->hostname == NULL || spec->domainname == NULL)
 		return hull_fail(err, ENOMEM, "config.json");
 	if (parse_mounts(root, spec, err) < 0 || parse_linux(root, spec, err) < 0 ||
-	    parse_annotations(root, spec, err) < 0)
+	    parse_annotations(root, spec, err) < 0 || parse_hooks(root, spec, err) < 0)
 		return -1;
 	return 0;
 }
@@ -745,5 +759,6 @@ void hull_spec_free(struct hull_spec *spec)
 	json_decref(spec->namespaces);
 	json_decref(spec->resources);
 	json_decref(spec->annotations);
+	json_decref(spec->hooks);
 	memset(spec, 0, sizeof(*spec));
 }

@@ -50,6 +50,7 @@ struct hull_spec {
 	json_t *namespaces;
 	json_t *resources;
 	json_t *annotations;
+	json_t *hooks; /* checked (common/oci_hooks.h); NULL when absent */
 };
 
 /* Parses config.json text; messages start with name.  bundle (absolute)

@@ -16,6 +16,7 @@
 #include "persist/endpoint_json.h"
 #include "runtime/accel.h"
 #include "runtime/agent_requests.h"
+#include "runtime/hooks.h"
 #include "runtime/mounts_share.h"
 
 #define AGENT_CALL_TIMEOUT_MS 30000
@@ -114,6 +115,8 @@ static int create_container(struct sandbox *sb, hull_error_t *err)
 
 	if (req == NULL)
 		return hull_fail(err, ENOMEM, "create_container request");
+	if (hooks_add_guest(req, sb->state_root, sb->sc->id, sb->sc->spec.hooks, err) < 0)
+		return -1;
 	if (agent_client_call(sb->vm.agent, req, &reply, AGENT_CALL_TIMEOUT_MS, err) < 0)
 		return -1;
 	json_array_foreach(json_object_get(reply, "skipped"), i, item)
@@ -309,6 +312,8 @@ int sandbox_boot(struct sandbox *sb, hull_error_t *err)
 	     sandbox_network_setup(sb, spec->netns_path, cfg->hypervisor.default_vcpus, err) < 0) ||
 	    nics_for_endpoints(sb, nics, sizeof(nics) / sizeof(nics[0]), err) < 0 ||
 	    boot_vm(sb, nics, err) < 0 || configure_guest_network(sb, err) < 0 ||
+	    /* The VM and its network are the runtime environment (docs/hooks.md). */
+	    hooks_create_runtime(sb->state_root, sb->sc->id, sb->sc->spec.hooks, err) < 0 ||
 	    create_container(sb, err) < 0) {
 		sandbox_shutdown(sb);
 		return -1;

@@ -499,6 +499,26 @@ static const struct error_case error_cases[] = {
      "remove it"},
     {"annotations", "[]", "config.json: annotations: expected an object"},
     {"annotations", "{\"a\": \"b\", \"n\": 1}", "config.json: annotations.n: expected a string"},
+    {"hooks", "[]", "config.json: hooks: expected an object"},
+    {"hooks", "{\"poststart\": {}}", "config.json: hooks.poststart: expected an array"},
+    {"hooks", "{\"prestart\": [\"/bin/true\"]}",
+     "config.json: hooks.prestart[0]: expected an object"},
+    {"hooks", "{\"createRuntime\": [{\"args\": [\"x\"]}]}",
+     "config.json: hooks.createRuntime[0].path: missing"},
+    {"hooks", "{\"createRuntime\": [{\"path\": 5}]}",
+     "config.json: hooks.createRuntime[0].path: expected a string"},
+    {"hooks", "{\"poststop\": [{\"path\": \"/a\"}, {\"path\": \"bin/hook\"}]}",
+     "config.json: hooks.poststop[1].path: \"bin/hook\" is not an absolute path"},
+    {"hooks", "{\"createContainer\": [{\"path\": \"/a\", \"args\": [\"a\", 1]}]}",
+     "config.json: hooks.createContainer[0].args[1]: expected a string"},
+    {"hooks", "{\"startContainer\": [{\"path\": \"/a\", \"args\": \"a\"}]}",
+     "config.json: hooks.startContainer[0].args: expected an array of strings"},
+    {"hooks", "{\"poststart\": [{\"path\": \"/a\", \"env\": [\"A=1\", \"B\"]}]}",
+     "config.json: hooks.poststart[0].env[1]: \"B\" is not KEY=VALUE"},
+    {"hooks", "{\"poststart\": [{\"path\": \"/a\", \"timeout\": 0}]}",
+     "config.json: hooks.poststart[0].timeout: expected a number of seconds greater than 0"},
+    {"hooks", "{\"poststart\": [{\"path\": \"/a\", \"timeout\": \"5\"}]}",
+     "config.json: hooks.poststart[0].timeout: expected a number of seconds greater than 0"},
 };
 
 static void errors_name_the_field(void **state)
@@ -539,6 +559,14 @@ static void valid_variants(void **state)
 	    {"process.user", NULL, NULL},
 	    {"hostname", "null", NULL},
 	    {"process.unknownField", "{\"anything\": 1}", NULL},
+	    {"hooks", "{}", NULL},
+	    {"hooks", "null", NULL},
+	    {"hooks", "{\"poststart\": null, \"futureKind\": [1]}", NULL}, /* unknown: ignored */
+	    {"hooks",
+	     "{\"createRuntime\": [{\"path\": \"/bin/h\", \"args\": [\"h\", \"-x\"],"
+	     " \"env\": [\"A=b=c\"], \"timeout\": 5}], \"prestart\": [], \"poststop\": "
+	     "[{\"path\": \"/p\", \"timeout\": null}]}",
+	     NULL},
 	};
 
 	(void)state;
@@ -549,6 +577,8 @@ static void valid_variants(void **state)
 
 		if (parse(text, &spec, &err) < 0)
 			fail_msg("%s = %s: %s", cases[i].path, cases[i].value, err->msg);
+		if (strcmp(cases[i].path, "hooks") == 0 && strcmp(cases[i].value, "null") != 0)
+			assert_true(json_is_object(spec.hooks)); /* kept for where they run */
 		if (strcmp(cases[i].path, "linux.namespaces") == 0) {
 			assert_true(spec.has_netns);
 			assert_null(spec.netns_path);

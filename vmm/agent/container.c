@@ -38,6 +38,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/oci_hooks.h"
 #include "vmm/agent/agent.h"
 #include "vmm/agent/cgroup.h"
 #include "vmm/agent/namespaces.h"
@@ -60,6 +61,8 @@ struct container_setup {
 	struct process_plan proc;
 	struct seccomp_plan *seccomp;
 	struct cgroup_plan *cgroup;
+	json_t *hooks; /* borrowed: createContainer, startContainer */
+	json_t *state; /* borrowed: the host's state of the container, for them */
 };
 
 static void setup_release(struct container_setup *c)
@@ -132,7 +135,11 @@ static int setup_parse(json_t *req, struct container_setup *c, hull_error_t *err
 	    seccomp_plan_parse(json_object_get(linux_, "seccomp"), &c->seccomp, err) < 0 ||
 	    cgroup_plan_parse(json_object_get(linux_, "resources"), &c->cgroup, err) < 0)
 		return -1;
-	return 0;
+	c->hooks = json_object_get(req, "hooks");
+	c->state = json_object_get(req, "state");
+	if (c->state && !json_is_object(c->state))
+		return hull_fail(err, 0, "\"state\": expected an object");
+	return hull_hooks_check(c->hooks, err);
 }
 
 /* mkdir -p, for the share's mount point. */
@@ -250,6 +257,26 @@ static int set_names(const struct container_setup *c, hull_error_t *err)
 	return 0;
 }
 
+/*
+ * createContainer / startContainer, in the container's namespaces and
+ * root, before the process gives up its privileges (docs/hooks.md); the
+ * host's state, with status, on their stdin.
+ */
+static void run_hooks(const struct container_setup *c, const char *kind, const char *status,
+                      int sync)
+{
+	hull_error_t err = NULL;
+	char *state;
+
+	if (json_array_size(json_object_get(c->hooks, kind)) == 0)
+		return;
+	json_object_set_new(c->state, "status", json_string(status));
+	state = json_dumps(c->state, JSON_COMPACT);
+	if (hull_hooks_run(c->hooks, kind, state ? state : "{}", &err) < 0)
+		report(sync, err);
+	free(state);
+}
+
 /* The container's process, in its new namespaces.  Never returns. */
 static void second_stage(struct container_setup *c, int sync)
 {
@@ -269,10 +296,12 @@ static void second_stage(struct container_setup *c, int sync)
 	}
 	if (rootfs_plan_apply(c->rootfs, &err) < 0 || set_names(c, &err) < 0)
 		report(sync, err);
+	run_hooks(c, "createContainer", "creating", sync);
 	if (send(sync, READY, strlen(READY), MSG_NOSIGNAL) < 0)
 		_exit(127);
 	if (sync_read(sync, go, sizeof(go), -1, &err) < 0 || strcmp(go, "S") != 0)
 		_exit(127);
+	run_hooks(c, "startContainer", "created", sync);
 	process_plan_exec(&c->proc, c->seccomp, NULL, sync);
 }
 

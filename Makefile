@@ -92,7 +92,7 @@ BPF_USER_OBJS = $(filter $(BUILD)/obj/bpf/% $(BUILD)/obj/runtime/host_check%, \
 
 DEPFILES := $(LIB_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
 
-.PHONY: demo guest all help deps unit-tests asan-tests selftests check check-only bench fuzz faults soak \
+.PHONY: demo guest all help deps unit-tests asan-tests selftests check check-only bench bench-clients fuzz faults soak \
 	install uninstall format format-check clean
 
 all: $(HULL) $(AGENT) $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
@@ -243,6 +243,12 @@ soak: $(HULL) $(GUEST)/initrd.img
 bench: $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
 	$(Q)echo "== $(BUILD)/bench/bench_vm (accel)"; BENCH_VM_PARTS=accel $(BUILD)/bench/bench_vm
+	$(Q)if [ -n "$(BENCH_CLIENTS)" ]; then $(MAKE) --no-print-directory bench-clients; fi
+
+# Podman through hull against runc/crun (tools/bench/bench_clients.sh, docs/benchmarks.md);
+# `make bench BENCH_CLIENTS=1` runs it after the others.  BENCH_CLIENTS_ROUNDS, _EXECS go through.
+bench-clients: $(HULL) $(GUEST)/initrd.img
+	$(Q)HULL=$(abspath $(HULL)) HULL_GUEST=$(abspath $(GUEST)) tools/bench/bench_clients.sh
 
 FUZZ_SECONDS ?= 60
 fuzz:

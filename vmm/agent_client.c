@@ -58,8 +58,17 @@ int agent_client_fd(const struct agent_client *c)
 	return c->fd;
 }
 
-int agent_client_has_events(const struct agent_client *c)
+int agent_client_has_events(struct agent_client *c)
 {
+	json_t *msg = NULL;
+
+	while (json_array_size(c->events) == 0 &&
+	       agent_reader_next(&c->reader, &msg, NULL) == AGENT_READ_MESSAGE) {
+		if (json_object_get(msg, "event"))
+			json_array_append(c->events, msg);
+		json_decref(msg); /* a reply nobody waits for any more */
+		msg = NULL;
+	}
 	return json_array_size(c->events) > 0;
 }
 

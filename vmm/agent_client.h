@@ -35,7 +35,11 @@ int agent_client_next_event(struct agent_client *c, int timeout_ms, json_t **eve
 
 /* For poll(): readable when agent_client_next_event() may have something. */
 int agent_client_fd(const struct agent_client *c);
-/* True when events are queued already (poll would not say so). */
-int agent_client_has_events(const struct agent_client *c);
+/*
+ * True when events are queued already (poll would not say so): those a
+ * call received, and those read along with the last message, still in
+ * the reader (a fast exec's output and exit come with its reply).
+ */
+int agent_client_has_events(struct agent_client *c);
 
 #endif

@@ -294,7 +294,8 @@ static void second_stage(struct container_setup *c, int sync)
 		hull_fail(&err, errno, "namespace cgroup: unshare");
 		report(sync, err);
 	}
-	if (rootfs_plan_apply(c->rootfs, &err) < 0 || set_names(c, &err) < 0)
+	if (rootfs_plan_apply(c->rootfs, &err) < 0 || set_names(c, &err) < 0 ||
+	    process_plan_lookup(&c->proc, &err) < 0)
 		report(sync, err);
 	run_hooks(c, "createContainer", "creating", sync);
 	if (send(sync, READY, strlen(READY), MSG_NOSIGNAL) < 0)

@@ -298,6 +298,41 @@ static void exec_with_path(struct process_plan *p)
 	errno = ENOENT;
 }
 
+/* path names something exec could run: not a directory, an x bit set. */
+static bool executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111);
+}
+
+int process_plan_lookup(const struct process_plan *p, hull_error_t *err)
+{
+	const char *path = DEFAULT_PATH;
+	char buf[4096];
+	struct stat st;
+
+	if (strchr(p->argv[0], '/')) {
+		snprintf(buf, sizeof(buf), "%s/%s", p->argv[0][0] == '/' ? "" : p->cwd, p->argv[0]);
+		if (stat(buf, &st) < 0 && errno == ENOENT)
+			return hull_fail(err, 0, "exec: \"%s\": stat %s: no such file or directory",
+			                 p->argv[0], p->argv[0]);
+		return 0;
+	}
+	for (char **e = p->envp; *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	while (*path) {
+		const char *end = strchrnul(path, ':');
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - path), path, p->argv[0]);
+		if (executable(buf))
+			return 0;
+		path = *end ? end + 1 : end;
+	}
+	return hull_fail(err, 0, "exec: \"%s\": executable file not found in $PATH", p->argv[0]);
+}
+
 /* "STEP WHAT: REASON" to the agent, then exit 127: the exec did not happen. */
 static __attribute__((noreturn)) void fail(int report_fd, const char *step, const char *what,
                                            const char *reason)

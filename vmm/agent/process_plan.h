@@ -104,6 +104,15 @@ int process_plan_parse(json_t *process, json_t *linux_, struct process_plan *p, 
 void process_plan_release(struct process_plan *p);
 
 /*
+ * process.args[0] as exec will look for it (the process's PATH; a name with
+ * a slash from process.cwd), in the container's root before it waits for
+ * start: a missing command fails create, in runc's words
+ * (exec: "nope": executable file not found in $PATH), from which Podman
+ * and the shims tell status 127.
+ */
+int process_plan_lookup(const struct process_plan *p, hull_error_t *err);
+
+/*
  * In the new process, with its stdio in place: never returns.  root, when
  * not NULL, is chrooted into; seccomp (NULL: no filter) is loaded at the
  * point described above.  A failure is written to report_fd as

@@ -352,6 +352,42 @@ static void failures_are_reported(void **state)
 	}
 }
 
+/* lookup: what exec would find, or runc's words for a missing command. */
+static void lookup_finds_what_exec_would(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *json, *error; /* NULL: found */
+	} cases[] = {
+	    {"{\"args\": [\"busybox\"], \"env\": [\"PATH=/nonexistent:/bin\"]}", NULL},
+	    {"{\"args\": [\"" BUSYBOX "\"]}", NULL},
+	    {"{\"args\": [\"./busybox\"], \"cwd\": \"/bin\"}", NULL},
+	    {"{\"args\": [\"busybox\"], \"env\": [\"PATH=/nonexistent:/etc\"]}",
+	     "exec: \"busybox\": executable file not found in $PATH"},
+	    /* a directory on the PATH is not a command */
+	    {"{\"args\": [\"bin\"], \"env\": [\"PATH=/\"]}",
+	     "exec: \"bin\": executable file not found in $PATH"},
+	    {"{\"args\": [\"/nonexistent/prog\"]}",
+	     "exec: \"/nonexistent/prog\": stat /nonexistent/prog: no such file or directory"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cleanup_json json_t *process = json_loads(cases[i].json, 0, NULL);
+		cleanup_error hull_error_t err = NULL;
+		struct process_plan p;
+
+		assert_non_null(process);
+		assert_int_equal(process_plan_parse(process, NULL, &p, &err), 0);
+		if (cases[i].error == NULL) {
+			assert_int_equal(process_plan_lookup(&p, &err), 0);
+		} else {
+			assert_int_equal(process_plan_lookup(&p, &err), -1);
+			assert_string_equal(hull_error_str(err), cases[i].error);
+		}
+		process_plan_release(&p);
+	}
+}
+
 /* An ambient capability the kernel cannot raise (not inheritable) is left out. */
 static void unraisable_ambient_is_left_out(void **state)
 {
@@ -612,6 +648,7 @@ int main(void)
 	    cmocka_unit_test(personality_linux32),
 	    cmocka_unit_test(seccomp_is_loaded_at_runcs_point),
 	    cmocka_unit_test(failures_are_reported),
+	    cmocka_unit_test(lookup_finds_what_exec_would),
 	    cmocka_unit_test(unraisable_ambient_is_left_out),
 	    cmocka_unit_test(parse_errors_name_the_field),
 	    cmocka_unit_test(scheduler_io_priority_and_cpus_are_applied),

@@ -21,6 +21,8 @@ DEB_PACKAGES += libseccomp-dev
 # Real clients of hull as an OCI runtime (used by selftests/clients) and crun for side-by-side benchmarks;
 # netavark and iptables make Podman's default bridge network.
 DEB_PACKAGES += podman containerd runc crun netavark iptables tmux
+# CNI plugins (bridge, host-local, loopback) for the CRI selftests' pod network (selftests/cri).
+DEB_PACKAGES += containernetworking-plugins
 
 # Recursive '=' so pkg-config runs when a recipe needs it, after `make deps`.
 PKGS := jansson libnl-3.0 libnl-route-3.0 libbpf

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -54,11 +53,8 @@ int hull_log_to_fd(int fd)
 {
 	FILE *f;
 
-	if (logger.out != NULL) {
-		/* A --log file stays; fd is still taken: the monitor must not keep its caller's pipe. */
-		close(fd);
-		return 0;
-	}
+	if (logger.out != NULL)
+		return 0; /* a --log file stays */
 	f = fdopen(fd, "a");
 	if (f == NULL)
 		return -1;

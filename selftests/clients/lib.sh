@@ -66,26 +66,36 @@ kernel_release() {
 make_image() {
 	local d=$work/image
 	[ -f "$d/oci.tar" ] && return 0
-	mkdir -p "$d/rootfs/bin" "$d/rootfs/"{proc,sys,dev,tmp,etc,root} "$d/oci/blobs/sha256"
+	mkdir -p "$d/rootfs/bin" "$d/rootfs/"{proc,sys,dev,tmp,etc,root}
 	cp /bin/busybox "$d/rootfs/bin/busybox"
 	for a in $(busybox --list); do
 		[ "$a" = busybox ] || ln -sf busybox "$d/rootfs/bin/$a"
 	done
 	tar --numeric-owner --owner=0 --group=0 -C "$d/rootfs" -cf "$d/rootfs.tar" . || return 1
+	oci_archive "$IMG" '["sh"]' "$d/oci.tar"
+}
+
+# oci_archive NAME CMD_JSON OUT: OUT, a one-layer OCI image archive named
+# NAME whose layer is $work/image/rootfs.tar (make_image) and whose Cmd is
+# CMD_JSON (e.g. a pause-like image for the CRI's sandbox_image).
+oci_archive() {
+	local name=$1 cmd=$2 out=$3 d
+	d=$(mktemp -d "$work/image/oci.XXXXXX") || return 1
+	mkdir -p "$d/blobs/sha256"
 	(
-		cd "$d/oci" || exit 1
+		cd "$d" || exit 1
 		# blob FILE: moves FILE to blobs/sha256/DIGEST, prints "DIGEST SIZE".
 		blob() {
 			local dg sz
 			dg=$(sha256sum "$1" | cut -d' ' -f1) sz=$(stat -c %s "$1")
 			mv "$1" "blobs/sha256/$dg" && echo "sha256:$dg $sz"
 		}
-		gzip -n -c "$d/rootfs.tar" >layer
+		gzip -n -c "$work/image/rootfs.tar" >layer
 		local diff_id layer config manifest
-		diff_id=sha256:$(sha256sum "$d/rootfs.tar" | cut -d' ' -f1)
+		diff_id=sha256:$(sha256sum "$work/image/rootfs.tar" | cut -d' ' -f1)
 		read -r -a layer <<<"$(blob layer)"
-		jq -nc --arg d "$diff_id" '{architecture: "amd64", os: "linux",
-			config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
+		jq -nc --arg d "$diff_id" --argjson cmd "$cmd" '{architecture: "amd64", os: "linux",
+			config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: $cmd},
 			rootfs: {type: "layers", diff_ids: [$d]}}' >config
 		read -r -a config <<<"$(blob config)"
 		jq -nc --arg c "${config[0]}" --argjson cs "${config[1]}" --arg l "${layer[0]}" --argjson ls "${layer[1]}" \
@@ -93,13 +103,16 @@ make_image() {
 			config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
 			layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]}' >manifest
 		read -r -a manifest <<<"$(blob manifest)"
-		jq -nc --arg m "${manifest[0]}" --argjson ms "${manifest[1]}" --arg n "$IMG" \
+		jq -nc --arg m "${manifest[0]}" --argjson ms "${manifest[1]}" --arg n "$name" \
 			'{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
 			digest: $m, size: $ms, annotations: {"io.containerd.image.name": $n,
 			"org.opencontainers.image.ref.name": "test"}}]}' >index.json
 		echo '{"imageLayoutVersion": "1.0.0"}' >oci-layout
-		tar -cf "$d/oci.tar" oci-layout index.json blobs
+		tar -cf "$out" oci-layout index.json blobs
 	)
+	local rc=$?
+	rm -rf "$d"
+	return $rc
 }
 
 # podman_setup: a Podman of the test's own (store, run root, file locks
@@ -151,7 +164,10 @@ pm() { pm_raw --runtime "$work/hull" "$@"; }
 
 # containerd_setup: a containerd of the test's own (root, state, sockets
 # under $work/ctd) with $IMG imported; its CRI plugin has runtime handlers
-# "hull" (runc.v2 shim, BinaryName = the wrapper), "runc" and "crun".
+# "hull" (runc.v2 shim, BinaryName = the wrapper), "runc" and "crun", CNI
+# plugins from Debian's containernetworking-plugins and configurations from
+# $work/ctd/cni.  $ctd_cri_keys, if set, holds further keys of the CRI
+# plugin's table (TOML lines, e.g. sandbox_image; selftests/cri).
 # c ARGS...: ctr against it.  ctr_hull ARGS...: `ctr run` through hull.
 containerd_setup() {
 	command -v containerd >/dev/null && command -v ctr >/dev/null ||
@@ -171,7 +187,9 @@ state = "$d/state"
   address = "$d/debug.sock"
 [plugins."io.containerd.grpc.v1.cri"]
   disable_apparmor = true
+${ctd_cri_keys:-}
   [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
     conf_dir = "$d/cni"
   [plugins."io.containerd.grpc.v1.cri".containerd]
     default_runtime_name = "runc"
@@ -240,6 +258,19 @@ report_refused() {
 # show_calls: the runtime calls so far (for a failing test's diagnostics).
 show_calls() { [ -f "$work/runtime-calls.log" ] && sed 's/^/runtime: /' "$work/runtime-calls.log"; }
 
+# hull_delete_all: `hull delete --force` of every container in the state
+# roots the shims gave hull ($hroot/hull/NAMESPACE).
+hull_delete_all() {
+	local d id
+	for d in "$hroot"/hull/*/; do
+		[ -d "$d" ] || continue
+		for id in "$d"*/; do
+			[ -d "$id" ] && "$HULL" --config "$hullcfg" --root "$d" delete --force "$(basename "$id")" >/dev/null 2>&1
+		done
+	done
+	return 0
+}
+
 # clients_cleanup: removes the clients' containers, stops the test's
 # containerd and its shims, undoes mounts under $work, removes the cgroups
 # and /run/containerd directories the clients made, then vm_cleanup.
@@ -260,12 +291,7 @@ clients_cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/ctd/containerd.sock"); do kill -KILL "$p"; done
 	fi
-	for d in "$hroot"/hull/*/; do
-		[ -d "$d" ] || continue
-		for id in "$d"*/; do
-			[ -d "$id" ] && "$HULL" --config "$hullcfg" --root "$d" delete --force "$(basename "$id")" >/dev/null 2>&1
-		done
-	done
+	hull_delete_all
 	for p in $(pgrep -f "conmon .*$work/"); do kill -KILL "$p"; done
 	grep -F " $work/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m"; done
 	for d in $(client_made_dirs); do

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -53,8 +54,11 @@ int hull_log_to_fd(int fd)
 {
 	FILE *f;
 
-	if (logger.out != NULL)
-		return 0; /* a --log file stays */
+	if (logger.out != NULL) {
+		/* A --log file stays; fd is still taken: the monitor must not keep its caller's pipe. */
+		close(fd);
+		return 0;
+	}
 	f = fdopen(fd, "a");
 	if (f == NULL)
 		return -1;

@@ -66,6 +66,8 @@ void hull_state_free(struct hull_sandbox_state *st)
 	free(st->sandbox.created);
 	json_decref(st->sandbox.annotations);
 	free(st->sandbox.cgroup_path);
+	json_decref(st->sandbox.cgroup_leaves);
+	json_decref(st->sandbox.cgroup_created);
 
 	free(st->hypervisor.qmp_socket);
 	free(st->hypervisor.agent_socket);
@@ -203,6 +205,10 @@ static json_t *sandbox_json(const struct hull_sandbox_info *s, struct hull_jbuil
 	hull_jset_int(b, j, "monitor_pid", s->monitor_pid);
 	hull_jset_int(b, j, "monitor_start_time", (long long)s->monitor_start_time);
 	hull_jset_string(b, j, "cgroup_path", s->cgroup_path);
+	if (s->cgroup_leaves != NULL)
+		hull_jset(b, j, "cgroup_leaves", json_deep_copy(s->cgroup_leaves));
+	if (s->cgroup_created != NULL)
+		hull_jset(b, j, "cgroup_created", json_deep_copy(s->cgroup_created));
 	return j;
 }
 
@@ -399,6 +405,31 @@ static int get_id(const json_t *obj, char **out, struct hull_jpath *p, hull_erro
 	return -1;
 }
 
+/* An array of absolute paths (the cgroup directories), a deep copy; NULL when absent. */
+static int get_paths(const json_t *obj, const char *key, json_t **out, struct hull_jpath *p,
+                     hull_error_t *err)
+{
+	json_t *arr = NULL, *v;
+	size_t i, old;
+
+	if (hull_jget_strings(obj, key, false, &arr, p, err) < 0)
+		return -1;
+	if (arr == NULL)
+		return 0;
+	old = hull_jpath_key(p, key);
+	json_array_foreach(arr, i, v)
+	{
+		if (json_string_value(v)[0] != '/') {
+			hull_jpath_index(p, i);
+			return hull_jfail(err, p, "\"%s\" is not an absolute path",
+			                  json_string_value(v));
+		}
+	}
+	hull_jpath_pop(p, old);
+	*out = json_deep_copy(arr);
+	return *out ? 0 : hull_fail(err, ENOMEM, "%s", key);
+}
+
 static int get_annotations(const json_t *obj, json_t **out, struct hull_jpath *p, hull_error_t *err)
 {
 	const char *key;
@@ -454,7 +485,9 @@ static int sandbox_from_json(const json_t *root, struct hull_sandbox_info *s, st
 	    get_annotations(j, &s->annotations, p, err) < 0 ||
 	    get_pid(j, "monitor_pid", &s->monitor_pid, p, err) < 0 ||
 	    get_u64(j, "monitor_start_time", &s->monitor_start_time, p, err) < 0 ||
-	    hull_jget_string(j, "cgroup_path", false, &s->cgroup_path, p, err) < 0)
+	    hull_jget_string(j, "cgroup_path", false, &s->cgroup_path, p, err) < 0 ||
+	    get_paths(j, "cgroup_leaves", &s->cgroup_leaves, p, err) < 0 ||
+	    get_paths(j, "cgroup_created", &s->cgroup_created, p, err) < 0)
 		return -1;
 	hull_jpath_pop(p, 0);
 	return 0;

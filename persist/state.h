@@ -59,6 +59,13 @@ struct hull_sandbox_info {
 	pid_t monitor_pid;   /* hull monitor, 0 = none */
 	uint64_t monitor_start_time;
 	char *cgroup_path; /* the sandbox's cgroup (QEMU, virtiofsd) */
+	/*
+	 * runtime/host_cgroup.h: the cgroup's directory in each hierarchy
+	 * (exec relays join them) and those hull made (delete removes them):
+	 * arrays of absolute paths; NULL = none.
+	 */
+	json_t *cgroup_leaves;
+	json_t *cgroup_created;
 };
 
 struct hull_hypervisor_state {

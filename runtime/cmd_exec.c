@@ -26,6 +26,7 @@
 #include "runtime/container.h"
 #include "runtime/control.h"
 #include "runtime/exec_relay.h"
+#include "runtime/host_cgroup.h"
 #include "runtime/oci_spec.h"
 #include "vmm/agent_proto.h"
 
@@ -420,6 +421,9 @@ static int run_exec(struct hull_globals *g, const struct exec_options *o, hull_e
 	if (r_load == 0 && strcmp(container_status(&st), "running") != 0)
 		r_load = hull_fail(err, 0, "container %s is %s: exec needs it running", o->id,
 		                   container_status(&st));
+	/* The relay (this process, and a --detach child) is one of the sandbox's host processes. */
+	if (r_load == 0 && st.sandbox.cgroup_leaves)
+		r_load = host_cgroup_join(st.sandbox.cgroup_leaves, getpid(), err);
 	if (r_load == 0)
 		process = o->process_file ? process_from_file(o->process_file, err)
 		                          : process_from_flags(o, st.sandbox.bundle, err);

@@ -22,6 +22,7 @@
 #include "runtime/commands.h"
 #include "runtime/container.h"
 #include "runtime/control.h"
+#include "runtime/host_cgroup.h"
 
 int cmd_container_status(struct hull_globals *g, const char *id, char **root, const char **status,
                          hull_error_t *err)
@@ -407,11 +408,46 @@ int hull_update_resources(int argc, char **argv, const char **id, json_t **resou
 	return 0;
 }
 
+/*
+ * The VM was sized at create (runtime/sandbox_config.c); hull does not
+ * hot-plug vCPUs or memory (the guest would have to online them: no agent
+ * support yet), so new limits must fit in what the VM has.
+ */
+static int update_fits_vm(const json_t *resources, unsigned vcpus, unsigned memory_mib,
+                          hull_error_t *err)
+{
+	struct host_cgroup_limits l;
+
+	if (host_cgroup_limits_from(resources, &l, err) < 0)
+		return -1;
+	if (l.has_cpu && l.cpu_quota > 0) {
+		uint64_t cpus = ((uint64_t)l.cpu_quota + l.cpu_period - 1) / l.cpu_period;
+
+		if (cpus > vcpus)
+			return hull_fail(err, 0,
+			                 "update: cpu: a quota of %" PRId64 "/%" PRIu64
+			                 " needs %" PRIu64 " CPUs and the VM has %u vCPUs: the "
+			                 "VM's vCPUs cannot change (hull does not hot-plug CPUs); "
+			                 "recreate the container with the new quota",
+			                 l.cpu_quota, l.cpu_period, cpus, vcpus);
+	}
+	if (l.has_memory && l.memory > 0 && (uint64_t)l.memory > (uint64_t)memory_mib << 20)
+		return hull_fail(err, 0,
+		                 "update: memory: a limit of %" PRId64 " bytes is more than the "
+		                 "VM's %u MiB: the VM's memory cannot change (hull does not "
+		                 "hot-plug memory); recreate the container with the new limit",
+		                 l.memory, memory_mib);
+	return 0;
+}
+
+/* The guest's cgroup (through the monitor), then the host cgroup's limits. */
 int cmd_update(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
 	cleanup_json json_t *resources = NULL, *req = NULL;
+	struct hull_sandbox_state st;
 	const char *id, *status;
+	int r;
 
 	if (hull_update_resources(argc, argv, &id, &resources, err) < 0 ||
 	    cmd_container_status(g, id, &root, &status, err) < 0 || need_live(id, status, err) < 0)
@@ -419,7 +455,16 @@ int cmd_update(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	req = json_pack("{s:s, s:O}", "op", "update", "resources", resources);
 	if (req == NULL)
 		return hull_fail(err, ENOMEM, "update");
-	return ask_monitor(root, id, req, NULL, err);
+	hull_state_init(&st);
+	r = container_load(root, id, &st, err);
+	if (r == 0)
+		r = update_fits_vm(resources, st.hypervisor.vcpus, st.hypervisor.memory_mib, err);
+	if (r == 0)
+		r = ask_monitor(root, id, req, NULL, err);
+	if (r == 0 && st.sandbox.cgroup_leaves)
+		r = host_cgroup_set_limits(st.sandbox.cgroup_leaves, resources, err);
+	hull_state_free(&st);
+	return r;
 }
 
 /* --- events --stats --- */

@@ -21,6 +21,7 @@
 #include "persist/store.h"
 #include "runtime/console.h"
 #include "runtime/control.h"
+#include "runtime/host_cgroup.h"
 #include "runtime/hooks.h"
 #include "runtime/monitor.h"
 #include "runtime/sandbox.h"
@@ -161,6 +162,34 @@ static int fill_initial_state(struct hull_sandbox_state *st, const struct hull_s
 	return 0;
 }
 
+/*
+ * linux.cgroupsPath: the sandbox's host cgroup, made (with the limits)
+ * before the state is, and recorded in it, so that every later delete
+ * finds what to remove.  None when config.json names none.
+ */
+static int create_host_cgroup(const struct hull_globals *g, const struct hull_sandbox_config *sc,
+                              struct hull_sandbox_state *st, struct host_cgroup *cg,
+                              hull_error_t *err)
+{
+	const json_t *given = json_object_get(sc->spec.linux_, "cgroupsPath");
+	cleanup_free char *path = NULL;
+
+	if (given && !json_is_string(given))
+		return hull_fail(err, 0, "linux.cgroupsPath: expected a string");
+	if (host_cgroup_parse(json_string_value(given), g->systemd_cgroup, &path, err) < 0)
+		return -1;
+	if (path == NULL)
+		return 0;
+	if (host_cgroup_create(cg, path, err) < 0)
+		return -1;
+	st->sandbox.cgroup_path = strdup(path);
+	st->sandbox.cgroup_leaves = json_incref(cg->leaves);
+	st->sandbox.cgroup_created = json_incref(cg->created);
+	if (st->sandbox.cgroup_path == NULL)
+		return hull_fail(err, ENOMEM, "state");
+	return host_cgroup_set_limits(cg->leaves, sc->spec.resources, err);
+}
+
 /* Reads the monitor's "ok\n" or error text from fd until EOF, into msg (NUL-terminated). */
 static void read_ready(int fd, char *msg, size_t size)
 {
@@ -276,6 +305,8 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	                                            .bundle = opts->bundle,
 	                                            .id = opts->id};
 	cleanup_free char *root = NULL;
+	struct host_cgroup cg = {0};
+	bool cgroup_ours = true; /* until the state names the monitor: then delete removes it */
 	int ready[2] = {-1, -1}, go[2] = {-1, -1}, status, lock_fd, ret = -1;
 	int tty = -1; /* > 2: the console's slave, ours to close */
 	pid_t pid;
@@ -287,7 +318,8 @@ int container_create(struct hull_globals *globals, const struct create_options *
 		goto out;
 	root = strdup(globals->root ? globals->root : sc.config.runtime.state_root);
 	if (root == NULL || fill_initial_state(&st, &sc, err) < 0 ||
-	    open_terminal(&sc, opts, &tty, err) < 0)
+	    open_terminal(&sc, opts, &tty, err) < 0 ||
+	    create_host_cgroup(globals, &sc, &st, &cg, err) < 0)
 		goto out;
 	/*
 	 * The state is created locked and stays locked until the monitor is
@@ -315,11 +347,14 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	close(steal_fd(&go[0]));
 	st.sandbox.monitor_pid = pid;
 	st.sandbox.monitor_start_time = proc_start_time(pid);
-	if (hull_state_save(root, &st, err) < 0) {
+	/* The monitor waits for go: everything it starts is born in the cgroup. */
+	if ((cg.leaves && host_cgroup_join(cg.leaves, pid, err) < 0) ||
+	    hull_state_save(root, &st, err) < 0) {
 		close(steal_fd(&go[1])); /* the monitor exits */
 		waitpid(pid, &status, 0);
 		goto unlock;
 	}
+	cgroup_ours = false;
 	hull_state_unlock(lock_fd);
 	if (send(go[1], "g", 1, MSG_NOSIGNAL) != 1)
 		log_debug("create %s: the monitor (pid %d) is gone before its start", opts->id,
@@ -344,6 +379,13 @@ unlock : {
 	hull_state_remove_locked(root, opts->id, lock_fd, &ignored);
 }
 out:
+	if (cgroup_ours && cg.created) {
+		cleanup_error hull_error_t ignored = NULL;
+
+		if (host_cgroup_remove(cg.created, 5000, &ignored) < 0)
+			log_warning("create %s: %s", opts->id, hull_error_str(ignored));
+	}
+	host_cgroup_free(&cg);
 	for (int i = 0; i < 2; i++) {
 		if (ready[i] >= 0)
 			close(ready[i]);
@@ -446,6 +488,12 @@ static int remove_stopped(const char *root, const char *id, struct hull_sandbox_
 	                               st->network.n_endpoints, err) < 0) {
 		hull_state_unlock(lock_fd);
 		return -1;
+	}
+	/* Kept in the state while it cannot go: a later delete tries again. */
+	if (st->sandbox.cgroup_created &&
+	    host_cgroup_remove(st->sandbox.cgroup_created, 10000, err) < 0) {
+		hull_state_unlock(lock_fd);
+		return hull_error_prefix(err, "delete %s", id);
 	}
 	/* poststop once the container is gone: once, as the state goes with it. */
 	state = hooks_of_state(st) ? container_state_json(st) : NULL;

@@ -3,12 +3,15 @@
 #include "runtime/sandbox_config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/read_file.h"
 #include "runtime/config_file.h"
+#include "runtime/host_cgroup.h"
 
 /* io.katacontainers.config_path: the sandbox uses another configuration
  * file, when the first one enables that annotation. */
@@ -27,6 +30,45 @@ static int switch_config_file(struct hull_sandbox_config *sc, hull_error_t *err)
 	}
 	hull_config_free(&sc->config);
 	sc->config = other;
+	return 0;
+}
+
+/*
+ * Kata's static sizing: the VM gets default_vcpus plus the container's
+ * CPUs (linux.resources.cpu quota/period, rounded up), capped at the
+ * host's CPUs (or default_max_vcpus), and default_memory plus its memory
+ * limit (rounded up to MiB): the defaults are the guest's own share.
+ */
+int hull_sandbox_config_size(struct hull_sandbox_config *sc, hull_error_t *err)
+{
+	__typeof__(sc->config.hypervisor) *hv = &sc->config.hypervisor;
+	struct host_cgroup_limits l;
+
+	if (host_cgroup_limits_from(sc->spec.resources, &l, err) < 0)
+		return -1;
+	if (l.has_cpu && l.cpu_quota > 0) {
+		uint64_t cpus = ((uint64_t)l.cpu_quota + l.cpu_period - 1) / l.cpu_period;
+		uint64_t want = hv->default_vcpus + cpus,
+		         cap = hv->default_max_vcpus ? hv->default_max_vcpus : hull_host_cpus();
+
+		if (want > cap) {
+			log_info("linux.resources.cpu: %" PRIu64 " vCPUs wanted (%" PRIu32
+			         " + %" PRIu64 "), the VM gets %" PRIu64 " (the host's CPUs or "
+			         "default_max_vcpus)",
+			         want, hv->default_vcpus, cpus, cap);
+			want = cap;
+		}
+		hv->default_vcpus = (uint32_t)want;
+	}
+	if (l.has_memory && l.memory > 0) {
+		uint64_t mib = hv->default_memory + (((uint64_t)l.memory + (1 << 20) - 1) >> 20);
+
+		if (mib > UINT32_MAX)
+			return hull_fail(err, 0,
+			                 "linux.resources.memory.limit: %" PRId64 " is too large",
+			                 l.memory);
+		hv->default_memory = (uint32_t)mib;
+	}
 	return 0;
 }
 
@@ -57,7 +99,7 @@ int hull_sandbox_config_build(struct hull_sandbox_config *sc, const char *name, 
 	sc->sandbox_id = strdup(sandbox_id);
 	if (sc->sandbox_id == NULL)
 		return hull_fail(err, ENOMEM, "sandbox configuration");
-	return 0;
+	return hull_sandbox_config_size(sc, err) < 0 ? hull_error_prefix(err, "%s", name) : 0;
 }
 
 int hull_sandbox_config_load(const struct hull_sandbox_options *opts,

@@ -44,6 +44,9 @@ int hull_sandbox_config_load(const struct hull_sandbox_options *opts,
 int hull_sandbox_config_build(struct hull_sandbox_config *sc, const char *name, const char *text,
                               size_t len, const char *bundle, const char *id, hull_error_t *err);
 
+/* Sizes the VM from linux.resources as Kata does (done by _build). */
+int hull_sandbox_config_size(struct hull_sandbox_config *sc, hull_error_t *err);
+
 /* {"hypervisor": {...}, "runtime": {...}, "agent": {...}, "container": {...}} */
 json_t *hull_sandbox_config_to_json(const struct hull_sandbox_config *sc);
 

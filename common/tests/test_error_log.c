@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The error and logging conventions (common/error.h, common/log.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -204,6 +205,28 @@ static void json_log_keeps_a_message_that_is_not_utf8(void **state)
 	                    "name \\xff\\xfe \"q\"\nx");
 }
 
+/*
+ * With a --log file, hull_log_to_fd still takes (closes) its fd: the
+ * monitor of a container with a terminal must not keep its caller's
+ * stderr pipe (the runc shim reads it until EOF).
+ */
+static void log_to_fd_takes_the_fd_with_a_log_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/hull-log-fd.XXXXXX", c;
+	int fd = mkstemp(path), p[2];
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(hull_log_init(path, HULL_LOG_TEXT, false, NULL), 0);
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	assert_int_equal(hull_log_to_fd(p[1]), 0);
+	assert_int_equal(read(p[0], &c, 1), 0); /* EOF: no writer left */
+	close(p[0]);
+	hull_log_close();
+	unlink(path);
+}
+
 static void log_to_unwritable_path_fails(void **state)
 {
 	(void)state;
@@ -225,6 +248,7 @@ int main(void)
 	    cmocka_unit_test(text_log_escapes_newlines_and_quotes),
 	    cmocka_unit_test(json_log_keeps_a_message_that_is_not_utf8),
 	    cmocka_unit_test(log_to_unwritable_path_fails),
+	    cmocka_unit_test(log_to_fd_takes_the_fd_with_a_log_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

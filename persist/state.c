@@ -68,6 +68,7 @@ void hull_state_free(struct hull_sandbox_state *st)
 	free(st->sandbox.cgroup_path);
 	json_decref(st->sandbox.cgroup_leaves);
 	json_decref(st->sandbox.cgroup_created);
+	free(st->sandbox.pod_sandbox);
 
 	free(st->hypervisor.qmp_socket);
 	free(st->hypervisor.agent_socket);
@@ -209,6 +210,7 @@ static json_t *sandbox_json(const struct hull_sandbox_info *s, struct hull_jbuil
 		hull_jset(b, j, "cgroup_leaves", json_deep_copy(s->cgroup_leaves));
 	if (s->cgroup_created != NULL)
 		hull_jset(b, j, "cgroup_created", json_deep_copy(s->cgroup_created));
+	hull_jset_string(b, j, "pod_sandbox", s->pod_sandbox);
 	return j;
 }
 
@@ -487,7 +489,8 @@ static int sandbox_from_json(const json_t *root, struct hull_sandbox_info *s, st
 	    get_u64(j, "monitor_start_time", &s->monitor_start_time, p, err) < 0 ||
 	    hull_jget_string(j, "cgroup_path", false, &s->cgroup_path, p, err) < 0 ||
 	    get_paths(j, "cgroup_leaves", &s->cgroup_leaves, p, err) < 0 ||
-	    get_paths(j, "cgroup_created", &s->cgroup_created, p, err) < 0)
+	    get_paths(j, "cgroup_created", &s->cgroup_created, p, err) < 0 ||
+	    hull_jget_string(j, "pod_sandbox", false, &s->pod_sandbox, p, err) < 0)
 		return -1;
 	hull_jpath_pop(p, 0);
 	return 0;

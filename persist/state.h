@@ -66,6 +66,11 @@ struct hull_sandbox_info {
 	 */
 	json_t *cgroup_leaves;
 	json_t *cgroup_created;
+	/*
+	 * A pod's app container runs in the VM of this sandbox (its id); its
+	 * monitor_pid is then its relay.  NULL for a sandbox.
+	 */
+	char *pod_sandbox;
 };
 
 struct hull_hypervisor_state {

@@ -34,8 +34,6 @@
 	"[--process FILE | ARGS...] [--detach] [--pid-file FILE] [--console-socket PATH] "         \
 	"[--tty] [--env K=V]... [--cwd DIR] [--user UID[:GID]] [--additional-gids GID]... "        \
 	"[--cap CAP]... [--no-new-privs] ID [ARGS...]"
-/* exec's first reply waits for the guest to fork and exec the process. */
-#define EXEC_REPLY_TIMEOUT_MS 60000
 
 struct exec_options {
 	const char *id;
@@ -281,39 +279,6 @@ static json_t *process_from_file(const char *path, hull_error_t *err)
 	return process;
 }
 
-/* The session's first frame: the monitor's answer; what follows stays in reader. */
-static int read_reply(int conn, struct agent_reader *reader, hull_error_t *err)
-{
-	int ret = -1;
-
-	for (;;) {
-		struct pollfd p = {.fd = conn, .events = POLLIN};
-		uint8_t buf[4096];
-		json_t *msg = NULL;
-		ssize_t n;
-
-		if (agent_reader_next(reader, &msg, err) == AGENT_READ_MESSAGE) {
-			const char *error = json_string_value(json_object_get(msg, "error"));
-
-			ret = error ? hull_fail(err, 0, "%s", error) : 0;
-			json_decref(msg);
-			break;
-		}
-		if (poll(&p, 1, EXEC_REPLY_TIMEOUT_MS) <= 0) {
-			hull_fail(err, ETIMEDOUT, "exec: the monitor did not answer");
-			break;
-		}
-		n = read(conn, buf, sizeof(buf));
-		if (n <= 0) {
-			hull_fail(err, n < 0 ? errno : 0, "exec: the monitor went away");
-			break;
-		}
-		if (agent_reader_feed(reader, buf, (size_t)n, err) < 0)
-			break;
-	}
-	return ret;
-}
-
 /* Where the process's stdio and terminal come from. */
 static int relay_ends(const struct exec_options *o, struct exec_relay *r, bool *raw,
                       struct termios *saved, hull_error_t *err)
@@ -337,24 +302,16 @@ static int relay_ends(const struct exec_options *o, struct exec_relay *r, bool *
 	return 0;
 }
 
-/* r->conn and r->reader: the session, its reply read. */
+/* r->conn and r->reader: the session to the monitor of container id, its reply read. */
 static int open_session(const char *root, const char *id, json_t *process, struct exec_relay *r,
                         hull_error_t *err)
 {
 	char path[PATH_MAX];
 	cleanup_json json_t *req = json_pack("{s:s, s:O}", "op", "exec", "process", process);
 
-	snprintf(path, sizeof(path), "%s/%s/%s", root, id, CONTROL_SOCKET_NAME);
-	r->conn = control_open_session(path, req, err);
-	if (r->conn < 0)
+	if (req == NULL || container_monitor_socket(root, id, path, sizeof(path), req, err) < 0)
 		return -1;
-	agent_reader_init(&r->reader);
-	if (read_reply(r->conn, &r->reader, err) < 0) {
-		agent_reader_release(&r->reader);
-		close(r->conn);
-		return -1;
-	}
-	return 0;
+	return exec_relay_open(path, req, r, err);
 }
 
 /* --detach: a child is the relay; this process returns once the process runs. */

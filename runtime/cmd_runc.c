@@ -47,9 +47,8 @@ static int ask_monitor(const char *root, const char *id, json_t *req, json_t **r
 {
 	char path[PATH_MAX];
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", root, id, CONTROL_SOCKET_NAME) >=
-	    sizeof(path))
-		return hull_fail(err, ENAMETOOLONG, "state directory of %s", id);
+	if (container_monitor_socket(root, id, path, sizeof(path), req, err) < 0)
+		return -1;
 	return control_call(path, req, reply, 60000, err);
 }
 

@@ -24,6 +24,7 @@
 #include "runtime/host_cgroup.h"
 #include "runtime/hooks.h"
 #include "runtime/monitor.h"
+#include "runtime/pod.h"
 #include "runtime/sandbox.h"
 #include "runtime/config_file.h"
 #include "runtime/sandbox_config.h"
@@ -84,11 +85,34 @@ json_t *container_state_json(const struct hull_sandbox_state *st)
 	    st->sandbox.created, "annotations", annotations, "owner", "");
 }
 
+int container_monitor_socket(const char *root, const char *id, char *path, size_t size, json_t *req,
+                             hull_error_t *err)
+{
+	struct hull_sandbox_state st;
+	const char *owner = id;
+	int r;
+
+	hull_state_init(&st);
+	r = container_load(root, id, &st, err);
+	if (r == 0 && st.sandbox.pod_sandbox) {
+		/* A pod's app container: its sandbox's monitor runs it. */
+		owner = st.sandbox.pod_sandbox;
+		if (req)
+			json_object_set_new(req, "container_id", json_string(id));
+	}
+	if (r == 0 &&
+	    (size_t)snprintf(path, size, "%s/%s/%s", root, owner, CONTROL_SOCKET_NAME) >= size)
+		r = hull_fail(err, ENAMETOOLONG, "control socket of %s", id);
+	hull_state_free(&st);
+	return r;
+}
+
 int container_control(const char *root, const char *id, json_t *req, hull_error_t *err)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s/%s", root, id, CONTROL_SOCKET_NAME);
+	if (container_monitor_socket(root, id, path, sizeof(path), req, err) < 0)
+		return -1;
 	return control_call(path, req, NULL, 60000, err);
 }
 
@@ -295,6 +319,134 @@ static int open_terminal(const struct hull_sandbox_config *sc, const struct crea
 	                 "in the foreground on a terminal)");
 }
 
+static int set_created(struct hull_sandbox_state *st, void *data, hull_error_t *err)
+{
+	(void)data;
+	(void)err;
+	st->sandbox.status = HULL_STATUS_CREATED;
+	if (st->n_containers > 0)
+		st->containers[0].status = HULL_STATUS_CREATED;
+	return 0;
+}
+
+/* The sandbox monitor's control socket, when the sandbox runs. */
+static int pod_monitor_socket(const char *root, const struct hull_sandbox_config *sc, char *path,
+                              size_t size, hull_error_t *err)
+{
+	struct hull_sandbox_state pod;
+	int r = 0;
+
+	hull_state_init(&pod);
+	/* Gone, or there but not running: either way the container has nowhere to go. */
+	if (container_load(root, sc->sandbox_id, &pod, err) < 0 || pod.sandbox.pod_sandbox ||
+	    !container_monitor_alive(&pod) || pod.sandbox.status != HULL_STATUS_RUNNING) {
+		hull_error_release(err);
+		r = hull_fail(err, 0, "container %s: sandbox %s is not running", sc->id,
+		              sc->sandbox_id);
+	} else if ((size_t)snprintf(path, size, "%s/%s/%s", root, sc->sandbox_id,
+	                            CONTROL_SOCKET_NAME) >= size)
+		r = hull_fail(err, ENAMETOOLONG, "control socket of %s", sc->sandbox_id);
+	hull_state_free(&pod);
+	return r;
+}
+
+/*
+ * A pod's app container: no VM of its own.  Its relay (runtime/pod.c) asks
+ * the sandbox's monitor to add it to the pod's VM and is then its pid-file
+ * process.  The state (its own, naming the sandbox) is created locked and
+ * records the relay before it asks, as a sandbox's records its monitor.
+ */
+static int create_member(const char *root, struct hull_sandbox_state *st,
+                         const struct hull_sandbox_config *sc, const struct create_options *opts,
+                         int tty, pid_t *relay, hull_error_t *err)
+{
+	int ready[2] = {-1, -1}, go[2] = {-1, -1}, lock_fd, status, ret = -1;
+	char sock[PATH_MAX], msg[4096], go_byte;
+	pid_t pid;
+
+	if (pod_monitor_socket(root, sc, sock, sizeof(sock), err) < 0)
+		return -1;
+	st->sandbox.pod_sandbox = strdup(sc->sandbox_id);
+	free(st->network.netns_path);
+	st->network.netns_path = NULL; /* the pod's, which its sandbox owns */
+	if (st->sandbox.pod_sandbox == NULL)
+		return hull_fail(err, ENOMEM, "state");
+	lock_fd = hull_state_create_locked(root, st, err);
+	if (lock_fd < 0)
+		return -1;
+	if (pipe2(ready, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
+		hull_fail(err, errno, "create %s", opts->id);
+		goto unlock;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		hull_fail(err, errno, "create %s: fork", opts->id);
+		goto unlock;
+	}
+	if (pid == 0) {
+		close(lock_fd);
+		close(ready[0]);
+		close(go[1]);
+		setsid();
+		if (tty > 2) {
+			dup2(tty, 0);
+			dup2(tty, 1);
+			dup2(tty, 2);
+		}
+		if (read(go[0], &go_byte, 1) != 1)
+			_exit(1);
+		pod_member_relay(sock, sc->id, sc->bundle, tty >= 0, ready[1]);
+	}
+	close(steal_fd(&ready[1]));
+	close(steal_fd(&go[0]));
+	st->sandbox.monitor_pid = pid;
+	st->sandbox.monitor_start_time = proc_start_time(pid);
+	if (hull_state_save(root, st, err) < 0) {
+		close(steal_fd(&go[1]));
+		waitpid(pid, &status, 0);
+		goto unlock;
+	}
+	hull_state_unlock(lock_fd);
+	lock_fd = -1;
+	if (send(go[1], "g", 1, MSG_NOSIGNAL) != 1)
+		log_debug("create %s: the relay (pid %d) is gone before its start", opts->id, pid);
+	read_ready(ready[0], msg, sizeof(msg));
+	if (strcmp(msg, "ok\n") != 0) {
+		cleanup_error hull_error_t ignored = NULL;
+
+		waitpid(pid, &status, 0);
+		hull_state_remove(root, opts->id, &ignored);
+		hull_fail(err, 0, "%s",
+		          msg[0] ? msg : "the container's relay died while adding it");
+		goto out;
+	}
+	if (hull_state_update(root, opts->id, set_created, NULL, err) < 0 ||
+	    (opts->pid_file && container_write_pid_file(opts->pid_file, pid, err) < 0)) {
+		cleanup_error hull_error_t ignored = NULL;
+
+		container_delete(root, opts->id, true, &ignored);
+		goto out;
+	}
+	*relay = pid;
+	ret = 0;
+	goto out;
+unlock : {
+	cleanup_error hull_error_t ignored = NULL;
+
+	hull_state_remove_locked(root, opts->id, lock_fd, &ignored);
+}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (ready[i] >= 0)
+			close(ready[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	return ret;
+}
+
 int container_create(struct hull_globals *globals, const struct create_options *opts,
                      pid_t *monitor, hull_error_t *err)
 {
@@ -321,6 +473,19 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	    open_terminal(&sc, opts, &tty, err) < 0 ||
 	    create_host_cgroup(globals, &sc, &st, &cg, err) < 0)
 		goto out;
+	if (sc.type == HULL_CONTAINER_POD_CONTAINER) {
+		ret = create_member(root, &st, &sc, opts, tty, monitor, err);
+		if (ret == 0 && cg.leaves) {
+			cleanup_error hull_error_t ignored = NULL;
+
+			/* Its relay is its host process: in its cgroup; its state names it for delete. */
+			cgroup_ours = false;
+			if (host_cgroup_join(cg.leaves, *monitor, &ignored) < 0)
+				log_warning("container %s: cgroup: %s", opts->id,
+				            hull_error_str(ignored));
+		}
+		goto out;
+	}
 	/*
 	 * The state is created locked and stays locked until the monitor is
 	 * recorded in it (pid and start time): no delete can see a creating

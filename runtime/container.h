@@ -54,6 +54,14 @@ json_t *container_state_json(const struct hull_sandbox_state *st);
 /* --pid-file: pid written atomically (never seen empty), as runc does. */
 int container_write_pid_file(const char *path, pid_t pid, hull_error_t *err);
 
+/*
+ * The control socket of the monitor that runs container id: its own, or
+ * for a pod's app container its sandbox's (req, when not NULL, then gets
+ * "container_id").
+ */
+int container_monitor_socket(const char *root, const char *id, char *path, size_t size, json_t *req,
+                             hull_error_t *err);
+
 /* Sends req (borrowed) to the container's monitor. */
 int container_control(const char *root, const char *id, json_t *req, hull_error_t *err);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -14,7 +15,11 @@
 #include "common/write_all.h"
 #include "common/log.h"
 #include "runtime/console.h"
+#include "runtime/control.h"
 #include "vmm/agent_proto.h"
+
+/* The first reply waits for the guest to set the process up. */
+#define RELAY_REPLY_TIMEOUT_MS 60000
 
 /* How often a terminal's size is looked at when no SIGWINCH comes (a console socket's pty). */
 #define SIZE_POLL_MS 300
@@ -148,6 +153,55 @@ static int block_signals(void)
 		sigaddset(&mask, sigs[i]);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* The session's first frame: the monitor's answer; what follows stays in reader. */
+static int read_reply(int conn, struct agent_reader *reader, hull_error_t *err)
+{
+	int ret = -1;
+
+	for (;;) {
+		struct pollfd p = {.fd = conn, .events = POLLIN};
+		uint8_t buf[4096];
+		json_t *msg = NULL;
+		ssize_t n;
+
+		if (agent_reader_next(reader, &msg, err) == AGENT_READ_MESSAGE) {
+			const char *error = json_string_value(json_object_get(msg, "error"));
+
+			ret = error ? hull_fail(err, 0, "%s", error) : 0;
+			json_decref(msg);
+			break;
+		}
+		if (poll(&p, 1, RELAY_REPLY_TIMEOUT_MS) <= 0) {
+			hull_fail(err, ETIMEDOUT, "exec: the monitor did not answer");
+			break;
+		}
+		n = read(conn, buf, sizeof(buf));
+		if (n <= 0) {
+			hull_fail(err, n < 0 ? errno : 0, "exec: the monitor went away");
+			break;
+		}
+		if (agent_reader_feed(reader, buf, (size_t)n, err) < 0)
+			break;
+	}
+	return ret;
+}
+
+int exec_relay_open(const char *monitor_socket, json_t *req, struct exec_relay *r,
+                    hull_error_t *err)
+{
+	r->conn = control_open_session(monitor_socket, req, err);
+	if (r->conn < 0)
+		return -1;
+	agent_reader_init(&r->reader);
+	if (read_reply(r->conn, &r->reader, err) < 0) {
+		agent_reader_release(&r->reader);
+		close(r->conn);
+		r->conn = -1;
+		return -1;
+	}
+	return 0;
 }
 
 int exec_relay_run(struct exec_relay *r)

@@ -10,6 +10,9 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
+#include "common/error.h"
 #include "vmm/agent_proto.h"
 
 struct exec_relay {
@@ -20,6 +23,14 @@ struct exec_relay {
 	int tty_fd;                 /* the terminal whose size is the process's, or -1 */
 	struct agent_reader reader; /* the session's frames: what came after the reply */
 };
+
+/*
+ * Opens a session to the monitor at monitor_socket with req (borrowed) and
+ * reads its reply: r->conn and r->reader are then set.  An error reply is
+ * the error.
+ */
+int exec_relay_open(const char *monitor_socket, json_t *req, struct exec_relay *r,
+                    hull_error_t *err);
 
 /* Relays until the process exits: returns its status (128+N when signal N
  * killed it), or 128+SIGKILL when the sandbox went away first.

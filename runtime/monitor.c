@@ -23,6 +23,7 @@
 #include "runtime/console.h"
 #include "runtime/control.h"
 #include "runtime/monitor_internal.h"
+#include "runtime/pod.h"
 #include "runtime/sandbox.h"
 
 /* --- the persisted state, updated as the sandbox changes --- */
@@ -88,6 +89,16 @@ static int save_status(struct hull_sandbox_state *st, void *data, hull_error_t *
 			c->pid = s->pid;
 	}
 	return 0;
+}
+
+void monitor_set_member_status(struct monitor *m, const char *id, enum hull_status status)
+{
+	cleanup_error hull_error_t err = NULL;
+	struct status_change s = {.status = status, .pid = -1};
+
+	/* Its own state: it may be gone already (deleted while the pod runs on). */
+	if (hull_state_update(m->o->state_root, id, save_status, &s, &err) < 0)
+		log_debug("state of %s: %s", id, hull_error_str(err));
 }
 
 void monitor_set_status(struct monitor *m, enum hull_status status, pid_t pid)
@@ -346,7 +357,8 @@ void monitor_main(struct monitor_options *o)
 		unlink(control_path);
 		_exit(1);
 	}
-	if (hull_state_update(o->state_root, o->sc->id, save_created, &m, &err) < 0) {
+	if (pod_monitor_enter(&o->sc->spec, &err) < 0 ||
+	    hull_state_update(o->state_root, o->sc->id, save_created, &m, &err) < 0) {
 		sandbox_shutdown(&m.sb);
 		report_ready(o->ready_fd, err);
 		unlink(control_path);

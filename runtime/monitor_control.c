@@ -12,9 +12,27 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "runtime/agent_requests.h"
 #include "runtime/control.h"
 #include "runtime/hooks.h"
 #include "runtime/monitor_internal.h"
+
+const char *monitor_target(struct monitor *m, json_t *req, hull_error_t *err)
+{
+	const char *id = json_string_value(json_object_get(req, "container_id"));
+
+	if (id == NULL || strcmp(id, m->o->sc->id) == 0)
+		return m->o->sc->id;
+	if (monitor_member(m, id))
+		return id;
+	hull_fail(err, 0, "container %s is not running in sandbox %s", id, m->o->sc->id);
+	return NULL;
+}
+
+static bool is_member(struct monitor *m, const char *target)
+{
+	return strcmp(target, m->o->sc->id) != 0;
+}
 
 static int start_container(struct monitor *m, hull_error_t *err)
 {
@@ -42,10 +60,21 @@ int monitor_signal_container(struct monitor *m, int sig, hull_error_t *err)
 
 static int op_start(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
 {
+	const char *target = monitor_target(m, req, err);
+	cleanup_json json_t *call = NULL;
+
 	(void)conn;
-	(void)req;
 	(void)reply;
-	return start_container(m, err);
+	if (target == NULL)
+		return -1;
+	if (!is_member(m, target))
+		return start_container(m, err);
+	/* A pod member: its relay already waits for its output. */
+	call = agent_request_start_container(target);
+	if (agent_client_call(m->sb.vm.agent, call, NULL, 30000, err) < 0)
+		return -1;
+	monitor_set_member_status(m, target, HULL_STATUS_RUNNING);
+	return 0;
 }
 
 /*
@@ -56,8 +85,12 @@ static int op_start(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 static int container_request(struct monitor *m, const char *op, json_t *req,
                              const char *const *keys, json_t **result, hull_error_t *err)
 {
-	cleanup_json json_t *call = json_pack("{s:s, s:s}", "op", op, "container_id", m->o->sc->id);
+	const char *target = monitor_target(m, req, err);
+	cleanup_json json_t *call = NULL;
 
+	if (target == NULL)
+		return -1;
+	call = json_pack("{s:s, s:s}", "op", op, "container_id", target);
 	if (call == NULL)
 		return hull_fail(err, ENOMEM, "%s", op);
 	for (size_t i = 0; keys && keys[i]; i++)
@@ -83,9 +116,14 @@ static int op_pause(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 {
 	(void)conn;
 	(void)reply;
-	if (container_request(m, "pause_container", req, NULL, NULL, err) < 0)
+	const char *target = monitor_target(m, req, err);
+
+	if (target == NULL || container_request(m, "pause_container", req, NULL, NULL, err) < 0)
 		return -1;
-	monitor_set_status(m, HULL_STATUS_PAUSED, -1);
+	if (is_member(m, target))
+		monitor_set_member_status(m, target, HULL_STATUS_PAUSED);
+	else
+		monitor_set_status(m, HULL_STATUS_PAUSED, -1);
 	return 0;
 }
 
@@ -93,9 +131,14 @@ static int op_resume(struct monitor *m, int conn, json_t *req, json_t **reply, h
 {
 	(void)conn;
 	(void)reply;
-	if (container_request(m, "resume_container", req, NULL, NULL, err) < 0)
+	const char *target = monitor_target(m, req, err);
+
+	if (target == NULL || container_request(m, "resume_container", req, NULL, NULL, err) < 0)
 		return -1;
-	monitor_set_status(m, m->started ? HULL_STATUS_RUNNING : HULL_STATUS_CREATED, -1);
+	if (is_member(m, target))
+		monitor_set_member_status(m, target, HULL_STATUS_RUNNING);
+	else
+		monitor_set_status(m, m->started ? HULL_STATUS_RUNNING : HULL_STATUS_CREATED, -1);
 	return 0;
 }
 
@@ -105,14 +148,16 @@ static int op_resume(struct monitor *m, int conn, json_t *req, json_t **reply, h
  * container's first process, and each exec's relay (the process that
  * connected its session), which passes them on to its process.
  */
-static void add_host_pids(struct monitor *m, json_t *pids)
+static void add_host_pids(struct monitor *m, const char *target, json_t *pids)
 {
-	json_array_append_new(pids, json_integer(getpid()));
+	if (!is_member(m, target))
+		json_array_append_new(pids, json_integer(getpid()));
 	for (int i = 0; i < MONITOR_MAX_EXECS; i++) {
 		struct ucred peer;
 		socklen_t len = sizeof(peer);
 
-		if (m->execs[i].conn >= 0 &&
+		/* A member's relay, and the relays of the target's execs. */
+		if (m->execs[i].conn >= 0 && strcmp(m->execs[i].container_id, target) == 0 &&
 		    getsockopt(m->execs[i].conn, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 &&
 		    peer.pid > 0)
 			json_array_append_new(pids, json_integer(peer.pid));
@@ -123,12 +168,16 @@ static void add_host_pids(struct monitor *m, json_t *pids)
 static int op_ps(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
 {
 	cleanup_json json_t *guest = NULL;
-	json_t *pids = json_array();
+	const char *target = monitor_target(m, req, err);
+	json_t *pids;
 
 	(void)conn;
+	if (target == NULL)
+		return -1;
+	pids = json_array();
 	if (pids == NULL)
 		return hull_fail(err, ENOMEM, "ps");
-	add_host_pids(m, pids);
+	add_host_pids(m, target, pids);
 	*reply = json_pack("{s:o}", "pids", pids);
 	if (*reply == NULL)
 		return hull_fail(err, ENOMEM, "ps");
@@ -164,10 +213,11 @@ static int op_stats(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 
 static int op_shutdown(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
 {
-	(void)conn;
-	(void)req;
-	(void)reply;
-	(void)err;
+	const char *id = json_string_value(json_object_get(req, "container_id"));
+
+	/* `hull delete` of a pod's app container: it goes, the pod stays. */
+	if (id && strcmp(id, m->o->sc->id) != 0)
+		return monitor_op_remove_container(m, conn, req, reply, err);
 	/* `hull delete`: the container dies with the VM, as after SIGKILL. */
 	m->exit_status = 128 + SIGKILL;
 	m->finished = true;
@@ -192,6 +242,8 @@ static const struct monitor_op {
     {"stats", op_stats},
     {"shutdown", op_shutdown},
     {"exec", monitor_op_exec},
+    {"add_container", monitor_op_add_container},
+    {"remove_container", monitor_op_remove_container},
     {NULL, NULL},
 };
 

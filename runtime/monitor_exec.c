@@ -45,7 +45,7 @@ void monitor_exec_close_all(struct monitor *m)
 		session_close(&m->execs[i]);
 }
 
-static struct exec_session *free_session(struct monitor *m)
+struct exec_session *monitor_free_session(struct monitor *m)
 {
 	for (size_t i = 0; i < MONITOR_MAX_EXECS; i++)
 		if (m->execs[i].conn < 0)
@@ -79,16 +79,38 @@ void monitor_exec_lost(struct monitor *m, struct exec_session *s)
 	/* Its process must not outlive the host process a caller waits on. */
 	if (req && agent_op(m, s, req, &err) < 0)
 		log_debug("exec %s: kill: %s", s->process_id, hull_error_str(err));
+	if (s->member)
+		monitor_set_member_status(m, s->container_id, HULL_STATUS_STOPPED);
 	session_close(s);
+}
+
+struct exec_session *monitor_member(struct monitor *m, const char *id)
+{
+	for (size_t i = 0; id && i < MONITOR_MAX_EXECS; i++)
+		if (m->execs[i].conn >= 0 && m->execs[i].member &&
+		    strcmp(m->execs[i].container_id, id) == 0)
+			return &m->execs[i];
+	return NULL;
+}
+
+void monitor_session_open(struct monitor *m, struct exec_session *s, int conn, json_t *first)
+{
+	s->conn = conn;
+	agent_reader_init(&s->reader);
+	session_send(m, s, first);
+	json_decref(first);
 }
 
 int monitor_op_exec(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
 {
-	struct exec_session *s = free_session(m);
+	struct exec_session *s = monitor_free_session(m);
 	cleanup_json json_t *call = NULL, *answer = NULL, *ok = NULL;
 	json_t *process = json_object_get(req, "process");
+	const char *target = monitor_target(m, req, err);
 
 	(void)reply;
+	if (target == NULL)
+		return -1;
 	if (!m->started || m->finished)
 		return hull_fail(err, 0, "container %s is not running", m->o->sc->id);
 	if (s == NULL)
@@ -97,8 +119,10 @@ int monitor_op_exec(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 	if (!json_is_object(process))
 		return hull_fail(err, 0, "exec: no process");
 	snprintf(s->process_id, sizeof(s->process_id), "exec-%u", ++m->next_exec);
-	call = json_pack("{s:s, s:s, s:s, s:O}", "op", "exec", "container_id", m->o->sc->id,
-	                 "process_id", s->process_id, "process", process);
+	snprintf(s->container_id, sizeof(s->container_id), "%s", target);
+	s->member = false;
+	call = json_pack("{s:s, s:s, s:s, s:O}", "op", "exec", "container_id", target, "process_id",
+	                 s->process_id, "process", process);
 	if (call == NULL ||
 	    agent_client_call(m->sb.vm.agent, call, &answer, SESSION_CALL_TIMEOUT_MS, err) < 0) {
 		cleanup_free char *text = hull_error_text(*err);
@@ -109,11 +133,9 @@ int monitor_op_exec(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 		close(conn);
 		return MONITOR_KEEP_CONN;
 	}
-	ok = json_pack("{s:b, s:s, s:O}", "ok", 1, "process_id", s->process_id, "pid",
-	               json_object_get(answer, "pid"));
-	s->conn = conn;
-	agent_reader_init(&s->reader);
-	session_send(m, s, ok);
+	monitor_session_open(m, s, conn,
+	                     json_pack("{s:b, s:s, s:O}", "ok", 1, "process_id", s->process_id,
+	                               "pid", json_object_get(answer, "pid")));
 	return MONITOR_KEEP_CONN;
 }
 
@@ -185,9 +207,12 @@ bool monitor_exec_event(struct monitor *m, json_t *ev)
 		if (s->conn < 0 || strcmp(s->process_id, pid) != 0)
 			continue;
 		session_send(m, s, ev);
-		if (event && strcmp(event, "exit") == 0)
+		if (event && strcmp(event, "exit") == 0) {
+			if (s->member)
+				monitor_set_member_status(m, s->container_id, HULL_STATUS_STOPPED);
 			session_close(s);
+		}
 		return true;
 	}
-	return pid && strncmp(pid, "exec-", 5) == 0;
+	return pid && strcmp(pid, "init") != 0;
 }

@@ -19,10 +19,16 @@
 
 #define MONITOR_MAX_EXECS 32
 
-/* A `hull exec` relay connected to the monitor (runtime/monitor_exec.c). */
+/*
+ * A relay connected to the monitor (runtime/monitor_exec.c): a `hull exec`
+ * process's, or a pod member's (an app container in this sandbox's VM,
+ * runtime/monitor_pod.c), whose process is that container's first.
+ */
 struct exec_session {
 	int conn; /* -1: a free slot */
-	char process_id[24];
+	char process_id[80];
+	char container_id[80]; /* the container the process runs in */
+	bool member;           /* the process is container_id's first */
 	struct agent_reader reader;
 };
 
@@ -70,5 +76,25 @@ void monitor_exec_serve(struct monitor *m, struct exec_session *s);
 bool monitor_exec_event(struct monitor *m, json_t *ev);
 /* The relay went away: its process is killed, the session closed. */
 void monitor_exec_lost(struct monitor *m, struct exec_session *s);
+/* The session of pod member id, or NULL. */
+struct exec_session *monitor_member(struct monitor *m, const char *id);
+/* A free session slot, or NULL. */
+struct exec_session *monitor_free_session(struct monitor *m);
+/* Sends the session's first frame (stolen); the session owns conn afterwards. */
+void monitor_session_open(struct monitor *m, struct exec_session *s, int conn, json_t *first);
+
+/*
+ * The container a request is for: its "container_id" (this sandbox's own,
+ * or a pod member's), else this sandbox's.  NULL (err set) for another.
+ */
+const char *monitor_target(struct monitor *m, json_t *req, hull_error_t *err);
+/* Records a pod member's status in its own state. */
+void monitor_set_member_status(struct monitor *m, const char *id, enum hull_status status);
+
+/* runtime/monitor_pod.c: "add_container" (a session, as exec's) and "remove_container". */
+int monitor_op_add_container(struct monitor *m, int conn, json_t *req, json_t **reply,
+                             hull_error_t *err);
+int monitor_op_remove_container(struct monitor *m, int conn, json_t *req, json_t **reply,
+                                hull_error_t *err);
 
 #endif

@@ -512,11 +512,6 @@ static int parse_namespaces(const json_t *linux_, struct hull_spec *spec, hull_e
 		if (ns_path && ns_path[0] && ns_path[0] != '/')
 			return hull_fail(err, 0, "%s.path: \"%s\" is not an absolute path", p.buf,
 			                 ns_path);
-		if (ns_path && ns_path[0] && strcmp(type, "network") != 0)
-			return hull_fail(err, 0,
-			                 "%s.path: %s: a sandbox cannot join the host's %s "
-			                 "namespace; only \"network\" may name one by path",
-			                 p.buf, ns_path, type);
 		if (strcmp(type, "network") == 0) {
 			spec->has_netns = true;
 			if (ns_path && ns_path[0]) {
@@ -554,6 +549,26 @@ static int check_sysctl(const json_t *linux_, const struct hull_spec *spec, hull
 			return hull_fail(err, 0, "linux.sysctl.%s: expected a string", key);
 		if (hull_sysctl_check(key, ns, err) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+int hull_spec_check_sandbox_namespaces(const struct hull_spec *spec, hull_error_t *err)
+{
+	json_t *ns;
+	size_t i;
+
+	json_array_foreach(spec->namespaces, i, ns)
+	{
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+
+		if (path && path[0] && type && strcmp(type, "network") != 0)
+			return hull_fail(
+			    err, 0,
+			    "linux.namespaces[%zu].path: %s: a sandbox cannot join the "
+			    "host's %s namespace; only \"network\" may name one by path",
+			    i, path, type);
 	}
 	return 0;
 }

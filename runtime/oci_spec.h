@@ -73,6 +73,13 @@ int hull_spec_load(const char *bundle, struct hull_spec *spec, hull_error_t *err
 
 void hull_spec_free(struct hull_spec *spec);
 
+/*
+ * A sandbox (a VM of its own) cannot join namespaces of the host: only the
+ * network namespace may be named by path.  (A pod's app containers name
+ * their sandbox's, which runtime/pod.c maps into the guest.)
+ */
+int hull_spec_check_sandbox_namespaces(const struct hull_spec *spec, hull_error_t *err);
+
 /* Splits "KEY=VALUE" at the first '='.  No '=' or an empty KEY is an
  * error naming the entry.  The value is kept as is (may be empty). */
 int hull_env_split(const char *entry, char **name, char **value, hull_error_t *err);

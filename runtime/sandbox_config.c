@@ -94,7 +94,9 @@ int hull_sandbox_config_build(struct hull_sandbox_config *sc, const char *name, 
 	json_object_del(others, HULL_ANNOTATION_CONFIG_PATH);
 	if (hull_annotations_apply(&sc->config, others, err) < 0 ||
 	    hull_annotations_container_type(sc->spec.annotations, id, &sc->type, &sandbox_id, err) <
-	        0)
+	        0 ||
+	    (sc->type == HULL_CONTAINER_POD_SANDBOX &&
+	     hull_spec_check_sandbox_namespaces(&sc->spec, err) < 0))
 		return hull_error_prefix(err, "%s", name);
 	sc->sandbox_id = strdup(sandbox_id);
 	if (sc->sandbox_id == NULL)

@@ -452,9 +452,6 @@ static const struct error_case error_cases[] = {
      "config.json: linux.namespaces[1]: namespace \"pid\" is listed twice"},
     {"linux.namespaces", "[{\"type\": \"network\", \"path\": \"netns\"}]",
      "config.json: linux.namespaces[0].path: \"netns\" is not an absolute path"},
-    {"linux.namespaces", "[{\"type\": \"ipc\", \"path\": \"/proc/1/ns/ipc\"}]",
-     "config.json: linux.namespaces[0].path: /proc/1/ns/ipc: a sandbox cannot join the host's ipc "
-     "namespace; only \"network\" may name one by path"},
     {"linux.sysctl", "{\"vm.swappiness\": \"10\"}",
      "config.json: linux.sysctl: \"vm.swappiness\" is not namespaced; hull refuses it as runc "
      "does"},

@@ -106,8 +106,40 @@ static int optional_string(json_t *req, const char *key, const char **out, hull_
 	return 0;
 }
 
+/*
+ * A namespace path "container:ID" (the host's name for another container
+ * of the pod, e.g. its sandbox's IPC namespace) becomes that container's
+ * first process's /proc/PID/ns/TYPE here in the guest.
+ */
+static int resolve_container_paths(struct agent *a, json_t *linux_, hull_error_t *err)
+{
+	json_t *ns;
+	size_t i;
+
+	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
+	{
+		const char *path = json_string_value(json_object_get(ns, "path"));
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		struct agent_container *other;
+		char proc[64];
+
+		if (path == NULL || strncmp(path, "container:", 10) != 0)
+			continue;
+		other = find_container(a, path + 10);
+		if (other == NULL || type == NULL)
+			return hull_fail(err, 0, "linux.namespaces[%zu].path: no container \"%s\"",
+			                 i, path + 10);
+		snprintf(proc, sizeof(proc), "/proc/%d/ns/%s", (int)other->pid,
+		         strcmp(type, "mount") == 0     ? "mnt"
+		         : strcmp(type, "network") == 0 ? "net"
+		                                        : type);
+		json_object_set_new(ns, "path", json_string(proc));
+	}
+	return 0;
+}
+
 /* Everything checked before anything is changed. */
-static int setup_parse(json_t *req, struct container_setup *c, hull_error_t *err)
+static int setup_parse(struct agent *a, json_t *req, struct container_setup *c, hull_error_t *err)
 {
 	json_t *linux_ = json_object_get(req, "linux");
 
@@ -120,7 +152,7 @@ static int setup_parse(json_t *req, struct container_setup *c, hull_error_t *err
 		return hull_fail(err, 0, "missing \"container_id\" or \"process_id\"");
 	if (linux_ && !json_is_object(linux_))
 		return hull_fail(err, 0, "linux: expected an object");
-	if (ns_plan_parse(linux_, &c->ns, err) < 0)
+	if (resolve_container_paths(a, linux_, err) < 0 || ns_plan_parse(linux_, &c->ns, err) < 0)
 		return -1;
 	if (!(c->ns.create & CLONE_NEWNS))
 		return hull_fail(err, 0,
@@ -457,7 +489,7 @@ int agent_container_create(struct agent *a, json_t *req, json_t **reply, hull_er
 	int ret = -1;
 
 	/* The share first: the image on it is part of what is checked. */
-	if (mount_share(a, req, err) < 0 || setup_parse(req, &c, err) < 0)
+	if (mount_share(a, req, err) < 0 || setup_parse(a, req, &c, err) < 0)
 		goto out;
 	ctr = free_container(a, c.id, err);
 	if (ctr == NULL)

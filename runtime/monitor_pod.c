@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A pod's app containers, in the VM of its sandbox (docs/pods.md).  `hull
+ * create` of an app container starts its relay (runtime/pod.c), which asks
+ * this sandbox's monitor to add it: its rootfs and bind mounts join the
+ * running virtio-fs share, the namespaces its spec names by the sandbox's
+ * /proc/PID/ns paths become the sandbox container's in the guest, and the
+ * agent sets it up as any container.  The relay's connection is then a
+ * session (as an exec's, runtime/monitor_exec.c) for the container's first
+ * process: its output and exit go to the relay, which is its pid-file
+ * process.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "runtime/agent_requests.h"
+#include "runtime/monitor_internal.h"
+#include "runtime/mounts_share.h"
+#include "runtime/pod.h"
+#include "vmm/agent_proto.h"
+
+#define ADD_TIMEOUT_MS 60000
+
+/* The agent's create_container for the member, its namespaces and share mapped. */
+static int add_in_guest(struct monitor *m, const char *id, struct hull_spec *spec, pid_t *pid,
+                        hull_error_t *err)
+{
+	struct mounts_share share = {0};
+	cleanup_json json_t *req = NULL, *reply = NULL;
+	int r;
+
+	if (pod_map_namespaces(spec->linux_, getpid(), m->o->sc->id, err) < 0)
+		return -1;
+	r = mounts_share_plan(id, spec, &share, err);
+	if (r == 0)
+		r = virtiofsd_share_add(&m->sb.vm.virtiofsd, &share.container, err);
+	mounts_share_release(&share);
+	if (r < 0)
+		return -1;
+	req = agent_request_create_container_shared(id, spec);
+	if (req == NULL)
+		return hull_fail(err, ENOMEM, "create_container request");
+	json_object_set_new(req, "process_id", json_string(id));
+	if (agent_client_call(m->sb.vm.agent, req, &reply, ADD_TIMEOUT_MS, err) < 0)
+		return -1;
+	*pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
+	return 0;
+}
+
+static int add_container(struct monitor *m, json_t *req, struct exec_session *s, pid_t *pid,
+                         hull_error_t *err)
+{
+	const char *id = json_string_value(json_object_get(req, "container_id"));
+	const char *bundle = json_string_value(json_object_get(req, "bundle"));
+	struct hull_spec spec = {0};
+	int r;
+
+	if (id == NULL || bundle == NULL)
+		return hull_fail(err, 0, "add_container: needs container_id and bundle");
+	if (!m->started || m->finished)
+		return hull_fail(err, 0, "sandbox %s is not running", m->o->sc->id);
+	if (s == NULL)
+		return hull_fail(err, 0, "sandbox %s has too many containers and execs (%d)",
+		                 m->o->sc->id, MONITOR_MAX_EXECS);
+	if (strcmp(id, m->o->sc->id) == 0 || monitor_member(m, id))
+		return hull_fail(err, 0, "container %s is in sandbox %s already", id, m->o->sc->id);
+	r = hull_spec_load(bundle, &spec, err);
+	if (r == 0)
+		r = add_in_guest(m, id, &spec, pid, err);
+	hull_spec_free(&spec);
+	if (r < 0)
+		return hull_error_prefix(err, "container %s in sandbox %s", id, m->o->sc->id);
+	snprintf(s->process_id, sizeof(s->process_id), "%s", id);
+	snprintf(s->container_id, sizeof(s->container_id), "%s", id);
+	s->member = true;
+	return 0;
+}
+
+int monitor_op_add_container(struct monitor *m, int conn, json_t *req, json_t **reply,
+                             hull_error_t *err)
+{
+	struct exec_session *s = monitor_free_session(m);
+	pid_t pid = 0;
+
+	(void)reply;
+	if (add_container(m, req, s, &pid, err) < 0) {
+		cleanup_free char *text = hull_error_text(*err);
+		cleanup_json json_t *msg = json_pack("{s:s}", "error", text ? text : "add failed");
+
+		/* The session's first frame: the relay reads frames only. */
+		agent_send(conn, msg, NULL);
+		close(conn);
+		return MONITOR_KEEP_CONN;
+	}
+	log_debug("sandbox %s: container %s added, pid %d in the guest", m->o->sc->id,
+	          s->container_id, (int)pid);
+	monitor_session_open(m, s, conn, json_pack("{s:b, s:i}", "ok", 1, "pid", (int)pid));
+	return MONITOR_KEEP_CONN;
+}
+
+/*
+ * remove_container {container_id}: every process of a member is killed; its
+ * exit then closes its session and records it stopped.
+ */
+int monitor_op_remove_container(struct monitor *m, int conn, json_t *req, json_t **reply,
+                                hull_error_t *err)
+{
+	const char *id = json_string_value(json_object_get(req, "container_id"));
+	cleanup_json json_t *call = NULL;
+
+	(void)conn;
+	(void)reply;
+	if (id == NULL || monitor_member(m, id) == NULL)
+		return 0; /* gone already: nothing of it runs */
+	call = json_pack("{s:s, s:s, s:i, s:b}", "op", "kill_container", "container_id", id,
+	                 "signal", SIGKILL, "all", 1);
+	return agent_client_call(m->sb.vm.agent, call, NULL, 10000, err);
+}

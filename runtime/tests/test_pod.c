@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pod_map_namespaces: the CRI's /proc/PID/ns paths of a pod's sandbox, as the guest names them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/cleanup.h"
+#include "runtime/pod.h"
+
+static json_t *linux_with(const char *namespaces)
+{
+	json_error_t jerr;
+	json_t *ns = json_loads(namespaces, 0, &jerr);
+
+	assert_non_null(ns);
+	return json_pack("{s:o}", "namespaces", ns);
+}
+
+static const char *path_of(json_t *linux_, const char *type)
+{
+	json_t *ns;
+	size_t i;
+
+	json_array_foreach(json_object_get(linux_, "namespaces"), i,
+	                   ns) if (strcmp(json_string_value(json_object_get(ns, "type")), type) ==
+	                           0) return json_string_value(json_object_get(ns, "path"));
+	fail_msg("no %s namespace", type);
+	return NULL;
+}
+
+/* containerd's app container: the sandbox's net, ipc and uts; its own pid and mount. */
+static void sandbox_paths_become_the_guest_sandbox(void **state)
+{
+	cleanup_json json_t *l =
+	    linux_with("[{\"type\": \"pid\"}, {\"type\": \"mount\"},"
+	               " {\"type\": \"network\", \"path\": \"/proc/4242/ns/net\"},"
+	               " {\"type\": \"ipc\", \"path\": \"/proc/4242/ns/ipc\"},"
+	               " {\"type\": \"uts\", \"path\": \"/proc/4242/ns/uts\"}]");
+	cleanup_error hull_error_t err = NULL;
+
+	(void)state;
+	assert_int_equal(pod_map_namespaces(l, 4242, "pod-a", &err), 0);
+	assert_null(path_of(l, "network")); /* the guest's own */
+	assert_string_equal(path_of(l, "ipc"), "container:pod-a");
+	assert_string_equal(path_of(l, "uts"), "container:pod-a");
+	assert_null(path_of(l, "pid"));
+	assert_null(path_of(l, "mount"));
+}
+
+/* A path of another process (the host's, another pod's) is refused, naming it. */
+static void other_paths_are_refused(void **state)
+{
+	static const char *const cases[] = {"/proc/4243/ns/ipc", "/proc/42420/ns/ipc",
+	                                    "/var/run/netns/x", "/proc/1/ns/ipc"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[200], want[200];
+		cleanup_json json_t *l = NULL;
+		cleanup_error hull_error_t err = NULL;
+
+		snprintf(text, sizeof(text), "[{\"type\": \"ipc\", \"path\": \"%s\"}]", cases[i]);
+		l = linux_with(text);
+		assert_int_equal(pod_map_namespaces(l, 4242, "pod-a", &err), -1);
+		snprintf(
+		    want, sizeof(want),
+		    "linux.namespaces[0].path: %s is not a namespace of sandbox pod-a (its monitor "
+		    "is pid 4242)",
+		    cases[i]);
+		assert_string_equal(err->msg, want);
+		assert_string_equal(path_of(l, "ipc"), cases[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(sandbox_paths_become_the_guest_sandbox),
+	    cmocka_unit_test(other_paths_are_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -302,9 +302,11 @@ int cmd_delete(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	if (!force && state_dir_exists(root, id)) {
 		cleanup_free char *ignored_root = NULL;
 
-		if (cmd_container_status(g, id, &ignored_root, &status, err) < 0)
-			return -1;
-		if (strcmp(status, "paused") == 0)
+		cleanup_error hull_error_t unread = NULL;
+
+		/* A state that cannot be read (an interrupted create) is delete's to clear. */
+		if (cmd_container_status(g, id, &ignored_root, &status, &unread) == 0 &&
+		    strcmp(status, "paused") == 0)
 			return hull_fail(err, 0,
 			                 "container %s is paused: resume and stop it first, or use "
 			                 "--force",

@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "persist/store.h"
+#include "runtime/annotations.h"
 #include "runtime/commands.h"
 #include "runtime/container.h"
 #include "runtime/control.h"
@@ -439,6 +440,14 @@ static int update_fits_vm(const json_t *resources, unsigned vcpus, unsigned memo
 	return 0;
 }
 
+static bool is_pod_member(const struct hull_sandbox_state *st)
+{
+	const char *type =
+	    json_string_value(json_object_get(json_object_get(st->config, "container"), "type"));
+
+	return type && strcmp(type, hull_container_type_name(HULL_CONTAINER_POD_CONTAINER)) == 0;
+}
+
 /* The guest's cgroup (through the monitor), then the host cgroup's limits. */
 int cmd_update(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
@@ -456,7 +465,8 @@ int cmd_update(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 		return hull_fail(err, ENOMEM, "update");
 	hull_state_init(&st);
 	r = container_load(root, id, &st, err);
-	if (r == 0)
+	/* A pod's app container runs in its sandbox's VM, which its state does not describe. */
+	if (r == 0 && !is_pod_member(&st))
 		r = update_fits_vm(resources, st.hypervisor.vcpus, st.hypervisor.memory_mib, err);
 	if (r == 0)
 		r = ask_monitor(root, id, req, NULL, err);

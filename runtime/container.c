@@ -200,6 +200,9 @@ static int create_host_cgroup(const struct hull_globals *g, const struct hull_sa
 
 	if (given && !json_is_string(given))
 		return hull_fail(err, 0, "linux.cgroupsPath: expected a string");
+	/* A pod's app container has no VM of its own: the pod's is in the sandbox's cgroup. */
+	if (sc->type == HULL_CONTAINER_POD_CONTAINER)
+		return 0;
 	if (host_cgroup_parse(json_string_value(given), g->systemd_cgroup, &path, err) < 0)
 		return -1;
 	if (path == NULL)

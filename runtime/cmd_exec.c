@@ -343,6 +343,18 @@ static int detach(const struct exec_options *o, const char *root, json_t *proces
 			dprintf(report[1], "%s", text ? text : "exec failed");
 			_exit(1);
 		}
+		/*
+		 * The process's stdio is the console's: the caller's pipes go back
+		 * (containerd's shim reads exec's output until EOF, as runc exits).
+		 */
+		if (r.tty_fd > 2) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+			for (int fd = 0; null >= 0 && fd <= 2; fd++)
+				dup2(null, fd);
+			if (null >= 0)
+				close(null);
+		}
 		close(report[1]);
 		_exit(exec_relay_run(&r));
 	}
@@ -361,7 +373,7 @@ static int detach(const struct exec_options *o, const char *root, json_t *proces
 	return 0;
 }
 
-static int run_exec(struct hull_globals *g, const struct exec_options *o, hull_error_t *err)
+static int run_exec(struct hull_globals *g, struct exec_options *o, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
 	cleanup_json json_t *process = NULL;
@@ -387,6 +399,9 @@ static int run_exec(struct hull_globals *g, const struct exec_options *o, hull_e
 	hull_state_free(&st);
 	if (r_load < 0 || process == NULL)
 		return -1;
+	/* A --process file says whether there is a terminal (runc's --tty is for ARGS). */
+	if (o->process_file)
+		o->tty = json_is_true(json_object_get(process, "terminal"));
 	if (o->detach)
 		return detach(o, root, process, err);
 	if (relay_ends(o, &r, &raw, &saved, err) < 0)

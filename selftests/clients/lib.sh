@@ -217,6 +217,32 @@ c() { ctr --address "$work/ctd/containerd.sock" "$@"; }
 # The shim gives the runtime --root RUNC_ROOT/NAMESPACE.
 ctr_hull() { c run --runc-binary "$work/hull" --runc-root "$hroot/hull" "$@"; }
 
+# note TEXT...: a TAP diagnostic line from inside a check (whose own output
+# is shown only when it fails): what a client showed, for the record.
+exec 3>&1
+note() { diag "$@" >&3; }
+
+# tmux_start NAME COLS ROWS COMMAND: COMMAND (a shell line) in a detached
+# session NAME of the test's own tmux server (so that it runs with this
+# environment, not a server's that other users started).  tmux_screen NAME:
+# the pane's text; tmux_type NAME TEXT: TEXT and Enter; tmux_stop: the
+# server goes.
+tmux_start() { tmux -L "hull-test-$$" new-session -d -s "$1" -x "$2" -y "$3" "$4"; }
+tmux_screen() { tmux -L "hull-test-$$" capture-pane -p -t "$1"; }
+tmux_type() { tmux -L "hull-test-$$" send-keys -t "$1" "$2" Enter; }
+tmux_resize() { tmux -L "hull-test-$$" resize-window -t "$1" -x "$2" -y "$3"; }
+tmux_stop() { tmux -L "hull-test-$$" kill-server 2>/dev/null; return 0; }
+
+# screen_has SECONDS NAME REGEX: until a line of NAME's screen matches REGEX
+# (grep -E); else prints the screen and fails.
+screen_has() {
+	local n=$(($1 * 5))
+	for _ in $(seq "$n"); do tmux_screen "$2" | grep -Eq "$3" && return 0; sleep 0.2; done
+	echo "no line matching '$3' on the screen of $2:"
+	tmux_screen "$2" | grep -v '^$'
+	return 1
+}
+
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds.
 wait_for() {
 	local n=$(($1 * 5)); shift
@@ -292,6 +318,7 @@ clients_cleanup() {
 		for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/ctd/containerd.sock"); do kill -KILL "$p"; done
 	fi
 	hull_delete_all
+	tmux_stop
 	for p in $(pgrep -f "conmon .*$work/"); do kill -KILL "$p"; done
 	grep -F " $work/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m"; done
 	for d in $(client_made_dirs); do

@@ -200,9 +200,6 @@ static int create_host_cgroup(const struct hull_globals *g, const struct hull_sa
 
 	if (given && !json_is_string(given))
 		return hull_fail(err, 0, "linux.cgroupsPath: expected a string");
-	/* A pod's app container has no VM of its own: the pod's is in the sandbox's cgroup. */
-	if (sc->type == HULL_CONTAINER_POD_CONTAINER)
-		return 0;
 	if (host_cgroup_parse(json_string_value(given), g->systemd_cgroup, &path, err) < 0)
 		return -1;
 	if (path == NULL)
@@ -478,10 +475,14 @@ int container_create(struct hull_globals *globals, const struct create_options *
 		goto out;
 	if (sc.type == HULL_CONTAINER_POD_CONTAINER) {
 		ret = create_member(root, &st, &sc, opts, tty, monitor, err);
+		/*
+		 * Its relay, its pid-file process, goes in its cgroup (the
+		 * kubelet reads the container's usage there); the VM is in the
+		 * sandbox's.  Its state names the cgroup for delete.
+		 */
 		if (ret == 0 && cg.leaves) {
 			cleanup_error hull_error_t ignored = NULL;
 
-			/* Its relay is its host process: in its cgroup; its state names it for delete. */
 			cgroup_ours = false;
 			if (host_cgroup_join(cg.leaves, *monitor, &ignored) < 0)
 				log_warning("container %s: cgroup: %s", opts->id,

@@ -22,6 +22,7 @@
  * A successful exec closes the container's end (close-on-exec): EOF.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -47,6 +48,7 @@
 #include "vmm/agent/seccomp.h"
 
 #define READY "\001ready"
+#define PTY "\002pty"
 /* Making a root is quick; a first process that says nothing this long is stuck. */
 #define SETUP_TIMEOUT_MS 30000
 
@@ -309,6 +311,45 @@ static void run_hooks(const struct container_setup *c, const char *kind, const c
 	free(state);
 }
 
+/*
+ * process.terminal: a pty of the container's own devpts (its /dev/ptmx),
+ * as runc opens it, so that the process's tty is a /dev/pts of its own
+ * (ttyname works).  The slave becomes stdio; the master goes to the agent
+ * in one SCM_RIGHTS message.
+ */
+static void open_container_terminal(int sync)
+{
+	char name[64], control[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)PTY, .iov_len = strlen(PTY)};
+	struct msghdr msg = {.msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = control,
+	                     .msg_controllen = sizeof(control)};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	hull_error_t err = NULL;
+	int master, slave;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0 ||
+	    (slave = open(name, O_RDWR | O_NOCTTY)) < 0) {
+		hull_fail(&err, errno,
+		          "process.terminal: open a terminal on the container's /dev/ptmx");
+		report(sync, err);
+	}
+	dup2(slave, 0);
+	dup2(slave, 1);
+	dup2(slave, 2);
+	if (slave > 2)
+		close(slave);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+	if (sendmsg(sync, &msg, MSG_NOSIGNAL) < 0)
+		_exit(127);
+	close(master);
+}
+
 /* The container's process, in its new namespaces.  Never returns. */
 static void second_stage(struct container_setup *c, int sync)
 {
@@ -320,8 +361,11 @@ static void second_stage(struct container_setup *c, int sync)
 		_exit(127);
 	if (become_root_in_userns(c, &err) < 0)
 		report(sync, err);
-	if (c->exec) /* the container's root and names are made already */
+	if (c->exec) { /* the container's root and names are made already */
+		if (c->proc.terminal)
+			open_container_terminal(sync);
 		process_plan_exec(&c->proc, c->seccomp, NULL, sync);
+	}
 	if ((c->ns.create & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
 		hull_fail(&err, errno, "namespace cgroup: unshare");
 		report(sync, err);
@@ -330,6 +374,8 @@ static void second_stage(struct container_setup *c, int sync)
 	    process_plan_lookup(&c->proc, &err) < 0)
 		report(sync, err);
 	run_hooks(c, "createContainer", "creating", sync);
+	if (c->proc.terminal)
+		open_container_terminal(sync);
 	if (send(sync, READY, strlen(READY), MSG_NOSIGNAL) < 0)
 		_exit(127);
 	if (sync_read(sync, go, sizeof(go), -1, &err) < 0 || strcmp(go, "S") != 0)
@@ -386,8 +432,34 @@ static pid_t await_pid(int sync, pid_t first, hull_error_t *err)
  * Mappings, cgroup, go; then waits until the process is ready (a new
  * container) or has exec'd (an exec: its end of sync closes).
  */
+/* The pty master a process with a terminal sends first (open_container_terminal). */
+static int receive_terminal(int sync, int *master, char *msg, size_t size, hull_error_t *err)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = msg, .iov_len = size - 1};
+	struct msghdr m = {.msg_iov = &iov,
+	                   .msg_iovlen = 1,
+	                   .msg_control = control,
+	                   .msg_controllen = sizeof(control)};
+	struct cmsghdr *cmsg;
+	struct pollfd p = {.fd = sync, .events = POLLIN};
+	ssize_t n;
+
+	if (poll(&p, 1, SETUP_TIMEOUT_MS) <= 0)
+		return hull_fail(err, ETIMEDOUT, "the container's process did not answer");
+	n = recvmsg(sync, &m, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return hull_fail(err, errno, "read from the container's process");
+	msg[n] = '\0';
+	cmsg = CMSG_FIRSTHDR(&m);
+	if (strcmp(msg, PTY) != 0 || cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS)
+		return hull_fail(err, 0, "%s", msg[0] ? msg : "the container's process failed");
+	memcpy(master, CMSG_DATA(cmsg), sizeof(int));
+	return 0;
+}
+
 static int await_ready(int sync, pid_t pid, const char *cgroup, struct container_setup *c,
-                       hull_error_t *err)
+                       int *master, hull_error_t *err)
 {
 	char msg[512];
 
@@ -395,6 +467,8 @@ static int await_ready(int sync, pid_t pid, const char *cgroup, struct container
 		return -1;
 	if (send(sync, "G", 1, MSG_NOSIGNAL) < 0)
 		return hull_fail(err, errno, "the container's process went away");
+	if (c->proc.terminal && receive_terminal(sync, master, msg, sizeof(msg), err) < 0)
+		return -1;
 	if (sync_read(sync, msg, sizeof(msg), SETUP_TIMEOUT_MS, err) < 0)
 		return -1;
 	if (strcmp(msg, c->exec ? "" : READY) != 0)
@@ -445,7 +519,8 @@ static int spawn(struct agent *a, const char *cgroup, struct container_setup *c,
 	if (slot == NULL)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
-	    agent_stdio_open(&stdio, c->proc.terminal) < 0) {
+	    /* With a terminal, pipes until the process opens its pty in the container. */
+	    agent_stdio_open(&stdio, false) < 0) {
 		hull_fail(err, errno, "container \"%s\"", c->id);
 		goto fail;
 	}
@@ -456,7 +531,7 @@ static int spawn(struct agent *a, const char *cgroup, struct container_setup *c,
 	}
 	if (first == 0) {
 		close(sv[0]);
-		agent_stdio_child(&stdio, c->proc.terminal, sv[1]);
+		agent_stdio_child(&stdio, false, sv[1]);
 		first_stage(c, sv[1]);
 	}
 	close(sv[1]);
@@ -464,7 +539,7 @@ static int spawn(struct agent *a, const char *cgroup, struct container_setup *c,
 	*pid = await_pid(sv[0], first, err);
 	if (*pid < 0)
 		goto fail;
-	if (await_ready(sv[0], *pid, cgroup, c, err) < 0) {
+	if (await_ready(sv[0], *pid, cgroup, c, &stdio.master, err) < 0) {
 		kill(*pid, SIGKILL);
 		waitpid(*pid, &status, 0);
 		goto fail;

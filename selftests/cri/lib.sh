@@ -15,7 +15,13 @@ PAUSE_IMG=localhost/hull-pause:test
 # shown only when it fails (timings, figures).
 exec 5>&1
 cri_note() { diag "$@" >&5; }
-: "${CRICTL:=$HULL_SELFTESTS/../../shared/bin/crictl}"
+# crictl 1.26 (static): next to the checkout (../shared/bin), or on PATH.
+if [ -z "${CRICTL:-}" ]; then
+	for c in "$HULL_SELFTESTS/../../shared/bin/crictl" /work/shared/bin/crictl "$(command -v crictl)"; do
+		[ -n "$c" ] && [ -x "$c" ] && { CRICTL=$c; break; }
+	done
+	: "${CRICTL:=$HULL_SELFTESTS/../../shared/bin/crictl}"
+fi
 
 # cri_setup: clients_setup + containerd_setup with the above; skips what
 # this host lacks.  Sets $cri_sock, $cri_cg (the pods' cgroup parent),
@@ -23,7 +29,7 @@ cri_note() { diag "$@" >&5; }
 cri_setup() {
 	clients_setup
 	trap 'cri_cleanup' EXIT
-	[ -x "$CRICTL" ] || skip_all "no crictl at $CRICTL (../shared/bin/crictl)"
+	[ -x "$CRICTL" ] || skip_all "no crictl (looked at ../shared/bin/crictl, /work/shared/bin/crictl, PATH; set CRICTL)"
 	local p
 	for p in bridge host-local loopback; do
 		[ -x "/usr/lib/cni/$p" ] || skip_all "no CNI plugin /usr/lib/cni/$p (make deps: containernetworking-plugins)"

@@ -252,6 +252,12 @@ bench: $(BENCH_BINS)
 bench-clients: $(HULL) $(GUEST)/initrd.img
 	$(Q)HULL=$(abspath $(HULL)) HULL_GUEST=$(abspath $(GUEST)) tools/bench/bench_clients.sh
 
+# Pods through containerd's CRI, hull against runc: start, stop, host memory per pod
+# (tools/bench/bench_pods.sh, docs/benchmarks.md "Pods").  BENCH_PODS_ROUNDS, _COUNTS go through.
+.PHONY: bench-pods
+bench-pods: $(HULL) $(GUEST)/initrd.img
+	$(Q)HULL=$(abspath $(HULL)) HULL_GUEST=$(abspath $(GUEST)) tools/bench/bench_pods.sh
+
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=clang \

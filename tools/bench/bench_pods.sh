@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Kubernetes pods through containerd's CRI with the handlers `hull` (one VM
+# per pod) and `runc` (the reference), in one run (docs/benchmarks.md,
+# "Pods"; issue 13):
+#   1. pod start: `crictl runp` + `create` + `start` of one app container,
+#      to its first output line in its CRI log; and pod stop + remove
+#      (`stopp` + `rmp`).  Rounds interleaved (hull, runc, runc, hull...),
+#      medians (min-max), the ratio per round, and where hull's start goes
+#      (the runtime calls' begin/end from a wrapper, hull's --debug log).
+#   2. host memory per pod (RSS and PSS from /proc/PID/smaps_rollup) with
+#      1, 4 and 8 pods running at once, each with one app container
+#      running `sleep`: hull's own processes (monitor, relays), QEMU,
+#      virtiofsd; runc's pause and app process; the shim, which both have.
+# Reuses the CRI selftests' private containerd, CNI bridge and local pause
+# image (selftests/cri/lib.sh).  Needs root, containerd, crictl and `make
+# guest`; prints a skip line and exits 0 otherwise.
+#
+#   HULL=build/bin/hull HULL_GUEST=build/guest tools/bench/bench_pods.sh
+#   BENCH_PODS_ROUNDS=5 BENCH_PODS_COUNTS="1 4 8" make bench-pods
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export HULL=${HULL:-$here/../../build/bin/hull}
+export HULL_SELFTESTS=$here/../../selftests
+ROUNDS=${BENCH_PODS_ROUNDS:-5}
+COUNTS=${BENCH_PODS_COUNTS:-1 4 8}
+
+for l in lib.sh vm/lib.sh clients/lib.sh cri/lib.sh; do . "$HULL_SELFTESTS/$l"; done
+# A benchmark that cannot run here is not a failure of `make bench`.
+skip_all() { echo "bench_pods: SKIP: $*"; exit 0; }
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+[ -x "$HULL" ] || skip_all "no hull binary at $HULL"
+cri_setup
+# (after the setup: the load the pods start in; the time of the runs alone)
+load_before=$(cat /proc/loadavg) started=$EPOCHREALTIME
+# What must not outlive the run, whatever stopped it: the pods (their
+# netns, cgroups, VMs, hull state) through cri_cleanup, which also stops
+# the containerd and removes the bridge.
+bench_cleanup() {
+	local l
+	cri_force_remove
+	l=$(cri_leftovers hull; cri_leftovers runc)
+	[ -n "$l" ] && { echo "bench_pods: left behind before the cleanup:"; echo "$l"; }
+	cri_cleanup
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# The handler `hull` as the shim calls it (containerd's BinaryName is
+# $work/hull): its --log/--log-format dropped for --debug into
+# $work/debug.log (text); $work/calls.log gets each call's begin and end
+# with its verb and last argument (the id), EPOCHREALTIME (no fork).
+cat >"$work/hull" <<EOF
+#!/bin/bash
+args=() verb="" drop=""
+for a in "\$@"; do
+	[ -n "\$drop" ] && { drop=""; continue; }
+	case \$a in
+	--log | --log-format) drop=1; continue ;;
+	--log=* | --log-format=*) continue ;;
+	create | start | delete | kill | state | exec | update | pause | resume | ps | events | features)
+		[ -z "\$verb" ] && verb=\$a ;;
+	esac
+	args+=("\$a")
+done
+id=\${args[\${#args[@]} - 1]}
+echo "\$EPOCHREALTIME begin \$verb \$id" >>"$work/calls.log"
+# (the script's status stays hull's)
+trap 'echo "\$EPOCHREALTIME end \$verb \$id" >>"$work/calls.log"' EXIT
+"$HULL" --debug --log "$work/debug.log" --config "$hullcfg" --root "$root" "\${args[@]}"
+EOF
+chmod +x "$work/hull"
+
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
+
+# med VALUES...: "median (min-max)", to 3 significant places or so.
+med() {
+	[ $# -eq 0 ] && { echo "-"; return; }
+	printf '%s\n' "$@" | sort -g | awk '{ x[NR] = $1 }
+		END { m = (NR % 2) ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2
+		d = (m >= 100) ? 0 : (m >= 10 ? 1 : 2)
+		printf "%.*f (%.*f-%.*f)", d, m, d, x[1], d, x[NR] }'
+}
+first() { echo "${1%% *}"; }
+
+# call VERB ID begin|end: the time of the first such runtime call.
+call() { awk -v v="$1" -v i="$2" -v w="$3" '$2 == w && $3 == v && $4 == i { print $1; exit }' "$work/calls.log"; }
+# in_calls T0 T1: ms spent in hull's calls that began in [T0, T1], and their count.
+in_calls() {
+	awk -v a="$1" -v b="$2" '$2 == "begin" && $1 >= a && $1 <= b { t[$3 " " $4 " " NR] = $1; q[$3 " " $4] = q[$3 " " $4] " " NR }
+		$2 == "end" { k = $3 " " $4; if (split(q[k], o, " ") > 0) { s += $1 - t[k " " o[1]]; n++
+			sub(/^ [0-9]+/, "", q[k]) } }
+		END { printf "%.1f %d", s * 1000, n }' "$work/calls.log"
+}
+# logt TEXT: the time (s) of the first debug log line whose msg starts with TEXT.
+logt() {
+	local t
+	t=$(grep -aF "msg=\"$1" "$work/debug.log" | head -1 | sed -n 's/^time="\([^"]*\)".*/\1/p')
+	[ -n "$t" ] && date -u -d "$t" +%s.%N
+}
+
+# CRI log line of the app container: "TIME stdout F ready".
+app_ready() { grep -qs ' stdout F ready$' "$work/logs/$pod_name/app.log"; }
+
+# pod_up HANDLER NAME SCRIPT: runp, then create + start of one app
+# container `app` running SCRIPT; sets pod, app, t_runp (runp's start).
+pod_up() {
+	pod_name=$2 pod="" app=""
+	pod_config "$work/pod-$pod_name.json" "$pod_name" "$pod_name-host"
+	t_runp=$EPOCHREALTIME
+	pod=$(cri runp --runtime "$1" "$work/pod-$pod_name.json" 2>"$work/crictl.err") ||
+		{ echo "crictl runp ($1) failed: $(crictl_error)"; return 1; }
+	run_container app "$pod" app "$3"
+}
+
+pod_down() {
+	cri stopp "$1" >/dev/null 2>"$work/crictl.err" && cri rmp "$1" >/dev/null 2>>"$work/crictl.err" ||
+		{ echo "crictl stopp/rmp failed: $(crictl_error)"; return 1; }
+}
+
+# start_once HANDLER NAME: one timed pod start and stop; sets up_ms,
+# down_ms, and for hull the line of phases (hull_phases).
+start_once() {
+	: >"$work/calls.log"
+	: >"$work/debug.log"
+	pod_up "$1" "$2" 'echo ready; exec sleep 3600' || return 1
+	local n=0
+	until app_ready; do
+		((n++ > 3000)) && { echo "no first line from the app container in 60 s"; return 1; }
+		sleep 0.02
+	done
+	t_ready=$EPOCHREALTIME
+	up_ms=$(ms "$t_runp" "$t_ready")
+	t_down=$EPOCHREALTIME
+	pod_down "$pod" || return 1
+	t_gone=$EPOCHREALTIME
+	down_ms=$(ms "$t_down" "$t_gone")
+}
+
+# hull_phases: the hull start just made, in ms:
+#  0 containerd before the sandbox's create, 1 hull's setup (-> QEMU
+#  forked), 2 "VM up ... in N ms", 3 QEMU forked -> VM up (a check of
+#  2), 4 VM up ->
+#  create exits (agent: sandbox created, state saved), 5 containerd
+#  between create and start, 6 sandbox start, 7 containerd/crictl until
+#  the app's create, 8 app create -> "added" (share + agent's create),
+#  9 rest of the app's create, 10 containerd between, 11 app start,
+#  12 start's exit -> first line in the log, 13 in hull's calls,
+#  14 outside them; then stop: 15 in hull's calls, 16 outside, 17 calls.
+hull_phases() {
+	local cb ce sb se ab ae as ase q up added boot v c s
+	cb=$(call create "$pod" begin) ce=$(call create "$pod" end)
+	sb=$(call start "$pod" begin) se=$(call start "$pod" end)
+	ab=$(call create "$app" begin) ae=$(call create "$app" end)
+	as=$(call start "$app" begin) ase=$(call start "$app" end)
+	q=$(logt "QEMU: ") up=$(logt "VM up") added=$(logt "sandbox $pod: container $app added")
+	boot=$(grep -aF 'msg="VM up' "$work/debug.log" | head -1 | sed -n 's/.* in \([0-9]*\) ms.*/\1/p')
+	for v in cb ce sb se ab ae as ase q up added boot; do
+		[ -n "${!v}" ] || { echo "phases: no $v in the calls or the debug log" >&2; return 1; }
+	done
+	read -r c _ <<<"$(in_calls "$t_runp" "$t_ready")"
+	read -r s n <<<"$(in_calls "$t_down" "$t_gone")"
+	echo "$(ms "$t_runp" "$cb") $(ms "$cb" "$q") $boot $(ms "$q" "$up") $(ms "$up" "$ce") $(ms "$ce" "$sb")" \
+		"$(ms "$sb" "$se") $(ms "$se" "$ab") $(ms "$ab" "$added") $(ms "$added" "$ae") $(ms "$ae" "$as")" \
+		"$(ms "$as" "$ase") $(ms "$ase" "$t_ready") $c $(awk -v u="$up_ms" -v c="$c" 'BEGIN { printf "%.1f", u - c }')" \
+		"$s $(awk -v d="$down_ms" -v s="$s" 'BEGIN { printf "%.1f", d - s }') $n"
+}
+
+echo "bench_pods: $ROUNDS rounds of pod start + stop, then host memory with $COUNTS pods; a warm-up pod of each first"
+for h in hull runc; do
+	start_once $h warm-$h >"$work/round.err" 2>&1 || { echo "warm-up through $h failed: $(head -c 600 "$work/round.err")"; exit 1; }
+done
+
+declare -A up down fails
+up_ratio=() down_ratio=() phases=()
+for ((i = 0; i < ROUNDS; i++)); do
+	order=(hull runc)
+	((i % 2)) && order=(runc hull)
+	declare -A u=() d=()
+	for h in "${order[@]}"; do
+		if start_once $h "b$i-$h" >"$work/round.err" 2>&1; then
+			u[$h]=$up_ms d[$h]=$down_ms
+			up[$h]+="$up_ms " down[$h]+="$down_ms "
+			[ $h = hull ] && { p=$(hull_phases) && phases+=("$p"); }
+		else
+			fails[$h]=$((${fails[$h]:-0} + 1))
+			echo "round $((i + 1)), $h failed: $(head -c 400 "$work/round.err")"
+			cri_force_remove
+		fi
+	done
+	if [ -n "${u[hull]:-}" ] && [ -n "${u[runc]:-}" ]; then
+		up_ratio+=("$(awk -v a="${u[hull]}" -v b="${u[runc]}" 'BEGIN { printf "%.2f", a / b }')")
+		down_ratio+=("$(awk -v a="${d[hull]}" -v b="${d[runc]}" 'BEGIN { printf "%.2f", a / b }')")
+	fi
+	echo "round $((i + 1)): start hull ${u[hull]:-failed} runc ${u[runc]:-failed} ms;" \
+		"stop+remove hull ${d[hull]:-failed} runc ${d[runc]:-failed} ms"
+done
+
+# --- memory ---
+# procs ROOTPID: ROOTPID and its descendants, "PID COMM" a line.
+procs() {
+	ps -e -o pid=,ppid=,comm= | awk -v r="$1" '{ p[$1] = $2; c[$1] = $3 }
+		END { for (x in p) { y = x; while (y != "" && y != r && y > 1) y = p[y]; if (y == r) print x, c[x] } }'
+}
+# kb PID FIELD: FIELD (Rss, Pss) of PID's smaps_rollup, in kB.
+kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+
+# measure HANDLER PODS...: one line "N class rss pss ..." summed over the
+# pods' shims and their descendants, per class: shim, qemu, virtiofsd,
+# other (hull's monitor and relays; runc's pause and app process).
+measure() {
+	local h=$1 p shim pid comm cls
+	shift
+	declare -A rss=() pss=()
+	for p in "$@"; do
+		shim=$(pgrep -f "containerd-shim-runc-v2 .*-id $p .*-address $cri_sock" | head -1)
+		[ -n "$shim" ] || { echo "no shim for pod $p" >&2; continue; }
+		while read -r pid comm; do
+			case $comm in
+			containerd-shim*) cls=shim ;;
+			qemu-system*) cls=qemu ;;
+			virtiofsd) cls=virtiofsd ;;
+			*) cls=other ;;
+			esac
+			rss[$cls]=$((${rss[$cls]:-0} + $(kb "$pid" Rss)))
+			pss[$cls]=$((${pss[$cls]:-0} + $(kb "$pid" Pss)))
+		done < <(procs "$shim")
+	done
+	for cls in other qemu virtiofsd shim; do
+		echo "$h $# $cls ${rss[$cls]:-0} ${pss[$cls]:-0}"
+	done
+}
+
+mem_lines=()
+declare -A one
+for h in hull runc; do
+	pods=() k=0 ok=1
+	for n in $COUNTS; do
+		while ((${#pods[@]} < n)); do
+			if ! pod_up $h "m$k-$h" 'exec sleep 3600' >"$work/mem.err" 2>&1 ||
+				! wait_for 60 state_is "$app" CONTAINER_RUNNING; then
+				echo "memory, $h, pod $((k + 1)): $(head -c 400 "$work/mem.err")"
+				ok=""
+				break 2
+			fi
+			pods+=("$pod")
+			k=$((k + 1))
+		done
+		sleep 3 # the guests past their boot, the relays idle
+		while read -r l; do mem_lines+=("$l"); done < <(measure $h "${pods[@]}")
+		echo "memory: $h, $n pods measured"
+		[ -n "${one[$h]:-}" ] || one[$h]=$(procs "$(pgrep -f "containerd-shim-runc-v2 .*-id $pod .*-address $cri_sock")" |
+			awk '{ n[$2]++ } END { for (c in n) { printf "%s%s x%d", s, c, n[c]; s = ", " } }')
+	done
+	[ -n "$ok" ] || echo "memory through $h incomplete"
+	cri_force_remove
+done
+load_after=$(cat /proc/loadavg)
+
+# --- report ---
+n_h=$(wc -w <<<"${up[hull]:-}") n_r=$(wc -w <<<"${up[runc]:-}")
+echo
+echo "Pod start (runp + create + start of one app container, to its first line in the CRI log)"
+echo "and stop + remove (stopp + rmp), ms, medians over the rounds (min-max):"
+echo
+echo "| handler | start | stop + remove | failed |"
+echo "|---|---|---|---|"
+echo "| hull (TCG) | $(med ${up[hull]:-}) | $(med ${down[hull]:-}) | ${fails[hull]:-0}/$ROUNDS |"
+echo "| runc | $(med ${up[runc]:-}) | $(med ${down[runc]:-}) | ${fails[runc]:-0}/$ROUNDS |"
+echo "| hull / runc, per round | $(med "${up_ratio[@]}") | $(med "${down_ratio[@]}") | |"
+echo
+echo "Where hull's pod start goes (ms, medians (min-max) over its ${#phases[@]} rounds):"
+echo
+echo "| phase | ms |"
+echo "|---|---|"
+names=("containerd before the sandbox's \`hull create\` (netns, CNI, shim)"
+	"hull's own setup (create's start -> QEMU forked; virtiofsd)"
+	"QEMU start + guest boot (\"VM up under tcg in N ms\")"
+	"agent: sandbox created, state saved (\"VM up\" -> create exits)"
+	"containerd between the sandbox's create and start" "\`hull start\` of the sandbox"
+	"containerd/crictl: runp returns, \`crictl create\` until \`hull create\`"
+	"\`hull create\` of the app container to \"added\" (share + agent's create)"
+	"rest of that \`hull create\`" "containerd between the app's create and start"
+	"\`hull start\` of the app container" "start's exit -> first line in the CRI log"
+	"**in hull's calls** (all calls, start)" "**outside them** (containerd, shim, crictl; start)"
+	"stop + remove: in hull's calls" "stop + remove: outside them" "stop + remove: hull calls made")
+printf '%s\n' "${phases[@]}" >"$work/phases"
+k=0
+for c in 1 2 3 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do # (field 4, a check of 3, is not shown)
+	# shellcheck disable=SC2046 # one value a word
+	echo "| ${names[k++]} | $(med $(cut -d' ' -f$c "$work/phases")) |"
+done
+echo
+echo "Host memory per pod (kB, RSS / PSS from smaps_rollup, summed over the pods, divided by their count):"
+echo
+echo "| handler | pods | hull's monitor + relays / runc's pause + app | QEMU | virtiofsd | shim | all |"
+echo "|---|---|---|---|---|---|---|"
+for h in hull runc; do
+	for n in $COUNTS; do
+		printf '%s\n' "${mem_lines[@]}" | awk -v h=$h -v n="$n" '$1 == h && $2 == n {
+			r[$3] = $4 / n; p[$3] = $5 / n; tr += $4 / n; tp += $5 / n; seen = 1 }
+			END { if (!seen) exit
+			printf "| %s | %d | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f |\n", h, n,
+				r["other"], p["other"], r["qemu"], p["qemu"], r["virtiofsd"], p["virtiofsd"],
+				r["shim"], p["shim"], tr, tp }'
+	done
+done
+for h in hull runc; do echo "processes of one pod through $h (its shim's tree, by comm): ${one[$h]:-?}"; done
+echo
+echo "note: no usable KVM here means TCG; hull's calls go through a bash wrapper (+ a few ms each)"
+echo "rounds: start+stop hull $n_h, runc $n_r"
+echo "load average before: $load_before; after: $load_after; $(ms "$started" "$EPOCHREALTIME" | cut -d. -f1) ms in all"

@@ -422,6 +422,28 @@ static void bad_requests_name_the_field(void **state)
 	assert_int_equal(run(f, "e1", "true", NULL, NULL, 0), 0);
 }
 
+/*
+ * process.terminal in a container whose /dev has no ptmx (no devpts among
+ * its mounts): create fails naming it, and nothing of it is left.
+ */
+static void terminal_without_devpts_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	json_t *req = create_req(f, "t1", "true", NULL);
+	json_t *reply;
+	const char *msg;
+
+	json_object_set_new(json_object_get(req, "process"), "terminal", json_true());
+	reply = agent_peer_call(f->peer, req);
+	msg = json_string_value(json_object_get(reply, "error"));
+	if (msg == NULL || strstr(msg, "process.terminal: open a terminal on the container's "
+	                               "/dev/ptmx") == NULL)
+		fail_msg("got %s", msg ? msg : "ok");
+	json_decref(reply);
+	assert_false(cgroup_exists(f, "t1"));
+	assert_int_equal(run(f, "t1", "true", NULL, NULL, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +454,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(joins_namespaces_by_path, setup, teardown),
 	    cmocka_unit_test_setup_teardown(exec_joins_the_container, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_requests_name_the_field, setup, teardown),
+	    cmocka_unit_test_setup_teardown(terminal_without_devpts_is_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -271,9 +271,13 @@ int cmd_kill(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	    (signal_name && hull_parse_signal(signal_name, &sig, err) < 0) ||
 	    cmd_container_status(g, id, &root, &status, err) < 0)
 		return -1;
-	/* runc's words: the shims map them to "not found". */
+	/*
+	 * runc's words: the shims map them to "not found".  kill --all of a
+	 * stopped container (a pod member whose process exited too) is no
+	 * error in runc: libcontainer's Signal returns nil, with nothing to do.
+	 */
 	if (strcmp(status, "stopped") == 0)
-		return hull_fail(err, 0, "container not running: %s is stopped", id);
+		return all ? 0 : hull_fail(err, 0, "container not running: %s is stopped", id);
 	req = json_pack("{s:s, s:i, s:b}", "op", "kill", "signal", sig, "all", all);
 	return container_control(root, id, req, err);
 }

@@ -668,6 +668,9 @@ static int remove_stopped(const char *root, const char *id, struct hull_sandbox_
 	state = hooks_of_state(st) ? container_state_json(st) : NULL;
 	if (hull_state_remove_locked(root, id, lock_fd, err) < 0)
 		return -1;
+	/* A pod's app container leaves its sandbox's share (not under its lock: the monitor takes it). */
+	if (st->sandbox.pod_sandbox)
+		pod_member_deleted(root, st->sandbox.pod_sandbox, id);
 	if (state)
 		hooks_poststop(hooks_of_state(st), state);
 	return 0;

@@ -8,9 +8,10 @@
  * agent sets it up as any container.  The relay's connection is then a
  * session (as an exec's, runtime/monitor_exec.c) for the container's first
  * process: its output and exit go to the relay, which is its pid-file
- * process.
+ * process.  When the member is deleted, its pieces leave the share.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "runtime/mounts_share.h"
 #include "runtime/pod.h"
 #include "vmm/agent_proto.h"
+#include "vmm/virtiofsd_share.h"
 
 #define ADD_TIMEOUT_MS 60000
 
@@ -36,18 +38,29 @@ static int add_in_guest(struct monitor *m, const char *id, struct hull_spec *spe
 
 	if (pod_map_namespaces(spec->linux_, getpid(), m->o->sc->id, err) < 0)
 		return -1;
-	r = mounts_share_plan(id, spec, &share, err);
-	if (r == 0)
-		r = virtiofsd_share_add(&m->sb.vm.virtiofsd, &share.container, err);
+	if (mounts_share_plan(id, spec, &share, err) < 0) {
+		mounts_share_release(&share);
+		return -1;
+	}
+	r = virtiofsd_share_add(&m->sb.vm.virtiofsd, &share.container, err);
 	mounts_share_release(&share);
-	if (r < 0)
+	if (r == 0) {
+		req = agent_request_create_container_shared(id, spec);
+		if (req == NULL)
+			r = hull_fail(err, ENOMEM, "create_container request");
+	}
+	if (r == 0) {
+		json_object_set_new(req, "process_id", json_string(id));
+		r = agent_client_call(m->sb.vm.agent, req, &reply, ADD_TIMEOUT_MS, err);
+	}
+	if (r < 0) {
+		cleanup_error hull_error_t ignored = NULL;
+
+		/* Not added: nothing of it stays on the share (a part may be there). */
+		if (virtiofsd_share_remove(&m->sb.vm.virtiofsd, id, &ignored) < 0)
+			log_warning("sandbox %s: %s", m->o->sc->id, hull_error_str(ignored));
 		return -1;
-	req = agent_request_create_container_shared(id, spec);
-	if (req == NULL)
-		return hull_fail(err, ENOMEM, "create_container request");
-	json_object_set_new(req, "process_id", json_string(id));
-	if (agent_client_call(m->sb.vm.agent, req, &reply, ADD_TIMEOUT_MS, err) < 0)
-		return -1;
+	}
 	*pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
 	return 0;
 }
@@ -103,20 +116,48 @@ int monitor_op_add_container(struct monitor *m, int conn, json_t *req, json_t **
 	return MONITOR_KEEP_CONN;
 }
 
+/* The member's relay has gone (its end of the session hung up), whether or not that was seen. */
+static bool relay_gone(const struct exec_session *s)
+{
+	struct pollfd p = {.fd = s->conn, .events = POLLRDHUP};
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /*
- * remove_container {container_id}: every process of a member is killed; its
- * exit then closes its session and records it stopped.
+ * remove_container {container_id}: a running member's processes are all
+ * killed; its exit then closes its session and records it stopped.  One
+ * that no longer runs (its relay gone: `hull delete` asks once its state
+ * is removed) leaves the share: its rootfs and binds are unmounted in
+ * virtiofsd's namespace and their directories removed, so that a member
+ * restarted over and over leaves nothing behind in the pod's VM.
  */
 int monitor_op_remove_container(struct monitor *m, int conn, json_t *req, json_t **reply,
                                 hull_error_t *err)
 {
 	const char *id = json_string_value(json_object_get(req, "container_id"));
+	struct exec_session *s = monitor_member(m, id);
 	cleanup_json json_t *call = NULL;
 
 	(void)conn;
 	(void)reply;
-	if (id == NULL || monitor_member(m, id) == NULL)
-		return 0; /* gone already: nothing of it runs */
+	if (id == NULL)
+		return hull_fail(err, 0, "remove_container: no container_id");
+	if (strcmp(id, m->o->sc->id) == 0)
+		return hull_fail(err, 0, "container %s is the sandbox, not a member of it", id);
+	/* A relay killed just now: its end may not have been seen yet. */
+	if (s && relay_gone(s)) {
+		monitor_exec_lost(m, s);
+		s = NULL;
+	}
+	if (s == NULL) {
+		if (virtiofsd_share_remove(&m->sb.vm.virtiofsd, id, err) < 0)
+			return hull_error_prefix(err, "sandbox %s", m->o->sc->id);
+		log_debug("sandbox %s: container %s is off the share", m->o->sc->id, id);
+		/* The guest's cached files of it go too: virtiofsd then closes its own. */
+		call = json_pack("{s:s, s:s}", "op", "remove_container", "container_id", id);
+		return agent_client_call(m->sb.vm.agent, call, NULL, 10000, err);
+	}
 	call = json_pack("{s:s, s:s, s:i, s:b}", "op", "kill_container", "container_id", id,
 	                 "signal", SIGKILL, "all", 1);
 	return agent_client_call(m->sb.vm.agent, call, NULL, 10000, err);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
+#include "runtime/control.h"
 #include "runtime/exec_relay.h"
 
 int pod_map_namespaces(json_t *linux_, pid_t sandbox_monitor, const char *sandbox_id,
@@ -88,4 +91,25 @@ void pod_member_relay(const char *monitor_socket, const char *id, const char *bu
 	dprintf(ready_fd, "ok\n");
 	close(ready_fd);
 	_exit(exec_relay_run(&r));
+}
+
+void pod_member_deleted(const char *root, const char *sandbox_id, const char *id)
+{
+	cleanup_json json_t *req =
+	    json_pack("{s:s, s:s}", "op", "remove_container", "container_id", id);
+	cleanup_error hull_error_t err = NULL;
+	char path[PATH_MAX];
+
+	if (req == NULL || (size_t)snprintf(path, sizeof(path), "%s/%s/%s", root, sandbox_id,
+	                                    CONTROL_SOCKET_NAME) >= sizeof(path))
+		return;
+	if (control_call(path, req, NULL, 30000, &err) == 0)
+		return;
+	/* No monitor listens: the pod's VM, and its share, are gone. */
+	if (err && (err->errnum == ENOENT || err->errnum == ECONNREFUSED))
+		log_debug("container %s: sandbox %s is down: %s", id, sandbox_id,
+		          hull_error_str(err));
+	else
+		log_warning("container %s: leaving sandbox %s's share: %s", id, sandbox_id,
+		            hull_error_str(err));
 }

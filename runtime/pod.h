@@ -45,4 +45,12 @@ int pod_monitor_enter(const struct hull_spec *spec, hull_error_t *err);
 __attribute__((noreturn)) void pod_member_relay(const char *monitor_socket, const char *id,
                                                 const char *bundle, bool tty, int ready_fd);
 
+/*
+ * After `hull delete` removed app container id's state: asks the monitor of
+ * its sandbox (under root) to take its rootfs and binds off the pod's
+ * share (monitor_pod.c's remove_container).  A sandbox that is down has
+ * no share left: nothing to do.  Failures are logged; the delete is done.
+ */
+void pod_member_deleted(const char *root, const char *sandbox_id, const char *id);
+
 #endif

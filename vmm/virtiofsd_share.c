@@ -6,13 +6,20 @@
  * from a child that has entered virtiofsd's mount namespace.  The share's
  * tmpfs is made writable at its top only while its mount points are made.
  *
+ * virtiofsd_share_remove takes a container's pieces off again the same
+ * way: each is unmounted (detached: virtiofsd may hold files of it open
+ * for the guest) and its mount point removed, then the container's
+ * directories.
+ *
  * The child may be forked from a threaded process: it allocates nothing
  * and reports an error as text over a pipe.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +31,7 @@
 
 #include "common/cleanup.h"
 #include "vmm/virtiofsd.h"
+#include "vmm/virtiofsd_share.h"
 
 #define SHARE_MAX_PIECES 256
 
@@ -35,7 +43,12 @@ int virtiofsd_share_path(char *buf, size_t size, const char *id, long index)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* The child's error, written to the pipe; it then exits. */
+static int share_writable(int share, bool writable);
+
+/* In the child: the share whose top it made writable (enter_share), until it is read-only again. */
+static int writable_share = -1;
+
+/* The child's error, written to the pipe; it then exits, the share's top read-only again. */
 __attribute__((format(printf, 3, 4), noreturn)) static void child_fail(int fd, int e,
                                                                        const char *fmt, ...)
 {
@@ -43,6 +56,8 @@ __attribute__((format(printf, 3, 4), noreturn)) static void child_fail(int fd, i
 	va_list ap;
 	int n;
 
+	if (writable_share >= 0)
+		share_writable(writable_share, false);
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -185,12 +200,35 @@ static int open_share(const struct virtiofsd *v)
 	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+/*
+ * In the child: enters virtiofsd's mount namespace, its working directory
+ * the share, whose top is made writable; returns the share.
+ */
+static int enter_share(const struct virtiofsd *v, int out)
+{
+	char ns[64];
+	int share = open_share(v), nsfd;
+
+	if (share < 0)
+		child_fail(out, errno, "virtiofsd %d's share %s", (int)v->pid, v->shared_dir);
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)v->pid);
+	nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || setns(nsfd, CLONE_NEWNS) < 0)
+		child_fail(out, errno, "enter virtiofsd's mount namespace (%s)", ns);
+	if (fchdir(share) < 0)
+		child_fail(out, errno, "virtiofsd %d's share %s", (int)v->pid, v->shared_dir);
+	if (share_writable(share, true) < 0)
+		child_fail(out, errno, "make the share's top writable");
+	writable_share = share;
+	return share;
+}
+
 static void add_in_child(const struct virtiofsd *v, const struct virtiofsd_container *c, int out)
 {
 	int trees[SHARE_MAX_PIECES + 1];
 	bool dirs[SHARE_MAX_PIECES + 1];
-	char rel[PATH_MAX], ns[64];
-	int share, nsfd;
+	char rel[PATH_MAX];
+	int share;
 
 	for (size_t i = 0; i < c->n_binds; i++) {
 		const struct virtiofsd_bind *b = &c->binds[i];
@@ -213,15 +251,7 @@ static void add_in_child(const struct virtiofsd *v, const struct virtiofsd_conta
 			           c->mount_dirs[i]);
 	if (c->readonly && make_readonly(trees[0], true) < 0)
 		child_fail(out, errno, "rootfs %s: make it read-only", c->rootfs);
-	share = open_share(v);
-	if (share < 0)
-		child_fail(out, errno, "virtiofsd %d's share %s", (int)v->pid, v->shared_dir);
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)v->pid);
-	nsfd = open(ns, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0 || setns(nsfd, CLONE_NEWNS) < 0)
-		child_fail(out, errno, "enter virtiofsd's mount namespace (%s)", ns);
-	if (share_writable(share, true) < 0)
-		child_fail(out, errno, "make the share's top writable");
+	share = enter_share(v, out);
 	snprintf(rel, sizeof(rel), "%s/mounts", c->id);
 	if ((mkdirat(share, c->id, 0755) < 0 && errno != EEXIST) ||
 	    (mkdirat(share, rel, 0755) < 0 && errno != EEXIST))
@@ -241,8 +271,85 @@ static void add_in_child(const struct virtiofsd *v, const struct virtiofsd_conta
 	_exit(0);
 }
 
-int virtiofsd_share_add(const struct virtiofsd *v, const struct virtiofsd_container *c,
-                        hull_error_t *err)
+/*
+ * Takes rel (a piece of the share) off: every mount on it unmounted,
+ * detached (virtiofsd may hold files of it open for the guest's cached
+ * inodes: they stay usable, the mount is out of the namespace), then the
+ * mount point removed.  Gone already is done.
+ */
+static void remove_piece(int share, const char *rel, int out)
+{
+	struct stat st;
+
+	for (int i = 0; i < 64 && umount2(rel, MNT_DETACH | UMOUNT_NOFOLLOW) == 0; i++)
+		;
+	if (fstatat(share, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return;
+		child_fail(out, errno, "share: %s", rel);
+	}
+	if (unlinkat(share, rel, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
+		child_fail(out, errno, "share: remove %s", rel);
+}
+
+/* <id>/mounts/<N>, each (the names are config.json's indexes, read with no allocation). */
+static void remove_binds(int share, const char *id, int out)
+{
+	alignas(struct dirent64) char buf[4096];
+	char rel[PATH_MAX];
+	int dir;
+	long n;
+
+	snprintf(rel, sizeof(rel), "%s/mounts", id);
+	dir = openat(share, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0) {
+		if (errno == ENOENT)
+			return;
+		child_fail(out, errno, "share: %s", rel);
+	}
+	while ((n = getdents64(dir, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			const struct dirent64 *d = (const void *)(buf + off);
+
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+				continue;
+			if ((size_t)snprintf(rel, sizeof(rel), "%s/mounts/%s", id, d->d_name) >=
+			    sizeof(rel))
+				child_fail(out, ENAMETOOLONG, "share: %s/mounts", id);
+			remove_piece(share, rel, out);
+		}
+	if (n < 0)
+		child_fail(out, errno, "share: read %s/mounts", id);
+	close(dir);
+}
+
+static void remove_in_child(const struct virtiofsd *v, const char *id, int out)
+{
+	char rel[PATH_MAX];
+	int share = enter_share(v, out);
+
+	remove_binds(share, id, out);
+	snprintf(rel, sizeof(rel), "%s/mounts", id);
+	remove_piece(share, rel, out);
+	if (virtiofsd_share_path(rel, sizeof(rel), id, -1) < 0)
+		child_fail(out, ENAMETOOLONG, "share: %s", id);
+	remove_piece(share, rel, out);
+	remove_piece(share, id, out);
+	if (share_writable(share, false) < 0)
+		child_fail(out, errno, "make the share's top read-only again");
+	_exit(0);
+}
+
+/* What a helper child does: add or remove one container's pieces. */
+struct share_job {
+	const struct virtiofsd_container *add;
+	const char *remove;
+};
+
+/* Runs job in a child (it enters virtiofsd's namespace); its error text becomes err. */
+static int run_job(const struct virtiofsd *v, const char *id, const struct share_job *job,
+                   hull_error_t *err)
 {
 	cleanup_close int rd = -1, wr = -1;
 	int fds[2], status;
@@ -250,12 +357,8 @@ int virtiofsd_share_add(const struct virtiofsd *v, const struct virtiofsd_contai
 	ssize_t n;
 	pid_t pid;
 
-	if (v->pid <= 0 || v->share_dev == 0)
-		return hull_fail(err, EINVAL, "share: virtiofsd shares no container directory");
-	if (c->n_binds > SHARE_MAX_PIECES)
-		return hull_fail(err, E2BIG, "share: more than %d bind mounts", SHARE_MAX_PIECES);
-	if (strchr(c->id, '/') || c->id[0] == '.' || c->id[0] == '\0')
-		return hull_fail(err, EINVAL, "share: container id \"%s\"", c->id);
+	if (strchr(id, '/') || id[0] == '.' || id[0] == '\0')
+		return hull_fail(err, EINVAL, "share: container id \"%s\"", id);
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return hull_fail(err, errno, "pipe");
 	rd = fds[0];
@@ -265,7 +368,9 @@ int virtiofsd_share_add(const struct virtiofsd *v, const struct virtiofsd_contai
 		return hull_fail(err, errno, "fork");
 	if (pid == 0) {
 		close(rd);
-		add_in_child(v, c, wr);
+		if (job->add)
+			add_in_child(v, job->add, wr);
+		remove_in_child(v, job->remove, wr);
 	}
 	close(steal_fd(&wr));
 	n = read(rd, msg, sizeof(msg) - 1);
@@ -273,9 +378,33 @@ int virtiofsd_share_add(const struct virtiofsd *v, const struct virtiofsd_contai
 		;
 	if (n > 0) {
 		msg[n] = '\0';
-		return hull_fail(err, 0, "container \"%s\" on the share: %s", c->id, msg);
+		return hull_fail(err, 0, "container \"%s\" %s the share: %s", id,
+		                 job->add ? "on" : "off", msg);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return hull_fail(err, 0, "container \"%s\" on the share: the helper failed", c->id);
+		return hull_fail(err, 0, "container \"%s\" %s the share: the helper failed", id,
+		                 job->add ? "on" : "off");
 	return 0;
+}
+
+int virtiofsd_share_add(const struct virtiofsd *v, const struct virtiofsd_container *c,
+                        hull_error_t *err)
+{
+	const struct share_job job = {.add = c};
+
+	if (v->pid <= 0 || v->share_dev == 0)
+		return hull_fail(err, EINVAL, "share: virtiofsd shares no container directory");
+	if (c->n_binds > SHARE_MAX_PIECES)
+		return hull_fail(err, E2BIG, "share: more than %d bind mounts", SHARE_MAX_PIECES);
+	return run_job(v, c->id, &job, err);
+}
+
+int virtiofsd_share_remove(const struct virtiofsd *v, const char *id, hull_error_t *err)
+{
+	const struct share_job job = {.remove = id};
+
+	/* No share of containers, or virtiofsd gone: nothing of id is left on one. */
+	if (v->pid <= 0 || v->share_dev == 0)
+		return 0;
+	return run_job(v, id, &job, err);
 }

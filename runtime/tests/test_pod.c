@@ -1,14 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pod_map_namespaces: the CRI's /proc/PID/ns paths of a pod's sandbox, as the guest names them. */
+/*
+ * pod_map_namespaces: the CRI's /proc/PID/ns paths of a pod's sandbox, as
+ * the guest names them; pod_member_deleted: what a deleted app container
+ * asks its sandbox's monitor.
+ */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/cleanup.h"
+#include "runtime/control.h"
 #include "runtime/pod.h"
 
 static json_t *linux_with(const char *namespaces)
@@ -75,11 +86,57 @@ static void other_paths_are_refused(void **state)
 	}
 }
 
+/*
+ * A deleted member asks its sandbox's monitor (<root>/<sandbox>/monitor.sock)
+ * to take it off the share: remove_container with its id.
+ */
+static void deleted_member_asks_its_sandbox(void **state)
+{
+	char root[] = "/tmp/hull-pod-XXXXXX", dir[64], sock[96];
+	cleanup_error hull_error_t err = NULL;
+	json_t *req = NULL;
+	int listen_fd, conn, status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/pod-a", root);
+	snprintf(sock, sizeof(sock), "%s/%s", dir, CONTROL_SOCKET_NAME);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	listen_fd = control_listen(sock, &err);
+	assert_true(listen_fd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pod_member_deleted(root, "pod-a", "app-1");
+		_exit(0);
+	}
+	/* The listening socket is non-blocking: 5 s at most. */
+	for (int i = 0; (conn = accept(listen_fd, NULL, NULL)) < 0 && i < 5000; i++)
+		usleep(1000);
+	assert_true(conn >= 0);
+	assert_int_equal(control_read_request(conn, &req, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(req, "op")), "remove_container");
+	assert_string_equal(json_string_value(json_object_get(req, "container_id")), "app-1");
+	control_reply(conn, json_pack("{s:b}", "ok", 1));
+	json_decref(req);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(listen_fd);
+	/* The pod is down (no socket, no directory): nothing to ask, and no wait. */
+	unlink(sock);
+	pod_member_deleted(root, "pod-a", "app-1");
+	rmdir(dir);
+	pod_member_deleted(root, "pod-a", "app-1");
+	assert_int_equal(rmdir(root), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(sandbox_paths_become_the_guest_sandbox),
 	    cmocka_unit_test(other_paths_are_refused),
+	    cmocka_unit_test(deleted_member_asks_its_sandbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,6 +221,31 @@ static int op_start_container(struct agent *a, json_t *id, json_t *req, hull_err
 	return 0;
 }
 
+/*
+ * "remove_container" {container_id}: a pod's app container that is gone
+ * (its processes exited) and that the host has taken off the share.  The
+ * agent keeps no mount of it (its mount namespace went with its
+ * processes); the guest still caches dentries and inodes of its pieces,
+ * and virtiofsd keeps a file open for each, holding the host's (now
+ * detached) mounts.  The unused ones are dropped: their FORGETs close them.
+ */
+static int op_remove_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	const char *cid = json_string_value(json_object_get(req, "container_id"));
+	cleanup_close int fd = -1;
+
+	if (cid == NULL)
+		return hull_fail(err, 0, "missing \"container_id\"");
+	for (int i = 0; i < AGENT_MAX_CONTAINERS; i++)
+		if (a->ctrs[i].id && strcmp(a->ctrs[i].id, cid) == 0)
+			return hull_fail(err, 0, "container \"%s\" is running", cid);
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "2", 1) != 1)
+		return hull_fail(err, errno, "container \"%s\": drop the share's cache", cid);
+	reply_ok(a, id, NULL);
+	return 0;
+}
+
 static int op_exec(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
 {
 	json_t *result = NULL;
@@ -290,6 +315,7 @@ static const struct agent_op {
     {"configure_network", op_configure_network},
     {"create_container", op_create_container},
     {"start_container", op_start_container},
+    {"remove_container", op_remove_container},
     {"exec", op_exec},
     {"resize", op_resize},
     {"close_output", op_close_output},

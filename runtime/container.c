@@ -236,38 +236,34 @@ static void read_ready(int fd, char *msg, size_t size)
 static int delete_sandbox(const char *root, const char *id, bool force, pid_t own_monitor,
                           uint64_t own_start_time, hull_error_t *err);
 
-/*
- * The forked monitor: it waits for its creator to record it (a byte on
- * go), then builds the sandbox.  It never returns.
- */
-static void __attribute__((noreturn))
-run_monitor(struct hull_sandbox_config *sc, const char *root, bool detach, int tty, int lock_fd,
-            const int ready[2], const int go[2])
+/* What the forked monitor needs. */
+struct monitor_child {
+	struct hull_sandbox_config *sc;
+	const char *root;
+	bool detach;
+	int tty;
+};
+
+/* The forked monitor, once its creator has recorded it: builds the sandbox.  It never returns. */
+static void __attribute__((noreturn)) run_monitor(void *data, int ready_fd)
 {
+	const struct monitor_child *c = data;
 	struct monitor_options monitor_opts = {
-	    .sc = sc, .state_root = root, .ready_fd = ready[1], .tty = tty >= 0};
-	char go_byte;
+	    .sc = c->sc, .state_root = c->root, .ready_fd = ready_fd, .tty = c->tty >= 0};
 
 	/* The container's terminal is the monitor's stdio; its log keeps the old stderr. */
-	if (tty > 2) {
+	if (c->tty > 2) {
 		int log_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
 
 		if (log_fd >= 0 && hull_log_to_fd(log_fd) < 0)
 			close(log_fd);
-		dup2(tty, 0);
-		dup2(tty, 1);
-		dup2(tty, 2);
-		close(tty);
+		dup2(c->tty, 0);
+		dup2(c->tty, 1);
+		dup2(c->tty, 2);
+		close(c->tty);
 	}
-	close(lock_fd); /* the creator's: it would hold the lock for as long as we live */
-	close(ready[0]);
-	close(go[1]);
-	if (detach)
+	if (c->detach)
 		setsid();
-	/* Nothing is started before the creator has recorded us; if it died, so do we. */
-	if (read(go[0], &go_byte, 1) != 1)
-		_exit(1);
-	close(go[0]);
 	monitor_main(&monitor_opts);
 }
 
@@ -277,7 +273,7 @@ run_monitor(struct hull_sandbox_config *sc, const char *root, bool detach, int t
  * (and the id) meanwhile, and says which happened.
  */
 static int wait_until_created(const char *root, const char *id, pid_t pid, uint64_t start_time,
-                              int ready_fd, hull_error_t *err)
+                              int ready_fd, const char *what, hull_error_t *err)
 {
 	cleanup_error hull_error_t ignored = NULL;
 	char msg[4096];
@@ -290,8 +286,97 @@ static int wait_until_created(const char *root, const char *id, pid_t pid, uint6
 	waitpid(pid, &status, 0);
 	if (delete_sandbox(root, id, true, pid, start_time, &ignored) > 0 && msg[0] == '\0')
 		return hull_fail(err, 0, "container %s was deleted while it was being created", id);
-	return hull_fail(err, 0, "%s",
-	                 msg[0] ? msg : "the sandbox's monitor died while creating it");
+	if (msg[0])
+		return hull_fail(err, 0, "%s", msg);
+	return hull_fail(err, 0, "%s died while creating it", what);
+}
+
+/* The forked process of a create, and what it is called in errors. */
+struct create_child {
+	void (*run)(void *data, int ready_fd) __attribute__((noreturn));
+	void *data;
+	const char *what; /* "the sandbox's monitor" */
+};
+
+/*
+ * What `hull create` does for a sandbox and for a pod's app container
+ * alike: st's state is created locked, child forked and recorded in it
+ * (pid and start time; in the host cgroup leaves first, when given), the
+ * lock released and child let go (a byte on go); then the child's "ok" on
+ * ready is waited for.  child->run gets ready's write end once it is
+ * recorded; the rest of ours is closed in it.  Until the state names the
+ * child, all is undone here; after (*recorded), a failure is undone as
+ * delete does (wait_until_created).
+ */
+static int create_recorded(const char *root, struct hull_sandbox_state *st, const char *id,
+                           const json_t *cg_leaves, const struct create_child *child, pid_t *pid,
+                           bool *recorded, hull_error_t *err)
+{
+	int ready[2] = {-1, -1}, go[2] = {-1, -1}, status, lock_fd, ret = -1;
+	char go_byte;
+
+	/*
+	 * The state stays locked until the child is recorded in it: no delete
+	 * can see a creating container without the process that builds it.
+	 */
+	lock_fd = hull_state_create_locked(root, st, err);
+	if (lock_fd < 0)
+		return -1;
+	/* go: a socket, so that telling a child killed meanwhile is EPIPE, not SIGPIPE. */
+	if (pipe2(ready, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
+		hull_fail(err, errno, "create %s", id);
+		goto unlock;
+	}
+	fflush(NULL);
+	*pid = fork();
+	if (*pid < 0) {
+		hull_fail(err, errno, "create %s: fork", id);
+		goto unlock;
+	}
+	if (*pid == 0) {
+		close(lock_fd); /* the creator's: it would hold the lock for as long as we live */
+		close(ready[0]);
+		close(go[1]);
+		/* Nothing is started before the creator has recorded us; if it died, so do we. */
+		if (read(go[0], &go_byte, 1) != 1)
+			_exit(1);
+		close(go[0]);
+		child->run(child->data, ready[1]);
+	}
+	close(steal_fd(&ready[1]));
+	close(steal_fd(&go[0]));
+	st->sandbox.monitor_pid = *pid;
+	st->sandbox.monitor_start_time = proc_start_time(*pid);
+	/* The child waits for go: everything it starts is born in the cgroup. */
+	if ((cg_leaves && host_cgroup_join(cg_leaves, *pid, err) < 0) ||
+	    hull_state_save(root, st, err) < 0) {
+		close(steal_fd(&go[1])); /* the child exits */
+		waitpid(*pid, &status, 0);
+		goto unlock;
+	}
+	*recorded = true;
+	hull_state_unlock(lock_fd);
+	if (send(go[1], "g", 1, MSG_NOSIGNAL) != 1)
+		log_debug("create %s: %s (pid %d) is gone before its start", id, child->what, *pid);
+	close(steal_fd(&go[1]));
+	ret = wait_until_created(root, id, *pid, st->sandbox.monitor_start_time,
+	                         steal_fd(&ready[0]), child->what, err);
+	goto out;
+unlock : {
+	cleanup_error hull_error_t ignored = NULL;
+
+	/* No child was recorded, and the lock is still ours: so is the state. */
+	hull_state_remove_locked(root, id, lock_fd, &ignored);
+}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (ready[i] >= 0)
+			close(ready[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	return ret;
 }
 
 /*
@@ -350,6 +435,27 @@ static int pod_monitor_socket(const char *root, const struct hull_sandbox_config
 	return r;
 }
 
+/* What a pod member's relay needs. */
+struct relay_child {
+	const char *monitor_socket;
+	const struct hull_sandbox_config *sc;
+	int tty;
+};
+
+/* The relay, once its creator has recorded it (runtime/pod.c). */
+static void __attribute__((noreturn)) run_relay(void *data, int ready_fd)
+{
+	const struct relay_child *c = data;
+
+	setsid();
+	if (c->tty > 2) {
+		dup2(c->tty, 0);
+		dup2(c->tty, 1);
+		dup2(c->tty, 2);
+	}
+	pod_member_relay(c->monitor_socket, c->sc->id, c->sc->bundle, c->tty >= 0, ready_fd);
+}
+
 /*
  * A pod's app container: no VM of its own.  Its relay (runtime/pod.c) asks
  * the sandbox's monitor to add it to the pod's VM and is then its pid-file
@@ -358,10 +464,12 @@ static int pod_monitor_socket(const char *root, const struct hull_sandbox_config
  */
 static int create_member(const char *root, struct hull_sandbox_state *st,
                          const struct hull_sandbox_config *sc, const struct create_options *opts,
-                         int tty, pid_t *relay, hull_error_t *err)
+                         int tty, pid_t *relay, bool *recorded, hull_error_t *err)
 {
-	int ready[2] = {-1, -1}, go[2] = {-1, -1}, lock_fd, status, ret = -1;
-	char sock[PATH_MAX], msg[4096], go_byte;
+	char sock[PATH_MAX];
+	struct relay_child rc = {.monitor_socket = sock, .sc = sc, .tty = tty};
+	const struct create_child child = {
+	    .run = run_relay, .data = &rc, .what = "the container's relay"};
 	pid_t pid;
 
 	if (pod_monitor_socket(root, sc, sock, sizeof(sock), err) < 0)
@@ -371,80 +479,17 @@ static int create_member(const char *root, struct hull_sandbox_state *st,
 	st->network.netns_path = NULL; /* the pod's, which its sandbox owns */
 	if (st->sandbox.pod_sandbox == NULL)
 		return hull_fail(err, ENOMEM, "state");
-	lock_fd = hull_state_create_locked(root, st, err);
-	if (lock_fd < 0)
+	if (create_recorded(root, st, opts->id, NULL, &child, &pid, recorded, err) < 0)
 		return -1;
-	if (pipe2(ready, O_CLOEXEC) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
-		hull_fail(err, errno, "create %s", opts->id);
-		goto unlock;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		hull_fail(err, errno, "create %s: fork", opts->id);
-		goto unlock;
-	}
-	if (pid == 0) {
-		close(lock_fd);
-		close(ready[0]);
-		close(go[1]);
-		setsid();
-		if (tty > 2) {
-			dup2(tty, 0);
-			dup2(tty, 1);
-			dup2(tty, 2);
-		}
-		if (read(go[0], &go_byte, 1) != 1)
-			_exit(1);
-		pod_member_relay(sock, sc->id, sc->bundle, tty >= 0, ready[1]);
-	}
-	close(steal_fd(&ready[1]));
-	close(steal_fd(&go[0]));
-	st->sandbox.monitor_pid = pid;
-	st->sandbox.monitor_start_time = proc_start_time(pid);
-	if (hull_state_save(root, st, err) < 0) {
-		close(steal_fd(&go[1]));
-		waitpid(pid, &status, 0);
-		goto unlock;
-	}
-	hull_state_unlock(lock_fd);
-	lock_fd = -1;
-	if (send(go[1], "g", 1, MSG_NOSIGNAL) != 1)
-		log_debug("create %s: the relay (pid %d) is gone before its start", opts->id, pid);
-	read_ready(ready[0], msg, sizeof(msg));
-	if (strcmp(msg, "ok\n") != 0) {
-		cleanup_error hull_error_t ignored = NULL;
-
-		waitpid(pid, &status, 0);
-		hull_state_remove(root, opts->id, &ignored);
-		hull_fail(err, 0, "%s",
-		          msg[0] ? msg : "the container's relay died while adding it");
-		goto out;
-	}
 	if (hull_state_update(root, opts->id, set_created, NULL, err) < 0 ||
 	    (opts->pid_file && container_write_pid_file(opts->pid_file, pid, err) < 0)) {
 		cleanup_error hull_error_t ignored = NULL;
 
 		container_delete(root, opts->id, true, &ignored);
-		goto out;
+		return -1;
 	}
 	*relay = pid;
-	ret = 0;
-	goto out;
-unlock : {
-	cleanup_error hull_error_t ignored = NULL;
-
-	hull_state_remove_locked(root, opts->id, lock_fd, &ignored);
-}
-out:
-	for (int i = 0; i < 2; i++) {
-		if (ready[i] >= 0)
-			close(ready[i]);
-		if (go[i] >= 0)
-			close(go[i]);
-	}
-	return ret;
+	return 0;
 }
 
 int container_create(struct hull_globals *globals, const struct create_options *opts,
@@ -458,9 +503,9 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	                                            .id = opts->id};
 	cleanup_free char *root = NULL;
 	struct host_cgroup cg = {0};
-	bool cgroup_ours = true; /* until the state names the monitor: then delete removes it */
-	int ready[2] = {-1, -1}, go[2] = {-1, -1}, status, lock_fd, ret = -1;
-	int tty = -1; /* > 2: the console's slave, ours to close */
+	bool recorded = false; /* the state names the child: delete removes the cgroup */
+	int tty = -1;          /* > 2: the console's slave, ours to close */
+	int ret = -1;
 	pid_t pid;
 
 	hull_state_init(&st);
@@ -474,7 +519,7 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	    create_host_cgroup(globals, &sc, &st, &cg, err) < 0)
 		goto out;
 	if (sc.type == HULL_CONTAINER_POD_CONTAINER) {
-		ret = create_member(root, &st, &sc, opts, tty, monitor, err);
+		ret = create_member(root, &st, &sc, opts, tty, monitor, &recorded, err);
 		/*
 		 * Its relay, its pid-file process, goes in its cgroup (the
 		 * kubelet reads the container's usage there); the VM is in the
@@ -483,55 +528,22 @@ int container_create(struct hull_globals *globals, const struct create_options *
 		if (ret == 0 && cg.leaves) {
 			cleanup_error hull_error_t ignored = NULL;
 
-			cgroup_ours = false;
 			if (host_cgroup_join(cg.leaves, *monitor, &ignored) < 0)
 				log_warning("container %s: cgroup: %s", opts->id,
 				            hull_error_str(ignored));
 		}
 		goto out;
 	}
-	/*
-	 * The state is created locked and stays locked until the monitor is
-	 * recorded in it (pid and start time): no delete can see a creating
-	 * sandbox without the process that builds it.
-	 */
-	lock_fd = hull_state_create_locked(root, &st, err);
-	if (lock_fd < 0)
-		goto out;
-	/* go: a socket, so that telling a monitor killed meanwhile is EPIPE, not SIGPIPE. */
-	if (pipe2(ready, O_CLOEXEC) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
-		hull_fail(err, errno, "create %s", opts->id);
-		goto unlock;
+	{
+		struct monitor_child mc = {
+		    .sc = &sc, .root = root, .detach = opts->detach, .tty = tty};
+		const struct create_child child = {
+		    .run = run_monitor, .data = &mc, .what = "the sandbox's monitor"};
+
+		if (create_recorded(root, &st, opts->id, cg.leaves, &child, &pid, &recorded, err) <
+		    0)
+			goto out;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		hull_fail(err, errno, "create %s: fork", opts->id);
-		goto unlock;
-	}
-	if (pid == 0)
-		run_monitor(&sc, root, opts->detach, tty, lock_fd, ready, go);
-	close(steal_fd(&ready[1]));
-	close(steal_fd(&go[0]));
-	st.sandbox.monitor_pid = pid;
-	st.sandbox.monitor_start_time = proc_start_time(pid);
-	/* The monitor waits for go: everything it starts is born in the cgroup. */
-	if ((cg.leaves && host_cgroup_join(cg.leaves, pid, err) < 0) ||
-	    hull_state_save(root, &st, err) < 0) {
-		close(steal_fd(&go[1])); /* the monitor exits */
-		waitpid(pid, &status, 0);
-		goto unlock;
-	}
-	cgroup_ours = false;
-	hull_state_unlock(lock_fd);
-	if (send(go[1], "g", 1, MSG_NOSIGNAL) != 1)
-		log_debug("create %s: the monitor (pid %d) is gone before its start", opts->id,
-		          pid);
-	close(steal_fd(&go[1]));
-	if (wait_until_created(root, opts->id, pid, st.sandbox.monitor_start_time,
-	                       steal_fd(&ready[0]), err) < 0)
-		goto out;
 	if (opts->pid_file && container_write_pid_file(opts->pid_file, pid, err) < 0) {
 		cleanup_error hull_error_t ignored = NULL;
 
@@ -540,27 +552,14 @@ int container_create(struct hull_globals *globals, const struct create_options *
 	}
 	*monitor = pid;
 	ret = 0;
-	goto out;
-unlock : {
-	cleanup_error hull_error_t ignored = NULL;
-
-	/* No monitor was recorded, and the lock is still ours: so is the state. */
-	hull_state_remove_locked(root, opts->id, lock_fd, &ignored);
-}
 out:
-	if (cgroup_ours && cg.created) {
+	if (!recorded && cg.created) {
 		cleanup_error hull_error_t ignored = NULL;
 
 		if (host_cgroup_remove(cg.created, 5000, &ignored) < 0)
 			log_warning("create %s: %s", opts->id, hull_error_str(ignored));
 	}
 	host_cgroup_free(&cg);
-	for (int i = 0; i < 2; i++) {
-		if (ready[i] >= 0)
-			close(ready[i]);
-		if (go[i] >= 0)
-			close(go[i]);
-	}
 	if (tty > 2)
 		close(tty);
 	hull_state_free(&st);

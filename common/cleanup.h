@@ -8,6 +8,7 @@
 #ifndef HULL_COMMON_CLEANUP_H
 #define HULL_COMMON_CLEANUP_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,12 @@ static inline void cleanup_filep(FILE **f)
 		fclose(*f);
 }
 
+static inline void cleanup_dirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
 static inline void cleanup_jsonp(json_t **j)
 {
 	json_decref(*j);
@@ -47,6 +54,7 @@ static inline void cleanup_jsonp(json_t **j)
 #define cleanup_close __attribute__((cleanup(cleanup_closep)))
 #define cleanup_file __attribute__((cleanup(cleanup_filep)))
 #define cleanup_json __attribute__((cleanup(cleanup_jsonp)))
+#define cleanup_dir __attribute__((cleanup(cleanup_dirp)))
 
 static inline void *steal_pointer_impl(void *pp)
 {

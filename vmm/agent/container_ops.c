@@ -16,8 +16,7 @@
 #include "vmm/agent/cgroup.h"
 #include "vmm/agent/container_ops.h"
 
-/* The container req's "container_id" names; NULL (err set) if there is none. */
-static struct agent_container *named_container(struct agent *a, json_t *req, hull_error_t *err)
+struct agent_container *agent_named_container(struct agent *a, json_t *req, hull_error_t *err)
 {
 	const char *id = json_string_value(json_object_get(req, "container_id"));
 
@@ -34,7 +33,7 @@ static struct agent_container *named_container(struct agent *a, json_t *req, hul
 
 static int freeze(struct agent *a, json_t *req, bool frozen, hull_error_t *err)
 {
-	struct agent_container *ctr = named_container(a, req, err);
+	struct agent_container *ctr = agent_named_container(a, req, err);
 
 	if (ctr == NULL)
 		return -1;
@@ -58,7 +57,7 @@ int agent_container_resume(struct agent *a, json_t *req, json_t **reply, hull_er
 
 int agent_container_kill(struct agent *a, json_t *req, json_t **reply, hull_error_t *err)
 {
-	struct agent_container *ctr = named_container(a, req, err);
+	struct agent_container *ctr = agent_named_container(a, req, err);
 	json_t *jsig = json_object_get(req, "signal");
 	int sig;
 
@@ -226,7 +225,7 @@ static json_t *process_row(pid_t pid, const pid_t *pids, size_t n)
 
 int agent_container_ps(struct agent *a, json_t *req, json_t **reply, hull_error_t *err)
 {
-	struct agent_container *ctr = named_container(a, req, err);
+	struct agent_container *ctr = agent_named_container(a, req, err);
 	cleanup_free pid_t *pids = NULL;
 	cleanup_json json_t *rows = NULL;
 	size_t n;
@@ -248,7 +247,7 @@ int agent_container_ps(struct agent *a, json_t *req, json_t **reply, hull_error_
 
 int agent_container_update(struct agent *a, json_t *req, json_t **reply, hull_error_t *err)
 {
-	struct agent_container *ctr = named_container(a, req, err);
+	struct agent_container *ctr = agent_named_container(a, req, err);
 	struct cgroup_plan *plan = NULL;
 	int r;
 
@@ -262,7 +261,7 @@ int agent_container_update(struct agent *a, json_t *req, json_t **reply, hull_er
 
 int agent_container_stats(struct agent *a, json_t *req, json_t **reply, hull_error_t *err)
 {
-	struct agent_container *ctr = named_container(a, req, err);
+	struct agent_container *ctr = agent_named_container(a, req, err);
 	json_t *stats;
 
 	if (ctr == NULL)

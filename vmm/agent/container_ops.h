@@ -14,6 +14,9 @@
 #include "common/error.h"
 #include "vmm/agent/agent.h"
 
+/* The container req's "container_id" names; NULL (err set) if there is none. */
+struct agent_container *agent_named_container(struct agent *a, json_t *req, hull_error_t *err);
+
 /* "pause_container" / "resume_container": cgroup.freeze, waiting until it holds. */
 int agent_container_pause(struct agent *a, json_t *req, json_t **reply, hull_error_t *err);
 int agent_container_resume(struct agent *a, json_t *req, json_t **reply, hull_error_t *err);

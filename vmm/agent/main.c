@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "vmm/agent/agent.h"
 #include "vmm/agent/container_ops.h"
+#include "vmm/agent/proc_files.h"
 #include "vmm/agent_proto.h"
 
 void agent_emit(struct agent *a, json_t *msg)
@@ -176,6 +177,11 @@ static int op_ps_container(struct agent *a, json_t *id, json_t *req, hull_error_
 	return container_op(a, id, req, err, agent_container_ps);
 }
 
+static int op_proc_files(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
+{
+	return container_op(a, id, req, err, agent_proc_files);
+}
+
 static int op_update_container(struct agent *a, json_t *id, json_t *req, hull_error_t *err)
 {
 	return container_op(a, id, req, err, agent_container_update);
@@ -310,6 +316,7 @@ static const struct agent_op {
     {"resume_container", op_resume_container},
     {"kill_container", op_kill_container},
     {"ps_container", op_ps_container},
+    {"proc_files", op_proc_files},
     {"update_container", op_update_container},
     {"stats_container", op_stats_container},
     {"configure_network", op_configure_network},

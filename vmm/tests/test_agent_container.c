@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "common/base64.h"
 #include "common/cleanup.h"
 #include "vmm/tests/helpers_agent_peer.h"
 
@@ -444,6 +445,66 @@ static void terminal_without_devpts_is_refused(void **state)
 	assert_int_equal(run(f, "t1", "true", NULL, NULL, 0), 0);
 }
 
+/* "proc_files": the container's own /proc (pids as it numbers them), for the host's view. */
+static void proc_files_are_the_containers(void **state)
+{
+	struct fixture *f = *state;
+	json_t *reply = NULL, *procs = NULL, *p;
+	uint8_t *cmd = NULL;
+	bool seen_init = false;
+	size_t i, len;
+
+	create(f, "pf", "sleep 30 & sleep 31; true", NULL);
+	start(f, "pf");
+	for (int tries = 0; tries < 100; tries++) {
+		json_decref(reply);
+		reply = agent_peer_call(
+		    f->peer, json_pack("{s:s, s:s}", "op", "proc_files", "container_id", "pf"));
+		procs = json_object_get(reply, "processes");
+		if (json_array_size(procs) == 2)
+			break;
+		usleep(50 * 1000);
+	}
+	if (json_array_size(procs) != 2) {
+		char *text = json_dumps(reply, 0);
+
+		fail_msg("proc_files: %s", text);
+	}
+	expect_in(json_string_value(json_object_get(reply, "stat")), "btime ");
+	json_array_foreach(procs, i, p)
+	{
+		json_int_t pid = json_integer_value(json_object_get(p, "pid"));
+		const char *stat = json_string_value(json_object_get(p, "stat"));
+
+		assert_true(pid >= 1 && pid < 10); /* the container's numbers, not the host's */
+		seen_init |= pid == 1;
+		assert_int_equal(strtol(stat, NULL, 10), pid);
+		expect_in(json_string_value(json_object_get(p, "status")), "NSpid:\t");
+		expect_in(json_string_value(json_object_get(p, "pid_ns")), "pid:[");
+		if (pid == 1) {
+			expect_in(stat, "1 (sh) ");
+			assert_int_equal(
+			    base64_decode(json_string_value(json_object_get(p, "cmdline")), &cmd,
+			                  &len),
+			    0);
+			assert_int_equal(len, sizeof("/bin/sh\0-c\0sleep 30 & sleep 31; true"));
+			assert_memory_equal(cmd, "/bin/sh\0-c\0sleep 30 & sleep 31; true", len);
+			free(cmd);
+		}
+	}
+	assert_true(seen_init);
+	json_decref(reply);
+	agent_peer_expect_ok(agent_peer_call(
+	    f->peer, json_pack("{s:s, s:s, s:i, s:b}", "op", "kill_container", "container_id", "pf",
+	                       "signal", SIGKILL, "all", true)));
+	assert_int_equal(agent_peer_collect(f->peer, "pf", NULL, 0, NULL, 0), 128 + SIGKILL);
+	/* Of a container that is gone: runc's words. */
+	reply = agent_peer_call(f->peer,
+	                        json_pack("{s:s, s:s}", "op", "proc_files", "container_id", "pf"));
+	expect_in(json_string_value(json_object_get(reply, "error")), "container not running");
+	json_decref(reply);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +516,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(exec_joins_the_container, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_requests_name_the_field, setup, teardown),
 	    cmocka_unit_test_setup_teardown(terminal_without_devpts_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(proc_files_are_the_containers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,7 @@
 #include "runtime/control.h"
 #include "runtime/monitor_internal.h"
 #include "runtime/pod.h"
+#include "runtime/proc_view_ns.h"
 #include "runtime/sandbox.h"
 
 /* --- the persisted state, updated as the sandbox changes --- */
@@ -244,13 +245,23 @@ static void handle_signal(struct monitor *m)
 	}
 }
 
+/* The container's /proc files, from the agent, for the view. */
+static int fetch_proc_files(void *data, json_t **snapshot, hull_error_t *err)
+{
+	struct monitor *m = data;
+	cleanup_json json_t *req =
+	    json_pack("{s:s, s:s}", "op", "proc_files", "container_id", m->o->sc->id);
+
+	return agent_client_call(m->sb.vm.agent, req, snapshot, 10000, err);
+}
+
 static void serve(struct monitor *m)
 {
 	while (!m->finished) {
-		struct pollfd fds[4 + MONITOR_MAX_EXECS];
+		struct pollfd fds[5 + MONITOR_MAX_EXECS];
 		struct exec_session *owner[MONITOR_MAX_EXECS];
 		nfds_t n = 0, n_execs;
-		int agent_fd = agent_client_fd(m->sb.vm.agent), stdin_at = -1;
+		int agent_fd = agent_client_fd(m->sb.vm.agent), stdin_at = -1, view_at = -1;
 
 		fds[n++] = (struct pollfd){.fd = m->signal_fd, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = m->control_fd, .events = POLLIN};
@@ -258,6 +269,10 @@ static void serve(struct monitor *m)
 		if (m->stdin_open) {
 			stdin_at = (int)n;
 			fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+		}
+		if (m->view) {
+			view_at = (int)n;
+			fds[n++] = (struct pollfd){.fd = proc_view_fd(m->view), .events = POLLIN};
 		}
 		n_execs = monitor_exec_poll_fds(m, fds + n, owner);
 		n += n_execs;
@@ -292,6 +307,10 @@ static void serve(struct monitor *m)
 		}
 		if (stdin_at >= 0 && fds[stdin_at].revents)
 			forward_stdin(m);
+		if (view_at >= 0 && fds[view_at].revents && proc_view_serve(m->view) < 0) {
+			proc_view_free(m->view);
+			m->view = NULL;
+		}
 		for (nfds_t i = 0; i < n_execs; i++)
 			if (fds[n - n_execs + i].revents &&
 			    owner[i]->conn == fds[n - n_execs + i].fd)
@@ -313,13 +332,31 @@ static void report_ready(int fd, const struct hull_error *err)
 	close(fd);
 }
 
+/* The monitor's work once the sandbox is up: on the thread proc_view_hold made. */
+static void run(void *arg, struct proc_view *view)
+{
+	struct monitor *m = arg;
+	struct termios saved_tty;
+	bool raw;
+
+	m->view = view;
+	report_ready(m->o->ready_fd, NULL);
+	/* The caller's own terminal (hull run -t): raw, the guest's pty does the rest. */
+	raw = m->o->tty && console_make_raw(0, &saved_tty) == 0;
+	serve(m);
+	if (raw)
+		console_restore(0, &saved_tty);
+	sandbox_shutdown(&m->sb);
+	monitor_set_status(m, HULL_STATUS_STOPPED, -1);
+	unlink(m->control_path);
+	hull_log_close();
+	_exit(m->exit_status);
+}
+
 void monitor_main(struct monitor_options *o)
 {
 	struct monitor m = {.o = o, .control_fd = -1, .signal_fd = -1};
 	cleanup_error hull_error_t err = NULL;
-	char control_path[PATH_MAX];
-	struct termios saved_tty;
-	bool raw;
 	sigset_t mask;
 
 	m.sb.sc = o->sc;
@@ -330,8 +367,8 @@ void monitor_main(struct monitor_options *o)
 	m.sb.record_data = &m.state;
 	if ((size_t)snprintf(m.sb.run_dir, sizeof(m.sb.run_dir), "%s/%s", o->state_root,
 	                     o->sc->id) >= sizeof(m.sb.run_dir) ||
-	    (size_t)snprintf(control_path, sizeof(control_path), "%s/%s", m.sb.run_dir,
-	                     CONTROL_SOCKET_NAME) >= sizeof(control_path)) {
+	    (size_t)snprintf(m.control_path, sizeof(m.control_path), "%s/%s", m.sb.run_dir,
+	                     CONTROL_SOCKET_NAME) >= sizeof(m.control_path)) {
 		hull_fail(&err, ENAMETOOLONG, "state directory %s/%s", o->state_root, o->sc->id);
 		report_ready(o->ready_fd, err);
 		_exit(1);
@@ -349,30 +386,21 @@ void monitor_main(struct monitor_options *o)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	m.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	m.control_fd = control_listen(control_path, &err);
+	m.control_fd = control_listen(m.control_path, &err);
 	if (m.signal_fd < 0 || m.control_fd < 0 || sandbox_boot(&m.sb, &err) < 0) {
 		if (err == NULL)
 			hull_fail(&err, errno, "monitor");
 		report_ready(o->ready_fd, err);
-		unlink(control_path);
+		unlink(m.control_path);
 		_exit(1);
 	}
 	if (pod_monitor_enter(&o->sc->spec, &err) < 0 ||
 	    hull_state_update(o->state_root, o->sc->id, save_created, &m, &err) < 0) {
 		sandbox_shutdown(&m.sb);
 		report_ready(o->ready_fd, err);
-		unlink(control_path);
+		unlink(m.control_path);
 		_exit(1);
 	}
-	report_ready(o->ready_fd, NULL);
-	/* The caller's own terminal (hull run -t): raw, the guest's pty does the rest. */
-	raw = o->tty && console_make_raw(0, &saved_tty) == 0;
-	serve(&m);
-	if (raw)
-		console_restore(0, &saved_tty);
-	sandbox_shutdown(&m.sb);
-	monitor_set_status(&m, HULL_STATUS_STOPPED, -1);
-	unlink(control_path);
-	hull_log_close();
-	_exit(m.exit_status);
+	/* Signals stay blocked in both threads: the worker's signalfd reads them. */
+	proc_view_hold(fetch_proc_files, &m, run, &m);
 }

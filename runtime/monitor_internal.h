@@ -7,6 +7,7 @@
 #ifndef HULL_RUNTIME_MONITOR_INTERNAL_H
 #define HULL_RUNTIME_MONITOR_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <sys/types.h>
@@ -46,6 +47,8 @@ struct monitor {
 	unsigned rows, cols; /* the terminal's size the guest last got */
 	struct exec_session execs[MONITOR_MAX_EXECS];
 	unsigned next_exec;
+	struct proc_view *view; /* the container's /proc for `podman top`; NULL: none */
+	char control_path[PATH_MAX];
 };
 
 /* Records the container's status (and its pid, when pid >= 0). */

@@ -46,8 +46,13 @@ static bool mount_view(struct proc_view *v)
 	step = "unshare(CLONE_NEWNS)";
 	if (unshare(CLONE_NEWNS) < 0)
 		goto fail_here;
-	step = "make / private";
-	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+	/*
+	 * A slave: the host's mounts and unmounts reach this copy (where they
+	 * propagate at all), so it pins nothing the host has let go of, and
+	 * the view on /proc goes nowhere else.
+	 */
+	step = "make / a slave of the host's";
+	if (mount("none", "/", "none", MS_REC | MS_SLAVE, NULL) < 0)
 		goto fail;
 	step = "mount it on /proc";
 	if (proc_view_mount_options(v, opts, sizeof(opts)) < 0 ||

@@ -228,23 +228,27 @@ static int op_shutdown(struct monitor *m, int conn, json_t *req, json_t **reply,
  * One handler per request.  It returns < 0 with err set (the reply is the
  * error), 0 (the reply is *reply, or {"ok": true} when it left it NULL),
  * or MONITOR_KEEP_CONN when it took the connection over (an exec session).
+ * A session request (an exec's, a pod member's) needs a free session slot,
+ * which is checked first; its error goes as the session's first frame, the
+ * only thing its relay reads.
  */
 static const struct monitor_op {
 	const char *name;
 	int (*handle)(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err);
+	bool session;
 } monitor_ops[] = {
-    {"start", op_start},
-    {"kill", op_kill},
-    {"pause", op_pause},
-    {"resume", op_resume},
-    {"ps", op_ps},
-    {"update", op_update},
-    {"stats", op_stats},
-    {"shutdown", op_shutdown},
-    {"exec", monitor_op_exec},
-    {"add_container", monitor_op_add_container},
-    {"remove_container", monitor_op_remove_container},
-    {NULL, NULL},
+    {"start", op_start, false},
+    {"kill", op_kill, false},
+    {"pause", op_pause, false},
+    {"resume", op_resume, false},
+    {"ps", op_ps, false},
+    {"update", op_update, false},
+    {"stats", op_stats, false},
+    {"shutdown", op_shutdown, false},
+    {"exec", monitor_op_exec, true},
+    {"add_container", monitor_op_add_container, true},
+    {"remove_container", monitor_op_remove_container, false},
+    {NULL, NULL, false},
 };
 
 void monitor_handle_control(struct monitor *m)
@@ -268,15 +272,25 @@ void monitor_handle_control(struct monitor *m)
 		;
 	if (o->name == NULL)
 		r = hull_fail(&err, 0, "unknown request \"%s\"", op ? op : "");
+	else if (o->session && monitor_free_session(m) == NULL)
+		r = hull_fail(&err, 0, "sandbox %s has too many containers and execs (%d)",
+		              m->o->sc->id, MONITOR_MAX_EXECS);
 	else
 		r = o->handle(m, conn, req, &reply, &err);
 	if (r == MONITOR_KEEP_CONN)
 		return;
 	if (r < 0) {
 		cleanup_free char *text = hull_error_text(err);
+		json_t *msg = json_pack("{s:s}", "error", text ? text : "error");
 
 		json_decref(reply);
-		control_reply(conn, json_pack("{s:s}", "error", text ? text : "error"));
+		if (o->session) {
+			agent_send(conn, msg, NULL);
+			json_decref(msg);
+			close(conn);
+		} else {
+			control_reply(conn, msg);
+		}
 		return;
 	}
 	if (reply == NULL)

@@ -77,9 +77,8 @@ static int add_container(struct monitor *m, json_t *req, struct exec_session *s,
 		return hull_fail(err, 0, "add_container: needs container_id and bundle");
 	if (!m->started || m->finished)
 		return hull_fail(err, 0, "sandbox %s is not running", m->o->sc->id);
-	if (s == NULL)
-		return hull_fail(err, 0, "sandbox %s has too many containers and execs (%d)",
-		                 m->o->sc->id, MONITOR_MAX_EXECS);
+	if (s == NULL) /* the control loop checked there is a free one */
+		return hull_fail(err, 0, "add_container: no free session");
 	if (strcmp(id, m->o->sc->id) == 0 || monitor_member(m, id))
 		return hull_fail(err, 0, "container %s is in sandbox %s already", id, m->o->sc->id);
 	r = hull_spec_load(bundle, &spec, err);
@@ -101,15 +100,9 @@ int monitor_op_add_container(struct monitor *m, int conn, json_t *req, json_t **
 	pid_t pid = 0;
 
 	(void)reply;
-	if (add_container(m, req, s, &pid, err) < 0) {
-		cleanup_free char *text = hull_error_text(*err);
-		cleanup_json json_t *msg = json_pack("{s:s}", "error", text ? text : "add failed");
-
-		/* The session's first frame: the relay reads frames only. */
-		agent_send(conn, msg, NULL);
-		close(conn);
-		return MONITOR_KEEP_CONN;
-	}
+	/* Its error is the session's first frame (monitor_control.c): the relay reads frames only. */
+	if (add_container(m, req, s, &pid, err) < 0)
+		return -1;
 	log_debug("sandbox %s: container %s added, pid %d in the guest", m->o->sc->id,
 	          s->container_id, (int)pid);
 	monitor_session_open(m, s, conn, json_pack("{s:b, s:i}", "ok", 1, "pid", (int)pid));

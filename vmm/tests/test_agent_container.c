@@ -7,7 +7,6 @@
  * test checks is what the container's own tools print.
  */
 #include <errno.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,96 +23,16 @@
 
 #include "common/base64.h"
 #include "common/cleanup.h"
-#include "vmm/tests/helpers_agent_peer.h"
-
-struct fixture {
-	struct agent_peer *peer;
-	char root[64];
-	char cgroup[256]; /* the agent's --cgroup-parent */
-};
-
-static int private_mounts(void *arg)
-{
-	(void)arg;
-	if (unshare(CLONE_NEWNS) < 0)
-		return -1;
-	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-}
-
-static void make_rootfs(const char *root)
-{
-	static const char *const applets[] = {"sh",   "cat",  "hostname", "ls",   "mkdir", "sleep",
-	                                      "grep", "echo", "readlink", "true", "id",    "ps"};
-	char path[256], cmd[512];
-
-	snprintf(cmd, sizeof(cmd),
-	         "mkdir -p %s/bin %s/proc %s/dev %s/tmp && cp /bin/busybox %s/bin/busybox", root,
-	         root, root, root, root);
-	assert_int_equal(system(cmd), 0);
-	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
-		snprintf(path, sizeof(path), "%s/bin/%s", root, applets[i]);
-		assert_int_equal(symlink("busybox", path), 0);
-	}
-}
-
-/* The host's cgroup2 mount: /sys/fs/cgroup, or its "unified" part on a hybrid host. */
-static const char *cgroup2_mount(void)
-{
-	struct stat st;
-
-	if (stat("/sys/fs/cgroup/cgroup.procs", &st) == 0 &&
-	    stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0)
-		return "/sys/fs/cgroup";
-	if (stat("/sys/fs/cgroup/unified/cgroup.procs", &st) == 0)
-		return "/sys/fs/cgroup/unified";
-	return NULL;
-}
+#include "vmm/tests/helpers_agent_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *cg = cgroup2_mount();
+	static const char *const applets[] = {"sh",    "cat",  "hostname", "ls",       "mkdir",
+	                                      "sleep", "grep", "echo",     "readlink", "true",
+	                                      "id",    "ps",   NULL};
+	static const char *const dirs[] = {"proc", "dev", "tmp", NULL};
 
-	if (cg == NULL) {
-		free(f);
-		skip(); /* no cgroup2 on this host */
-	}
-	snprintf(f->root, sizeof(f->root), "/tmp/hull-ctr-root.XXXXXX");
-	assert_non_null(mkdtemp(f->root));
-	assert_int_equal(chmod(f->root, 0755), 0); /* a non-root user's process can enter it */
-	make_rootfs(f->root);
-	snprintf(f->cgroup, sizeof(f->cgroup), "%s/hull-test-%d", cg, (int)getpid());
-	assert_int_equal(mkdir(f->cgroup, 0755), 0);
-	f->peer = agent_peer_start_with(private_mounts, NULL, f->cgroup);
-	agent_peer_expect_ready(f->peer);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[512];
-
-	agent_peer_stop(f->peer);
-	/* Whatever a failed test left in the cgroups dies with them. */
-	snprintf(cmd, sizeof(cmd), "%s/cgroup.kill", f->cgroup);
-	{
-		FILE *k = fopen(cmd, "we");
-
-		if (k) {
-			fputs("1", k);
-			fclose(k);
-		}
-	}
-	usleep(100 * 1000);
-	snprintf(cmd, sizeof(cmd), "find %s -depth -type d -exec rmdir {} + 2>/dev/null",
-	         f->cgroup);
-	(void)!system(cmd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->root);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
+	return agent_fixture_setup(state, applets, dirs);
 }
 
 static json_t *proc_mount(void)
@@ -132,7 +50,8 @@ static json_t *own_namespaces(void)
 }
 
 /* A create_container request running `sh -c script`; linux is stolen (NULL: defaults). */
-static json_t *create_req(struct fixture *f, const char *id, const char *script, json_t *linux_)
+static json_t *create_req(struct agent_fixture *f, const char *id, const char *script,
+                          json_t *linux_)
 {
 	if (linux_ == NULL)
 		linux_ = json_object();
@@ -145,7 +64,7 @@ static json_t *create_req(struct fixture *f, const char *id, const char *script,
 	                 linux_);
 }
 
-static pid_t create(struct fixture *f, const char *id, const char *script, json_t *linux_)
+static pid_t create(struct agent_fixture *f, const char *id, const char *script, json_t *linux_)
 {
 	json_t *reply = agent_peer_call(f->peer, create_req(f, id, script, linux_));
 	pid_t pid;
@@ -158,15 +77,15 @@ static pid_t create(struct fixture *f, const char *id, const char *script, json_
 	return pid;
 }
 
-static void start(struct fixture *f, const char *id)
+static void start(struct agent_fixture *f, const char *id)
 {
 	agent_peer_expect_ok(agent_peer_call(
 	    f->peer, json_pack("{s:s, s:s}", "op", "start_container", "container_id", id)));
 }
 
 /* Creates, starts and collects `sh -c script`; returns its exit status. */
-static int run(struct fixture *f, const char *id, const char *script, json_t *linux_, char *out,
-               size_t size)
+static int run(struct agent_fixture *f, const char *id, const char *script, json_t *linux_,
+               char *out, size_t size)
 {
 	create(f, id, script, linux_);
 	start(f, id);
@@ -179,7 +98,7 @@ static void expect_in(const char *haystack, const char *needle)
 		fail_msg("\"%s\" not in:\n%s", needle, haystack);
 }
 
-static bool cgroup_exists(struct fixture *f, const char *id)
+static bool cgroup_exists(struct agent_fixture *f, const char *id)
 {
 	char path[300];
 	struct stat st;
@@ -191,7 +110,7 @@ static bool cgroup_exists(struct fixture *f, const char *id)
 /* Its process is PID 1 of its own PID namespace, with its hostname and cgroup root. */
 static void own_pid_uts_and_cgroup_namespaces(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	char out[4096];
 
 	assert_int_equal(run(f, "c1",
@@ -211,7 +130,7 @@ static void own_pid_uts_and_cgroup_namespaces(void **state)
 /* When PID 1 exits, what it left running is killed and the container is done. */
 static void init_exit_ends_the_container(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	struct timespec t0, t1;
 	char out[256];
 
@@ -227,7 +146,7 @@ static void init_exit_ends_the_container(void **state)
 /* kill of a created container stops it, and its id can be used again. */
 static void signal_to_created_container_stops_it(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 
 	create(f, "c3", "echo never", NULL);
 	assert_true(cgroup_exists(f, "c3"));
@@ -265,7 +184,7 @@ static void read_file(const char *path, char *buf, size_t size)
  */
 static void two_containers_are_apart(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	const char *script = "echo pid=$$; readlink /proc/self/ns/net; readlink /proc/self/ns/pid; "
 	                     "mkdir /tmp/dir 2>&1 && echo made";
 	char a[1024], b[1024], procs[64], path[300], net_a[64], net_b[64];
@@ -304,7 +223,7 @@ static void two_containers_are_apart(void **state)
  */
 static void joins_namespaces_by_path(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	char out[1024], ipc[64], uts[64], pid[64], link[64], want[80];
 	pid_t pa = create(f, "a", "true", NULL);
 	json_t *req, *reply;
@@ -350,7 +269,7 @@ static void joins_namespaces_by_path(void **state)
  */
 static void exec_joins_the_container(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	char out[2048];
 	json_t *reply;
 
@@ -386,7 +305,7 @@ static void exec_joins_the_container(void **state)
 	assert_false(cgroup_exists(f, "c"));
 }
 
-static void expect_create_error(struct fixture *f, const char *id, json_t *linux_,
+static void expect_create_error(struct agent_fixture *f, const char *id, json_t *linux_,
                                 const char *expected)
 {
 	json_t *reply = agent_peer_call(f->peer, create_req(f, id, "true", linux_));
@@ -401,7 +320,7 @@ static void expect_create_error(struct fixture *f, const char *id, json_t *linux
 /* Refusals name the field and leave nothing behind. */
 static void bad_requests_name_the_field(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 
 	expect_create_error(f, "e1",
 	                    json_pack("{s:[{s:s}, {s:s}, {s:s, s:s}]}", "namespaces", "type",
@@ -429,7 +348,7 @@ static void bad_requests_name_the_field(void **state)
  */
 static void terminal_without_devpts_is_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	json_t *req = create_req(f, "t1", "true", NULL);
 	json_t *reply;
 	const char *msg;
@@ -448,7 +367,7 @@ static void terminal_without_devpts_is_refused(void **state)
 /* "proc_files": the container's own /proc (pids as it numbers them), for the host's view. */
 static void proc_files_are_the_containers(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	json_t *reply = NULL, *procs = NULL, *p;
 	uint8_t *cmd = NULL;
 	bool seen_init = false;
@@ -508,15 +427,24 @@ static void proc_files_are_the_containers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(own_pid_uts_and_cgroup_namespaces, setup, teardown),
-	    cmocka_unit_test_setup_teardown(init_exit_ends_the_container, setup, teardown),
-	    cmocka_unit_test_setup_teardown(signal_to_created_container_stops_it, setup, teardown),
-	    cmocka_unit_test_setup_teardown(two_containers_are_apart, setup, teardown),
-	    cmocka_unit_test_setup_teardown(joins_namespaces_by_path, setup, teardown),
-	    cmocka_unit_test_setup_teardown(exec_joins_the_container, setup, teardown),
-	    cmocka_unit_test_setup_teardown(bad_requests_name_the_field, setup, teardown),
-	    cmocka_unit_test_setup_teardown(terminal_without_devpts_is_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(proc_files_are_the_containers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(own_pid_uts_and_cgroup_namespaces, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(init_exit_ends_the_container, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(signal_to_created_container_stops_it, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(two_containers_are_apart, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(joins_namespaces_by_path, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(exec_joins_the_container, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(bad_requests_name_the_field, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(terminal_without_devpts_is_refused, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(proc_files_are_the_containers, setup,
+	                                    agent_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,92 +19,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/cleanup.h"
-#include "vmm/tests/helpers_agent_peer.h"
-
-struct fixture {
-	struct agent_peer *peer;
-	char root[64];
-	char cgroup[256]; /* the agent's --cgroup-parent */
-};
-
-static int private_mounts(void *arg)
-{
-	(void)arg;
-	if (unshare(CLONE_NEWNS) < 0)
-		return -1;
-	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-}
-
-static void make_rootfs(const char *root)
-{
-	static const char *const applets[] = {"sh", "cat",      "hostname", "touch",
-	                                      "ls", "readlink", "echo",     "test"};
-	char path[256], cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/bin && cp /bin/busybox %s/bin/busybox", root, root);
-	assert_int_equal(system(cmd), 0);
-	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
-		snprintf(path, sizeof(path), "%s/bin/%s", root, applets[i]);
-		assert_int_equal(symlink("busybox", path), 0);
-	}
-}
-
-/* The host's cgroup2 mount (the agent puts each container in a cgroup), or NULL. */
-static const char *cgroup2_mount(void)
-{
-	struct stat st;
-
-	if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0)
-		return "/sys/fs/cgroup";
-	if (stat("/sys/fs/cgroup/unified/cgroup.procs", &st) == 0)
-		return "/sys/fs/cgroup/unified";
-	return NULL;
-}
+#include "vmm/tests/helpers_agent_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *cg = cgroup2_mount();
+	static const char *const applets[] = {"sh",       "cat",  "hostname", "touch", "ls",
+	                                      "readlink", "echo", "test",     NULL};
 
-	if (cg == NULL) {
-		free(f);
-		skip();
-	}
-	snprintf(f->root, sizeof(f->root), "/tmp/hull-agent-root.XXXXXX");
-	assert_non_null(mkdtemp(f->root));
-	make_rootfs(f->root);
-	snprintf(f->cgroup, sizeof(f->cgroup), "%s/hull-mounts-%d", cg, (int)getpid());
-	assert_int_equal(mkdir(f->cgroup, 0755), 0);
-	f->peer = agent_peer_start_with(private_mounts, NULL, f->cgroup);
-	agent_peer_expect_ready(f->peer);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[640];
-
-	/* The containers' mounts go with their namespaces, their cgroups once empty. */
-	agent_peer_stop(f->peer);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s; rmdir %s/* %s 2>/dev/null", f->root, f->cgroup,
-	         f->cgroup);
-	(void)!system(cmd);
-	free(f);
-	return 0;
+	return agent_fixture_setup(state, applets, NULL);
 }
 
 /* A create_container request of `sh -c script` (mounts stolen). */
-static json_t *create_req(struct fixture *f, const char *id, const char *script, bool readonly,
-                          json_t *mounts)
+static json_t *create_req(struct agent_fixture *f, const char *id, const char *script,
+                          bool readonly, json_t *mounts)
 {
 	return json_pack(
 	    "{s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:{s:[sss], s:[s], s:s}, s:{s:[{s:s}, "
@@ -117,7 +49,7 @@ static json_t *create_req(struct fixture *f, const char *id, const char *script,
 }
 
 /* A created container (reply consumed) started and collected: its exit status. */
-static int start(struct fixture *f, const char *id, json_t *reply, char *out, size_t out_size,
+static int start(struct agent_fixture *f, const char *id, json_t *reply, char *out, size_t out_size,
                  char *errs, size_t errs_size)
 {
 	if (!json_is_true(json_object_get(reply, "ok")))
@@ -129,7 +61,7 @@ static int start(struct fixture *f, const char *id, json_t *reply, char *out, si
 }
 
 /* `sh -c script` in a container of its own with these mounts (stolen). */
-static int in_container(struct fixture *f, bool readonly, json_t *mounts, const char *script,
+static int in_container(struct agent_fixture *f, bool readonly, json_t *mounts, const char *script,
                         char *out, size_t out_size, char *errs, size_t errs_size)
 {
 	static int n;
@@ -220,7 +152,7 @@ static bool listed(json_t *arr, const char *dest)
 
 static void oci_mounts_devices_and_hostname(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	json_t *reply = agent_peer_call(
 	    f->peer,
 	    create_req(f, "c",
@@ -282,7 +214,7 @@ static json_t *proc_and_tmp(const char *tmp_options)
 
 static void readonly_root_keeps_its_mounts_writable(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	char out[8192], errs[1024], line[512];
 
 	assert_int_not_equal(in_container(f, true, proc_and_tmp("size=1m"), "touch /newfile", out,
@@ -300,7 +232,7 @@ static void readonly_root_keeps_its_mounts_writable(void **state)
 }
 
 /* A refused create_container: the error, exactly, and no cgroup left. */
-static void expect_refused(struct fixture *f, json_t *req, const char *expected)
+static void expect_refused(struct agent_fixture *f, json_t *req, const char *expected)
 {
 	char path[300];
 	struct stat st;
@@ -312,7 +244,7 @@ static void expect_refused(struct fixture *f, json_t *req, const char *expected)
 
 static void errors_name_the_mount_and_undo(void **state)
 {
-	struct fixture *f = *state;
+	struct agent_fixture *f = *state;
 	char out[1024], errs[1024];
 	json_t *ms, *req;
 
@@ -357,10 +289,12 @@ static void errors_name_the_mount_and_undo(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(oci_mounts_devices_and_hostname, setup, teardown),
+	    cmocka_unit_test_setup_teardown(oci_mounts_devices_and_hostname, setup,
+	                                    agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(readonly_root_keeps_its_mounts_writable, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(errors_name_the_mount_and_undo, setup, teardown),
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(errors_name_the_mount_and_undo, setup,
+	                                    agent_fixture_teardown),
 	};
 
 	if (geteuid() != 0) {

@@ -113,9 +113,8 @@ int monitor_op_exec(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 		return -1;
 	if (!m->started || m->finished)
 		return hull_fail(err, 0, "container %s is not running", m->o->sc->id);
-	if (s == NULL)
-		return hull_fail(err, 0, "too many execs in container %s (%d)", m->o->sc->id,
-		                 MONITOR_MAX_EXECS);
+	if (s == NULL) /* the control loop checked there is a free one */
+		return hull_fail(err, 0, "exec: no free session");
 	if (!json_is_object(process))
 		return hull_fail(err, 0, "exec: no process");
 	snprintf(s->process_id, sizeof(s->process_id), "exec-%u", ++m->next_exec);

@@ -136,20 +136,17 @@ int cmd_start(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_json json_t *req = json_pack("{s:s}", "op", "start");
 	cleanup_free char *root = NULL;
-	struct hull_sandbox_state st;
-	const char *id;
-	int r;
+	cleanup_state struct hull_sandbox_state st = {0};
+	const char *id, *status;
 
 	if (parse_id(argc, argv, "ID", NULL, NULL, &id, NULL, err) < 0 ||
-	    container_state_root(g, &root, err) < 0)
+	    container_state_root(g, &root, err) < 0 || container_load(root, id, &st, err) < 0)
 		return -1;
-	hull_state_init(&st);
-	r = container_load(root, id, &st, err);
-	if (r == 0 && strcmp(container_status(&st), "created") != 0)
-		r = hull_fail(err, 0, "container %s is %s, not created: %s", id,
-		              container_status(&st), start_refusal(container_status(&st)));
-	hull_state_free(&st);
-	return r < 0 ? r : container_control(root, id, req, err);
+	status = container_status(&st);
+	if (strcmp(status, "created") != 0)
+		return hull_fail(err, 0, "container %s is %s, not created: %s", id, status,
+		                 start_refusal(status));
+	return container_ask(root, &st, req, NULL, err);
 }
 
 static pid_t run_monitor;
@@ -261,25 +258,26 @@ int hull_parse_signal(const char *s, int *sig, hull_error_t *err)
 int cmd_kill(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
+	cleanup_state struct hull_sandbox_state st = {0};
 	cleanup_json json_t *req = NULL;
-	const char *id, *signal_name, *status;
+	const char *id, *signal_name;
 	bool all = false;
 	int sig = SIGTERM;
 
 	if (parse_id(argc, argv, "[--all|-a] ID [SIGNAL]", NULL, &all, &id, &signal_name, err) <
 	        0 ||
 	    (signal_name && hull_parse_signal(signal_name, &sig, err) < 0) ||
-	    cmd_container_status(g, id, &root, &status, err) < 0)
+	    container_state_root(g, &root, err) < 0 || container_load(root, id, &st, err) < 0)
 		return -1;
 	/*
 	 * runc's words: the shims map them to "not found".  kill --all of a
 	 * stopped container (a pod member whose process exited too) is no
 	 * error in runc: libcontainer's Signal returns nil, with nothing to do.
 	 */
-	if (strcmp(status, "stopped") == 0)
+	if (strcmp(container_status(&st), "stopped") == 0)
 		return all ? 0 : hull_fail(err, 0, "container not running: %s is stopped", id);
 	req = json_pack("{s:s, s:i, s:b}", "op", "kill", "signal", sig, "all", all);
-	return container_control(root, id, req, err);
+	return container_ask(root, &st, req, NULL, err);
 }
 
 /* Whether <root>/<id> is there at all (a valid id's state directory). */

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,35 +21,31 @@
 #include "runtime/annotations.h"
 #include "runtime/commands.h"
 #include "runtime/container.h"
-#include "runtime/control.h"
 #include "runtime/host_cgroup.h"
+
+/*
+ * Loads id's state into st (initialised; the caller frees it, loaded or
+ * not); *root is the state root (malloc'd).  A command that then asks the
+ * monitor passes st on (container_ask): the state is read once.
+ */
+static int load_state(struct hull_globals *g, const char *id, char **root,
+                      struct hull_sandbox_state *st, hull_error_t *err)
+{
+	if (container_state_root(g, root, err) < 0)
+		return -1;
+	return container_load(*root, id, st, err);
+}
 
 int cmd_container_status(struct hull_globals *g, const char *id, char **root, const char **status,
                          hull_error_t *err)
 {
-	struct hull_sandbox_state st;
-	int r;
+	cleanup_state struct hull_sandbox_state st = {0};
 
-	if (container_state_root(g, root, err) < 0)
+	if (load_state(g, id, root, &st, err) < 0)
 		return -1;
-	hull_state_init(&st);
-	r = container_load(*root, id, &st, err);
 	/* container_status() names static strings: they outlive st. */
-	if (r == 0)
-		*status = container_status(&st);
-	hull_state_free(&st);
-	return r;
-}
-
-/* Sends req (borrowed) to id's monitor; *reply (may be NULL) gets its answer. */
-static int ask_monitor(const char *root, const char *id, json_t *req, json_t **reply,
-                       hull_error_t *err)
-{
-	char path[PATH_MAX];
-
-	if (container_monitor_socket(root, id, path, sizeof(path), req, err) < 0)
-		return -1;
-	return control_call(path, req, reply, 60000, err);
+	*status = container_status(&st);
+	return 0;
 }
 
 /*
@@ -87,46 +82,52 @@ static int parse_args(int argc, char **argv, const char *usage, const struct opt
 	return 0;
 }
 
-/* The ID alone; *root and *status as cmd_container_status() gives them. */
-static int id_and_status(struct hull_globals *g, int argc, char **argv, const char *usage,
-                         const char **id, char **root, const char **status, hull_error_t *err)
+/* The ID alone; *root and st as load_state() gives them, *status container_status(st). */
+static int id_and_state(struct hull_globals *g, int argc, char **argv, const char *usage,
+                        const char **id, char **root, struct hull_sandbox_state *st,
+                        const char **status, hull_error_t *err)
 {
-	if (parse_args(argc, argv, usage, NULL, NULL, NULL, NULL, id, NULL, err) < 0)
+	if (parse_args(argc, argv, usage, NULL, NULL, NULL, NULL, id, NULL, err) < 0 ||
+	    load_state(g, *id, root, st, err) < 0)
 		return -1;
-	return cmd_container_status(g, *id, root, status, err);
+	*status = container_status(st);
+	return 0;
 }
 
 /* A request that is its op alone. */
-static int simple_request(const char *root, const char *id, const char *op, hull_error_t *err)
+static int simple_request(const char *root, const struct hull_sandbox_state *st, const char *op,
+                          hull_error_t *err)
 {
 	cleanup_json json_t *req = json_pack("{s:s}", "op", op);
 
-	return req ? ask_monitor(root, id, req, NULL, err) : hull_fail(err, ENOMEM, "%s", op);
+	return req ? container_ask(root, st, req, NULL, err) : hull_fail(err, ENOMEM, "%s", op);
 }
 
 int cmd_pause(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
+	cleanup_state struct hull_sandbox_state st = {0};
 	const char *id, *status;
 
-	if (id_and_status(g, argc, argv, "ID", &id, &root, &status, err) < 0)
+	if (id_and_state(g, argc, argv, "ID", &id, &root, &st, &status, err) < 0)
 		return -1;
 	/* runc pauses a created or running container, and says this of any other. */
 	if (strcmp(status, "created") != 0 && strcmp(status, "running") != 0)
 		return hull_fail(err, 0, "container not running: %s is %s", id, status);
-	return simple_request(root, id, "pause", err);
+	return simple_request(root, &st, "pause", err);
 }
 
 int cmd_resume(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
+	cleanup_state struct hull_sandbox_state st = {0};
 	const char *id, *status;
 
-	if (id_and_status(g, argc, argv, "ID", &id, &root, &status, err) < 0)
+	if (id_and_state(g, argc, argv, "ID", &id, &root, &st, &status, err) < 0)
 		return -1;
 	if (strcmp(status, "paused") != 0)
 		return hull_fail(err, 0, "container not paused: %s is %s", id, status);
-	return simple_request(root, id, "resume", err);
+	return simple_request(root, &st, "resume", err);
 }
 
 /* A container whose processes can be asked about: created, running or paused. */
@@ -193,15 +194,16 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	};
 	static const char usage[] = "[--format table|json] ID [PS_ARGS...]";
 	cleanup_free char *root = NULL;
+	cleanup_state struct hull_sandbox_state st = {0};
 	cleanup_json json_t *req = NULL, *reply = NULL;
 	cleanup_free char *text = NULL;
-	const char *id, *status;
+	const char *id;
 	bool as_json = false;
 	int rest;
 
 	if (parse_args(argc, argv, usage, options, "+f:h", ps_format, &as_json, &id, &rest, err) <
 	        0 ||
-	    cmd_container_status(g, id, &root, &status, err) < 0 || need_live(id, status, err) < 0)
+	    load_state(g, id, &root, &st, err) < 0 || need_live(id, container_status(&st), err) < 0)
 		return -1;
 	/* runc hands PS_ARGS to the host's ps; the guest's processes have no such ps. */
 	if (rest < argc)
@@ -210,7 +212,7 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 		                 "processes itself",
 		                 argv[rest]);
 	req = json_pack("{s:s, s:b}", "op", "ps", "guest", !as_json);
-	if (ask_monitor(root, id, req, &reply, err) < 0)
+	if (container_ask(root, &st, req, &reply, err) < 0)
 		return -1;
 	if (!as_json) {
 		print_process_table(json_object_get(reply, "processes"));
@@ -452,28 +454,24 @@ static bool is_pod_member(const struct hull_sandbox_state *st)
 int cmd_update(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
+	cleanup_state struct hull_sandbox_state st = {0};
 	cleanup_json json_t *resources = NULL, *req = NULL;
-	struct hull_sandbox_state st;
-	const char *id, *status;
-	int r;
+	const char *id;
 
 	if (hull_update_resources(argc, argv, &id, &resources, err) < 0 ||
-	    cmd_container_status(g, id, &root, &status, err) < 0 || need_live(id, status, err) < 0)
+	    load_state(g, id, &root, &st, err) < 0 || need_live(id, container_status(&st), err) < 0)
 		return -1;
 	req = json_pack("{s:s, s:O}", "op", "update", "resources", resources);
 	if (req == NULL)
 		return hull_fail(err, ENOMEM, "update");
-	hull_state_init(&st);
-	r = container_load(root, id, &st, err);
 	/* A pod's app container runs in its sandbox's VM, which its state does not describe. */
-	if (r == 0 && !is_pod_member(&st))
-		r = update_fits_vm(resources, st.hypervisor.vcpus, st.hypervisor.memory_mib, err);
-	if (r == 0)
-		r = ask_monitor(root, id, req, NULL, err);
-	if (r == 0 && st.sandbox.cgroup_leaves)
-		r = host_cgroup_set_limits(st.sandbox.cgroup_leaves, resources, err);
-	hull_state_free(&st);
-	return r;
+	if ((!is_pod_member(&st) &&
+	     update_fits_vm(resources, st.hypervisor.vcpus, st.hypervisor.memory_mib, err) < 0) ||
+	    container_ask(root, &st, req, NULL, err) < 0)
+		return -1;
+	if (st.sandbox.cgroup_leaves)
+		return host_cgroup_set_limits(st.sandbox.cgroup_leaves, resources, err);
+	return 0;
 }
 
 /* --- events --stats --- */
@@ -530,18 +528,20 @@ int cmd_events(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	    {NULL, 0, NULL, 0},
 	};
 	cleanup_free char *root = NULL, *text = NULL;
+	cleanup_state struct hull_sandbox_state st = {0};
 	cleanup_json json_t *req = json_pack("{s:s}", "op", "stats"), *reply = NULL, *ev = NULL;
-	const char *id, *status;
+	const char *id;
 	bool stats = false;
 
 	if (parse_args(argc, argv, "--stats ID", options, "+h", events_flag, &stats, &id, NULL,
 	               err) < 0 ||
-	    cmd_container_status(g, id, &root, &status, err) < 0)
+	    load_state(g, id, &root, &st, err) < 0)
 		return -1;
 	if (!stats)
 		return hull_fail(err, 0,
 		                 "events: only --stats is supported (one stats event, then exit)");
-	if (need_live(id, status, err) < 0 || ask_monitor(root, id, req, &reply, err) < 0)
+	if (need_live(id, container_status(&st), err) < 0 ||
+	    container_ask(root, &st, req, &reply, err) < 0)
 		return -1;
 	ev = json_pack("{s:s, s:s, s:o?}", "type", "stats", "id", id, "data",
 	               hull_runc_stats(json_object_get(reply, "stats")));

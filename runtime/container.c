@@ -85,35 +85,49 @@ json_t *container_state_json(const struct hull_sandbox_state *st)
 	    st->sandbox.created, "annotations", annotations, "owner", "");
 }
 
-int container_monitor_socket(const char *root, const char *id, char *path, size_t size, json_t *req,
-                             hull_error_t *err)
+int container_socket_of(const char *root, const struct hull_sandbox_state *st, char *path,
+                        size_t size, json_t *req, hull_error_t *err)
 {
-	struct hull_sandbox_state st;
-	const char *owner = id;
-	int r;
+	const char *id = st->sandbox.id, *owner = id;
 
-	hull_state_init(&st);
-	r = container_load(root, id, &st, err);
-	if (r == 0 && st.sandbox.pod_sandbox) {
+	if (st->sandbox.pod_sandbox) {
 		/* A pod's app container: its sandbox's monitor runs it. */
-		owner = st.sandbox.pod_sandbox;
+		owner = st->sandbox.pod_sandbox;
 		if (req)
 			json_object_set_new(req, "container_id", json_string(id));
 	}
-	if (r == 0 &&
-	    (size_t)snprintf(path, size, "%s/%s/%s", root, owner, CONTROL_SOCKET_NAME) >= size)
-		r = hull_fail(err, ENAMETOOLONG, "control socket of %s", id);
-	hull_state_free(&st);
-	return r;
+	if ((size_t)snprintf(path, size, "%s/%s/%s", root, owner, CONTROL_SOCKET_NAME) >= size)
+		return hull_fail(err, ENAMETOOLONG, "control socket of %s", id);
+	return 0;
+}
+
+int container_monitor_socket(const char *root, const char *id, char *path, size_t size, json_t *req,
+                             hull_error_t *err)
+{
+	cleanup_state struct hull_sandbox_state st = {0};
+
+	if (container_load(root, id, &st, err) < 0)
+		return -1;
+	return container_socket_of(root, &st, path, size, req, err);
+}
+
+int container_ask(const char *root, const struct hull_sandbox_state *st, json_t *req,
+                  json_t **reply, hull_error_t *err)
+{
+	char path[PATH_MAX];
+
+	if (container_socket_of(root, st, path, sizeof(path), req, err) < 0)
+		return -1;
+	return control_call(path, req, reply, 60000, err);
 }
 
 int container_control(const char *root, const char *id, json_t *req, hull_error_t *err)
 {
-	char path[PATH_MAX];
+	cleanup_state struct hull_sandbox_state st = {0};
 
-	if (container_monitor_socket(root, id, path, sizeof(path), req, err) < 0)
+	if (container_load(root, id, &st, err) < 0)
 		return -1;
-	return control_call(path, req, NULL, 60000, err);
+	return container_ask(root, &st, req, NULL, err);
 }
 
 int container_write_pid_file(const char *path, pid_t pid, hull_error_t *err)
@@ -622,7 +636,7 @@ static int shutdown_monitor(const char *root, const char *id, const struct hull_
 	if (st->sandbox.status == HULL_STATUS_RUNNING && !force)
 		return hull_fail(err, 0, "container %s is running: stop it first, or use --force",
 		                 id);
-	if (container_control(root, id, req, err) < 0 || !proc_wait_exit(monitor_fd, 30000)) {
+	if (container_ask(root, st, req, NULL, err) < 0 || !proc_wait_exit(monitor_fd, 30000)) {
 		hull_error_release(err);
 		log_warning("monitor %d of %s did not stop; killing it", pid, id);
 		proc_signal(monitor_fd, SIGKILL);

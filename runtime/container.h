@@ -31,6 +31,9 @@ int container_create(struct hull_globals *globals, const struct create_options *
 /* The state root: --root, else the configuration's runtime.state_root. */
 int container_state_root(struct hull_globals *g, char **root, hull_error_t *err);
 
+/* A state that hull_state_free() releases when it goes out of scope; declare it = {0}. */
+#define cleanup_state __attribute__((cleanup(hull_state_free)))
+
 /* Loads the state of id (validating the id first). */
 int container_load(const char *root, const char *id, struct hull_sandbox_state *st,
                    hull_error_t *err);
@@ -55,14 +58,26 @@ json_t *container_state_json(const struct hull_sandbox_state *st);
 int container_write_pid_file(const char *path, pid_t pid, hull_error_t *err);
 
 /*
- * The control socket of the monitor that runs container id: its own, or
- * for a pod's app container its sandbox's (req, when not NULL, then gets
- * "container_id").
+ * The control socket of the monitor that runs the container whose state
+ * st is: its own, or for a pod's app container its sandbox's (req, when
+ * not NULL, then gets "container_id").
  */
+int container_socket_of(const char *root, const struct hull_sandbox_state *st, char *path,
+                        size_t size, json_t *req, hull_error_t *err);
+
+/* The same for container id, its state loaded here. */
 int container_monitor_socket(const char *root, const char *id, char *path, size_t size, json_t *req,
                              hull_error_t *err);
 
-/* Sends req (borrowed) to the container's monitor. */
+/*
+ * Sends req (borrowed) to the monitor of the container whose state st is
+ * (the state its caller checked: it is not read again); *reply (may be
+ * NULL) gets the answer.
+ */
+int container_ask(const char *root, const struct hull_sandbox_state *st, json_t *req,
+                  json_t **reply, hull_error_t *err);
+
+/* Sends req (borrowed) to the monitor of container id, its state loaded here. */
 int container_control(const char *root, const char *id, json_t *req, hull_error_t *err);
 
 /*

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/mount_tree.h"
 #include "vmm/virtiofsd.h"
 #include "vmm/virtiofsd_share.h"
 
@@ -68,43 +69,6 @@ __attribute__((format(printf, 3, 4), noreturn)) static void child_fail(int fd, i
 	_exit(1);
 }
 
-/* A detached tree read-only (its submounts too when recursive). */
-static int make_readonly(int tree, bool recursive)
-{
-	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-
-	return (int)syscall(SYS_mount_setattr, tree, "",
-	                    AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ro, sizeof(ro));
-}
-
-/* One source cloned, detached, read-only if asked; its type in *dir. */
-static int clone_source(const char *source, bool recursive, bool readonly, bool *dir)
-{
-	struct stat st;
-	int fd;
-
-	if (stat(source, &st) < 0)
-		return -1;
-	*dir = S_ISDIR(st.st_mode);
-	fd = (int)syscall(SYS_open_tree, AT_FDCWD, source,
-	                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
-	if (fd < 0)
-		return -1;
-	if (readonly && make_readonly(fd, recursive) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int open_in(int tree, const char *rel, int flags)
-{
-	struct open_how how = {.flags = flags | O_CLOEXEC,
-	                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-
-	return (int)syscall(SYS_openat2, tree, rel[0] ? rel : ".", &how, sizeof(how));
-}
-
 /*
  * dest made in the rootfs tree (a directory, or an empty file), resolved
  * as if tree were "/": a read-only root gets its bind mount points
@@ -128,12 +92,13 @@ static int make_destination(int tree, const char *dest, bool dir)
 
 		if (slash)
 			*slash = '\0';
-		fd = open_in(tree, buf, O_PATH);
+		fd = mount_tree_open_in(tree, buf, O_PATH);
 		if (fd < 0 && errno == ENOENT) {
 			/* Made in its parent as resolved in the tree: no symlink leads out. */
 			if (p > buf)
 				p[-1] = '\0';
-			parent = p > buf ? open_in(tree, buf, O_PATH | O_DIRECTORY) : dup(tree);
+			parent = p > buf ? mount_tree_open_in(tree, buf, O_PATH | O_DIRECTORY)
+			                 : dup(tree);
 			if (p > buf)
 				p[-1] = '/';
 			if (parent < 0)
@@ -142,7 +107,7 @@ static int make_destination(int tree, const char *dest, bool dir)
 				fd = openat(parent, p, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
 				            0644);
 			else if (mkdirat(parent, p, 0755) == 0 || errno == EEXIST)
-				fd = open_in(tree, buf, O_PATH);
+				fd = mount_tree_open_in(tree, buf, O_PATH);
 			close(parent);
 		}
 		if (fd < 0)
@@ -233,11 +198,11 @@ static void add_in_child(const struct virtiofsd *v, const struct virtiofsd_conta
 	for (size_t i = 0; i < c->n_binds; i++) {
 		const struct virtiofsd_bind *b = &c->binds[i];
 
-		trees[i + 1] = clone_source(b->source, b->recursive, b->readonly, &dirs[i + 1]);
+		trees[i + 1] = mount_tree_clone(b->source, b->recursive, b->readonly, &dirs[i + 1]);
 		if (trees[i + 1] < 0)
 			child_fail(out, errno, "mounts[%u]: bind source %s", b->index, b->source);
 	}
-	trees[0] = clone_source(c->rootfs, true, false, &dirs[0]);
+	trees[0] = mount_tree_clone(c->rootfs, true, false, &dirs[0]);
 	if (trees[0] < 0)
 		child_fail(out, errno, "rootfs %s", c->rootfs);
 	for (size_t i = 0; c->readonly && i < c->n_binds; i++)
@@ -249,7 +214,7 @@ static void add_in_child(const struct virtiofsd *v, const struct virtiofsd_conta
 		if (make_destination(trees[0], c->mount_dirs[i], true) < 0)
 			child_fail(out, errno, "create mount point %s in the read-only root",
 			           c->mount_dirs[i]);
-	if (c->readonly && make_readonly(trees[0], true) < 0)
+	if (c->readonly && mount_tree_readonly(trees[0], true) < 0)
 		child_fail(out, errno, "rootfs %s: make it read-only", c->rootfs);
 	share = enter_share(v, out);
 	snprintf(rel, sizeof(rel), "%s/mounts", c->id);

@@ -323,15 +323,24 @@ static void reply(struct proc_view *v, uint64_t unique, int error, const void *d
 		log_debug("the container's /proc: reply: %s", strerror(errno));
 }
 
-static int fill_attr(const struct proc_view *v, uint64_t node, struct fuse_attr *a)
+/* reader: whose /self it is (a file's size is its content's, read now). */
+static int fill_attr(const struct proc_view *v, uint64_t node, uint32_t reader, struct fuse_attr *a)
 {
 	uint32_t mode;
 	int r = node_mode(v, node, &mode);
+	size_t size = 0;
 
 	if (r < 0)
 		return r;
+	if (!S_ISDIR(mode)) {
+		cleanup_free char *data = NULL;
+
+		if ((r = content(v, node, reader, &data, &size)) < 0)
+			return r;
+	}
 	*a = (struct fuse_attr){.ino = node,
 	                        .mode = mode,
+	                        .size = size,
 	                        .nlink = S_ISDIR(mode) ? 2 : 1,
 	                        .blksize = 4096,
 	                        .atime = (uint64_t)time(NULL),
@@ -370,7 +379,7 @@ static void do_lookup(struct proc_view *v, const struct fuse_in_header *in, cons
 	int r = lookup(v, in->nodeid, name, &node);
 
 	if (r == 0)
-		r = fill_attr(v, node, &out.attr);
+		r = fill_attr(v, node, in->pid, &out.attr);
 	out.nodeid = node;
 	/* Nothing cached: every look is at the guest's processes of now. */
 	reply(v, in->unique, r, &out, sizeof(out));
@@ -379,15 +388,20 @@ static void do_lookup(struct proc_view *v, const struct fuse_in_header *in, cons
 static void do_getattr(struct proc_view *v, const struct fuse_in_header *in)
 {
 	struct fuse_attr_out out = {0};
-	int r = fill_attr(v, in->nodeid, &out.attr);
+	int r = fill_attr(v, in->nodeid, in->pid, &out.attr);
 
 	reply(v, in->unique, r, &out, sizeof(out));
 }
 
 static void do_open(struct proc_view *v, const struct fuse_in_header *in, bool dir)
 {
-	/* Direct I/O: sizes are 0, as in procfs, and reads come here, not from a cache. */
-	struct fuse_open_out out = {.open_flags = dir ? 0 : FOPEN_DIRECT_IO};
+	/*
+	 * Sizes are the contents' and each open drops what the page cache
+	 * held (no FOPEN_KEEP_CACHE): reads see the snapshot of the open's
+	 * getattr, and sendfile(2) works (busybox's cat uses it; direct I/O
+	 * would give it nothing).
+	 */
+	struct fuse_open_out out = {0};
 	uint32_t mode;
 	int r = node_mode(v, in->nodeid, &mode);
 

@@ -9,15 +9,34 @@
 #ifndef HULL_RUNTIME_PROC_VIEW_NS_H
 #define HULL_RUNTIME_PROC_VIEW_NS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "runtime/proc_view.h"
+#include "vmm/virtiofsd.h"
+
+/*
+ * The container's root as the view's namespace shows it, as a runc
+ * container's mount namespace would: its rootfs is "/" (read-only if
+ * root.readonly), its bind mounts are at their destinations, /proc is the
+ * view, /dev a small tmpfs with pts/.  What Podman does there (top reads
+ * /proc and /etc/passwd; cp copies into "/") then is the container's.
+ */
+struct proc_view_root {
+	const char *rootfs; /* absolute, on the host */
+	bool readonly;
+	const struct virtiofsd_bind *binds;
+	size_t n_binds;
+};
 
 /*
  * Runs body(arg, view) on a new thread while this one, the process's
- * leader, moves to a mount namespace of its own with view's file system
- * on /proc and waits there.  view is NULL when that could not be done
+ * leader, moves to a mount namespace of its own whose root is root's
+ * rootfs, with view's file system on /proc, and waits there.  view is NULL when that could not be done
  * (why is logged as a warning).  Never returns: body ends the process.
  */
-_Noreturn void proc_view_hold(proc_view_fetch_fn fetch, void *fetch_data,
-                              void (*body)(void *arg, struct proc_view *view), void *arg);
+_Noreturn void proc_view_hold(const struct proc_view_root *root, proc_view_fetch_fn fetch,
+                              void *fetch_data, void (*body)(void *arg, struct proc_view *view),
+                              void *arg);
 
 #endif

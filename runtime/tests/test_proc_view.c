@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -234,6 +235,26 @@ static void test_files_are_the_containers(void **state)
 	snprintf(path, sizeof(path), "%s/1/stat", s->root);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0444);
+	assert_int_equal(st.st_size, strlen(STAT1));
+}
+
+/* sendfile(2), as busybox's cat copies, gives the whole file too. */
+static void test_sendfile_copies_a_file(void **state)
+{
+	struct server *s = *state;
+	char path[256], buf[4096];
+	cleanup_close int in = -1, out = -1;
+	ssize_t n;
+
+	NEED_FUSE(state);
+	snprintf(path, sizeof(path), "%s/1/stat", s->root);
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	out = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	assert_true(in >= 0 && out >= 0);
+	assert_int_equal(sendfile(out, in, NULL, sizeof(buf)), strlen(STAT1));
+	n = pread(out, buf, sizeof(buf), 0);
+	assert_int_equal(n, strlen(STAT1));
+	assert_memory_equal(buf, STAT1, (size_t)n);
 }
 
 static void test_what_is_not_there(void **state)
@@ -293,6 +314,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_root_lists_the_snapshots_processes),
 	    cmocka_unit_test(test_files_are_the_containers),
+	    cmocka_unit_test(test_sendfile_copies_a_file),
 	    cmocka_unit_test(test_what_is_not_there),
 	    cmocka_unit_test(test_self_is_the_readers_own),
 	    cmocka_unit_test(test_a_failed_fetch_is_an_io_error),

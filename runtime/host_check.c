@@ -28,6 +28,7 @@
 #define KVM_DEV "/dev/kvm"
 #define TUN_DEV "/dev/net/tun"
 #define VHOST_NET_DEV "/dev/vhost-net"
+#define FUSE_DEV "/dev/fuse"
 #define BTF_VMLINUX "/sys/kernel/btf/vmlinux"
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define CGROUP_UNIFIED CGROUP_ROOT "/unified"
@@ -268,7 +269,7 @@ static void check_btf(struct hull_check_report *r)
 		               strerror(errno));
 }
 
-/* tun and vhost_net: the device opens read-write. */
+/* tun, vhost_net and fuse: the device opens read-write. */
 static void check_device(struct hull_check_report *r, const char *item, const char *path,
                          enum hull_check_status missing, const char *without)
 {
@@ -484,6 +485,9 @@ void hull_host_check(const struct hull_host_check_options *o, struct hull_check_
 	             "tcfilter endpoints need taps (modprobe tun)");
 	check_device(&host, "vhost_net", VHOST_NET_DEV, HULL_CHECK_WARN,
 	             "QEMU copies packets itself (modprobe vhost_net)");
+	check_device(&host, "fuse", FUSE_DEV, HULL_CHECK_WARN,
+	             "no /proc view of the container's processes: Podman's top lists the "
+	             "host's (modprobe fuse)");
 	check_cgroup2(&host);
 
 	hc_children_wait(all, sizeof(all) / sizeof(all[0]), timeout);

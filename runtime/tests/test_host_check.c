@@ -154,20 +154,23 @@ static void real_host_results(void **state)
 	struct hull_host_check_options o = real_options(f);
 	struct hull_check_report r = {0};
 	static const char *const order[] = {
-	    "kvm.present",  "kvm.usable",   "qemu",        "tcg",        "virtiofsd",
-	    "guest.kernel", "guest.initrd", "bpffs",       "btf",        "tun",
-	    "vhost_net",    "cgroup2",      "tc.clsact",   "tc.cls_bpf", "bpf.redirect",
-	    "link.macvlan", "link.macvtap", "link.ipvlan",
+	    "kvm.present",  "kvm.usable",   "qemu",         "tcg",         "virtiofsd",
+	    "guest.kernel", "guest.initrd", "bpffs",        "btf",         "tun",
+	    "vhost_net",    "fuse",         "cgroup2",      "tc.clsact",   "tc.cls_bpf",
+	    "bpf.redirect", "link.macvlan", "link.macvtap", "link.ipvlan",
 	};
 	struct stat st;
 	bool kvm = stat("/dev/kvm", &st) == 0 && S_ISCHR(st.st_mode);
 	bool bpffs = fs_is("/sys/fs/bpf", BPF_FS_MAGIC);
 	int vhost = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+	int fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 
 	if (geteuid() != 0)
 		skip();
 	if (vhost >= 0)
 		close(vhost);
+	if (fuse >= 0)
+		close(fuse);
 	hull_host_check(&o, &r);
 	show(&r);
 
@@ -195,6 +198,10 @@ static void real_host_results(void **state)
 		expect(&r, "vhost_net", HULL_CHECK_OK, NULL);
 	else
 		expect(&r, "vhost_net", HULL_CHECK_WARN, "QEMU copies packets itself");
+	if (fuse >= 0)
+		expect(&r, "fuse", HULL_CHECK_OK, "/dev/fuse opens (10:229)");
+	else
+		expect(&r, "fuse", HULL_CHECK_WARN, "Podman's top lists the host's");
 	if (fs_is("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC))
 		expect(&r, "cgroup2", HULL_CHECK_OK, "unified");
 	else if (fs_is("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC))

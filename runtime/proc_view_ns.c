@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -88,12 +89,13 @@ static const char *enter_root(struct proc_view *v, const struct proc_view_root *
 		          MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
 			return "make /dev/pts";
 	}
-	proc = mount_tree_open_in(rootfd, "proc", O_PATH | O_DIRECTORY);
-	if (proc < 0)
+	/* Without a view (no /dev/fuse), /proc stays the rootfs's: empty, never the host's. */
+	proc = v ? mount_tree_open_in(rootfd, "proc", O_PATH | O_DIRECTORY) : -1;
+	if (v && proc < 0)
 		return "find /proc in the rootfs";
-	if (proc_view_mount_options(v, opts, sizeof(opts)) < 0 ||
-	    mount("hull-proc", fd_path(proc, target, sizeof(target)), "fuse",
-	          MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) < 0)
+	if (v && (proc_view_mount_options(v, opts, sizeof(opts)) < 0 ||
+	          mount("hull-proc", fd_path(proc, target, sizeof(target)), "fuse",
+	                MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) < 0))
 		return "mount the view on /proc";
 	if (chdir(r->rootfs) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
 		return "pivot_root into the rootfs";
@@ -141,35 +143,51 @@ fail_here:
 	return false;
 }
 
+/* /dev/fuse, if it is FUSE's device (10:229); -1 (errno) if not. */
+static int open_fuse(void)
+{
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd >= 0 &&
+	    (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(10, 229))) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	return fd;
+}
+
 _Noreturn void proc_view_hold(const struct proc_view_root *root, proc_view_fetch_fn fetch,
                               void *fetch_data, void (*body)(void *arg, struct proc_view *view),
                               void *arg)
 {
 	struct holder h = {.body = body, .arg = arg};
-	int fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	int fuse = open_fuse();
 	int real_proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pthread_t t;
 
-	if (fuse < 0 || real_proc < 0) {
-		log_warning("the container's /proc view: open %s: %s; `podman top` lists the "
-		            "host's /proc",
-		            fuse < 0 ? "/dev/fuse" : "/proc", strerror(errno));
+	if (fuse < 0)
+		log_warning("the container's /proc view: open /dev/fuse: %s; `podman top` lists "
+		            "no process",
+		            strerror(errno));
+	if (fuse >= 0 && real_proc >= 0)
+		h.view = proc_view_new(fuse, real_proc, fetch, fetch_data);
+	if (h.view == NULL) {
 		if (fuse >= 0)
 			close(fuse);
 		if (real_proc >= 0)
 			close(real_proc);
-		body(arg, NULL);
 	}
-	h.view = proc_view_new(fuse, real_proc, fetch, fetch_data);
 	/* The worker starts in the host's namespaces, before this thread leaves them. */
-	if (h.view == NULL || pipe2(h.go, O_CLOEXEC) < 0 ||
+	if (root == NULL || pipe2(h.go, O_CLOEXEC) < 0 ||
 	    pthread_create(&t, NULL, worker, &h) != 0) {
-		log_warning("the container's /proc view: no thread for the monitor: %s",
-		            strerror(errno ? errno : ENOMEM));
+		log_warning("the container's namespace: %s; the monitor's is the host's",
+		            root ? strerror(errno ? errno : ENOMEM) : "no plan of its mounts");
 		proc_view_free(h.view);
 		body(arg, NULL);
 	}
-	if (root == NULL || !mount_view(h.view, root)) {
+	if (!mount_view(h.view, root)) {
 		proc_view_free(h.view);
 		h.view = NULL;
 	}

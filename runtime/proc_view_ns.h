@@ -32,8 +32,10 @@ struct proc_view_root {
 /*
  * Runs body(arg, view) on a new thread while this one, the process's
  * leader, moves to a mount namespace of its own whose root is root's
- * rootfs, with view's file system on /proc, and waits there.  view is NULL when that could not be done
- * (why is logged as a warning).  Never returns: body ends the process.
+ * rootfs, with view's file system on /proc, and waits there.  view is
+ * NULL without /dev/fuse (the namespace is still the container's, its
+ * /proc the rootfs's empty directory) or when the namespace could not be
+ * made; why is logged as a warning.  Never returns: body ends the process.
  */
 _Noreturn void proc_view_hold(const struct proc_view_root *root, proc_view_fetch_fn fetch,
                               void *fetch_data, void (*body)(void *arg, struct proc_view *view),

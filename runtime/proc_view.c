@@ -19,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/read_file.h"
 
 /*
  * Node ids: a few fixed ones, and for each process (pid << 4) | kind.
@@ -51,7 +52,6 @@ enum {
 
 struct proc_view {
 	int fd;
-	int real_proc;
 	proc_view_fetch_fn fetch;
 	void *data;
 	json_t *snapshot;
@@ -73,14 +73,13 @@ static const struct entry ns_entries[] = {{"pid", K_NS_PID}};
 
 #define N_ENTRIES(a) (sizeof(a) / sizeof((a)[0]))
 
-struct proc_view *proc_view_new(int fuse_fd, int real_proc, proc_view_fetch_fn fetch, void *data)
+struct proc_view *proc_view_new(int fuse_fd, proc_view_fetch_fn fetch, void *data)
 {
 	struct proc_view *v = calloc(1, sizeof(*v));
 
 	if (v == NULL)
 		return NULL;
 	v->fd = fuse_fd;
-	v->real_proc = real_proc;
 	v->fetch = fetch;
 	v->data = data;
 	return v;
@@ -92,8 +91,6 @@ void proc_view_free(struct proc_view *v)
 		return;
 	if (v->fd >= 0)
 		close(v->fd);
-	if (v->real_proc >= 0)
-		close(v->real_proc);
 	json_decref(v->snapshot);
 	free(v);
 }
@@ -238,74 +235,72 @@ static int lookup(struct proc_view *v, uint64_t parent, const char *name, uint64
 	return -ENOENT;
 }
 
-/* The host's own file of the process reading /self (its pid in our pid namespace). */
-static int read_real(const struct proc_view *v, uint32_t reader, const char *file, char **data,
-                     size_t *len)
-{
-	char path[64];
-	cleanup_close int fd = -1;
-	size_t cap = 4096;
-	ssize_t n;
+/*
+ * A file's content (or a link's target): a snapshot's text is lent as it
+ * is; a decoded cmdline and a /self file are owned, freed by data_release.
+ */
+struct file_data {
+	const char *data;
+	size_t len;
+	char *owned;
+};
 
-	snprintf(path, sizeof(path), "%u/%s", reader, file);
-	fd = openat(v->real_proc, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	*data = malloc(cap);
-	*len = 0;
-	while (*data && (n = read(fd, *data + *len, cap - *len)) > 0) {
-		*len += (size_t)n;
-		if (*len == cap)
-			*data = realloc(*data, cap *= 2);
-	}
-	return *data ? 0 : -ENOMEM;
+static void data_release(struct file_data *d)
+{
+	free(d->owned);
 }
 
-static int text_copy(const char *text, char **data, size_t *len)
+static int lend_text(const char *text, struct file_data *d)
 {
-	*len = text ? strlen(text) : 0;
-	*data = malloc(*len + 1);
-	if (*data == NULL)
-		return -ENOMEM;
-	memcpy(*data, text ? text : "", *len);
+	d->data = text ? text : "";
+	d->len = strlen(d->data);
 	return 0;
 }
 
-/* A file's whole content (or a link's target). */
-static int content(const struct proc_view *v, uint64_t node, uint32_t reader, char **data,
-                   size_t *len)
+/* The host's own file of the process reading /self: reader is its pid in ours. */
+static int read_own(uint32_t reader, const char *file, struct file_data *d)
+{
+	cleanup_error hull_error_t err = NULL;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", reader, file);
+	if (hull_read_file(path, &d->owned, &d->len, &err) < 0)
+		return err->errnum ? -err->errnum : -EIO;
+	d->data = d->owned;
+	return 0;
+}
+
+static int content(const struct proc_view *v, uint64_t node, uint32_t reader, struct file_data *d)
 {
 	json_t *p;
 
+	*d = (struct file_data){0};
 	switch (node) {
 	case NODE_STAT:
-		return text_copy(json_string_value(json_object_get(v->snapshot, "stat")), data,
-		                 len);
+		return lend_text(json_string_value(json_object_get(v->snapshot, "stat")), d);
 	case NODE_SELF_AUXV:
-		return read_real(v, reader, "auxv", data, len);
+		return read_own(reader, "auxv", d);
 	case NODE_SELF_UID_MAP:
-		return read_real(v, reader, "uid_map", data, len);
+		return read_own(reader, "uid_map", d);
 	case NODE_SELF_GID_MAP:
-		return read_real(v, reader, "gid_map", data, len);
+		return read_own(reader, "gid_map", d);
 	}
 	p = find_process(v, NODE_PID(node));
 	if (p == NULL)
 		return -ENOENT;
 	switch (NODE_KIND(node)) {
 	case K_STAT:
-		return text_copy(json_string_value(json_object_get(p, "stat")), data, len);
+		return lend_text(json_string_value(json_object_get(p, "stat")), d);
 	case K_STATUS:
-		return text_copy(json_string_value(json_object_get(p, "status")), data, len);
+		return lend_text(json_string_value(json_object_get(p, "status")), d);
 	case K_NS_PID:
-		return text_copy(json_string_value(json_object_get(p, "pid_ns")), data, len);
-	case K_CMDLINE: {
-		uint8_t *raw = NULL;
-
-		if (base64_decode(json_string_value(json_object_get(p, "cmdline")), &raw, len) < 0)
+		return lend_text(json_string_value(json_object_get(p, "pid_ns")), d);
+	case K_CMDLINE:
+		if (base64_decode(json_string_value(json_object_get(p, "cmdline")),
+		                  (uint8_t **)&d->owned, &d->len) < 0)
 			return -EIO;
-		*data = (char *)raw;
+		d->data = d->owned;
 		return 0;
-	}
 	}
 	return -EISDIR;
 }
@@ -333,9 +328,12 @@ static int fill_attr(const struct proc_view *v, uint64_t node, uint32_t reader, 
 	if (r < 0)
 		return r;
 	if (!S_ISDIR(mode)) {
-		cleanup_free char *data = NULL;
+		struct file_data d;
 
-		if ((r = content(v, node, reader, &data, &size)) < 0)
+		r = content(v, node, reader, &d);
+		size = d.len;
+		data_release(&d);
+		if (r < 0)
 			return r;
 	}
 	*a = (struct fuse_attr){.ino = node,
@@ -415,24 +413,19 @@ static void do_open(struct proc_view *v, const struct fuse_in_header *in, bool d
 static void do_read(struct proc_view *v, const struct fuse_in_header *in,
                     const struct fuse_read_in *rd, bool link)
 {
-	cleanup_free char *data = NULL;
-	size_t len = 0;
-	int r = content(v, in->nodeid, in->pid, &data, &len);
+	struct file_data d;
+	int r = content(v, in->nodeid, in->pid, &d);
 
-	if (r < 0) {
+	if (r < 0)
 		reply(v, in->unique, r, NULL, 0);
-		return;
-	}
-	if (link) {
-		reply(v, in->unique, 0, data, len);
-		return;
-	}
-	if (rd->offset >= len) {
+	else if (link)
+		reply(v, in->unique, 0, d.data, d.len);
+	else if (rd->offset >= d.len)
 		reply(v, in->unique, 0, NULL, 0);
-		return;
-	}
-	len -= rd->offset;
-	reply(v, in->unique, 0, data + rd->offset, len < rd->size ? len : rd->size);
+	else
+		reply(v, in->unique, 0, d.data + rd->offset,
+		      d.len - rd->offset < rd->size ? d.len - rd->offset : rd->size);
+	data_release(&d);
 }
 
 /* Appends one dirent at *used; false when it does not fit. */

@@ -27,10 +27,10 @@ typedef int (*proc_view_fetch_fn)(void *data, json_t **snapshot, hull_error_t *e
 
 /*
  * A view served on fuse_fd (an open /dev/fuse, taken over), which fetch
- * fills.  real_proc is a directory fd of the host's real /proc (for
- * /self; kept open by the view), since the view may hide it.
+ * fills.  Its server must stay in the host's mount namespace: /self is read
+ * from the host's /proc.
  */
-struct proc_view *proc_view_new(int fuse_fd, int real_proc, proc_view_fetch_fn fetch, void *data);
+struct proc_view *proc_view_new(int fuse_fd, proc_view_fetch_fn fetch, void *data);
 
 /* The mount(2) data that mounts the view's file system: "fd=N,rootmode=...". */
 int proc_view_mount_options(const struct proc_view *v, char *buf, size_t size);

@@ -164,21 +164,14 @@ _Noreturn void proc_view_hold(const struct proc_view_root *root, proc_view_fetch
 {
 	struct holder h = {.body = body, .arg = arg};
 	int fuse = open_fuse();
-	int real_proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pthread_t t;
 
 	if (fuse < 0)
 		log_warning("the container's /proc view: open /dev/fuse: %s; `podman top` lists "
 		            "no process",
 		            strerror(errno));
-	if (fuse >= 0 && real_proc >= 0)
-		h.view = proc_view_new(fuse, real_proc, fetch, fetch_data);
-	if (h.view == NULL) {
-		if (fuse >= 0)
-			close(fuse);
-		if (real_proc >= 0)
-			close(real_proc);
-	}
+	if (fuse >= 0 && (h.view = proc_view_new(fuse, fetch, fetch_data)) == NULL)
+		close(fuse);
 	/* The worker starts in the host's namespaces, before this thread leaves them. */
 	if (root == NULL || pipe2(h.go, O_CLOEXEC) < 0 ||
 	    pthread_create(&t, NULL, worker, &h) != 0) {

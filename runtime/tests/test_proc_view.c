@@ -84,7 +84,7 @@ static void serve_child(struct server *s, int ready, int stop)
 	if (fuse < 0 || unshare(CLONE_NEWNS) < 0 ||
 	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		_exit(2);
-	v = proc_view_new(fuse, open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fetch, &fetches);
+	v = proc_view_new(fuse, fetch, &fetches);
 	if (v == NULL || proc_view_mount_options(v, opts, sizeof(opts)) < 0 ||
 	    mount("hull-proc", s->mnt, "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) <
 	        0)

@@ -23,7 +23,6 @@
 #include "runtime/console.h"
 #include "runtime/control.h"
 #include "runtime/monitor_internal.h"
-#include "runtime/mounts_share.h"
 #include "runtime/pod.h"
 #include "runtime/proc_view_ns.h"
 #include "runtime/sandbox.h"
@@ -256,24 +255,6 @@ static int fetch_proc_files(void *data, json_t **snapshot, hull_error_t *err)
 	return agent_client_call(m->sb.vm.agent, req, snapshot, 10000, err);
 }
 
-/* The container's root for the view's namespace; NULL (logged) when its plan fails. */
-static const struct proc_view_root *view_root(struct monitor *m)
-{
-	static struct mounts_share plan;
-	static struct proc_view_root root;
-	cleanup_error hull_error_t err = NULL;
-
-	if (mounts_share_plan(m->o->sc->id, &m->o->sc->spec, &plan, &err) < 0) {
-		log_warning("the container's /proc view: %s", hull_error_str(err));
-		return NULL;
-	}
-	root = (struct proc_view_root){.rootfs = m->o->sc->spec.rootfs,
-	                               .readonly = m->o->sc->spec.readonly,
-	                               .binds = plan.binds,
-	                               .n_binds = plan.container.n_binds};
-	return &root;
-}
-
 static void serve(struct monitor *m)
 {
 	while (!m->finished) {
@@ -376,6 +357,7 @@ void monitor_main(struct monitor_options *o)
 {
 	struct monitor m = {.o = o, .control_fd = -1, .signal_fd = -1};
 	cleanup_error hull_error_t err = NULL;
+	struct proc_view_root root;
 	sigset_t mask;
 
 	m.sb.sc = o->sc;
@@ -420,6 +402,11 @@ void monitor_main(struct monitor_options *o)
 		unlink(m.control_path);
 		_exit(1);
 	}
+	/* The root and binds the share holds, for the namespace Podman joins. */
+	root = (struct proc_view_root){.rootfs = o->sc->spec.rootfs,
+	                               .readonly = o->sc->spec.readonly,
+	                               .binds = m.sb.share.binds,
+	                               .n_binds = m.sb.share.container.n_binds};
 	/* Signals stay blocked in both threads: the worker's signalfd reads them. */
-	proc_view_hold(view_root(&m), fetch_proc_files, &m, run, &m);
+	proc_view_hold(&root, fetch_proc_files, &m, run, &m);
 }

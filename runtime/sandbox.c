@@ -257,7 +257,6 @@ static int boot_vm(struct sandbox *sb, struct vm_nic *nics, hull_error_t *err)
 	const struct hull_spec *spec = &sb->sc->spec;
 	cleanup_free char *params = sandbox_kernel_params(cfg);
 	struct vm_params p = {0};
-	struct mounts_share share = {0};
 	char share_dir[PATH_MAX];
 	int r;
 
@@ -273,10 +272,10 @@ static int boot_vm(struct sandbox *sb, struct vm_nic *nics, hull_error_t *err)
 		r = hull_fail(err, errno, "share %s", share_dir);
 		goto out;
 	}
-	if ((r = mounts_share_plan(sb->sc->id, spec, &share, err)) < 0)
+	if ((r = mounts_share_plan(sb->sc->id, spec, &sb->share, err)) < 0)
 		goto out;
 	p.shared_dir = share_dir;
-	p.share_container = &share.container;
+	p.share_container = &sb->share.container;
 	p.virtiofsd = cfg->hypervisor.virtio_fs_daemon;
 	/* Kata's "never" is virtiofsd 7.2's "none". */
 	p.virtiofs_cache = strcmp(cfg->hypervisor.virtio_fs_cache, "never") == 0
@@ -285,8 +284,8 @@ static int boot_vm(struct sandbox *sb, struct vm_nic *nics, hull_error_t *err)
 	p.virtiofs_extra_args = cfg->hypervisor.virtio_fs_extra_args;
 	r = accel_boot(cfg->hypervisor.accel, sb->state_root, &p, &sb->vm, err);
 out:
-	mounts_share_release(&share);
 	if (r < 0) {
+		mounts_share_release(&sb->share);
 		for (size_t i = 0; i < sb->net.n; i++)
 			close_vhost(&nics[i]);
 		return -1;
@@ -353,4 +352,5 @@ void sandbox_shutdown(struct sandbox *sb)
 			log_warning("network teardown: %s", err->msg);
 	}
 	hull_net_setup_result_clear(&sb->net);
+	mounts_share_release(&sb->share);
 }

@@ -18,6 +18,7 @@
 #include "net/setup.h"
 
 struct hull_tc_pool;
+#include "runtime/mounts_share.h"
 #include "runtime/sandbox_config.h"
 #include "vmm/vm.h"
 
@@ -32,6 +33,7 @@ struct sandbox {
 	struct hull_net_setup_result net;
 	struct hull_tc_hooks bpf; /* BPF programs, loading ahead during network setup */
 	struct vm vm;
+	struct mounts_share share; /* its root and binds on the share, from boot to shutdown */
 	bool kvm;
 	/* Called whenever an endpoint's record changes (persist it). */
 	int (*record_endpoint)(void *data, const struct hull_endpoint *ep, hull_error_t *err);

@@ -42,6 +42,7 @@
 #include "common/oci_hooks.h"
 #include "vmm/agent/agent.h"
 #include "vmm/agent/cgroup.h"
+#include "vmm/agent/container_ops.h"
 #include "vmm/agent/namespaces.h"
 #include "vmm/agent/process_plan.h"
 #include "vmm/agent/rootfs.h"
@@ -76,17 +77,9 @@ static void setup_release(struct container_setup *c)
 	cgroup_plan_free(c->cgroup);
 }
 
-static struct agent_container *find_container(struct agent *a, const char *id)
-{
-	for (int i = 0; i < AGENT_MAX_CONTAINERS; i++)
-		if (a->ctrs[i].id && strcmp(a->ctrs[i].id, id) == 0)
-			return &a->ctrs[i];
-	return NULL;
-}
-
 static struct agent_container *free_container(struct agent *a, const char *id, hull_error_t *err)
 {
-	if (find_container(a, id)) {
+	if (agent_find_container(a, id)) {
 		hull_fail(err, 0, "container \"%s\" already exists", id);
 		return NULL;
 	}
@@ -127,7 +120,7 @@ static int resolve_container_paths(struct agent *a, json_t *linux_, hull_error_t
 
 		if (path == NULL || strncmp(path, "container:", 10) != 0)
 			continue;
-		other = find_container(a, path + 10);
+		other = agent_find_container(a, path + 10);
 		if (other == NULL || type == NULL)
 			return hull_fail(err, 0, "linux.namespaces[%zu].path: no container \"%s\"",
 			                 i, path + 10);
@@ -599,7 +592,7 @@ out:
 int agent_container_start(struct agent *a, json_t *req, hull_error_t *err)
 {
 	const char *id = json_string_value(json_object_get(req, "container_id"));
-	struct agent_container *ctr = id ? find_container(a, id) : NULL;
+	struct agent_container *ctr = id ? agent_find_container(a, id) : NULL;
 	char msg[512];
 
 	if (id == NULL)
@@ -638,7 +631,7 @@ static int exec_parse(struct agent_container *ctr, json_t *req, struct container
 int agent_container_exec(struct agent *a, json_t *req, json_t **reply, hull_error_t *err)
 {
 	const char *id = json_string_value(json_object_get(req, "container_id"));
-	struct agent_container *ctr = id ? find_container(a, id) : NULL;
+	struct agent_container *ctr = id ? agent_find_container(a, id) : NULL;
 	struct container_setup c = {0};
 	int sync = -1, ret = -1;
 	pid_t pid;

@@ -16,17 +16,26 @@
 #include "vmm/agent/cgroup.h"
 #include "vmm/agent/container_ops.h"
 
+struct agent_container *agent_find_container(struct agent *a, const char *id)
+{
+	for (int i = 0; i < AGENT_MAX_CONTAINERS; i++)
+		if (a->ctrs[i].id && strcmp(a->ctrs[i].id, id) == 0)
+			return &a->ctrs[i];
+	return NULL;
+}
+
 struct agent_container *agent_named_container(struct agent *a, json_t *req, hull_error_t *err)
 {
 	const char *id = json_string_value(json_object_get(req, "container_id"));
+	struct agent_container *ctr;
 
 	if (id == NULL) {
 		hull_fail(err, 0, "missing \"container_id\"");
 		return NULL;
 	}
-	for (int i = 0; i < AGENT_MAX_CONTAINERS; i++)
-		if (a->ctrs[i].id && a->ctrs[i].cgroup && strcmp(a->ctrs[i].id, id) == 0)
-			return &a->ctrs[i];
+	ctr = agent_find_container(a, id);
+	if (ctr && ctr->cgroup)
+		return ctr;
 	hull_fail(err, 0, "container not running: no container \"%s\" in the guest", id);
 	return NULL;
 }

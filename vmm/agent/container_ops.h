@@ -14,6 +14,8 @@
 #include "common/error.h"
 #include "vmm/agent/agent.h"
 
+/* The container of that id, NULL if there is none. */
+struct agent_container *agent_find_container(struct agent *a, const char *id);
 /* The container req's "container_id" names; NULL (err set) if there is none. */
 struct agent_container *agent_named_container(struct agent *a, json_t *req, hull_error_t *err);
 

@@ -242,9 +242,8 @@ static int op_remove_container(struct agent *a, json_t *id, json_t *req, hull_er
 
 	if (cid == NULL)
 		return hull_fail(err, 0, "missing \"container_id\"");
-	for (int i = 0; i < AGENT_MAX_CONTAINERS; i++)
-		if (a->ctrs[i].id && strcmp(a->ctrs[i].id, cid) == 0)
-			return hull_fail(err, 0, "container \"%s\" is running", cid);
+	if (agent_find_container(a, cid))
+		return hull_fail(err, 0, "container \"%s\" is running", cid);
 	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "2", 1) != 1)
 		return hull_fail(err, errno, "container \"%s\": drop the share's cache", cid);

@@ -271,29 +271,42 @@ int process_plan_parse(json_t *process, json_t *linux_, struct process_plan *p, 
 	return plan_personality(linux_, p, err);
 }
 
-/* execvpe() would search the agent's PATH; the container's own counts. */
-static void exec_with_path(struct process_plan *p)
+/* The process's PATH (execvpe() would search the agent's), else DEFAULT_PATH. */
+static const char *process_path(const struct process_plan *p)
 {
 	const char *path = DEFAULT_PATH;
-	char buf[4096];
 
 	for (char **e = p->envp; *e; e++)
 		if (strncmp(*e, "PATH=", 5) == 0)
 			path = *e + 5;
+	return path;
+}
+
+/* DIR/name of *path's next DIR in buf, *path past it; false when there is none. */
+static bool next_on_path(const char **path, const char *name, char *buf, size_t size)
+{
+	const char *end = strchrnul(*path, ':');
+
+	if (**path == '\0')
+		return false;
+	snprintf(buf, size, "%.*s/%s", (int)(end - *path), *path, name);
+	*path = *end ? end + 1 : end;
+	return true;
+}
+
+static void exec_with_path(struct process_plan *p)
+{
+	const char *path = process_path(p);
+	char buf[4096];
+
 	if (strchr(p->argv[0], '/')) {
 		execve(p->argv[0], p->argv, p->envp);
 		return;
 	}
-	while (*path) {
-		const char *end = strchrnul(path, ':');
-		int saved;
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - path), path, p->argv[0]);
+	while (next_on_path(&path, p->argv[0], buf, sizeof(buf))) {
 		execve(buf, p->argv, p->envp);
-		saved = errno;
-		if (saved != ENOENT && saved != ENOTDIR && saved != EACCES)
+		if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
 			return;
-		path = *end ? end + 1 : end;
 	}
 	errno = ENOENT;
 }
@@ -308,7 +321,7 @@ static bool executable(const char *path)
 
 int process_plan_lookup(const struct process_plan *p, hull_error_t *err)
 {
-	const char *path = DEFAULT_PATH;
+	const char *path = process_path(p);
 	char buf[4096];
 	struct stat st;
 
@@ -319,17 +332,9 @@ int process_plan_lookup(const struct process_plan *p, hull_error_t *err)
 			                 p->argv[0], p->argv[0]);
 		return 0;
 	}
-	for (char **e = p->envp; *e; e++)
-		if (strncmp(*e, "PATH=", 5) == 0)
-			path = *e + 5;
-	while (*path) {
-		const char *end = strchrnul(path, ':');
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - path), path, p->argv[0]);
+	while (next_on_path(&path, p->argv[0], buf, sizeof(buf)))
 		if (executable(buf))
 			return 0;
-		path = *end ? end + 1 : end;
-	}
 	return hull_fail(err, 0, "exec: \"%s\": executable file not found in $PATH", p->argv[0]);
 }
 

@@ -367,6 +367,11 @@ static void lookup_finds_what_exec_would(void **state)
 	    /* a directory on the PATH is not a command */
 	    {"{\"args\": [\"bin\"], \"env\": [\"PATH=/\"]}",
 	     "exec: \"bin\": executable file not found in $PATH"},
+	    /* nor is a file without an x bit */
+	    {"{\"args\": [\"passwd\"], \"env\": [\"PATH=/etc\"]}",
+	     "exec: \"passwd\": executable file not found in $PATH"},
+	    {"{\"args\": [\"./nonexistent\"], \"cwd\": \"/bin\"}",
+	     "exec: \"./nonexistent\": stat ./nonexistent: no such file or directory"},
 	    {"{\"args\": [\"/nonexistent/prog\"]}",
 	     "exec: \"/nonexistent/prog\": stat /nonexistent/prog: no such file or directory"},
 	};

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/write_all.h"
 
 extern char **environ;
@@ -147,14 +147,6 @@ exec_hook(const char *path, char **argv, char **envp, int in, int out)
 	_exit(127);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* 1 when pid exited (status filled), 0 when it was killed at the deadline (-1: none). */
 static int wait_until(pid_t pid, long long deadline, int *status)
 {
@@ -167,7 +159,7 @@ static int wait_until(pid_t pid, long long deadline, int *status)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return 1; /* not ours to wait for any more */
-		if (deadline >= 0 && now_ms() >= deadline) {
+		if (deadline >= 0 && hull_now_ms() >= deadline) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
@@ -225,7 +217,7 @@ static int run_one(const json_t *hook, const char *kind, size_t index, const cha
 		return hull_fail(err, errno, "%s hook %zu (%s): fork", kind, index, path);
 	if (pid == 0)
 		exec_hook(path, argv, envp, in, out);
-	exited = wait_until(pid, timeout > 0 ? now_ms() + timeout * 1000 : -1, &status);
+	exited = wait_until(pid, timeout > 0 ? hull_now_ms() + timeout * 1000 : -1, &status);
 	output_tail(out, tail, sizeof(tail));
 	if (!exited)
 		return hull_fail(err, 0, "%s hook %zu (%s): killed after its timeout of %lld s%s%s",

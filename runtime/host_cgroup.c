@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -494,25 +494,18 @@ int host_cgroup_set_limits(const json_t *leaves, const json_t *resources, hull_e
 
 int host_cgroup_remove(const json_t *created, int timeout_ms, hull_error_t *err)
 {
-	struct timespec start, now;
+	long long deadline = hull_now_ms() + timeout_ms;
 	size_t n = json_array_size(created);
 	int ret = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (size_t i = n; i-- > 0;) {
 		const char *dir = json_string_value(json_array_get(created, i));
 
 		if (dir == NULL)
 			continue;
 		/* Processes that were killed leave their cgroup as they finish exiting. */
-		while (rmdir(dir) < 0 && errno == EBUSY) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if ((now.tv_sec - start.tv_sec) * 1000 +
-			        (now.tv_nsec - start.tv_nsec) / 1000000 >=
-			    timeout_ms)
-				break;
+		while (rmdir(dir) < 0 && errno == EBUSY && hull_now_ms() < deadline)
 			usleep(20 * 1000);
-		}
 		if (access(dir, F_OK) == 0 && ret == 0)
 			ret = hull_fail(err, EBUSY, "remove cgroup %s (processes are still in it)",
 			                dir);

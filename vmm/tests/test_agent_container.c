@@ -424,6 +424,29 @@ static void proc_files_are_the_containers(void **state)
 	json_decref(reply);
 }
 
+/* A container without a proc mount has nothing to list: the error names it. */
+static void proc_files_without_proc_mount(void **state)
+{
+	struct agent_fixture *f = *state;
+	json_t *req = create_req(f, "np", "sleep 30", NULL), *reply;
+
+	json_object_set_new(req, "mounts", json_array());
+	reply = agent_peer_call(f->peer, req);
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fail_msg("create np: %s", json_string_value(json_object_get(reply, "error")));
+	json_decref(reply);
+	start(f, "np");
+	reply = agent_peer_call(f->peer,
+	                        json_pack("{s:s, s:s}", "op", "proc_files", "container_id", "np"));
+	expect_in(json_string_value(json_object_get(reply, "error")),
+	          "container \"np\" has no /proc mounted");
+	json_decref(reply);
+	agent_peer_expect_ok(agent_peer_call(
+	    f->peer, json_pack("{s:s, s:s, s:i, s:b}", "op", "kill_container", "container_id", "np",
+	                       "signal", SIGKILL, "all", true)));
+	assert_int_equal(agent_peer_collect(f->peer, "np", NULL, 0, NULL, 0), 128 + SIGKILL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +465,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(bad_requests_name_the_field, setup,
 	                                    agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(terminal_without_devpts_is_refused, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(proc_files_without_proc_mount, setup,
 	                                    agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(proc_files_are_the_containers, setup,
 	                                    agent_fixture_teardown),

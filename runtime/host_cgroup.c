@@ -185,17 +185,18 @@ static bool is_cgroup2(const char *path)
 	return statfs(path, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* The hierarchies we are in, from /proc/self/cgroup; *mode says which kind. */
-static int list_hierarchies(struct hierarchy *h, size_t *n, enum host_cgroup_mode *mode,
-                            hull_error_t *err)
+/*
+ * The hierarchies we are in, from /proc/self/cgroup.  v2 (a pure v2 host):
+ * the one cgroup2 at /sys/fs/cgroup; else (v1 or hybrid) every v1
+ * hierarchy, and the unified one where it is mounted.
+ */
+static int list_hierarchies(struct hierarchy *h, size_t *n, bool v2, hull_error_t *err)
 {
 	cleanup_file FILE *f = fopen("/proc/self/cgroup", "re");
 	cleanup_free char *line = NULL;
 	size_t cap = 0;
-	bool v2 = is_cgroup2(CGROUP_ROOT);
 
 	*n = 0;
-	*mode = v2 ? HOST_CGROUP_V2 : HOST_CGROUP_V1;
 	if (f == NULL)
 		return hull_fail(err, errno, "/proc/self/cgroup");
 	while (getline(&line, &cap, f) > 0 && *n < MAX_HIERARCHIES) {
@@ -321,14 +322,14 @@ static int make_dirs(const struct hierarchy *h, const char *full, json_t *create
 int host_cgroup_create(struct host_cgroup *cg, const char *path, hull_error_t *err)
 {
 	struct hierarchy h[MAX_HIERARCHIES];
+	bool v2 = is_cgroup2(CGROUP_ROOT);
 	size_t n;
 
-	cg->path = strdup(path);
 	cg->leaves = json_array();
 	cg->created = json_array();
-	if (cg->path == NULL || cg->leaves == NULL || cg->created == NULL)
+	if (cg->leaves == NULL || cg->created == NULL)
 		return hull_fail(err, ENOMEM, "cgroup %s", path);
-	if (list_hierarchies(h, &n, &cg->mode, err) < 0)
+	if (list_hierarchies(h, &n, v2, err) < 0)
 		return hull_error_prefix(err, "linux.cgroupsPath \"%s\"", path);
 	for (size_t i = 0; i < n; i++) {
 		char full[PATH_MAX], leaf[PATH_MAX];
@@ -346,7 +347,7 @@ int host_cgroup_create(struct host_cgroup *cg, const char *path, hull_error_t *e
 				hull_fail(err, ENOMEM, "cgroup %s", leaf);
 			goto undo;
 		}
-		if (cg->mode == HOST_CGROUP_V2)
+		if (v2)
 			enable_v2_controllers(h[i].mount, full);
 	}
 	return 0;
@@ -515,7 +516,6 @@ int host_cgroup_remove(const json_t *created, int timeout_ms, hull_error_t *err)
 
 void host_cgroup_free(struct host_cgroup *cg)
 {
-	free(cg->path);
 	json_decref(cg->leaves);
 	json_decref(cg->created);
 	memset(cg, 0, sizeof(*cg));

@@ -41,16 +41,9 @@
 /* Host tasks besides the container's pids limit: QEMU's and virtiofsd's threads. */
 #define HOST_CGROUP_OVERHEAD_PIDS 512
 
-enum host_cgroup_mode {
-	HOST_CGROUP_V1, /* v1 or hybrid: every v1 hierarchy (and the unified one) */
-	HOST_CGROUP_V2, /* pure v2 at /sys/fs/cgroup */
-};
-
 struct host_cgroup {
-	char *path;      /* the cgroup path, absolute, or relative to ours */
 	json_t *leaves;  /* array: the cgroup's directory in each hierarchy */
 	json_t *created; /* array: the directories hull made, parents first */
-	enum host_cgroup_mode mode;
 };
 
 /*
@@ -87,10 +80,14 @@ int host_cgroup_remove(const json_t *created, int timeout_ms, hull_error_t *err)
 
 void host_cgroup_free(struct host_cgroup *cg);
 
-/* Internals, for the unit tests. */
-/* The v1 limit values: bytes (-1: none), quota us (-1: none), period, pids (-1). */
+/*
+ * linux.resources' numbers as given (has_*: present; memory, cpu_quota and
+ * pids <= 0: no limit), cpu_period 100000 when absent, cpu_shares only when
+ * > 0.  Also what the VM is sized from (runtime/sandbox_config.c) and what
+ * `hull update` checks against it.
+ */
 struct host_cgroup_limits {
-	int64_t memory; /* 0: not given */
+	int64_t memory;
 	int64_t cpu_quota;
 	uint64_t cpu_period;
 	uint64_t cpu_shares;

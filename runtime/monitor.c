@@ -130,7 +130,7 @@ static void output_closed(struct monitor *m, bool is_err)
 		m->stderr_closed = true;
 	else
 		m->stdout_closed = true;
-	if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0)
+	if (agent_client_call(m->sb.vm.agent, req, NULL, MONITOR_AGENT_TIMEOUT_MS, &err) < 0)
 		log_debug("close %s: %s", is_err ? "stderr" : "stdout", hull_error_str(err));
 }
 
@@ -174,7 +174,8 @@ static void forward_stdin(struct monitor *m)
 		    json_pack("{s:s, s:s}", "op", "close_stdin", "process_id", "init");
 
 		m->stdin_open = false;
-		if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0)
+		if (agent_client_call(m->sb.vm.agent, req, NULL, MONITOR_AGENT_TIMEOUT_MS, &err) <
+		    0)
 			log_debug("close stdin: %s", hull_error_str(err));
 		return;
 	}
@@ -183,7 +184,8 @@ static void forward_stdin(struct monitor *m)
 		cleanup_json json_t *req = json_pack("{s:s, s:s, s:s}", "op", "stdin", "process_id",
 		                                     "init", "data", b64 ? b64 : "");
 
-		if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0) {
+		if (agent_client_call(m->sb.vm.agent, req, NULL, MONITOR_AGENT_TIMEOUT_MS, &err) <
+		    0) {
 			log_debug("stdin: %s", hull_error_str(err));
 			m->stdin_open = false;
 		}
@@ -203,7 +205,7 @@ void monitor_check_size(struct monitor *m)
 	m->cols = cols;
 	req = json_pack("{s:s, s:s, s:i, s:i}", "op", "resize", "process_id", "init", "rows", rows,
 	                "cols", cols);
-	if (agent_client_call(m->sb.vm.agent, req, NULL, 10000, &err) < 0)
+	if (agent_client_call(m->sb.vm.agent, req, NULL, MONITOR_AGENT_TIMEOUT_MS, &err) < 0)
 		log_debug("resize: %s", hull_error_str(err));
 }
 
@@ -252,7 +254,7 @@ static int fetch_proc_files(void *data, json_t **snapshot, hull_error_t *err)
 	cleanup_json json_t *req =
 	    json_pack("{s:s, s:s}", "op", "proc_files", "container_id", m->o->sc->id);
 
-	return agent_client_call(m->sb.vm.agent, req, snapshot, 10000, err);
+	return agent_client_call(m->sb.vm.agent, req, snapshot, MONITOR_AGENT_TIMEOUT_MS, err);
 }
 
 static void serve(struct monitor *m)

@@ -20,6 +20,9 @@
 
 #define MONITOR_MAX_EXECS 32
 
+/* How long the monitor waits for the agent's answer to one request. */
+#define MONITOR_AGENT_TIMEOUT_MS 10000
+
 /*
  * A relay connected to the monitor (runtime/monitor_exec.c): a `hull exec`
  * process's, or a pod member's (an app container in this sandbox's VM,

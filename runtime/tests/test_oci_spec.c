@@ -584,6 +584,35 @@ static void valid_variants(void **state)
 	}
 }
 
+/*
+ * A namespace named by path parses (a pod's app container names its
+ * sandbox's), but a sandbox may name only its network namespace so.
+ */
+static void a_sandbox_joins_no_host_namespace_but_the_network(void **state)
+{
+	cleanup_free char *ipc =
+	    edit("linux.namespaces", "[{\"type\": \"network\", \"path\": \"/run/netns/n1\"},"
+	                             " {\"type\": \"ipc\", \"path\": \"/proc/1/ns/ipc\"}]");
+	cleanup_free char *net =
+	    edit("linux.namespaces", "[{\"type\": \"network\", \"path\": \"/run/netns/n1\"}]");
+	cleanup_error hull_error_t err = NULL;
+	struct hull_spec spec = {0};
+
+	(void)state;
+	if (parse(ipc, &spec, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(hull_spec_check_sandbox_namespaces(&spec, &err), -1);
+	assert_string_equal(err->msg,
+	                    "linux.namespaces[1].path: /proc/1/ns/ipc: a sandbox cannot "
+	                    "join the host's ipc namespace; only \"network\" may name one "
+	                    "by path");
+	hull_spec_free(&spec);
+	if (parse(net, &spec, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(hull_spec_check_sandbox_namespaces(&spec, &err), 0);
+	hull_spec_free(&spec);
+}
+
 static void broken_json_names_line_and_column(void **state)
 {
 	struct hull_spec spec = {0};
@@ -643,6 +672,7 @@ int main(void)
 	    cmocka_unit_test(env_entries),
 	    cmocka_unit_test(errors_name_the_field),
 	    cmocka_unit_test(valid_variants),
+	    cmocka_unit_test(a_sandbox_joins_no_host_namespace_but_the_network),
 	    cmocka_unit_test(broken_json_names_line_and_column),
 	    cmocka_unit_test(load_reads_bundle_config),
 	};

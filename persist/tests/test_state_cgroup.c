@@ -3,7 +3,8 @@
  * The sandbox's host cgroup in the state (sandbox.cgroup_leaves and
  * cgroup_created, runtime/host_cgroup.h): they survive a save and load
  * unchanged, are optional (a state without them is a sandbox without a
- * host cgroup), and a relative or non-string entry is refused by path.
+ * host cgroup), and a relative or non-string entry is refused by path;
+ * sandbox.pod_sandbox (an app container's sandbox) survives too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +29,8 @@ static void round_trip(void **state)
 {
 	static const char text[] = HEAD
 	    ", \"cgroup_leaves\": [\"/sys/fs/cgroup/memory/a/c1\", \"/sys/fs/cgroup/pids/a/c1\"],"
-	    " \"cgroup_created\": [\"/sys/fs/cgroup/memory/a\", \"/sys/fs/cgroup/memory/a/c1\"]}}";
+	    " \"cgroup_created\": [\"/sys/fs/cgroup/memory/a\", \"/sys/fs/cgroup/memory/a/c1\"],"
+	    " \"pod_sandbox\": \"s1\"}}";
 	cleanup_error hull_error_t err = NULL;
 	cleanup_free char *dumped = NULL;
 	struct hull_sandbox_state st, again;
@@ -48,6 +50,9 @@ static void round_trip(void **state)
 		fail_msg("%s", hull_error_str(err));
 	assert_true(json_equal(st.sandbox.cgroup_leaves, again.sandbox.cgroup_leaves));
 	assert_true(json_equal(st.sandbox.cgroup_created, again.sandbox.cgroup_created));
+	/* an app container's sandbox, saved with it (update and delete read it) */
+	assert_string_equal(st.sandbox.pod_sandbox, "s1");
+	assert_string_equal(again.sandbox.pod_sandbox, "s1");
 	hull_state_free(&st);
 	hull_state_free(&again);
 }
@@ -65,9 +70,11 @@ static void absent_is_none(void **state)
 		fail_msg("%s", hull_error_str(err));
 	assert_null(st.sandbox.cgroup_leaves);
 	assert_null(st.sandbox.cgroup_created);
+	assert_null(st.sandbox.pod_sandbox);
 	dumped = hull_state_dump(&st, &err);
 	assert_non_null(dumped);
 	assert_null(strstr(dumped, "cgroup_created"));
+	assert_null(strstr(dumped, "pod_sandbox"));
 	hull_state_free(&st);
 }
 

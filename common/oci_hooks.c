@@ -147,7 +147,11 @@ exec_hook(const char *path, char **argv, char **envp, int in, int out)
 	_exit(127);
 }
 
-/* 1 when pid exited (status filled), 0 when it was killed at the deadline (-1: none). */
+/*
+ * 1 when pid exited (status filled), 0 when it was killed at the deadline
+ * (-1: none), -1 when it cannot be waited for (errno: ECHILD when someone
+ * else reaped it, its status lost).
+ */
 static int wait_until(pid_t pid, long long deadline, int *status)
 {
 	useconds_t nap = 1000;
@@ -158,7 +162,7 @@ static int wait_until(pid_t pid, long long deadline, int *status)
 		if (r == pid)
 			return 1;
 		if (r < 0 && errno != EINTR)
-			return 1; /* not ours to wait for any more */
+			return -1;
 		if (deadline >= 0 && hull_now_ms() >= deadline) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
@@ -218,6 +222,8 @@ static int run_one(const json_t *hook, const char *kind, size_t index, const cha
 	if (pid == 0)
 		exec_hook(path, argv, envp, in, out);
 	exited = wait_until(pid, timeout > 0 ? hull_now_ms() + timeout * 1000 : -1, &status);
+	if (exited < 0)
+		return hull_fail(err, errno, "%s hook %zu (%s): wait", kind, index, path);
 	output_tail(out, tail, sizeof(tail));
 	if (!exited)
 		return hull_fail(err, 0, "%s hook %zu (%s): killed after its timeout of %lld s%s%s",

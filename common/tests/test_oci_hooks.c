@@ -139,6 +139,27 @@ static void a_hook_past_its_timeout_is_killed_with_its_children(void **state)
 	}
 }
 
+/*
+ * A hook whose status cannot be had (SIGCHLD ignored: the kernel reaps it)
+ * is an error, not a success: this one exits 3.
+ */
+static void a_hook_reaped_elsewhere_is_not_a_success(void **state)
+{
+	cleanup_json json_t *hooks = hooks_of(
+	    "{\"prestart\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"exit 3\"]}]}");
+	cleanup_error hull_error_t err = NULL;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	int r;
+
+	(void)state;
+	assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+	r = hull_hooks_run(hooks, "prestart", "{}", &err);
+	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+	assert_int_equal(r, -1);
+	assert_string_equal(hull_error_str(err),
+	                    "prestart hook 0 (/bin/sh): wait: No child processes");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -161,6 +182,7 @@ int main(void)
 	    cmocka_unit_test(hooks_run_in_order_and_stop_at_a_failure),
 	    cmocka_unit_test(a_missing_program_is_named),
 	    cmocka_unit_test(a_hook_past_its_timeout_is_killed_with_its_children),
+	    cmocka_unit_test(a_hook_reaped_elsewhere_is_not_a_success),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

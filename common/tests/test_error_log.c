@@ -227,6 +227,31 @@ static void log_to_fd_takes_the_fd_with_a_log_file(void **state)
 	unlink(path);
 }
 
+/*
+ * Without a --log file, messages go to hull_log_to_fd's fd (the monitor's
+ * log, once the container's terminal is its stderr) and no longer to
+ * stderr; closing the log closes the fd.
+ */
+static void log_to_fd_carries_the_messages_without_a_log_file(void **state)
+{
+	(void)state;
+	char buf[512] = "", c;
+	int p[2];
+	ssize_t n;
+
+	assert_int_equal(hull_log_init(NULL, HULL_LOG_TEXT, false, NULL), 0);
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	assert_int_equal(hull_log_to_fd(p[1]), 0);
+	log_warning("to the %s", "pipe");
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "level=warning msg=\"to the pipe\""));
+	hull_log_close();
+	assert_int_equal(read(p[0], &c, 1), 0); /* EOF: the log held the only writer */
+	close(p[0]);
+}
+
 static void log_to_unwritable_path_fails(void **state)
 {
 	(void)state;
@@ -249,6 +274,7 @@ int main(void)
 	    cmocka_unit_test(json_log_keeps_a_message_that_is_not_utf8),
 	    cmocka_unit_test(log_to_unwritable_path_fails),
 	    cmocka_unit_test(log_to_fd_takes_the_fd_with_a_log_file),
+	    cmocka_unit_test(log_to_fd_carries_the_messages_without_a_log_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
  * directory removed.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -177,54 +178,59 @@ static void expect_file(const json_t *leaves, const char *file, const char *want
 		fail_msg("%s: \"%s\", wanted \"%s\"", path, got, want);
 }
 
+/* What the real test made, for its teardown to remove should an assertion fail. */
+static struct host_cgroup made;
+static pid_t child;
+
 /* For real: a relative cgroup under ours, a child in it, limits, removal. */
 static void made_joined_limited_removed(void **state)
 {
 	cleanup_error hull_error_t err = NULL;
-	struct host_cgroup cg = {0};
 	cleanup_json json_t *r = res("{\"memory\": {\"limit\": 268435456}, \"cpu\": {\"quota\": "
-	                             "50000, \"period\": 100000}, \"pids\": {\"limit\": 100}}");
+	                             "50000, \"period\": 100000, \"shares\": 512}, "
+	                             "\"pids\": {\"limit\": 100}}");
 	char rel[64], line[4096], want_mem[32], want_pids[32];
 	int pipefd[2], status;
 	size_t i, n_in = 0, lines = 0;
 	json_t *v;
 	FILE *f;
-	pid_t pid;
 
 	(void)state;
 	if (geteuid() != 0 || access("/sys/fs/cgroup", W_OK) != 0)
 		skip();
 	snprintf(rel, sizeof(rel), "hull-unit-%d/sandbox", (int)getpid());
-	if (host_cgroup_create(&cg, rel, &err) < 0)
+	if (host_cgroup_create(&made, rel, &err) < 0)
 		fail_msg("%s", hull_error_str(err));
-	assert_true(json_array_size(cg.leaves) > 0);
+	assert_true(json_array_size(made.leaves) > 0);
 	/* Both levels are ours in every hierarchy. */
-	assert_int_equal(json_array_size(cg.created), 2 * json_array_size(cg.leaves));
-	if (host_cgroup_set_limits(cg.leaves, r, &err) < 0)
+	assert_int_equal(json_array_size(made.created), 2 * json_array_size(made.leaves));
+	if (host_cgroup_set_limits(made.leaves, r, &err) < 0)
 		fail_msg("%s", hull_error_str(err));
 	snprintf(want_mem, sizeof(want_mem), "%lld",
 	         268435456LL + ((long long)HOST_CGROUP_OVERHEAD_MIB << 20));
 	snprintf(want_pids, sizeof(want_pids), "%d", 100 + HOST_CGROUP_OVERHEAD_PIDS);
-	expect_file(cg.leaves, "memory.limit_in_bytes", want_mem);
-	expect_file(cg.leaves, "memory.max", want_mem);
-	expect_file(cg.leaves, "cpu.cfs_quota_us", "150000");
-	expect_file(cg.leaves, "cpu.max", "150000 100000");
-	expect_file(cg.leaves, "pids.max", want_pids);
+	expect_file(made.leaves, "memory.limit_in_bytes", want_mem);
+	expect_file(made.leaves, "memory.max", want_mem);
+	expect_file(made.leaves, "cpu.cfs_quota_us", "150000");
+	expect_file(made.leaves, "cpu.max", "150000 100000");
+	expect_file(made.leaves, "pids.max", want_pids);
+	expect_file(made.leaves, "cpu.shares", "512");
+	expect_file(made.leaves, "cpu.weight", "20"); /* 1 + (512 - 2) * 9999 / 262142 */
 
 	/* A child joins: /proc/PID/cgroup names the cgroup in every hierarchy. */
 	assert_int_equal(pipe(pipefd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
 		char c;
 
 		close(pipefd[1]);
 		_exit(read(pipefd[0], &c, 1) == 1 ? 0 : 2);
 	}
 	close(pipefd[0]);
-	if (host_cgroup_join(cg.leaves, pid, &err) < 0)
+	if (host_cgroup_join(made.leaves, child, &err) < 0)
 		fail_msg("%s", hull_error_str(err));
-	snprintf(line, sizeof(line), "/proc/%d/cgroup", (int)pid);
+	snprintf(line, sizeof(line), "/proc/%d/cgroup", (int)child);
 	f = fopen(line, "re");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
@@ -235,25 +241,48 @@ static void made_joined_limited_removed(void **state)
 			n_in++;
 	}
 	fclose(f);
-	assert_int_equal(n_in, json_array_size(cg.leaves));
+	assert_int_equal(n_in, json_array_size(made.leaves));
 	assert_true(n_in <= lines);
+	/* While the child is in it, the cgroup stays, and the error says why. */
+	assert_int_equal(host_cgroup_remove(made.created, 100, &err), -1);
+	assert_non_null(strstr(hull_error_str(err), "processes are still in it"));
+	hull_error_release(&err);
 	assert_int_equal(write(pipefd[1], "g", 1), 1);
 	close(pipefd[1]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	child = 0;
 
-	if (host_cgroup_remove(cg.created, 5000, &err) < 0)
+	if (host_cgroup_remove(made.created, 5000, &err) < 0)
 		fail_msg("%s", hull_error_str(err));
-	json_array_foreach(cg.created, i, v)
+	json_array_foreach(made.created, i, v)
 	    assert_int_not_equal(access(json_string_value(v), F_OK), 0);
-	host_cgroup_free(&cg);
+	host_cgroup_free(&made);
+}
+
+static int remove_what_was_made(void **state)
+{
+	cleanup_error hull_error_t ignored = NULL;
+
+	(void)state;
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		child = 0;
+	}
+	host_cgroup_remove(made.created, 5000, &ignored);
+	host_cgroup_free(&made);
+	return 0;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(cgroupfs_paths),  cmocka_unit_test(cgroupfs_errors),
-	    cmocka_unit_test(systemd_paths),   cmocka_unit_test(systemd_errors),
-	    cmocka_unit_test(limits_are_read), cmocka_unit_test(made_joined_limited_removed),
+	    cmocka_unit_test(cgroupfs_paths),
+	    cmocka_unit_test(cgroupfs_errors),
+	    cmocka_unit_test(systemd_paths),
+	    cmocka_unit_test(systemd_errors),
+	    cmocka_unit_test(limits_are_read),
+	    cmocka_unit_test_teardown(made_joined_limited_removed, remove_what_was_made),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,7 @@ static int switch_config_file(struct hull_sandbox_config *sc, hull_error_t *err)
  * host's CPUs (or default_max_vcpus), and default_memory plus its memory
  * limit (rounded up to MiB): the defaults are the guest's own share.
  */
-int hull_sandbox_config_size(struct hull_sandbox_config *sc, hull_error_t *err)
+static int size_vm(struct hull_sandbox_config *sc, hull_error_t *err)
 {
 	__typeof__(sc->config.hypervisor) *hv = &sc->config.hypervisor;
 	struct host_cgroup_limits l;
@@ -101,7 +101,7 @@ int hull_sandbox_config_build(struct hull_sandbox_config *sc, const char *name, 
 	sc->sandbox_id = strdup(sandbox_id);
 	if (sc->sandbox_id == NULL)
 		return hull_fail(err, ENOMEM, "sandbox configuration");
-	return hull_sandbox_config_size(sc, err) < 0 ? hull_error_prefix(err, "%s", name) : 0;
+	return size_vm(sc, err) < 0 ? hull_error_prefix(err, "%s", name) : 0;
 }
 
 int hull_sandbox_config_load(const struct hull_sandbox_options *opts,

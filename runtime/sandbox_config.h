@@ -39,13 +39,12 @@ int hull_sandbox_config_load(const struct hull_sandbox_options *opts,
 
 /* The part after the files are read: parses the config.json text
  * (messages start with name), applies its annotations over sc->config
- * (which the caller filled, e.g. with hull_config_init_defaults) and
- * finds the container type.  bundle must be absolute. */
+ * (which the caller filled, e.g. with hull_config_init_defaults), finds
+ * the container type (a sandbox may join only a network namespace by
+ * path) and sizes the VM from linux.resources as Kata does.  bundle must
+ * be absolute. */
 int hull_sandbox_config_build(struct hull_sandbox_config *sc, const char *name, const char *text,
                               size_t len, const char *bundle, const char *id, hull_error_t *err);
-
-/* Sizes the VM from linux.resources as Kata does (done by _build). */
-int hull_sandbox_config_size(struct hull_sandbox_config *sc, hull_error_t *err);
 
 /* {"hypervisor": {...}, "runtime": {...}, "agent": {...}, "container": {...}} */
 json_t *hull_sandbox_config_to_json(const struct hull_sandbox_config *sc);

@@ -104,7 +104,7 @@ void monitor_session_open(struct monitor *m, struct exec_session *s, int conn, j
 int monitor_op_exec(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
 {
 	struct exec_session *s = monitor_free_session(m);
-	cleanup_json json_t *call = NULL, *answer = NULL, *ok = NULL;
+	cleanup_json json_t *call = NULL, *answer = NULL;
 	json_t *process = json_object_get(req, "process");
 	const char *target = monitor_target(m, req, err);
 
@@ -122,16 +122,11 @@ int monitor_op_exec(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 	s->member = false;
 	call = json_pack("{s:s, s:s, s:s, s:O}", "op", "exec", "container_id", target, "process_id",
 	                 s->process_id, "process", process);
-	if (call == NULL ||
-	    agent_client_call(m->sb.vm.agent, call, &answer, SESSION_CALL_TIMEOUT_MS, err) < 0) {
-		cleanup_free char *text = hull_error_text(*err);
-
-		/* The error goes as the session's first frame: the relay reads frames only. */
-		ok = json_pack("{s:s}", "error", text ? text : "exec failed");
-		agent_send(conn, ok, NULL);
-		close(conn);
-		return MONITOR_KEEP_CONN;
-	}
+	if (call == NULL)
+		return hull_fail(err, ENOMEM, "exec");
+	/* An error goes as the session's first frame (monitor_control.c). */
+	if (agent_client_call(m->sb.vm.agent, call, &answer, SESSION_CALL_TIMEOUT_MS, err) < 0)
+		return -1;
 	monitor_session_open(m, s, conn,
 	                     json_pack("{s:b, s:s, s:O}", "ok", 1, "process_id", s->process_id,
 	                               "pid", json_object_get(answer, "pid")));

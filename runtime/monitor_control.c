@@ -78,25 +78,30 @@ static int op_start(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 }
 
 /*
- * Sends the agent op (container_ops.c in the guest) for this container,
+ * Sends the agent op (container_ops.c in the guest) for container target,
  * with req's fields named in keys (NULL-terminated) copied over; *result
  * (may be NULL) gets the agent's reply.
  */
-static int container_request(struct monitor *m, const char *op, json_t *req,
-                             const char *const *keys, json_t **result, hull_error_t *err)
+static int target_request(struct monitor *m, const char *target, const char *op, json_t *req,
+                          const char *const *keys, json_t **result, hull_error_t *err)
 {
-	const char *target = monitor_target(m, req, err);
-	cleanup_json json_t *call = NULL;
+	cleanup_json json_t *call = json_pack("{s:s, s:s}", "op", op, "container_id", target);
 
-	if (target == NULL)
-		return -1;
-	call = json_pack("{s:s, s:s}", "op", op, "container_id", target);
 	if (call == NULL)
 		return hull_fail(err, ENOMEM, "%s", op);
 	for (size_t i = 0; keys && keys[i]; i++)
 		if (json_object_get(req, keys[i]))
 			json_object_set(call, keys[i], json_object_get(req, keys[i]));
 	return agent_client_call(m->sb.vm.agent, call, result, 10000, err);
+}
+
+/* The same for the container req names (monitor_target). */
+static int container_request(struct monitor *m, const char *op, json_t *req,
+                             const char *const *keys, json_t **result, hull_error_t *err)
+{
+	const char *target = monitor_target(m, req, err);
+
+	return target ? target_request(m, target, op, req, keys, result, err) : -1;
 }
 
 /* kill {"signal", "all"}: the container's first process, or all its processes. */
@@ -118,7 +123,8 @@ static int op_pause(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 	(void)reply;
 	const char *target = monitor_target(m, req, err);
 
-	if (target == NULL || container_request(m, "pause_container", req, NULL, NULL, err) < 0)
+	if (target == NULL ||
+	    target_request(m, target, "pause_container", req, NULL, NULL, err) < 0)
 		return -1;
 	if (is_member(m, target))
 		monitor_set_member_status(m, target, HULL_STATUS_PAUSED);
@@ -133,7 +139,8 @@ static int op_resume(struct monitor *m, int conn, json_t *req, json_t **reply, h
 	(void)reply;
 	const char *target = monitor_target(m, req, err);
 
-	if (target == NULL || container_request(m, "resume_container", req, NULL, NULL, err) < 0)
+	if (target == NULL ||
+	    target_request(m, target, "resume_container", req, NULL, NULL, err) < 0)
 		return -1;
 	if (is_member(m, target))
 		monitor_set_member_status(m, target, HULL_STATUS_RUNNING);
@@ -183,7 +190,7 @@ static int op_ps(struct monitor *m, int conn, json_t *req, json_t **reply, hull_
 		return hull_fail(err, ENOMEM, "ps");
 	if (!json_is_true(json_object_get(req, "guest")))
 		return 0;
-	if (container_request(m, "ps_container", req, NULL, &guest, err) < 0)
+	if (target_request(m, target, "ps_container", req, NULL, &guest, err) < 0)
 		return -1;
 	json_object_set(*reply, "processes", json_object_get(guest, "processes"));
 	return 0;

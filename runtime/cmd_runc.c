@@ -18,7 +18,6 @@
 
 #include "common/cleanup.h"
 #include "persist/store.h"
-#include "runtime/annotations.h"
 #include "runtime/commands.h"
 #include "runtime/container.h"
 #include "runtime/host_cgroup.h"
@@ -442,14 +441,6 @@ static int update_fits_vm(const json_t *resources, unsigned vcpus, unsigned memo
 	return 0;
 }
 
-static bool is_pod_member(const struct hull_sandbox_state *st)
-{
-	const char *type =
-	    json_string_value(json_object_get(json_object_get(st->config, "container"), "type"));
-
-	return type && strcmp(type, hull_container_type_name(HULL_CONTAINER_POD_CONTAINER)) == 0;
-}
-
 /* The guest's cgroup (through the monitor), then the host cgroup's limits. */
 int cmd_update(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
@@ -465,7 +456,7 @@ int cmd_update(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 	if (req == NULL)
 		return hull_fail(err, ENOMEM, "update");
 	/* A pod's app container runs in its sandbox's VM, which its state does not describe. */
-	if ((!is_pod_member(&st) &&
+	if ((!st.sandbox.pod_sandbox &&
 	     update_fits_vm(resources, st.hypervisor.vcpus, st.hypervisor.memory_mib, err) < 0) ||
 	    container_ask(root, &st, req, NULL, err) < 0)
 		return -1;

@@ -432,21 +432,17 @@ static int set_created(struct hull_sandbox_state *st, void *data, hull_error_t *
 static int pod_monitor_socket(const char *root, const struct hull_sandbox_config *sc, char *path,
                               size_t size, hull_error_t *err)
 {
-	struct hull_sandbox_state pod;
-	int r = 0;
+	cleanup_state struct hull_sandbox_state pod = {0};
 
-	hull_state_init(&pod);
 	/* Gone, or there but not running: either way the container has nowhere to go. */
 	if (container_load(root, sc->sandbox_id, &pod, err) < 0 || pod.sandbox.pod_sandbox ||
 	    !container_monitor_alive(&pod) || pod.sandbox.status != HULL_STATUS_RUNNING) {
 		hull_error_release(err);
-		r = hull_fail(err, 0, "container %s: sandbox %s is not running", sc->id,
-		              sc->sandbox_id);
-	} else if ((size_t)snprintf(path, size, "%s/%s/%s", root, sc->sandbox_id,
-	                            CONTROL_SOCKET_NAME) >= size)
-		r = hull_fail(err, ENAMETOOLONG, "control socket of %s", sc->sandbox_id);
-	hull_state_free(&pod);
-	return r;
+		return hull_fail(err, 0, "container %s: sandbox %s is not running", sc->id,
+		                 sc->sandbox_id);
+	}
+	/* A sandbox: its own monitor's socket. */
+	return container_socket_of(root, &pod, path, size, NULL, err);
 }
 
 /* What a pod member's relay needs. */

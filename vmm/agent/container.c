@@ -223,10 +223,22 @@ static void report(int sync, const hull_error_t err)
 	_exit(127);
 }
 
-/* Reads one message; "" at EOF.  A timeout or error is reported as such. */
-static int sync_read(int sync, char *buf, size_t size, int timeout_ms, hull_error_t *err)
+/*
+ * Reads one message; "" at EOF.  A timeout or error is reported as such.
+ * fd, when not NULL, is the descriptor the message carried (SCM_RIGHTS),
+ * -1 if none.
+ */
+static int sync_read_fd(int sync, char *buf, size_t size, int timeout_ms, int *fd,
+                        hull_error_t *err)
 {
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = buf, .iov_len = size - 1};
+	struct msghdr m = {.msg_iov = &iov,
+	                   .msg_iovlen = 1,
+	                   .msg_control = fd ? control : NULL,
+	                   .msg_controllen = fd ? sizeof(control) : 0};
 	struct pollfd p = {.fd = sync, .events = POLLIN};
+	struct cmsghdr *cmsg;
 	ssize_t n;
 	int r;
 
@@ -236,12 +248,23 @@ static int sync_read(int sync, char *buf, size_t size, int timeout_ms, hull_erro
 	if (r == 0)
 		return hull_fail(err, ETIMEDOUT, "the container's process did not answer");
 	do
-		n = recv(sync, buf, size - 1, 0);
+		n = recvmsg(sync, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return hull_fail(err, errno, "read from the container's process");
 	buf[n] = '\0';
+	if (fd) {
+		cmsg = CMSG_FIRSTHDR(&m);
+		*fd = -1;
+		if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+	}
 	return 0;
+}
+
+static int sync_read(int sync, char *buf, size_t size, int timeout_ms, hull_error_t *err)
+{
+	return sync_read_fd(sync, buf, size, timeout_ms, NULL, err);
 }
 
 static void exit_on_signal(int sig)
@@ -421,36 +444,27 @@ static pid_t await_pid(int sync, pid_t first, hull_error_t *err)
 	return (pid_t)pid;
 }
 
-/*
- * Mappings, cgroup, go; then waits until the process is ready (a new
- * container) or has exec'd (an exec: its end of sync closes).
- */
 /* The pty master a process with a terminal sends first (open_container_terminal). */
 static int receive_terminal(int sync, int *master, char *msg, size_t size, hull_error_t *err)
 {
-	char control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = msg, .iov_len = size - 1};
-	struct msghdr m = {.msg_iov = &iov,
-	                   .msg_iovlen = 1,
-	                   .msg_control = control,
-	                   .msg_controllen = sizeof(control)};
-	struct cmsghdr *cmsg;
-	struct pollfd p = {.fd = sync, .events = POLLIN};
-	ssize_t n;
+	int fd;
 
-	if (poll(&p, 1, SETUP_TIMEOUT_MS) <= 0)
-		return hull_fail(err, ETIMEDOUT, "the container's process did not answer");
-	n = recvmsg(sync, &m, MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return hull_fail(err, errno, "read from the container's process");
-	msg[n] = '\0';
-	cmsg = CMSG_FIRSTHDR(&m);
-	if (strcmp(msg, PTY) != 0 || cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS)
-		return hull_fail(err, 0, "%s", msg[0] ? msg : "the container's process failed");
-	memcpy(master, CMSG_DATA(cmsg), sizeof(int));
-	return 0;
+	if (sync_read_fd(sync, msg, size, SETUP_TIMEOUT_MS, &fd, err) < 0)
+		return -1;
+	if (strcmp(msg, PTY) == 0 && fd >= 0) {
+		*master = fd;
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return hull_fail(err, 0, "%s", msg[0] ? msg : "the container's process failed");
 }
 
+/*
+ * Mappings, cgroup, go; then waits until the process is ready (a new
+ * container) or has exec'd (an exec: its end of sync closes); with a
+ * terminal, first the pty master (*master).
+ */
 static int await_ready(int sync, pid_t pid, const char *cgroup, struct container_setup *c,
                        int *master, hull_error_t *err)
 {

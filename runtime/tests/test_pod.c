@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "runtime/control.h"
 #include "runtime/pod.h"
 
@@ -86,20 +87,29 @@ static void other_paths_are_refused(void **state)
 	}
 }
 
-/*
- * A deleted member asks its sandbox's monitor (<root>/<sandbox>/monitor.sock)
- * to take it off the share: remove_container with its id.
- */
-static void deleted_member_asks_its_sandbox(void **state)
+/* The log pod_member_deleted writes to, whole (at most size - 1 bytes). */
+static void read_log(const char *path, char *buf, size_t size)
 {
-	char root[] = "/tmp/hull-pod-XXXXXX", dir[64], sock[96];
+	cleanup_file FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+}
+
+/*
+ * A monitor at <root>/pod-a/monitor.sock that answers answer (taken) to
+ * the one request pod_member_deleted(root, "pod-a", "app-1") sends it;
+ * *req gets that request.  The socket and its directory go after.
+ */
+static void ask_fake_monitor(const char *root, json_t *answer, json_t **req)
+{
+	char dir[64], sock[96];
 	cleanup_error hull_error_t err = NULL;
-	json_t *req = NULL;
 	int listen_fd, conn, status;
 	pid_t pid;
 
-	(void)state;
-	assert_non_null(mkdtemp(root));
 	snprintf(dir, sizeof(dir), "%s/pod-a", root);
 	snprintf(sock, sizeof(sock), "%s/%s", dir, CONTROL_SOCKET_NAME);
 	assert_int_equal(mkdir(dir, 0700), 0);
@@ -115,19 +125,50 @@ static void deleted_member_asks_its_sandbox(void **state)
 	for (int i = 0; (conn = accept(listen_fd, NULL, NULL)) < 0 && i < 5000; i++)
 		usleep(1000);
 	assert_true(conn >= 0);
-	assert_int_equal(control_read_request(conn, &req, &err), 0);
-	assert_string_equal(json_string_value(json_object_get(req, "op")), "remove_container");
-	assert_string_equal(json_string_value(json_object_get(req, "container_id")), "app-1");
-	control_reply(conn, json_pack("{s:b}", "ok", 1));
-	json_decref(req);
+	assert_int_equal(control_read_request(conn, req, &err), 0);
+	control_reply(conn, answer);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(listen_fd);
-	/* The pod is down (no socket, no directory): nothing to ask, and no wait. */
 	unlink(sock);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * A deleted member asks its sandbox's monitor (<root>/<sandbox>/monitor.sock)
+ * to take it off the share: remove_container with its id.  A pod that is
+ * down is nothing to warn of; a monitor that refuses is.
+ */
+static void deleted_member_asks_its_sandbox(void **state)
+{
+	char root[] = "/tmp/hull-pod-XXXXXX", dir[64], log_path[96], log[2048];
+	cleanup_error hull_error_t err = NULL;
+	json_t *req = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(log_path, sizeof(log_path), "%s/log", root);
+	assert_int_equal(hull_log_init(log_path, HULL_LOG_TEXT, false, &err), 0);
+	ask_fake_monitor(root, json_pack("{s:b}", "ok", 1), &req);
+	assert_string_equal(json_string_value(json_object_get(req, "op")), "remove_container");
+	assert_string_equal(json_string_value(json_object_get(req, "container_id")), "app-1");
+	json_decref(req);
+	/* The pod is down (no socket, no directory): nothing to ask, and no wait. */
+	snprintf(dir, sizeof(dir), "%s/pod-a", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
 	pod_member_deleted(root, "pod-a", "app-1");
 	rmdir(dir);
 	pod_member_deleted(root, "pod-a", "app-1");
+	read_log(log_path, log, sizeof(log));
+	assert_string_equal(log, "");
+	/* A monitor that answers with an error: the delete is done, with a warning. */
+	ask_fake_monitor(root, json_pack("{s:s}", "error", "share busy"), &req);
+	json_decref(req);
+	hull_log_close();
+	read_log(log_path, log, sizeof(log));
+	assert_non_null(strstr(log, "level=warning"));
+	assert_non_null(strstr(log, "container app-1: leaving sandbox pod-a's share: share busy"));
+	assert_int_equal(unlink(log_path), 0);
 	assert_int_equal(rmdir(root), 0);
 }
 

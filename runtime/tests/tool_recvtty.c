@@ -20,6 +20,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/write_all.h"
+
 static int receive_master(const char *path)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -88,10 +90,12 @@ int main(int argc, char **argv)
 		tcsetattr(0, TCSANOW, &raw);
 		copy_size(0, master);
 	}
+	/* Once stdin ends (or the pty stops taking keys), it is not polled again. */
+	struct pollfd fds[3] = {{.fd = master, .events = POLLIN},
+	                        {.fd = 0, .events = POLLIN},
+	                        {.fd = sfd, .events = POLLIN}};
+
 	for (;;) {
-		struct pollfd fds[3] = {{.fd = master, .events = POLLIN},
-		                        {.fd = 0, .events = POLLIN},
-		                        {.fd = sfd, .events = POLLIN}};
 		char buf[4096];
 		ssize_t n;
 
@@ -105,14 +109,14 @@ int main(int argc, char **argv)
 		}
 		if (fds[1].revents) {
 			n = read(0, buf, sizeof(buf));
-			if (n <= 0 || write(master, buf, (size_t)n) != n)
+			if (n <= 0 || !hull_write_all(master, buf, (size_t)n))
 				fds[1].fd = -1;
 		}
 		if (fds[0].revents) {
 			n = read(master, buf, sizeof(buf));
 			if (n <= 0)
 				break;
-			if (write(1, buf, (size_t)n) != n)
+			if (!hull_write_all(1, buf, (size_t)n))
 				break;
 		}
 	}

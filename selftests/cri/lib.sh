@@ -165,7 +165,6 @@ cri_force_remove() {
 # mounts, $work), then the bridge and the pods' cgroup parent.
 cri_cleanup() {
 	[ -n "${cri_sock:-}" ] && [ -S "$cri_sock" ] && cri_force_remove
-	[ -S "$work/tmux.sock" ] && tmux -S "$work/tmux.sock" kill-server 2>/dev/null
 	clients_cleanup
 	if [ -n "${cri_br:-}" ]; then
 		ip link del "$cri_br" 2>/dev/null

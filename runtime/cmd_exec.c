@@ -24,7 +24,6 @@
 #include "runtime/commands.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
-#include "runtime/control.h"
 #include "runtime/exec_relay.h"
 #include "runtime/host_cgroup.h"
 #include "runtime/oci_spec.h"
@@ -302,21 +301,8 @@ static int relay_ends(const struct exec_options *o, struct exec_relay *r, bool *
 	return 0;
 }
 
-/* r->conn and r->reader: the session to the monitor of container id, its reply read. */
-static int open_session(const char *root, const char *id, json_t *process, struct exec_relay *r,
-                        hull_error_t *err)
-{
-	char path[PATH_MAX];
-	cleanup_json json_t *req = json_pack("{s:s, s:O}", "op", "exec", "process", process);
-
-	if (req == NULL || container_monitor_socket(root, id, path, sizeof(path), req, err) < 0)
-		return -1;
-	return exec_relay_open(path, req, r, err);
-}
-
 /* --detach: a child is the relay; this process returns once the process runs. */
-static int detach(const struct exec_options *o, const char *root, json_t *process,
-                  hull_error_t *err)
+static int detach(const struct exec_options *o, const char *sock, json_t *req, hull_error_t *err)
 {
 	int report[2];
 	char why[1024];
@@ -337,7 +323,7 @@ static int detach(const struct exec_options *o, const char *root, json_t *proces
 		close(report[0]);
 		setsid();
 		if (relay_ends(o, &r, &raw, &saved, &cerr) < 0 ||
-		    open_session(root, o->id, process, &r, &cerr) < 0) {
+		    exec_relay_open(sock, req, &r, &cerr) < 0) {
 			cleanup_free char *text = hull_error_text(cerr);
 
 			dprintf(report[1], "%s", text ? text : "exec failed");
@@ -376,10 +362,11 @@ static int detach(const struct exec_options *o, const char *root, json_t *proces
 static int run_exec(struct hull_globals *g, struct exec_options *o, hull_error_t *err)
 {
 	cleanup_free char *root = NULL;
-	cleanup_json json_t *process = NULL;
+	cleanup_json json_t *process = NULL, *req = NULL;
 	struct hull_sandbox_state st;
 	struct exec_relay r;
 	struct termios saved;
+	char sock[PATH_MAX];
 	bool raw = false;
 	int r_load, status;
 
@@ -396,6 +383,14 @@ static int run_exec(struct hull_globals *g, struct exec_options *o, hull_error_t
 	if (r_load == 0)
 		process = o->process_file ? process_from_file(o->process_file, err)
 		                          : process_from_flags(o, st.sandbox.bundle, err);
+	/* The session's request, to the monitor that runs the container (the state read once). */
+	if (r_load == 0 && process) {
+		req = json_pack("{s:s, s:O}", "op", "exec", "process", process);
+		if (req == NULL)
+			r_load = hull_fail(err, ENOMEM, "exec");
+		else
+			r_load = container_socket_of(root, &st, sock, sizeof(sock), req, err);
+	}
 	hull_state_free(&st);
 	if (r_load < 0 || process == NULL)
 		return -1;
@@ -403,10 +398,10 @@ static int run_exec(struct hull_globals *g, struct exec_options *o, hull_error_t
 	if (o->process_file)
 		o->tty = json_is_true(json_object_get(process, "terminal"));
 	if (o->detach)
-		return detach(o, root, process, err);
+		return detach(o, sock, req, err);
 	if (relay_ends(o, &r, &raw, &saved, err) < 0)
 		return -1;
-	if (open_session(root, o->id, process, &r, err) < 0) {
+	if (exec_relay_open(sock, req, &r, err) < 0) {
 		if (raw)
 			console_restore(0, &saved);
 		return -1;

@@ -101,16 +101,6 @@ int container_socket_of(const char *root, const struct hull_sandbox_state *st, c
 	return 0;
 }
 
-int container_monitor_socket(const char *root, const char *id, char *path, size_t size, json_t *req,
-                             hull_error_t *err)
-{
-	cleanup_state struct hull_sandbox_state st = {0};
-
-	if (container_load(root, id, &st, err) < 0)
-		return -1;
-	return container_socket_of(root, &st, path, size, req, err);
-}
-
 int container_ask(const char *root, const struct hull_sandbox_state *st, json_t *req,
                   json_t **reply, hull_error_t *err)
 {

@@ -65,10 +65,6 @@ int container_write_pid_file(const char *path, pid_t pid, hull_error_t *err);
 int container_socket_of(const char *root, const struct hull_sandbox_state *st, char *path,
                         size_t size, json_t *req, hull_error_t *err);
 
-/* The same for container id, its state loaded here. */
-int container_monitor_socket(const char *root, const char *id, char *path, size_t size, json_t *req,
-                             hull_error_t *err);
-
 /*
  * Sends req (borrowed) to the monitor of the container whose state st is
  * (the state its caller checked: it is not read again); *reply (may be

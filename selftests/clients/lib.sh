@@ -216,6 +216,10 @@ EOF
 c() { ctr --address "$work/ctd/containerd.sock" "$@"; }
 # The shim gives the runtime --root RUNC_ROOT/NAMESPACE.
 ctr_hull() { c run --runc-binary "$work/hull" --runc-root "$hroot/hull" "$@"; }
+# task_status ID: ctr's STATUS of task ID (RUNNING, STOPPED...), empty if
+# there is none; task_is ID STATUS: it is STATUS.
+task_status() { c task ls | awk -v id="$1" '$1 == id { print $3 }'; }
+task_is() { [ "$(task_status "$1")" = "$2" ]; }
 
 # note TEXT...: a TAP diagnostic line from inside a check (whose own output
 # is shown only when it fails): what a client showed, for the record.

@@ -240,6 +240,15 @@ static void read_ready(int fd, char *msg, size_t size)
 static int delete_sandbox(const char *root, const char *id, bool force, pid_t own_monitor,
                           uint64_t own_start_time, hull_error_t *err);
 
+/* In a forked child: the console's slave tty (> 2) becomes its stdin, stdout and stderr. */
+static void stdio_to_terminal(int tty)
+{
+	dup2(tty, 0);
+	dup2(tty, 1);
+	dup2(tty, 2);
+	close(tty);
+}
+
 /* What the forked monitor needs. */
 struct monitor_child {
 	struct hull_sandbox_config *sc;
@@ -261,10 +270,7 @@ static void __attribute__((noreturn)) run_monitor(void *data, int ready_fd)
 
 		if (log_fd >= 0 && hull_log_to_fd(log_fd) < 0)
 			close(log_fd);
-		dup2(c->tty, 0);
-		dup2(c->tty, 1);
-		dup2(c->tty, 2);
-		close(c->tty);
+		stdio_to_terminal(c->tty);
 	}
 	if (c->detach)
 		setsid();
@@ -448,11 +454,8 @@ static void __attribute__((noreturn)) run_relay(void *data, int ready_fd)
 	const struct relay_child *c = data;
 
 	setsid();
-	if (c->tty > 2) {
-		dup2(c->tty, 0);
-		dup2(c->tty, 1);
-		dup2(c->tty, 2);
-	}
+	if (c->tty > 2)
+		stdio_to_terminal(c->tty);
 	pod_member_relay(c->monitor_socket, c->sc->id, c->sc->bundle, c->tty >= 0, ready_fd);
 }
 

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The monitor's control socket (runtime/control.c): requests, replies, bad input. */
+/*
+ * The monitor's control socket (runtime/control.c): requests, replies, bad
+ * input; and a session's opening as exec's and a pod member's relay see it
+ * (runtime/exec_relay.c's exec_relay_open: the first frame is the reply).
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +20,8 @@
 
 #include "common/cleanup.h"
 #include "runtime/control.h"
+#include "runtime/exec_relay.h"
+#include "vmm/agent_proto.h"
 
 struct fixture {
 	char dir[64];
@@ -151,6 +157,102 @@ static void silent_monitor_times_out(void **state)
 	assert_int_equal(err->errnum, ETIMEDOUT);
 }
 
+/*
+ * A monitor that takes one session request and writes the frames (JSON
+ * texts, NULL-terminated) in one write, as a reply and what follows it
+ * arrive together, then hangs up.
+ */
+static pid_t serve_session(struct fixture *f, const char *const *frames)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		cleanup_error hull_error_t err = NULL;
+		char buf[4096];
+		json_t *req = NULL;
+		int conn, sp[2];
+		ssize_t n = 0;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
+			_exit(1);
+		for (size_t i = 0; frames[i]; i++) {
+			cleanup_json json_t *msg = json_loads(frames[i], 0, NULL);
+
+			if (msg == NULL || agent_send(sp[0], msg, &err) < 0)
+				_exit(1);
+		}
+		close(sp[0]);
+		if (frames[0])
+			n = read(sp[1], buf, sizeof(buf));
+		do
+			conn = accept(f->listen_fd, NULL, NULL);
+		while (conn < 0 && errno == EAGAIN && usleep(1000) == 0);
+		if (control_read_request(conn, &req, &err) < 0 ||
+		    (n > 0 && write(conn, buf, (size_t)n) != n))
+			_exit(1);
+		json_decref(req);
+		close(conn);
+		_exit(0);
+	}
+	return pid;
+}
+
+/* exec_relay_open with a monitor that writes frames fails, with no session left open. */
+static void open_fails(struct fixture *f, const char *const *frames, hull_error_t *err)
+{
+	cleanup_json json_t *req = json_pack("{s:s}", "op", "exec");
+	struct exec_relay r = {.conn = -1};
+	pid_t pid = serve_session(f, frames);
+
+	assert_int_equal(exec_relay_open(f->path, req, &r, err), -1);
+	assert_int_equal(r.conn, -1);
+	reap(pid);
+}
+
+/* The session's first frame is an error (a pod at its session limit): it is the error. */
+static void session_error_frame_is_the_error(void **state)
+{
+	static const char *const frames[] = {
+	    "{\"error\": \"sandbox pod1 has too many containers and execs (32)\"}", NULL};
+	cleanup_error hull_error_t err = NULL;
+
+	open_fails(*state, frames, &err);
+	assert_string_equal(err->msg, "sandbox pod1 has too many containers and execs (32)");
+}
+
+/* A monitor that hangs up before any frame (killed meanwhile) is named. */
+static void session_hang_up_is_named(void **state)
+{
+	static const char *const frames[] = {NULL};
+	cleanup_error hull_error_t err = NULL;
+
+	open_fails(*state, frames, &err);
+	assert_non_null(strstr(err->msg, "the monitor went away"));
+}
+
+/* The reply opens the session; a frame that came in the same read waits in the reader. */
+static void session_reply_keeps_what_follows(void **state)
+{
+	static const char *const frames[] = {
+	    "{\"ok\": true, \"process_id\": \"exec-1\", \"pid\": 7}",
+	    "{\"event\": \"exit\", \"process_id\": \"exec-1\", \"status\": 3}", NULL};
+	struct fixture *f = *state;
+	cleanup_json json_t *req = json_pack("{s:s}", "op", "exec"), *next = NULL;
+	cleanup_error hull_error_t err = NULL;
+	struct exec_relay r = {.conn = -1};
+	pid_t pid = serve_session(f, frames);
+
+	assert_int_equal(exec_relay_open(f->path, req, &r, &err), 0);
+	assert_true(r.conn >= 0);
+	assert_int_equal(agent_reader_next(&r.reader, &next, &err), AGENT_READ_MESSAGE);
+	assert_string_equal(json_string_value(json_object_get(next, "event")), "exit");
+	assert_int_equal(json_integer_value(json_object_get(next, "status")), 3);
+	agent_reader_release(&r.reader);
+	close(r.conn);
+	reap(pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +261,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(malformed_request_is_answered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(no_monitor_is_named, setup, teardown),
 	    cmocka_unit_test_setup_teardown(silent_monitor_times_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(session_error_frame_is_the_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(session_hang_up_is_named, setup, teardown),
+	    cmocka_unit_test_setup_teardown(session_reply_keeps_what_follows, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

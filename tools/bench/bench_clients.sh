@@ -25,6 +25,7 @@ REFERENCE=${BENCH_CLIENTS_REFERENCE:-auto}
 . "$HULL_SELFTESTS/lib.sh"
 . "$HULL_SELFTESTS/vm/lib.sh"
 . "$HULL_SELFTESTS/clients/lib.sh"
+. "$here/lib.sh"
 # A benchmark that cannot run here is not a failure of `make bench`.
 skip_all() { echo "bench_clients: SKIP: $*"; exit 0; }
 
@@ -78,8 +79,6 @@ pick_reference() {
 pick_reference
 [ -n "$ref_note" ] && echo "bench_clients: $ref_note"
 
-ms_since() { echo "$1 $2" | awk '{printf "%.1f", ($2 - $1) * 1000}'; }
-
 # log_time PATTERN: the wall-clock time (s) of the last debug log line
 # whose msg starts with PATTERN; empty if none.
 log_time() {
@@ -113,14 +112,6 @@ hull_phases() {
 		"$(ms_since "$ce" "$sb")"
 }
 
-# stat VALUES...: "median (min-max)".
-stat() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "-"; exit }
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		f = (m >= 100) ? "%.0f (%.0f-%.0f)" : (m >= 10 ? "%.1f (%.1f-%.1f)" : "%.2f (%.2f-%.2f)")
-		printf f, m, v[1], v[NR] }'
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "bench_clients: reference $ref; $ROUNDS rounds of run, $EXECS of exec; a warm-up run of each first"
@@ -195,9 +186,9 @@ echo "podman run --rm --network none (ulimits) IMAGE true, ms, medians over $ROU
 echo
 echo "| runtime | ms | failed |"
 echo "|---|---|---|"
-echo "| hull (TCG) | $(stat "${h_run[@]}") | $fail_h/$ROUNDS |"
-echo "| $ref | $(stat "${r_run[@]}") | $fail_r/$ROUNDS |"
-echo "| hull / $ref, per round | $(stat "${run_ratio[@]}") | |"
+echo "| hull (TCG) | $(median "${h_run[@]}") | $fail_h/$ROUNDS |"
+echo "| $ref | $(median "${r_run[@]}") | $fail_r/$ROUNDS |"
+echo "| hull / $ref, per round | $(median "${run_ratio[@]}") | |"
 echo
 echo "Where hull's run goes (ms, medians (min-max) over its $ROUNDS runs; from the"
 echo "runtime calls' begin/end and hull's --debug log):"
@@ -212,7 +203,7 @@ names=("podman before \`hull create\`" "hull's own setup (create's start -> QEMU
 for c in 0 1 2 3 8 4 5 6 7; do
 	col=()
 	for p in "${phases[@]}"; do read -r -a f <<<"$p"; col+=("${f[$c]}"); done
-	echo "| ${names[$c]} | $(stat "${col[@]}") |"
+	echo "| ${names[$c]} | $(median "${col[@]}") |"
 done
 echo
 echo "exec ID true on a running container (sleep 600), ms, medians over $EXECS (min-max):"
@@ -221,13 +212,13 @@ echo "| command | ms | failed |"
 echo "|---|---|---|"
 for a in 0 1 2 3; do
 	read -r -a v <<<"${ex[$a]:-}"
-	echo "| ${exec_alts[$a]} | $(stat "${v[@]}") | ${exfail[$a]:-0}/$EXECS |"
+	echo "| ${exec_alts[$a]} | $(median "${v[@]}") | ${exfail[$a]:-0}/$EXECS |"
 done
 read -r -a ph <<<"${ex[0]:-}"; read -r -a pr <<<"${ex[1]:-}"
 read -r -a dh <<<"${ex[2]:-}"; read -r -a dr <<<"${ex[3]:-}"
 echo
-echo "ratios of medians: podman exec hull/$ref $(ratio "$(stat "${ph[@]}" | cut -d' ' -f1)" "$(stat "${pr[@]}" | cut -d' ' -f1)"),"\
-	"runtime exec hull/$ref $(ratio "$(stat "${dh[@]}" | cut -d' ' -f1)" "$(stat "${dr[@]}" | cut -d' ' -f1)")"
+echo "ratios of medians: podman exec hull/$ref $(ratio "$(median "${ph[@]}" | cut -d' ' -f1)" "$(median "${pr[@]}" | cut -d' ' -f1)"),"\
+	"runtime exec hull/$ref $(ratio "$(median "${dh[@]}" | cut -d' ' -f1)" "$(median "${dr[@]}" | cut -d' ' -f1)")"
 echo
 [ -n "$ref_note" ] && echo "note: $ref_note"
 echo "note: no usable KVM here means TCG (see the VM sandbox section); hull's calls go through a bash wrapper (+ a few ms)"

@@ -26,6 +26,7 @@ ROUNDS=${BENCH_PODS_ROUNDS:-5}
 COUNTS=${BENCH_PODS_COUNTS:-1 4 8}
 
 for l in lib.sh vm/lib.sh clients/lib.sh cri/lib.sh; do . "$HULL_SELFTESTS/$l"; done
+. "$here/lib.sh"
 # A benchmark that cannot run here is not a failure of `make bench`.
 skip_all() { echo "bench_pods: SKIP: $*"; exit 0; }
 
@@ -72,16 +73,6 @@ trap 'echo "\$EPOCHREALTIME end \$verb \$id" >>"$work/calls.log"' EXIT
 EOF
 chmod +x "$work/hull"
 
-ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
-
-# med VALUES...: "median (min-max)", to 3 significant places or so.
-med() {
-	[ $# -eq 0 ] && { echo "-"; return; }
-	printf '%s\n' "$@" | sort -g | awk '{ x[NR] = $1 }
-		END { m = (NR % 2) ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2
-		d = (m >= 100) ? 0 : (m >= 10 ? 1 : 2)
-		printf "%.*f (%.*f-%.*f)", d, m, d, x[1], d, x[NR] }'
-}
 first() { echo "${1%% *}"; }
 
 # call VERB ID begin|end: the time of the first such runtime call.
@@ -131,11 +122,11 @@ start_once() {
 		sleep 0.02
 	done
 	t_ready=$EPOCHREALTIME
-	up_ms=$(ms "$t_runp" "$t_ready")
+	up_ms=$(ms_since "$t_runp" "$t_ready")
 	t_down=$EPOCHREALTIME
 	pod_down "$pod" || return 1
 	t_gone=$EPOCHREALTIME
-	down_ms=$(ms "$t_down" "$t_gone")
+	down_ms=$(ms_since "$t_down" "$t_gone")
 }
 
 # hull_phases: the hull start just made, in ms:
@@ -161,9 +152,9 @@ hull_phases() {
 	done
 	read -r c _ <<<"$(in_calls "$t_runp" "$t_ready")"
 	read -r s n <<<"$(in_calls "$t_down" "$t_gone")"
-	echo "$(ms "$t_runp" "$cb") $(ms "$cb" "$q") $boot $(ms "$q" "$up") $(ms "$up" "$ce") $(ms "$ce" "$sb")" \
-		"$(ms "$sb" "$se") $(ms "$se" "$ab") $(ms "$ab" "$added") $(ms "$added" "$ae") $(ms "$ae" "$as")" \
-		"$(ms "$as" "$ase") $(ms "$ase" "$t_ready") $c $(awk -v u="$up_ms" -v c="$c" 'BEGIN { printf "%.1f", u - c }')" \
+	echo "$(ms_since "$t_runp" "$cb") $(ms_since "$cb" "$q") $boot $(ms_since "$q" "$up") $(ms_since "$up" "$ce") $(ms_since "$ce" "$sb")" \
+		"$(ms_since "$sb" "$se") $(ms_since "$se" "$ab") $(ms_since "$ab" "$added") $(ms_since "$added" "$ae") $(ms_since "$ae" "$as")" \
+		"$(ms_since "$as" "$ase") $(ms_since "$ase" "$t_ready") $c $(awk -v u="$up_ms" -v c="$c" 'BEGIN { printf "%.1f", u - c }')" \
 		"$s $(awk -v d="$down_ms" -v s="$s" 'BEGIN { printf "%.1f", d - s }') $n"
 }
 
@@ -266,9 +257,9 @@ echo "and stop + remove (stopp + rmp), ms, medians over the rounds (min-max):"
 echo
 echo "| handler | start | stop + remove | failed |"
 echo "|---|---|---|---|"
-echo "| hull (TCG) | $(med ${up[hull]:-}) | $(med ${down[hull]:-}) | ${fails[hull]:-0}/$ROUNDS |"
-echo "| runc | $(med ${up[runc]:-}) | $(med ${down[runc]:-}) | ${fails[runc]:-0}/$ROUNDS |"
-echo "| hull / runc, per round | $(med "${up_ratio[@]}") | $(med "${down_ratio[@]}") | |"
+echo "| hull (TCG) | $(median ${up[hull]:-}) | $(median ${down[hull]:-}) | ${fails[hull]:-0}/$ROUNDS |"
+echo "| runc | $(median ${up[runc]:-}) | $(median ${down[runc]:-}) | ${fails[runc]:-0}/$ROUNDS |"
+echo "| hull / runc, per round | $(median "${up_ratio[@]}") | $(median "${down_ratio[@]}") | |"
 echo
 echo "Where hull's pod start goes (ms, medians (min-max) over its ${#phases[@]} rounds):"
 echo
@@ -289,7 +280,7 @@ printf '%s\n' "${phases[@]}" >"$work/phases"
 k=0
 for c in 1 2 3 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do # (field 4, a check of 3, is not shown)
 	# shellcheck disable=SC2046 # one value a word
-	echo "| ${names[k++]} | $(med $(cut -d' ' -f$c "$work/phases")) |"
+	echo "| ${names[k++]} | $(median $(cut -d' ' -f$c "$work/phases")) |"
 done
 echo
 echo "Host memory per pod (kB, RSS / PSS from smaps_rollup, summed over the pods, divided by their count):"
@@ -310,4 +301,4 @@ for h in hull runc; do echo "processes of one pod through $h (its shim's tree, b
 echo
 echo "note: no usable KVM here means TCG; hull's calls go through a bash wrapper (+ a few ms each)"
 echo "rounds: start+stop hull $n_h, runc $n_r"
-echo "load average before: $load_before; after: $load_after; $(ms "$started" "$EPOCHREALTIME" | cut -d. -f1) ms in all"
+echo "load average before: $load_before; after: $load_after; $(ms_since "$started" "$EPOCHREALTIME" | cut -d. -f1) ms in all"

@@ -36,7 +36,10 @@ static void frame(uint8_t *buf, size_t *len, const char *text)
 	*len += n;
 }
 
-/* The peer: reads one request, answers it with two events after the reply, in one write. */
+/*
+ * The peer: reads one request, answers it with two events after the reply
+ * and a late reply to an earlier request (dropped), in one write.
+ */
 static void peer(int listener)
 {
 	int conn = accept(listener, NULL, NULL);
@@ -56,6 +59,7 @@ static void peer(int listener)
 	snprintf(reply, sizeof(reply), "{\"id\": %d, \"pid\": 7}",
 	         (int)json_integer_value(json_object_get(req, "id")));
 	frame(out, &len, reply);
+	frame(out, &len, "{\"id\": 999, \"pong\": true}");
 	frame(out, &len, "{\"event\": \"output\", \"process_id\": \"exec-1\", \"data\": \"aGkK\"}");
 	frame(out, &len, "{\"event\": \"exit\", \"process_id\": \"exec-1\", \"status\": 3}");
 	_exit(write(conn, out, len) == (ssize_t)len ? 0 : 1);

@@ -89,10 +89,14 @@ int agent_fixture_teardown(void **state)
 		fputs("1", k);
 		fclose(k);
 	}
-	usleep(100 * 1000);
+	/* (a cgroup goes once its killed processes have: up to 5 s) */
 	snprintf(cmd, sizeof(cmd), "find %s -depth -type d -exec rmdir {} + 2>/dev/null",
 	         f->cgroup);
-	(void)!system(cmd);
+	for (int i = 0; i < 50 && access(f->cgroup, F_OK) == 0; i++) {
+		usleep(100 * 1000);
+		(void)!system(cmd);
+	}
+	assert_int_not_equal(access(f->cgroup, F_OK), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->root);
 	assert_int_equal(system(cmd), 0);
 	free(f);

@@ -29,7 +29,7 @@ int agent_fixture_setup(void **state, const char *const *applets, const char *co
 
 /*
  * Stops the agent, kills what a failed test left in the cgroups, removes
- * them and the rootfs, and frees the fixture.
+ * them (failing if they stay 5 s) and the rootfs, and frees the fixture.
  */
 int agent_fixture_teardown(void **state);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "vmm/tests/helpers_agent_fixture.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -62,6 +64,16 @@ int agent_fixture_setup(void **state, const char *const *applets, const char *co
 	if (cg == NULL) {
 		free(f);
 		skip(); /* no cgroup2 on this host */
+	}
+	/*
+	 * Checked before anything is made: cmocka runs no teardown after a
+	 * failed setup, and a test run from elsewhere would leave its rootfs
+	 * and cgroup behind.
+	 */
+	if (access("../bin/hull-agent", X_OK) != 0) {
+		free(f);
+		fail_msg("../bin/hull-agent: %s (run the test from its build directory's tests/)",
+		         strerror(errno));
 	}
 	snprintf(f->root, sizeof(f->root), "/tmp/hull-agent-root.XXXXXX");
 	assert_non_null(mkdtemp(f->root));

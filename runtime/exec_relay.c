@@ -155,8 +155,11 @@ static int block_signals(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* The session's first frame: the monitor's answer; what follows stays in reader. */
-static int read_reply(int conn, struct agent_reader *reader, hull_error_t *err)
+/*
+ * The session's first frame: the monitor's answer to request op (what its
+ * errors are named by); what follows stays in reader.
+ */
+static int read_reply(int conn, const char *op, struct agent_reader *reader, hull_error_t *err)
 {
 	int ret = -1;
 
@@ -174,12 +177,12 @@ static int read_reply(int conn, struct agent_reader *reader, hull_error_t *err)
 			break;
 		}
 		if (poll(&p, 1, RELAY_REPLY_TIMEOUT_MS) <= 0) {
-			hull_fail(err, ETIMEDOUT, "exec: the monitor did not answer");
+			hull_fail(err, ETIMEDOUT, "%s: the monitor did not answer", op);
 			break;
 		}
 		n = read(conn, buf, sizeof(buf));
 		if (n <= 0) {
-			hull_fail(err, n < 0 ? errno : 0, "exec: the monitor went away");
+			hull_fail(err, n < 0 ? errno : 0, "%s: the monitor went away", op);
 			break;
 		}
 		if (agent_reader_feed(reader, buf, (size_t)n, err) < 0)
@@ -195,7 +198,8 @@ int exec_relay_open(const char *monitor_socket, json_t *req, struct exec_relay *
 	if (r->conn < 0)
 		return -1;
 	agent_reader_init(&r->reader);
-	if (read_reply(r->conn, &r->reader, err) < 0) {
+	if (read_reply(r->conn, json_string_value(json_object_get(req, "op")), &r->reader, err) <
+	    0) {
 		agent_reader_release(&r->reader);
 		close(r->conn);
 		r->conn = -1;

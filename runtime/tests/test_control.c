@@ -199,9 +199,10 @@ static pid_t serve_session(struct fixture *f, const char *const *frames)
 }
 
 /* exec_relay_open with a monitor that writes frames fails, with no session left open. */
-static void open_fails(struct fixture *f, const char *const *frames, hull_error_t *err)
+static void open_fails(struct fixture *f, const char *op, const char *const *frames,
+                       hull_error_t *err)
 {
-	cleanup_json json_t *req = json_pack("{s:s}", "op", "exec");
+	cleanup_json json_t *req = json_pack("{s:s}", "op", op);
 	struct exec_relay r = {.conn = -1};
 	pid_t pid = serve_session(f, frames);
 
@@ -217,18 +218,22 @@ static void session_error_frame_is_the_error(void **state)
 	    "{\"error\": \"sandbox pod1 has too many containers and execs (32)\"}", NULL};
 	cleanup_error hull_error_t err = NULL;
 
-	open_fails(*state, frames, &err);
+	open_fails(*state, "exec", frames, &err);
 	assert_string_equal(err->msg, "sandbox pod1 has too many containers and execs (32)");
 }
 
-/* A monitor that hangs up before any frame (killed meanwhile) is named. */
+/* A monitor that hangs up before any frame (killed meanwhile) is named, by the request. */
 static void session_hang_up_is_named(void **state)
 {
 	static const char *const frames[] = {NULL};
-	cleanup_error hull_error_t err = NULL;
+	cleanup_error hull_error_t err = NULL, member_err = NULL;
 
-	open_fails(*state, frames, &err);
+	open_fails(*state, "exec", frames, &err);
 	assert_non_null(strstr(err->msg, "the monitor went away"));
+	assert_string_equal(err->msg, "exec: the monitor went away");
+	/* A pod member's relay: its create's error is not an exec's. */
+	open_fails(*state, "add_container", frames, &member_err);
+	assert_string_equal(member_err->msg, "add_container: the monitor went away");
 }
 
 /* The reply opens the session; a frame that came in the same read waits in the reader. */

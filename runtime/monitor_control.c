@@ -55,7 +55,7 @@ int monitor_signal_container(struct monitor *m, int sig, hull_error_t *err)
 
 	/* A created container's process waits for start: the signal stops it, as in runc. */
 	req = json_pack("{s:s, s:s, s:i}", "op", "signal", "process_id", "init", "signal", sig);
-	return agent_client_call(m->sb.vm.agent, req, NULL, 10000, err);
+	return agent_client_call(m->sb.vm.agent, req, NULL, MONITOR_AGENT_TIMEOUT_MS, err);
 }
 
 static int op_start(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
@@ -92,7 +92,7 @@ static int target_request(struct monitor *m, const char *target, const char *op,
 	for (size_t i = 0; keys && keys[i]; i++)
 		if (json_object_get(req, keys[i]))
 			json_object_set(call, keys[i], json_object_get(req, keys[i]));
-	return agent_client_call(m->sb.vm.agent, call, result, 10000, err);
+	return agent_client_call(m->sb.vm.agent, call, result, MONITOR_AGENT_TIMEOUT_MS, err);
 }
 
 /* The same for the container req names (monitor_target). */

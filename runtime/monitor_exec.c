@@ -22,8 +22,6 @@
 #include "runtime/monitor_internal.h"
 #include "vmm/agent_proto.h"
 
-#define SESSION_CALL_TIMEOUT_MS 10000
-
 void monitor_exec_init(struct monitor *m)
 {
 	for (size_t i = 0; i < MONITOR_MAX_EXECS; i++)
@@ -68,7 +66,7 @@ static void session_send(struct monitor *m, struct exec_session *s, const json_t
 static int agent_op(struct monitor *m, struct exec_session *s, json_t *req, hull_error_t *err)
 {
 	json_object_set_new(req, "process_id", json_string(s->process_id));
-	return agent_client_call(m->sb.vm.agent, req, NULL, SESSION_CALL_TIMEOUT_MS, err);
+	return agent_client_call(m->sb.vm.agent, req, NULL, MONITOR_AGENT_TIMEOUT_MS, err);
 }
 
 void monitor_exec_lost(struct monitor *m, struct exec_session *s)
@@ -125,7 +123,7 @@ int monitor_op_exec(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 	if (call == NULL)
 		return hull_fail(err, ENOMEM, "exec");
 	/* An error goes as the session's first frame (monitor_control.c). */
-	if (agent_client_call(m->sb.vm.agent, call, &answer, SESSION_CALL_TIMEOUT_MS, err) < 0)
+	if (agent_client_call(m->sb.vm.agent, call, &answer, MONITOR_AGENT_TIMEOUT_MS, err) < 0)
 		return -1;
 	monitor_session_open(m, s, conn,
 	                     json_pack("{s:b, s:s, s:O}", "ok", 1, "process_id", s->process_id,

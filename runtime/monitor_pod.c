@@ -149,9 +149,9 @@ int monitor_op_remove_container(struct monitor *m, int conn, json_t *req, json_t
 		log_debug("sandbox %s: container %s is off the share", m->o->sc->id, id);
 		/* The guest's cached files of it go too: virtiofsd then closes its own. */
 		call = json_pack("{s:s, s:s}", "op", "remove_container", "container_id", id);
-		return agent_client_call(m->sb.vm.agent, call, NULL, 10000, err);
+		return agent_client_call(m->sb.vm.agent, call, NULL, MONITOR_AGENT_TIMEOUT_MS, err);
 	}
 	call = json_pack("{s:s, s:s, s:i, s:b}", "op", "kill_container", "container_id", id,
 	                 "signal", SIGKILL, "all", 1);
-	return agent_client_call(m->sb.vm.agent, call, NULL, 10000, err);
+	return agent_client_call(m->sb.vm.agent, call, NULL, MONITOR_AGENT_TIMEOUT_MS, err);
 }

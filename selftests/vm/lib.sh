@@ -31,6 +31,14 @@ vm_cleanup() {
 # hullc ARGS...: hull with the test's configuration and state root.
 hullc() { "$HULL" --config "$hullcfg" --root "$root" "$@"; }
 
+# wait_line FILE ERE: up to 60 s for a line of FILE matching ERE (grep -E);
+# if none comes, says what FILE has.
+wait_line() {
+	for _ in $(seq 600); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	echo "no line matching '$2' in $1:"; tail -5 "$1" 2>/dev/null
+	return 1
+}
+
 # make_bundle DIR ARGS_JSON [NETNS_PATH]: a busybox rootfs running ARGS_JSON.
 make_bundle() {
 	local dir=$1 args=$2 netns=${3:-}

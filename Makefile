@@ -39,12 +39,14 @@ HULL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 # Everything but the programs' main()s goes into one library that the
 # command, the tests, the benchmarks and the fuzzers link.
-LIB_DIRS := common persist runtime net vmm bpf
-MAIN_SRCS := runtime/main.c
+LIB_DIRS := common persist runtime net vmm bpf shim
+MAIN_SRCS := runtime/main.c shim/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRCS) %.bpf.c,$(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libhull.a
 HULL := $(BUILD)/bin/hull
+# containerd's runtime v2 shim for hull (runtime_type "io.containerd.hull.v2").
+SHIM := $(BUILD)/bin/containerd-shim-hull-v2
 
 # The guest agent: its own sources plus the few library files it shares
 # with the host, linked statically (it runs as PID 1 of a busybox initrd).
@@ -92,12 +94,12 @@ BPF_USER_OBJS = $(filter $(BUILD)/obj/bpf/% $(BUILD)/obj/runtime/host_check%, \
 	$(TEST_HELPER_SRCS:%.c=$(BUILD)/obj/%.o) $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)) \
 	$(BENCH_HELPER_OBJS) $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
 
-DEPFILES := $(LIB_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d
+DEPFILES := $(LIB_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d $(BUILD)/obj/shim/main.d
 
 .PHONY: demo guest all help deps unit-tests asan-tests selftests check check-only bench bench-clients fuzz faults soak \
 	install uninstall format format-check clean
 
-all: $(HULL) $(AGENT) $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(HULL) $(SHIM) $(AGENT) $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 help:
 	@echo "make            build build/bin/hull, the unit tests and the benchmarks"
@@ -150,6 +152,11 @@ $(HULL): $(BUILD)/obj/runtime/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(HULL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(SHIM): $(BUILD)/obj/shim/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(HULL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
 $(AGENT): $(AGENT_OBJS)
 	$(call msg,LINK,$@)
@@ -214,7 +221,7 @@ unit-tests: $(TEST_BINS) $(HULL) $(AGENT)
 asan-tests:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=address,undefined CFLAGS="-O1 -g" unit-tests
 
-selftests: $(HULL) $(TOOL_BINS) $(GUEST)/initrd.img
+selftests: $(HULL) $(SHIM) $(TOOL_BINS) $(GUEST)/initrd.img
 	$(Q)HULL=$(abspath $(HULL)) selftests/run_tests.sh
 
 # `make check` installs what it needs, then builds and tests in a fresh
@@ -284,13 +291,15 @@ fuzz-run: $(FUZZ_BINS)
 
 # The guest image goes where hull's default configuration looks for it:
 # settings.c is built with HULL_DATADIR=$(PREFIX)/share/hull.
-install: $(HULL) $(GUEST)/initrd.img
+install: $(HULL) $(SHIM) $(GUEST)/initrd.img
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hull
 	install -m 0755 $(HULL) $(DESTDIR)$(PREFIX)/bin/hull
+	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/bin/containerd-shim-hull-v2
 	install -m 0644 $(GUEST)/vmlinuz $(GUEST)/initrd.img $(DESTDIR)$(PREFIX)/share/hull/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/hull $(DESTDIR)$(PREFIX)/share/hull/vmlinuz \
+	rm -f $(DESTDIR)$(PREFIX)/bin/hull $(DESTDIR)$(PREFIX)/bin/containerd-shim-hull-v2 \
+		$(DESTDIR)$(PREFIX)/share/hull/vmlinuz \
 		$(DESTDIR)$(PREFIX)/share/hull/initrd.img
 	-rmdir $(DESTDIR)$(PREFIX)/share/hull
 

@@ -12,6 +12,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export HULL=${HULL:-$here/../build/bin/hull}
+export HULL_SHIM=${HULL_SHIM:-$(dirname "$HULL")/containerd-shim-hull-v2}
 export HULL_SELFTESTS=$here
 
 if [ $# -gt 0 ]; then

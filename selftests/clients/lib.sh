@@ -14,6 +14,8 @@ IMG=localhost/hull-busybox:test
 # and state root; it logs each call (and a non-zero status) to
 # $work/runtime-calls.log, which tests print when they fail: the commands
 # a client called that hull refused are there.
+# hull's containerd shim, next to hull unless $HULL_SHIM says otherwise.
+: "${HULL_SHIM:=$(dirname "$HULL")/containerd-shim-hull-v2}"
 clients_setup() {
 	vm_setup
 	trap 'clients_cleanup' EXIT
@@ -206,7 +208,16 @@ EOF
       Root = "$hroot/$h"
 EOF
 	done
-	containerd --config "$d/config.toml" >"$d/log" 2>&1 &
+	# hull's own shim (runtime_type io.containerd.hull.v2, found on
+	# containerd's PATH): the handler hull-shim, running the same wrapper,
+	# its state under $hroot/shim.
+	cat >>"$d/config.toml" <<EOF
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.hull-shim]
+    runtime_type = "io.containerd.hull.v2"
+EOF
+	mkdir -p "$work/shim-bin" && ln -sf "$HULL_SHIM" "$work/shim-bin/containerd-shim-hull-v2"
+	PATH=$work/shim-bin:$PATH HULL_SHIM_HULL=$work/hull HULL_SHIM_ROOT=$hroot/shim \
+		containerd --config "$d/config.toml" >"$d/log" 2>&1 &
 	echo $! >"$d/pid"
 	for _ in $(seq 100); do c version >/dev/null 2>&1 && break; sleep 0.1; done
 	c version >/dev/null 2>&1 || { echo "containerd did not start:"; tail -5 "$d/log"; return 1; }
@@ -292,7 +303,7 @@ show_calls() { [ -f "$work/runtime-calls.log" ] && sed 's/^/runtime: /' "$work/r
 # roots the shims gave hull ($hroot/hull/NAMESPACE).
 hull_delete_all() {
 	local d id
-	for d in "$hroot"/hull/*/; do
+	for d in "$hroot"/hull/*/ "$hroot"/shim/*/; do
 		[ -d "$d" ] || continue
 		for id in "$d"*/; do
 			[ -d "$id" ] && "$HULL" --config "$hullcfg" --root "$d" delete --force "$(basename "$id")" >/dev/null 2>&1
@@ -319,7 +330,7 @@ clients_cleanup() {
 		kill "$p" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
-		for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/ctd/containerd.sock"); do kill -KILL "$p"; done
+		for p in $(pgrep -f "containerd-shim-(runc|hull)-v2 .*-address $work/ctd/containerd.sock"); do kill -KILL "$p"; done
 	fi
 	hull_delete_all
 	tmux_stop

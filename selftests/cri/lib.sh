@@ -119,9 +119,13 @@ exit_code() { cri inspect -o json "$1" | jq -r .status.exitCode; }
 # named by the ids given, the test's own paths or cgroup parent.  (Other
 # tests may run beside this one: host-wide lists are not compared.)  Prints nothing when clean.
 cri_leftovers() {
-	local h=$1 id
+	local h=$1 id st
 	shift
-	[ -d "$hroot/$h/k8s.io" ] && ls "$hroot/$h/k8s.io" | grep -vx 'host:accel.json' | sed "s|^|state $hroot/$h/k8s.io/|"
+	st=$hroot/$h/k8s.io
+	[ "$h" = hull-shim ] && st=$hroot/shim/k8s.io
+	[ -d "$st" ] && ls "$st" | grep -vx 'host:accel.json' | sed "s|^|state $st/|"
+	[ -d "$hroot/shim/s" ] && ls -A "$hroot/shim/s" | sed "s|^|shim state $hroot/shim/s/|"
+	pgrep -af "containerd-shim-hull-v2 .*-address $cri_sock" | sed 's/^/shim /'
 	pgrep -af "$hroot/" | sed 's/^/process /'
 	pgrep -af "containerd-shim-runc-v2 .*-address $cri_sock" | sed 's/^/shim /'
 	local nsd=$work/ctd/state/io.containerd.grpc.v1.cri/netns

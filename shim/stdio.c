@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/write_all.h"
 
 /* The path of a URI with no scheme or file://, NULL for another scheme. */
@@ -124,8 +126,17 @@ static void *copy_in(void *arg)
 	struct termios t;
 
 	for (;;) {
+		struct pollfd pfds[2] = {{.fd = relay->in, .events = POLLIN},
+		                         {.fd = relay->stop_in, .events = POLLIN}};
+		if (poll(pfds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		if (pfds[1].revents)
+			return NULL; /* stopped: the process has gone */
 		ssize_t n = read(relay->in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0 || (n > 0 && !hull_write_all(relay->master, buf, (size_t)n)))
 			return NULL;
@@ -170,6 +181,9 @@ int shim_console_relay_start(struct shim_console_relay *relay, int master, int i
 
 	*relay = (struct shim_console_relay){.master = master, .in = in, .out = out};
 	pthread_mutex_init(&relay->lock, NULL);
+	relay->stop_in = eventfd(0, EFD_CLOEXEC);
+	if (relay->stop_in < 0)
+		return hull_fail(err, errno, "console relay");
 	rc = pthread_create(&relay->out_thread, NULL, copy_out, relay);
 	if (rc != 0)
 		return hull_fail(err, rc, "console relay");
@@ -199,7 +213,9 @@ void shim_console_relay_stop(struct shim_console_relay *relay)
 		pthread_join(relay->out_thread, NULL);
 	pthread_mutex_lock(&relay->lock);
 	if (relay->in_started) {
-		pthread_cancel(relay->in_thread);
+		uint64_t one = 1;
+		if (write(relay->stop_in, &one, sizeof(one)) < 0)
+			log_warning("console relay: stop: %s", strerror(errno));
 		pthread_join(relay->in_thread, NULL);
 		relay->in_started = false;
 	}
@@ -209,6 +225,7 @@ void shim_console_relay_stop(struct shim_console_relay *relay)
 		close(relay->out);
 	pthread_mutex_unlock(&relay->lock);
 	close(relay->master);
+	close(relay->stop_in);
 	pthread_mutex_destroy(&relay->lock);
 	relay->in = relay->out = relay->master = -1;
 }

@@ -39,6 +39,7 @@ struct shim_console_relay {
 	int out; /* stdout FIFO or -1 */
 	pthread_t in_thread, out_thread;
 	bool in_started, out_started;
+	int stop_in; /* an eventfd: the stdin relay stops when it is written */
 	pthread_mutex_t lock;
 };
 

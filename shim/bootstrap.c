@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,9 @@ static void run_daemon(const struct shim_args *args, const struct hull_runner *r
 	cleanup_error hull_error_t err = NULL;
 
 	setsid();
+	/* A write to a connection containerd closed, or to the log FIFO while
+	 * containerd restarts, is an error to handle, not the shim's death. */
+	signal(SIGPIPE, SIG_IGN);
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(log >= 0 ? log : devnull, 2);

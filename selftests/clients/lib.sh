@@ -216,12 +216,35 @@ EOF
     runtime_type = "io.containerd.hull.v2"
 EOF
 	mkdir -p "$work/shim-bin" && ln -sf "$HULL_SHIM" "$work/shim-bin/containerd-shim-hull-v2"
+	containerd_start || return 1
+	c images import "$work/image/oci.tar" >/dev/null 2>"$d/import.err" || { cat "$d/import.err"; return 1; }
+}
+
+# containerd_start: the test's containerd (containerd_setup's config),
+# started and answering; its log appended to $work/ctd/log.
+containerd_start() {
+	local d=$work/ctd
 	PATH=$work/shim-bin:$PATH HULL_SHIM_HULL=$work/hull HULL_SHIM_ROOT=$hroot/shim \
-		containerd --config "$d/config.toml" >"$d/log" 2>&1 &
+		containerd --config "$d/config.toml" >>"$d/log" 2>&1 &
 	echo $! >"$d/pid"
+	disown # (no "Killed" line from bash when a test kills it)
 	for _ in $(seq 100); do c version >/dev/null 2>&1 && break; sleep 0.1; done
 	c version >/dev/null 2>&1 || { echo "containerd did not start:"; tail -5 "$d/log"; return 1; }
-	c images import "$work/image/oci.tar" >/dev/null 2>"$d/import.err" || { cat "$d/import.err"; return 1; }
+}
+
+# containerd_crash: the test's containerd killed (SIGKILL), its shims left
+# running, as a crash or an upgrade of a node's containerd leaves them.
+containerd_crash() {
+	local p
+	p=$(cat "$work/ctd/pid")
+	kill -KILL "$p" || return 1
+	# (gone, or a zombie its parent, the test's shell, has not reaped yet)
+	for _ in $(seq 100); do
+		[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = R ] ||
+			[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = S ] || return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 c() { ctr --address "$work/ctd/containerd.sock" "$@"; }

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Kubernetes pods through containerd's CRI with the handlers `hull` (one VM
-# per pod) and `runc` (the reference), in one run (docs/benchmarks.md,
-# "Pods"; issue 13):
+# per pod, hull behind containerd's runc shim), `hull-shim` (the same, with
+# hull's own shim, containerd-shim-hull-v2) and `runc` (the reference), in
+# one run (docs/benchmarks.md, "Pods"; issue 13):
 #   1. pod start: `crictl runp` + `create` + `start` of one app container,
 #      to its first output line in its CRI log; and pod stop + remove
-#      (`stopp` + `rmp`).  Rounds interleaved (hull, runc, runc, hull...),
-#      medians (min-max), the ratio per round, and where hull's start goes
-#      (the runtime calls' begin/end from a wrapper, hull's --debug log).
+#      (`stopp` + `rmp`).  Rounds interleaved (the order of the three
+#      rotated each round), medians (min-max), the ratios per round, and
+#      where hull's start goes through either shim (the runtime calls'
+#      begin/end from a wrapper, hull's --debug log).
 #   2. host memory per pod (RSS and PSS from /proc/PID/smaps_rollup) with
 #      1, 4 and 8 pods running at once, each with one app container
 #      running `sleep`: hull's own processes (monitor, relays), QEMU,
-#      virtiofsd; runc's pause and app process; the shim, which both have.
+#      virtiofsd; runc's pause and app process; the shims (one per pod
+#      for hull and runc, one per container for hull-shim).
 # Reuses the CRI selftests' private containerd, CNI bridge and local pause
 # image (selftests/cri/lib.sh).  Needs root, containerd, crictl and `make
 # guest`; prints a skip line and exits 0 otherwise.
@@ -41,35 +44,43 @@ load_before=$(cat /proc/loadavg) started=$EPOCHREALTIME
 bench_cleanup() {
 	local l
 	cri_force_remove
-	l=$(cri_leftovers hull; cri_leftovers runc)
+	l=$(cri_leftovers hull; cri_leftovers hull-shim; cri_leftovers runc)
 	[ -n "$l" ] && { echo "bench_pods: left behind before the cleanup:"; echo "$l"; }
 	cri_cleanup
 }
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# The handler `hull` as the shim calls it (containerd's BinaryName is
-# $work/hull): its --log/--log-format dropped for --debug into
-# $work/debug.log (text); $work/calls.log gets each call's begin and end
-# with its verb and last argument (the id), EPOCHREALTIME (no fork).
+# hull as the shims call it (containerd's BinaryName for `hull`, and
+# HULL_SHIM_HULL for `hull-shim`: $work/hull), always with --debug.  The
+# runc shim's --log/--log-format are dropped for --log $work/debug.log
+# (text).  hull's shim passes `--log FILE --log-format json` to create and
+# exec and reads hull's error back from FILE: those are kept (the --root
+# it gives is under $hroot/shim), start_once copies them into debug.log.
+# Its other calls (no --log) read hull's error from stderr, which hull
+# writes with a --log too.  $work/calls.log gets each call's begin and
+# end with its verb and last argument (the id), EPOCHREALTIME (no fork).
 cat >"$work/hull" <<EOF
 #!/bin/bash
-args=() verb="" drop=""
+args=() verb="" drop="" prev="" shim="" log=()
 for a in "\$@"; do
-	[ -n "\$drop" ] && { drop=""; continue; }
+	[ "\$prev" = --root ] && [[ \$a == "$hroot/shim/"* ]] && shim=1
+	prev=\$a
+	[ -n "\$drop" ] && { log+=("\$a"); drop=""; continue; }
 	case \$a in
-	--log | --log-format) drop=1; continue ;;
-	--log=* | --log-format=*) continue ;;
+	--log | --log-format) log+=("\$a") drop=1; continue ;;
+	--log=* | --log-format=*) log+=("\$a"); continue ;;
 	create | start | delete | kill | state | exec | update | pause | resume | ps | events | features)
 		[ -z "\$verb" ] && verb=\$a ;;
 	esac
 	args+=("\$a")
 done
+[ -n "\$shim" ] && [ \${#log[@]} -gt 0 ] || log=(--log "$work/debug.log")
 id=\${args[\${#args[@]} - 1]}
 echo "\$EPOCHREALTIME begin \$verb \$id" >>"$work/calls.log"
 # (the script's status stays hull's)
 trap 'echo "\$EPOCHREALTIME end \$verb \$id" >>"$work/calls.log"' EXIT
-"$HULL" --debug --log "$work/debug.log" --config "$hullcfg" --root "$root" "\${args[@]}"
+"$HULL" --debug "\${log[@]}" --config "$hullcfg" --root "$root" "\${args[@]}"
 EOF
 chmod +x "$work/hull"
 
@@ -110,8 +121,17 @@ pod_down() {
 		{ echo "crictl stopp/rmp failed: $(crictl_error)"; return 1; }
 }
 
+# shim_debug_log: the debug log of the calls hull's shim gave a --log
+# (each container's create and exec, and what the sandbox's monitor
+# logs), in the shims' directories until the pod is removed: as text
+# lines like those of debug.log.
+shim_debug_log() {
+	cat "$hroot"/shim/s/*/log.json 2>/dev/null |
+		jq -rR 'fromjson? | "time=\"\(.time)\" level=\(.level) msg=\"\(.msg | gsub("\n"; " "))\""'
+}
+
 # start_once HANDLER NAME: one timed pod start and stop; sets up_ms,
-# down_ms, and for hull the line of phases (hull_phases).
+# down_ms; for hull-shim, debug.log gets its pod's log.json (time-sorted).
 start_once() {
 	: >"$work/calls.log"
 	: >"$work/debug.log"
@@ -123,13 +143,17 @@ start_once() {
 	done
 	t_ready=$EPOCHREALTIME
 	up_ms=$(ms_since "$t_runp" "$t_ready")
+	if [ "$1" = hull-shim ]; then
+		shim_debug_log >>"$work/debug.log"
+		sort -o "$work/debug.log" "$work/debug.log"
+	fi
 	t_down=$EPOCHREALTIME
 	pod_down "$pod" || return 1
 	t_gone=$EPOCHREALTIME
 	down_ms=$(ms_since "$t_down" "$t_gone")
 }
 
-# hull_phases: the hull start just made, in ms:
+# hull_phases: the hull or hull-shim start just made, in ms:
 #  0 containerd before the sandbox's create, 1 hull's setup (-> QEMU
 #  forked), 2 "VM up ... in N ms", 3 QEMU forked -> VM up (a check of
 #  2), 4 VM up ->
@@ -158,34 +182,42 @@ hull_phases() {
 		"$s $(awk -v d="$down_ms" -v s="$s" 'BEGIN { printf "%.1f", d - s }') $n"
 }
 
-echo "bench_pods: $ROUNDS rounds of pod start + stop, then host memory with $COUNTS pods; a warm-up pod of each first"
-for h in hull runc; do
-	start_once $h warm-$h >"$work/round.err" 2>&1 || { echo "warm-up through $h failed: $(head -c 600 "$work/round.err")"; exit 1; }
+handlers=(hull hull-shim runc)
+# ratio A B: A / B, to 2 places.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "bench_pods: $ROUNDS rounds of pod start + stop through ${handlers[*]}, then host memory with $COUNTS pods; a warm-up pod of each first"
+for h in "${handlers[@]}"; do
+	start_once "$h" "warm-$h" >"$work/round.err" 2>&1 || { echo "warm-up through $h failed: $(head -c 600 "$work/round.err")"; exit 1; }
 done
 
-declare -A up down fails
-up_ratio=() down_ratio=() phases=()
+# up[H], down[H]: the times of handler H; up_ratio[A/B], down_ratio[A/B]:
+# the ratios of the rounds where both ran; $work/phases-H: hull_phases.
+declare -A up down fails up_ratio down_ratio
+pairs=(hull/runc hull-shim/runc hull-shim/hull)
 for ((i = 0; i < ROUNDS; i++)); do
-	order=(hull runc)
-	((i % 2)) && order=(runc hull)
+	# (each handler first, second and third in turn)
+	order=("${handlers[@]:i%3}" "${handlers[@]:0:i%3}")
 	declare -A u=() d=()
 	for h in "${order[@]}"; do
-		if start_once $h "b$i-$h" >"$work/round.err" 2>&1; then
+		if start_once "$h" "b$i-$h" >"$work/round.err" 2>&1; then
 			u[$h]=$up_ms d[$h]=$down_ms
 			up[$h]+="$up_ms " down[$h]+="$down_ms "
-			[ $h = hull ] && { p=$(hull_phases) && phases+=("$p"); }
+			[ "$h" != runc ] && { p=$(hull_phases) && echo "$p" >>"$work/phases-$h"; }
 		else
 			fails[$h]=$((${fails[$h]:-0} + 1))
 			echo "round $((i + 1)), $h failed: $(head -c 400 "$work/round.err")"
 			cri_force_remove
 		fi
 	done
-	if [ -n "${u[hull]:-}" ] && [ -n "${u[runc]:-}" ]; then
-		up_ratio+=("$(awk -v a="${u[hull]}" -v b="${u[runc]}" 'BEGIN { printf "%.2f", a / b }')")
-		down_ratio+=("$(awk -v a="${d[hull]}" -v b="${d[runc]}" 'BEGIN { printf "%.2f", a / b }')")
-	fi
-	echo "round $((i + 1)): start hull ${u[hull]:-failed} runc ${u[runc]:-failed} ms;" \
-		"stop+remove hull ${d[hull]:-failed} runc ${d[runc]:-failed} ms"
+	for r in "${pairs[@]}"; do
+		a=${r%/*} b=${r#*/}
+		if [ -n "${u[$a]:-}" ] && [ -n "${u[$b]:-}" ]; then
+			up_ratio[$r]+="$(ratio "${u[$a]}" "${u[$b]}") " down_ratio[$r]+="$(ratio "${d[$a]}" "${d[$b]}") "
+		fi
+	done
+	echo "round $((i + 1)) (${order[*]}): start$(for h in "${handlers[@]}"; do printf ' %s %s' "$h" "${u[$h]:-failed}"; done) ms;" \
+		"stop+remove$(for h in "${handlers[@]}"; do printf ' %s %s' "$h" "${d[$h]:-failed}"; done) ms"
 done
 
 # --- memory ---
@@ -197,16 +229,32 @@ procs() {
 # kb PID FIELD: FIELD (Rss, Pss) of PID's smaps_rollup, in kB.
 kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 
-# measure HANDLER PODS...: one line "N class rss pss ..." summed over the
+# pod_procs HANDLER POD APP: the processes of one pod, "PID COMM" a line:
+# the process tree of its shim (hull, runc: one per pod), or for hull-shim
+# those of all its shims (one per container: the sandbox's and the app's;
+# each the subreaper of the hull processes it started).
+pod_procs() {
+	local s
+	if [ "$1" = hull-shim ]; then
+		for s in $(pgrep -f "containerd-shim-hull-v2 .*-address $cri_sock .*-id ($2|$3) "); do
+			procs "$s"
+		done | sort -un
+	else
+		s=$(pgrep -f "containerd-shim-runc-v2 .*-id $2 .*-address $cri_sock" | head -1)
+		[ -n "$s" ] && procs "$s"
+	fi
+}
+
+# measure HANDLER POD:APP...: one line "N class rss pss ..." summed over the
 # pods' shims and their descendants, per class: shim, qemu, virtiofsd,
 # other (hull's monitor and relays; runc's pause and app process).
 measure() {
-	local h=$1 p shim pid comm cls
+	local h=$1 p pid comm cls l
 	shift
 	declare -A rss=() pss=()
 	for p in "$@"; do
-		shim=$(pgrep -f "containerd-shim-runc-v2 .*-id $p .*-address $cri_sock" | head -1)
-		[ -n "$shim" ] || { echo "no shim for pod $p" >&2; continue; }
+		l=$(pod_procs "$h" "${p%:*}" "${p#*:}")
+		[ -n "$l" ] || { echo "no shim for pod ${p%:*}" >&2; continue; }
 		while read -r pid comm; do
 			case $comm in
 			containerd-shim*) cls=shim ;;
@@ -216,7 +264,7 @@ measure() {
 			esac
 			rss[$cls]=$((${rss[$cls]:-0} + $(kb "$pid" Rss)))
 			pss[$cls]=$((${pss[$cls]:-0} + $(kb "$pid" Pss)))
-		done < <(procs "$shim")
+		done <<<"$l"
 	done
 	for cls in other qemu virtiofsd shim; do
 		echo "$h $# $cls ${rss[$cls]:-0} ${pss[$cls]:-0}"
@@ -225,23 +273,23 @@ measure() {
 
 mem_lines=()
 declare -A one
-for h in hull runc; do
+for h in "${handlers[@]}"; do
 	pods=() k=0 ok=1
 	for n in $COUNTS; do
 		while ((${#pods[@]} < n)); do
-			if ! pod_up $h "m$k-$h" 'exec sleep 3600' >"$work/mem.err" 2>&1 ||
+			if ! pod_up "$h" "m$k-$h" 'exec sleep 3600' >"$work/mem.err" 2>&1 ||
 				! wait_for 60 state_is "$app" CONTAINER_RUNNING; then
 				echo "memory, $h, pod $((k + 1)): $(head -c 400 "$work/mem.err")"
 				ok=""
 				break 2
 			fi
-			pods+=("$pod")
+			pods+=("$pod:$app")
 			k=$((k + 1))
 		done
 		sleep 3 # the guests past their boot, the relays idle
-		while read -r l; do mem_lines+=("$l"); done < <(measure $h "${pods[@]}")
+		while read -r l; do mem_lines+=("$l"); done < <(measure "$h" "${pods[@]}")
 		echo "memory: $h, $n pods measured"
-		[ -n "${one[$h]:-}" ] || one[$h]=$(procs "$(pgrep -f "containerd-shim-runc-v2 .*-id $pod .*-address $cri_sock")" |
+		[ -n "${one[$h]:-}" ] || one[$h]=$(pod_procs "$h" "$pod" "$app" |
 			awk '{ n[$2]++ } END { for (c in n) { printf "%s%s x%d", s, c, n[c]; s = ", " } }')
 	done
 	[ -n "$ok" ] || echo "memory through $h incomplete"
@@ -250,21 +298,28 @@ done
 load_after=$(cat /proc/loadavg)
 
 # --- report ---
-n_h=$(wc -w <<<"${up[hull]:-}") n_r=$(wc -w <<<"${up[runc]:-}")
+# rows FILE: its number of lines (0 when there is none).
+rows() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 echo
 echo "Pod start (runp + create + start of one app container, to its first line in the CRI log)"
 echo "and stop + remove (stopp + rmp), ms, medians over the rounds (min-max):"
 echo
 echo "| handler | start | stop + remove | failed |"
 echo "|---|---|---|---|"
-echo "| hull (TCG) | $(median ${up[hull]:-}) | $(median ${down[hull]:-}) | ${fails[hull]:-0}/$ROUNDS |"
-echo "| runc | $(median ${up[runc]:-}) | $(median ${down[runc]:-}) | ${fails[runc]:-0}/$ROUNDS |"
-echo "| hull / runc, per round | $(median "${up_ratio[@]}") | $(median "${down_ratio[@]}") | |"
+for h in "${handlers[@]}"; do
+	# shellcheck disable=SC2086 # one value a word
+	echo "| $h$([ $h = runc ] || echo " (TCG)") | $(median ${up[$h]:-}) | $(median ${down[$h]:-}) | ${fails[$h]:-0}/$ROUNDS |"
+done
+for r in "${pairs[@]}"; do
+	# shellcheck disable=SC2086
+	echo "| ${r/\// / }, per round | $(median ${up_ratio[$r]:-}) | $(median ${down_ratio[$r]:-}) | |"
+done
 echo
-echo "Where hull's pod start goes (ms, medians (min-max) over its ${#phases[@]} rounds):"
+echo "Where hull's pod start goes (ms, medians (min-max) over the rounds:" \
+	"hull $(rows "$work/phases-hull"), hull-shim $(rows "$work/phases-hull-shim")):"
 echo
-echo "| phase | ms |"
-echo "|---|---|"
+echo "| phase | hull | hull-shim |"
+echo "|---|---|---|"
 names=("containerd before the sandbox's \`hull create\` (netns, CNI, shim)"
 	"hull's own setup (create's start -> QEMU forked; virtiofsd)"
 	"QEMU start + guest boot (\"VM up under tcg in N ms\")"
@@ -276,20 +331,20 @@ names=("containerd before the sandbox's \`hull create\` (netns, CNI, shim)"
 	"\`hull start\` of the app container" "start's exit -> first line in the CRI log"
 	"**in hull's calls** (all calls, start)" "**outside them** (containerd, shim, crictl; start)"
 	"stop + remove: in hull's calls" "stop + remove: outside them" "stop + remove: hull calls made")
-printf '%s\n' "${phases[@]}" >"$work/phases"
 k=0
 for c in 1 2 3 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do # (field 4, a check of 3, is not shown)
 	# shellcheck disable=SC2046 # one value a word
-	echo "| ${names[k++]} | $(median $(cut -d' ' -f$c "$work/phases")) |"
+	echo "| ${names[k++]} | $(median $(cut -d' ' -f$c "$work/phases-hull" 2>/dev/null))" \
+		"| $(median $(cut -d' ' -f$c "$work/phases-hull-shim" 2>/dev/null)) |"
 done
 echo
 echo "Host memory per pod (kB, RSS / PSS from smaps_rollup, summed over the pods, divided by their count):"
 echo
-echo "| handler | pods | hull's monitor + relays / runc's pause + app | QEMU | virtiofsd | shim | all |"
+echo "| handler | pods | hull's monitor + relays / runc's pause + app | QEMU | virtiofsd | shims | all |"
 echo "|---|---|---|---|---|---|---|"
-for h in hull runc; do
+for h in "${handlers[@]}"; do
 	for n in $COUNTS; do
-		printf '%s\n' "${mem_lines[@]}" | awk -v h=$h -v n="$n" '$1 == h && $2 == n {
+		printf '%s\n' "${mem_lines[@]}" | awk -v h="$h" -v n="$n" '$1 == h && $2 == n {
 			r[$3] = $4 / n; p[$3] = $5 / n; tr += $4 / n; tp += $5 / n; seen = 1 }
 			END { if (!seen) exit
 			printf "| %s | %d | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f |\n", h, n,
@@ -297,8 +352,8 @@ for h in hull runc; do
 				r["shim"], p["shim"], tr, tp }'
 	done
 done
-for h in hull runc; do echo "processes of one pod through $h (its shim's tree, by comm): ${one[$h]:-?}"; done
+for h in "${handlers[@]}"; do echo "processes of one pod through $h (its shims' trees, by comm): ${one[$h]:-?}"; done
 echo
 echo "note: no usable KVM here means TCG; hull's calls go through a bash wrapper (+ a few ms each)"
-echo "rounds: start+stop hull $n_h, runc $n_r"
+echo "rounds: start+stop$(for h in "${handlers[@]}"; do printf ' %s %s' "$h" "$(wc -w <<<"${up[$h]:-}")"; done)"
 echo "load average before: $load_before; after: $load_after; $(ms_since "$started" "$EPOCHREALTIME" | cut -d. -f1) ms in all"

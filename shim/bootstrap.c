@@ -73,7 +73,7 @@ int shim_parse_args(int argc, char **argv, struct shim_args *args, hull_error_t 
 	if (!args->ns || !*args->ns || !args->id || !*args->id)
 		return hull_fail(err, 0, "%s: -namespace and -id are needed", args->action);
 	if (strchr(args->ns, '/') || strchr(args->id, '/') || !strcmp(args->ns, "..") ||
-	    !strcmp(args->ns, "."))
+	    !strcmp(args->ns, ".") || !strcmp(args->id, "..") || !strcmp(args->id, "."))
 		return hull_fail(err, 0, "bad namespace or id: %s/%s", args->ns, args->id);
 	return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -24,7 +25,9 @@ int shim_metrics_from_stats(const char *stats_event, struct pb_writer *response,
 	json_t *data = json_object_get(event, "data");
 	struct pb_writer metrics = {0}, pids = {0}, cpu = {0}, memory = {0};
 
-	if (!json_is_object(data))
+	const char *type = json_string_value(json_object_get(event, "type"));
+
+	if (!type || strcmp(type, "stats") != 0 || !json_is_object(data))
 		return hull_fail(err, 0, "stats: hull events --stats gave no stats event");
 	pb_put_uint64(&pids, 1, number_at(data, "pids", "current", NULL));
 	pb_put_uint64(&pids, 2, number_at(data, "pids", "limit", NULL));

@@ -7,21 +7,24 @@
 
 #include "shim/protobuf.h"
 
-/* The value (2) of a google.protobuf.Any, as a string; NULL if it has none. */
-static char *any_value(const struct pb_field *f)
+/* The value (2) of a google.protobuf.Any into *slot, as a string (NULL if
+ * it has none); -1 when out of memory. */
+static int set_any_value(char **slot, const struct pb_field *f)
 {
 	struct pb_reader r;
 	struct pb_field g;
-	char *value = NULL;
 
+	free(*slot);
+	*slot = NULL;
 	pb_reader_init(&r, f->data, f->len);
 	while (pb_next(&r, &g) > 0) {
 		if (g.number == 2 && g.type == PB_BYTES) {
-			free(value);
-			value = pb_field_strdup(&g);
+			free(*slot);
+			if (!(*slot = pb_field_strdup(&g)))
+				return -1;
 		}
 	}
-	return value;
+	return 0;
 }
 
 static int set_string(char **slot, const struct pb_field *f)
@@ -80,10 +83,8 @@ static int other_field(const char *method, struct task_request *req, const struc
 			req->terminal = f->varint != 0;
 		else if (f->number >= 4 && f->number <= 6 && f->type == PB_BYTES)
 			return set_string(&req->stdio[f->number - 4], f);
-		else if (f->number == 7 && f->type == PB_BYTES) {
-			free(req->json);
-			req->json = any_value(f);
-		}
+		else if (f->number == 7 && f->type == PB_BYTES)
+			return set_any_value(&req->json, f);
 	} else if (!strcmp(method, "Kill")) {
 		if (f->number == 3)
 			req->signal = (uint32_t)f->varint;
@@ -118,11 +119,9 @@ int task_request_decode(const char *method, const uint8_t *data, size_t len,
 			done = set_string(&req->id, &f);
 		else if (create)
 			done = create_field(req, &f, err);
-		else if (update && f.number == 2 && f.type == PB_BYTES) {
-			free(req->json);
-			req->json = any_value(&f);
-			done = 0;
-		} else if (!update && f.number == 2 && f.type == PB_BYTES)
+		else if (update && f.number == 2 && f.type == PB_BYTES)
+			done = set_any_value(&req->json, &f);
+		else if (!update && f.number == 2 && f.type == PB_BYTES)
 			done = set_string(&req->exec_id, &f);
 		else
 			done = other_field(method, req, &f);

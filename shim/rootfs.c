@@ -37,13 +37,15 @@ int shim_mount_decode(const void *data, size_t len, struct shim_mount *m, hull_e
 			free(m->source);
 			m->source = pb_field_strdup(&f);
 		} else if (f.number == 4) {
+			/* An option lost (say "ro") must fail the mount, not drop out. */
 			char **grown = realloc(m->options, sizeof(char *) * (m->n_options + 1));
-			if (!grown)
-				break;
-			m->options = grown;
-			m->options[m->n_options] = pb_field_strdup(&f);
-			if (m->options[m->n_options])
-				m->n_options++;
+			if (grown)
+				m->options = grown;
+			if (!grown || !(m->options[m->n_options] = pb_field_strdup(&f))) {
+				shim_mount_release(m);
+				return hull_fail(err, ENOMEM, "rootfs: mount options");
+			}
+			m->n_options++;
 		}
 	}
 	if (rc < 0 || !m->type || !m->source) {

@@ -5,10 +5,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/write_all.h"
 
 #define HEADER_LEN 10
 
@@ -91,9 +91,18 @@ bool ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, const void *dat
 	frame[9] = 0;
 	if (len)
 		memcpy(frame + HEADER_LEN, data, len);
-	/* One write per frame: the reader sees whole frames even with
-	 * several threads answering on one connection (they hold a lock). */
-	return hull_write_all(fd, frame, HEADER_LEN + len);
+	/* One frame at a time (several threads answering on one connection
+	 * hold a lock), and MSG_NOSIGNAL: a peer gone is an error, not SIGPIPE. */
+	size_t done = 0;
+	while (done < HEADER_LEN + len) {
+		ssize_t n = send(fd, frame + done, HEADER_LEN + len - done, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
 }
 
 int ttrpc_decode_request(const uint8_t *data, size_t len, struct ttrpc_request *req,

@@ -157,6 +157,20 @@ static void ensure_std_fds(void)
 		}
 }
 
+/*
+ * What the caller left open past stdio is closed: hull carries no host fd
+ * into the VM (--preserve-fds is refused), and its monitor, relays, QEMU
+ * and virtiofsd live as long as the container, so an inherited pipe (a
+ * shim's, its caller's) would stay open all that time.  runc's container
+ * init closes them likewise.
+ */
+static void close_inherited_fds(void)
+{
+	if (close_range(3, ~0U, 0) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct hull_globals globals = {.log_format = HULL_LOG_TEXT};
@@ -165,6 +179,7 @@ int main(int argc, char **argv)
 	int first, ret;
 
 	ensure_std_fds();
+	close_inherited_fds();
 	first = parse_globals(argc, argv, &globals, &err);
 	if (first < 0)
 		goto fail;

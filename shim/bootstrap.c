@@ -174,6 +174,11 @@ static void run_daemon(const struct shim_args *args, const struct hull_runner *r
 		close(devnull);
 	if (log > 2)
 		close(log);
+	/* What containerd's own caller left open (a test's pipe, say) is
+	 * closed: the shim lives as long as the container and would keep it. */
+	if ((listen_fd > 3 && close_range(3, (unsigned)listen_fd - 1, 0) < 0) ||
+	    close_range((unsigned)listen_fd + 1, ~0U, 0) < 0)
+		log_warning("close_range: %s", strerror(errno));
 	hull_log_init(NULL, HULL_LOG_TEXT, args->debug, &err);
 	shim_events_init(getenv("TTRPC_ADDRESS"), args->ns);
 	struct shim_task *task = shim_task_new(runner, args->id, state_dir);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/inherited_fds.h"
 #include "common/read_file.h"
 #include "persist/json_field.h"
 #include "runtime/commands.h"
@@ -321,6 +322,7 @@ static int detach(const struct exec_options *o, const char *sock, json_t *req, h
 		bool raw = false;
 
 		close(report[0]);
+		inherited_fds_close(); /* the relay outlives exec: not the caller's pipes */
 		setsid();
 		if (relay_ends(o, &r, &raw, &saved, &cerr) < 0 ||
 		    exec_relay_open(sock, req, &r, &cerr) < 0) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/inherited_fds.h"
 #include "common/log.h"
 #include "common/proc_identity.h"
 #include "persist/id.h"
@@ -346,6 +347,7 @@ static int create_recorded(const char *root, struct hull_sandbox_state *st, cons
 	}
 	if (*pid == 0) {
 		close(lock_fd); /* the creator's: it would hold the lock for as long as we live */
+		inherited_fds_close(); /* the caller's: likewise */
 		close(ready[0]);
 		close(go[1]);
 		/* Nothing is started before the creator has recorded us; if it died, so do we. */

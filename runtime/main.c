@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/inherited_fds.h"
 #include "common/log.h"
 #include "runtime/commands.h"
 #include "runtime/version.h"
@@ -157,20 +158,6 @@ static void ensure_std_fds(void)
 		}
 }
 
-/*
- * What the caller left open past stdio is closed: hull carries no host fd
- * into the VM (--preserve-fds is refused), and its monitor, relays, QEMU
- * and virtiofsd live as long as the container, so an inherited pipe (a
- * shim's, its caller's) would stay open all that time.  runc's container
- * init closes them likewise.
- */
-static void close_inherited_fds(void)
-{
-	if (close_range(3, ~0U, 0) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-}
-
 int main(int argc, char **argv)
 {
 	struct hull_globals globals = {.log_format = HULL_LOG_TEXT};
@@ -179,7 +166,7 @@ int main(int argc, char **argv)
 	int first, ret;
 
 	ensure_std_fds();
-	close_inherited_fds();
+	inherited_fds_note();
 	first = parse_globals(argc, argv, &globals, &err);
 	if (first < 0)
 		goto fail;

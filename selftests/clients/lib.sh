@@ -255,6 +255,26 @@ ctr_hull() { c run --runc-binary "$work/hull" --runc-root "$hroot/hull" "$@"; }
 task_status() { c task ls | awk -v id="$1" '$1 == id { print $3 }'; }
 task_is() { [ "$(task_status "$1")" = "$2" ]; }
 
+# gone_task ID: task ID killed and deleted, its container removed (what a
+# check that failed half-way leaves); cleaned ID CHECK ARGS...: CHECK
+# ARGS..., and gone_task ID if it fails.
+gone_task() {
+	if [ -n "$(task_status "$1")" ]; then
+		c task kill -s SIGKILL "$1" >/dev/null 2>&1
+		wait_for 30 task_is "$1" STOPPED
+		c task delete -f "$1" >/dev/null 2>&1
+	fi
+	c containers rm "$1" >/dev/null 2>&1
+	return 0
+}
+cleaned() {
+	local id=$1
+	shift
+	"$@" && return 0
+	gone_task "$id"
+	return 1
+}
+
 # note TEXT...: a TAP diagnostic line from inside a check (whose own output
 # is shown only when it fails): what a client showed, for the record.
 exec 3>&1

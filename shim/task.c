@@ -81,6 +81,17 @@ static void put_exit(struct pb_writer *w, uint32_t status_field, const struct sh
 		                 (int32_t)p->exited_at.tv_nsec);
 }
 
+/* p is done without a process of its own to reap (t->lock held): its Waits return. */
+static void mark_exited(struct shim_task *t, struct shim_process *p, int status)
+{
+	p->exited = true;
+	p->exit_published = true; /* nothing ran: no /tasks/exit */
+	p->exit_status = status;
+	clock_gettime(CLOCK_REALTIME, &p->exited_at);
+	task_close_stdin_keeper(p);
+	pthread_cond_broadcast(&t->changed);
+}
+
 /* --- the methods --- */
 
 typedef enum ttrpc_code (*task_method)(struct shim_task *t, struct shim_process *p,
@@ -214,6 +225,10 @@ static enum ttrpc_code task_start(struct shim_task *t, struct shim_process *p,
 	pthread_mutex_lock(&t->lock);
 	p->starting = false;
 	p->started = rc == 0;
+	/* An exec that never ran has no process to reap: it is done, so that
+	 * the Wait the CRI made before Start returns (255, as a failed start). */
+	if (rc < 0 && p->exec_id && !p->exited)
+		mark_exited(t, p, 255);
 	pthread_mutex_unlock(&t->lock);
 	if (rc < 0)
 		return fail_hull(&err, message);
@@ -343,6 +358,8 @@ static enum ttrpc_code task_delete(struct shim_task *t, struct shim_process *p,
 		return fail(TTRPC_FAILED_PRECONDITION, message, "exec %s: still running",
 		            p->exec_id);
 	}
+	if (p->exec_id && !p->exited)
+		mark_exited(t, p, 255); /* never started: its Waits return */
 	pb_put_uint64(resp, 1, (uint64_t)p->pid);
 	put_exit(resp, 2, p);
 	/* TaskDelete {container_id = 1, pid = 2, exit_status = 3, exited_at = 4, id = 5} */

@@ -493,6 +493,32 @@ int host_cgroup_set_limits(const json_t *leaves, const json_t *resources, hull_e
 
 /* --- removal --- */
 
+/* "PID (comm), ..." of the first processes in cgroup dir, for an error; "" if none is read. */
+static void cgroup_procs_text(const char *dir, char *out, size_t size)
+{
+	char path[PATH_MAX], comm_path[64], comm[32];
+	cleanup_file FILE *f = NULL;
+	long pid;
+	size_t len = 0;
+	int shown = 0;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	while (f && shown < 5 && fscanf(f, "%ld", &pid) == 1 && len < size) {
+		cleanup_file FILE *c = NULL;
+
+		snprintf(comm_path, sizeof(comm_path), "/proc/%ld/comm", pid);
+		c = fopen(comm_path, "re");
+		if (!c || !fgets(comm, sizeof(comm), c))
+			snprintf(comm, sizeof(comm), "?");
+		comm[strcspn(comm, "\n")] = '\0';
+		len += (size_t)snprintf(out + len, size - len, "%s%ld %s", shown ? ", " : ": ", pid,
+		                        comm);
+		shown++;
+	}
+}
+
 int host_cgroup_remove(const json_t *created, int timeout_ms, hull_error_t *err)
 {
 	long long deadline = hull_now_ms() + timeout_ms;
@@ -507,9 +533,14 @@ int host_cgroup_remove(const json_t *created, int timeout_ms, hull_error_t *err)
 		/* Processes that were killed leave their cgroup as they finish exiting. */
 		while (rmdir(dir) < 0 && errno == EBUSY && hull_now_ms() < deadline)
 			usleep(20 * 1000);
-		if (access(dir, F_OK) == 0 && ret == 0)
-			ret = hull_fail(err, EBUSY, "remove cgroup %s (processes are still in it)",
-			                dir);
+		if (access(dir, F_OK) == 0 && ret == 0) {
+			char procs[256];
+
+			cgroup_procs_text(dir, procs, sizeof(procs));
+			ret =
+			    hull_fail(err, EBUSY, "remove cgroup %s (processes are still in it%s)",
+			              dir, procs);
+		}
 	}
 	return ret;
 }

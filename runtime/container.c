@@ -662,9 +662,11 @@ static int remove_stopped(const char *root, const char *id, struct hull_sandbox_
 		hull_state_unlock(lock_fd);
 		return -1;
 	}
-	/* Kept in the state while it cannot go: a later delete tries again. */
+	/* Kept in the state while it cannot go: a later delete tries again.
+	 * (30 s: a killed QEMU's exit, freeing the guest's memory, can be slow
+	 * on a loaded host; the wait ends as soon as the cgroup is empty.) */
 	if (st->sandbox.cgroup_created &&
-	    host_cgroup_remove(st->sandbox.cgroup_created, 10000, err) < 0) {
+	    host_cgroup_remove(st->sandbox.cgroup_created, 30000, err) < 0) {
 		hull_state_unlock(lock_fd);
 		return hull_error_prefix(err, "delete %s", id);
 	}

@@ -421,9 +421,9 @@ static int update_fits_vm(const json_t *resources, unsigned vcpus, unsigned memo
 
 	if (host_cgroup_limits_from(resources, &l, err) < 0)
 		return -1;
-	if (l.has_cpu && l.cpu_quota > 0) {
-		uint64_t cpus = ((uint64_t)l.cpu_quota + l.cpu_period - 1) / l.cpu_period;
+	uint64_t cpus = host_cgroup_limits_cpus(&l);
 
+	if (cpus > 0) {
 		if (cpus > vcpus)
 			return hull_fail(err, 0,
 			                 "update: cpu: a quota of %" PRId64 "/%" PRIu64

@@ -491,6 +491,13 @@ int host_cgroup_set_limits(const json_t *leaves, const json_t *resources, hull_e
 	return 0;
 }
 
+uint64_t host_cgroup_limits_cpus(const struct host_cgroup_limits *l)
+{
+	if (!l->has_cpu || l->cpu_quota <= 0 || l->cpu_period == 0)
+		return 0;
+	return ((uint64_t)l->cpu_quota + l->cpu_period - 1) / l->cpu_period;
+}
+
 /* --- removal --- */
 
 /* "PID (comm), ..." of the first processes in cgroup dir, for an error; "" if none is read. */

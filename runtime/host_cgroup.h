@@ -96,5 +96,7 @@ struct host_cgroup_limits {
 };
 int host_cgroup_limits_from(const json_t *resources, struct host_cgroup_limits *l,
                             hull_error_t *err);
+/* The whole CPUs l's CPU quota needs (quota / period, rounded up); 0 without a quota. */
+uint64_t host_cgroup_limits_cpus(const struct host_cgroup_limits *l);
 
 #endif

@@ -46,8 +46,9 @@ static int size_vm(struct hull_sandbox_config *sc, hull_error_t *err)
 
 	if (host_cgroup_limits_from(sc->spec.resources, &l, err) < 0)
 		return -1;
-	if (l.has_cpu && l.cpu_quota > 0) {
-		uint64_t cpus = ((uint64_t)l.cpu_quota + l.cpu_period - 1) / l.cpu_period;
+	uint64_t cpus = host_cgroup_limits_cpus(&l);
+
+	if (cpus > 0) {
 		uint64_t want = hv->default_vcpus + cpus,
 		         cap = hv->default_max_vcpus ? hv->default_max_vcpus : hull_host_cpus();
 

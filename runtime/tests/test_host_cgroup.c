@@ -136,6 +136,33 @@ static void limits_are_read(void **state)
 	                    "linux.resources.memory.limit: expected an integer");
 }
 
+/* The CPUs a quota needs: quota / period rounded up, none without a quota. */
+static void quota_cpus_round_up(void **state)
+{
+	static const struct {
+		const char *resources;
+		uint64_t cpus;
+	} cases[] = {
+	    {"{\"cpu\": {\"quota\": 50000, \"period\": 200000}}", 1},
+	    {"{\"cpu\": {\"quota\": 100000, \"period\": 100000}}", 1},
+	    {"{\"cpu\": {\"quota\": 150000, \"period\": 100000}}", 2},
+	    {"{\"cpu\": {\"quota\": 300000}}", 3}, /* runc's default period, 100 ms */
+	    {"{\"cpu\": {\"quota\": -1, \"period\": 100000}}", 0},
+	    {"{\"cpu\": {\"shares\": 512}}", 0},
+	    {"{}", 0},
+	};
+	cleanup_error hull_error_t err = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cleanup_json json_t *r = res(cases[i].resources);
+		struct host_cgroup_limits l;
+
+		assert_int_equal(host_cgroup_limits_from(r, &l, &err), 0);
+		assert_int_equal(host_cgroup_limits_cpus(&l), cases[i].cpus);
+	}
+}
+
 static bool read_line(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "re");
@@ -282,6 +309,7 @@ int main(void)
 	    cmocka_unit_test(systemd_paths),
 	    cmocka_unit_test(systemd_errors),
 	    cmocka_unit_test(limits_are_read),
+	    cmocka_unit_test(quota_cpus_round_up),
 	    cmocka_unit_test_teardown(made_joined_limited_removed, remove_what_was_made),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 
 #define HEADER_LEN 10
 
@@ -196,9 +197,12 @@ int ttrpc_call(int fd, uint32_t stream_id, const char *service, const char *meth
 	if (!sent)
 		return hull_fail(err, errno, "%s/%s: send", service, method);
 
+	/* One deadline for the call: frames of other streams do not extend it. */
+	long long deadline = hull_now_ms() + timeout_ms;
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int n = poll(&pfd, 1, timeout_ms);
+		long long left = deadline - hull_now_ms();
+		int n = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -363,6 +363,7 @@ enum peer_script {
 	STAY_SILENT,
 	HANG_UP,
 	CUT_MID_HEADER,
+	OTHER_STREAMS_ONLY,
 };
 
 struct peer {
@@ -425,6 +426,12 @@ static void *peer_main(void *arg)
 		break;
 	case CUT_MID_HEADER:
 		hull_write_all(p->fd, "\0\0\0\2\0", 5);
+		break;
+	case OTHER_STREAMS_ONLY: /* another call's answer every 100 ms for 3 s, never ours */
+		for (int i = 0; i < 30; i++) {
+			answer(p->fd, id + 2, TTRPC_RESPONSE, TTRPC_OK, NULL);
+			usleep(100 * 1000);
+		}
 		break;
 	}
 	shutdown(p->fd, SHUT_WR);
@@ -535,6 +542,23 @@ static void call_without_response_times_out(void **state)
 	peer_check(f, 200);
 }
 
+/* Frames of other streams do not extend the call's timeout. */
+static void call_times_out_amid_other_streams(void **state)
+{
+	struct fixture *f = *state;
+	int *fds = f->fds;
+	cleanup_error hull_error_t err = NULL;
+	struct timespec start;
+
+	peer_start(f, OTHER_STREAMS_ONLY);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(call(fds[0], 300, &err), -1);
+	assert_true(elapsed_ms(&start) >= 290);
+	assert_true(elapsed_ms(&start) < 2000);
+	assert_int_equal(err->errnum, ETIMEDOUT);
+	peer_check(f, 300);
+}
+
 static void call_peer_hanging_up_is_named(void **state)
 {
 	struct fixture *f = *state;
@@ -631,6 +655,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(call_gets_its_response, setup, teardown),
 	    cmocka_unit_test_setup_teardown(call_error_status_is_the_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(call_skips_other_streams, setup, teardown),
+	    cmocka_unit_test_setup_teardown(call_times_out_amid_other_streams, setup, teardown),
 	    cmocka_unit_test_setup_teardown(call_without_response_times_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(call_peer_hanging_up_is_named, setup, teardown),
 	    cmocka_unit_test_setup_teardown(call_cut_mid_frame_is_named, setup, teardown),

@@ -197,29 +197,30 @@ int shim_start(const struct shim_args *args, hull_error_t *err)
 	struct hull_runner runner = {0};
 	cleanup_free char *state_dir = NULL, *socket_path = NULL;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd;
+	int fd, rc = -1;
 
 	if (shim_locate(args, &runner, &state_dir, err) < 0 || make_dirs(state_dir, err) < 0)
-		goto fail;
+		goto out;
 	if (asprintf(&socket_path, "%s/shim.sock", state_dir) < 0) {
 		hull_fail(err, ENOMEM, "start");
-		goto fail;
+		goto out;
 	}
 	if (strlen(socket_path) >= sizeof(addr.sun_path)) {
 		hull_fail(err, ENAMETOOLONG, "socket %s", socket_path);
-		goto fail;
+		goto out;
 	}
 	strcpy(addr.sun_path, socket_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		hull_fail(err, errno, "socket");
-		goto fail;
+		goto out;
 	}
 	/* A shim already serving this task (containerd asked again): its address. */
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
 		close(fd);
 		printf("unix://%s", socket_path);
-		goto done;
+		rc = 0;
+		goto out;
 	}
 	close(fd);
 	unlink(socket_path);
@@ -228,14 +229,14 @@ int shim_start(const struct shim_args *args, hull_error_t *err)
 		hull_fail(err, errno, "listen on %s", socket_path);
 		if (fd >= 0)
 			close(fd);
-		goto fail;
+		goto out;
 	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		hull_fail(err, errno, "fork");
 		close(fd);
-		goto fail;
+		goto out;
 	}
 	if (pid == 0)
 		run_daemon(args, &runner, state_dir, fd);
@@ -247,14 +248,11 @@ int shim_start(const struct shim_args *args, hull_error_t *err)
 		fclose(f);
 	}
 	printf("unix://%s", socket_path);
-done:
+	rc = 0;
+out:
 	free(runner.hull);
 	free(runner.root);
-	return 0;
-fail:
-	free(runner.hull);
-	free(runner.root);
-	return -1;
+	return rc;
 }
 
 int shim_delete(const struct shim_args *args, hull_error_t *err)

@@ -63,7 +63,7 @@ static enum ttrpc_code fail_hull(hull_error_t *err, char **message)
 	return code;
 }
 
-/* An event {container_id = 1} plus what add writes. */
+/* An event whose only field is {container_id = 1}: /tasks/paused, /tasks/resumed. */
 static void publish_task_event(struct shim_task *t, const char *topic, const char *type)
 {
 	struct pb_writer ev = {0};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * runc's pause, resume, ps, update and events --stats: each asks the
+ * runc's pause, resume, ps, update and events: each asks the
  * container's monitor, which asks the agent in the guest to act on the
  * container's cgroup there.  Flags, JSON and error words are runc's.
  */
@@ -499,40 +499,50 @@ json_t *hull_runc_stats(json_t *stats)
 	    "hugetlb");
 }
 
+struct events_options {
+	bool stats;
+	bool ready_line;
+	long long interval_ms;
+};
+
 static int events_flag(int c, void *data, hull_error_t *err)
 {
-	bool *stats = data;
+	struct events_options *o = data;
 
 	if (c == 's')
-		*stats = true;
-	else if (c != 'i')
+		o->stats = true;
+	else if (c == 'r')
+		o->ready_line = true;
+	else if (c == 'i')
+		return hull_parse_duration(optarg, &o->interval_ms, err);
+	else
 		return hull_fail(err, 0, "events: unknown option");
 	return 0;
 }
 
+/* --stats: one stats event; without: runc's stream (runtime/cmd_events.c). */
 int cmd_events(struct hull_globals *g, int argc, char **argv, hull_error_t *err)
 {
 	static const struct option options[] = {
 	    {"stats", no_argument, NULL, 's'},
 	    {"interval", required_argument, NULL, 'i'},
+	    {"ready-line", no_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	cleanup_free char *root = NULL, *text = NULL;
 	cleanup_state struct hull_sandbox_state st = {0};
 	cleanup_json json_t *req = json_pack("{s:s}", "op", "stats"), *reply = NULL, *ev = NULL;
+	struct events_options o = {.interval_ms = 5000};
 	const char *id;
-	bool stats = false;
 
-	if (parse_args(argc, argv, "--stats ID", options, "+h", events_flag, &stats, &id, NULL,
-	               err) < 0 ||
-	    load_state(g, id, &root, &st, err) < 0)
+	if (parse_args(argc, argv, "[--stats] [--interval DURATION] [--ready-line] ID", options,
+	               "+h", events_flag, &o, &id, NULL, err) < 0 ||
+	    load_state(g, id, &root, &st, err) < 0 || need_live(id, container_status(&st), err) < 0)
 		return -1;
-	if (!stats)
-		return hull_fail(err, 0,
-		                 "events: only --stats is supported (one stats event, then exit)");
-	if (need_live(id, container_status(&st), err) < 0 ||
-	    container_ask(root, &st, req, &reply, err) < 0)
+	if (!o.stats)
+		return hull_events_stream(root, &st, id, o.interval_ms, o.ready_line, err);
+	if (container_ask(root, &st, req, &reply, err) < 0)
 		return -1;
 	ev = json_pack("{s:s, s:s, s:o?}", "type", "stats", "id", id, "data",
 	               hull_runc_stats(json_object_get(reply, "stats")));

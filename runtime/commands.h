@@ -78,6 +78,20 @@ int hull_update_resources(int argc, char **argv, const char **id, json_t **resou
 /* runc's stats (types.Stats) from the agent's cgroup_stats() numbers. */
 json_t *hull_runc_stats(json_t *stats);
 
+/* A duration as runc's --interval takes it (Go's: 5s, 300ms, 1m30s, 1.5h): *ms, > 0. */
+int hull_parse_duration(const char *s, long long *ms, hull_error_t *err);
+
+struct hull_sandbox_state;
+/*
+ * runtime/cmd_events.c: `hull events ID`, runc's stream: {"type": "oom",
+ * "id"} at each OOM kill, {"type": "stats", ...} each interval_ms; 0 when
+ * the container stops.  st is the container's loaded state.  ready_line
+ * (hull's --ready-line): {"type": "ready", "id"} first, once the monitor
+ * has taken the subscription, for a caller that starts the container then.
+ */
+int hull_events_stream(const char *root, struct hull_sandbox_state *st, const char *id,
+                       long long interval_ms, bool ready_line, hull_error_t *err);
+
 /* runtime/cmd_spec.c: runc's example config.json (and ToRootless). */
 json_t *hull_example_spec(bool rootless);
 

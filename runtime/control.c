@@ -74,7 +74,7 @@ static int read_message(int fd, int timeout_ms, json_t **out, hull_error_t *err)
 	return 0;
 }
 
-static int write_message(int fd, const json_t *msg)
+int control_send(int fd, const json_t *msg)
 {
 	cleanup_free char *text = json_dumps(msg, JSON_COMPACT);
 	cleanup_free char *line = NULL;
@@ -112,7 +112,7 @@ int control_open_session(const char *path, json_t *req, hull_error_t *err)
 		return hull_fail(err, errno, "control socket");
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return hull_fail(err, errno, "the sandbox's monitor is not running (%s)", path);
-	if (write_message(fd, req) < 0)
+	if (control_send(fd, req) < 0)
 		return hull_fail(err, errno, "control socket %s: write", path);
 	return steal_fd(&fd);
 }
@@ -143,7 +143,7 @@ int control_read_request(int conn, json_t **req, hull_error_t *err)
 void control_reply(int conn, json_t *reply)
 {
 	if (reply)
-		write_message(conn, reply);
+		control_send(conn, reply);
 	json_decref(reply);
 	close(conn);
 }

@@ -26,6 +26,9 @@ int control_call(const char *path, json_t *req, json_t **reply, int timeout_ms, 
  */
 int control_open_session(const char *path, json_t *req, hull_error_t *err);
 
+/* One message as a line (waits up to 2 s for room); -1 when it could not go. */
+int control_send(int fd, const json_t *msg);
+
 /* Monitor side: reads one request from a new connection (timeout 2 s). */
 int control_read_request(int conn, json_t **req, hull_error_t *err);
 /* Monitor side: writes the reply (stolen) and closes conn. */

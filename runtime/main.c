@@ -39,7 +39,9 @@ const struct hull_command hull_commands[] = {
     {"update", cmd_update,
      "[--resources FILE|-] [--memory N] [--cpu-quota N] [--cpu-period N] [--pids-limit N] ... ID",
      "change the container's cgroup limits in the guest (the VM keeps its size)"},
-    {"events", cmd_events, "--stats ID", "print the container's resource usage as runc's JSON"},
+    {"events", cmd_events, "[--stats] [--interval DURATION] [--ready-line] ID",
+     "runc's events as JSON lines: oom at once, stats each --interval (default 5s) until the "
+     "container stops; --stats: one stats event"},
     {"spec", cmd_spec, "[--bundle DIR] [--rootless]", "write a default config.json, as runc's"},
     {"list", cmd_list, "[--format table|json] [--quiet]", "list the containers"},
     {"features", cmd_features, "", "print the features hull supports as JSON"},

@@ -139,6 +139,11 @@ static void handle_agent_event(struct monitor *m, json_t *ev)
 	const char *event = json_string_value(json_object_get(ev, "event"));
 	const char *pid = json_string_value(json_object_get(ev, "process_id"));
 
+	if (event && strcmp(event, "oom") == 0) {
+		monitor_events_publish(m, json_string_value(json_object_get(ev, "container_id")),
+		                       ev);
+		return;
+	}
 	if (monitor_exec_event(m, ev))
 		return;
 	if (event == NULL || pid == NULL || strcmp(pid, "init") != 0)
@@ -260,9 +265,10 @@ static int fetch_proc_files(void *data, json_t **snapshot, hull_error_t *err)
 static void serve(struct monitor *m)
 {
 	while (!m->finished) {
-		struct pollfd fds[5 + MONITOR_MAX_EXECS];
+		struct pollfd fds[5 + MONITOR_MAX_EXECS + MONITOR_MAX_SUBSCRIBERS];
 		struct exec_session *owner[MONITOR_MAX_EXECS];
-		nfds_t n = 0, n_execs;
+		struct event_subscriber *subscriber[MONITOR_MAX_SUBSCRIBERS];
+		nfds_t n = 0, n_execs, n_subs;
 		int agent_fd = agent_client_fd(m->sb.vm.agent), stdin_at = -1, view_at = -1;
 
 		fds[n++] = (struct pollfd){.fd = m->signal_fd, .events = POLLIN};
@@ -276,6 +282,8 @@ static void serve(struct monitor *m)
 			view_at = (int)n;
 			fds[n++] = (struct pollfd){.fd = proc_view_fd(m->view), .events = POLLIN};
 		}
+		n_subs = monitor_events_poll_fds(m, fds + n, subscriber);
+		n += n_subs;
 		n_execs = monitor_exec_poll_fds(m, fds + n, owner);
 		n += n_execs;
 		/* A console socket's pty sends no SIGWINCH: its size is looked at. */
@@ -313,11 +321,17 @@ static void serve(struct monitor *m)
 			proc_view_free(m->view);
 			m->view = NULL;
 		}
+		for (nfds_t i = 0; i < n_subs; i++)
+			if (fds[n - n_execs - n_subs + i].revents &&
+			    subscriber[i]->conn == fds[n - n_execs - n_subs + i].fd)
+				monitor_events_serve(subscriber[i]);
 		for (nfds_t i = 0; i < n_execs; i++)
 			if (fds[n - n_execs + i].revents &&
 			    owner[i]->conn == fds[n - n_execs + i].fd)
 				monitor_exec_serve(m, owner[i]);
 	}
+	/* The container stopped: its event streams end (those of members too). */
+	monitor_events_close(m, NULL);
 	monitor_exec_close_all(m);
 }
 
@@ -364,6 +378,7 @@ void monitor_main(struct monitor_options *o)
 
 	m.sb.sc = o->sc;
 	monitor_exec_init(&m);
+	monitor_events_init(&m);
 	m.sb.state_root = o->state_root;
 	m.state = (struct hull_state_ref){.root = o->state_root, .id = o->sc->id};
 	m.sb.record_endpoint = hull_state_record_endpoint;

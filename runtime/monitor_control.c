@@ -251,6 +251,7 @@ static const struct monitor_op {
     {"ps", op_ps, false},
     {"update", op_update, false},
     {"stats", op_stats, false},
+    {"events", monitor_op_events, false},
     {"shutdown", op_shutdown, false},
     {"exec", monitor_op_exec, true},
     {"add_container", monitor_op_add_container, true},

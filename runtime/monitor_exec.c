@@ -77,8 +77,10 @@ void monitor_exec_lost(struct monitor *m, struct exec_session *s)
 	/* Its process must not outlive the host process a caller waits on. */
 	if (req && agent_op(m, s, req, &err) < 0)
 		log_debug("exec %s: kill: %s", s->process_id, hull_error_str(err));
-	if (s->member)
+	if (s->member) {
 		monitor_set_member_status(m, s->container_id, HULL_STATUS_STOPPED);
+		monitor_events_close(m, s->container_id);
+	}
 	session_close(s);
 }
 
@@ -200,8 +202,10 @@ bool monitor_exec_event(struct monitor *m, json_t *ev)
 			continue;
 		session_send(m, s, ev);
 		if (event && strcmp(event, "exit") == 0) {
-			if (s->member)
+			if (s->member) {
 				monitor_set_member_status(m, s->container_id, HULL_STATUS_STOPPED);
+				monitor_events_close(m, s->container_id);
+			}
 			session_close(s);
 		}
 		return true;

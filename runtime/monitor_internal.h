@@ -36,6 +36,14 @@ struct exec_session {
 	struct agent_reader reader;
 };
 
+#define MONITOR_MAX_SUBSCRIBERS 40
+
+/* A `hull events` stream (runtime/monitor_events.c). */
+struct event_subscriber {
+	int conn; /* -1: a free slot */
+	char container_id[80];
+};
+
 struct monitor {
 	struct monitor_options *o;
 	struct hull_state_ref state; /* where net/ records the endpoints */
@@ -50,6 +58,7 @@ struct monitor {
 	unsigned rows, cols; /* the terminal's size the guest last got */
 	struct exec_session execs[MONITOR_MAX_EXECS];
 	unsigned next_exec;
+	struct event_subscriber subscribers[MONITOR_MAX_SUBSCRIBERS];
 	struct proc_view *view; /* the container's /proc for `podman top`; NULL: none */
 	char control_path[PATH_MAX];
 };
@@ -102,5 +111,20 @@ int monitor_op_add_container(struct monitor *m, int conn, json_t *req, json_t **
                              hull_error_t *err);
 int monitor_op_remove_container(struct monitor *m, int conn, json_t *req, json_t **reply,
                                 hull_error_t *err);
+
+/*
+ * runtime/monitor_events.c: `hull events` subscribers.  "events" takes
+ * conn over; each of the container's agent events (an "oom") is passed on
+ * as a line; the connection closes when the container stops.
+ */
+void monitor_events_init(struct monitor *m);
+int monitor_op_events(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err);
+void monitor_events_publish(struct monitor *m, const char *container_id, json_t *ev);
+/* Ends the streams of container_id (NULL: all). */
+void monitor_events_close(struct monitor *m, const char *container_id);
+size_t monitor_events_poll_fds(struct monitor *m, struct pollfd *fds,
+                               struct event_subscriber **owner);
+/* A subscriber's connection is readable: it went away. */
+void monitor_events_serve(struct event_subscriber *s);
 
 #endif

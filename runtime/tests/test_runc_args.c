@@ -55,6 +55,50 @@ static void test_signals(void **state)
 	}
 }
 
+/* events --interval: Go's durations, as runc takes them; 0 and junk refused by name. */
+static void test_durations(void **state)
+{
+	static const struct {
+		const char *text;
+		long long ms;
+	} good[] = {
+	    {"5s", 5000}, {"300ms", 300},  {"1m30s", 90000}, {"1.5h", 5400000}, {"250us", 1},
+	    {"1ns", 1},   {"2h", 7200000}, {"0.5s", 500},    {"24h", 86400000}, {"1m0.5s", 60500},
+	};
+	static const char *const bad[] = {"5",   "",       "s",     "5x",   "-5s", "5 s",
+	                                  "ms5", "1.2.3s", "0x10s", "infs", "."};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cleanup_error hull_error_t err = NULL;
+		long long ms = 0;
+
+		if (hull_parse_duration(good[i].text, &ms, &err) < 0)
+			fail_msg("%s: %s", good[i].text, hull_error_str(err));
+		if (ms != good[i].ms)
+			fail_msg("%s: %lld ms, not %lld", good[i].text, ms, good[i].ms);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cleanup_error hull_error_t err = NULL;
+		cleanup_free char *want = NULL;
+		long long ms = 0;
+
+		assert_int_equal(hull_parse_duration(bad[i], &ms, &err), -1);
+		assert_true(
+		    asprintf(&want,
+		             "events: --interval \"%s\" is not a duration (e.g. 5s, 500ms, 1m)",
+		             bad[i]) > 0);
+		assert_string_equal(hull_error_str(err), want);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		cleanup_error hull_error_t err = NULL;
+		long long ms = 0;
+
+		assert_int_equal(hull_parse_duration(i ? "0s" : "0", &ms, &err), -1);
+		assert_non_null(strstr(hull_error_str(err), "the interval must be greater than 0"));
+	}
+}
+
 static void test_sizes(void **state)
 {
 	static const struct {
@@ -259,9 +303,13 @@ static void test_example_spec(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_signals),       cmocka_unit_test(test_sizes),
-	    cmocka_unit_test(test_update_flags),  cmocka_unit_test(test_update_resources_file),
-	    cmocka_unit_test(test_update_errors), cmocka_unit_test(test_runc_stats),
+	    cmocka_unit_test(test_signals),
+	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_update_flags),
+	    cmocka_unit_test(test_update_resources_file),
+	    cmocka_unit_test(test_update_errors),
+	    cmocka_unit_test(test_runc_stats),
 	    cmocka_unit_test(test_example_spec),
 	};
 

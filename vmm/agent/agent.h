@@ -43,6 +43,8 @@ struct agent_container {
 	bool started;
 	unsigned long ns_all;         /* CLONE_NEW* it has, new or joined */
 	struct seccomp_plan *seccomp; /* its filter, for its execs too */
+	int oom_watch;                /* inotify watch of its memory.events; 0: none */
+	long long oom_kills;          /* its oom_kill count last seen; -1: none */
 };
 
 struct agent {
@@ -53,6 +55,7 @@ struct agent {
 	bool is_init; /* PID 1 of a guest: power off at shutdown */
 	bool shutting_down;
 	struct agent_process procs[AGENT_MAX_PROCESSES];
+	int oom_fd; /* inotify of the containers' memory.events (vmm/agent/oom.c); -1: none */
 };
 
 /* Sends one message to the host; failures are logged (the host may be gone). */
@@ -113,5 +116,18 @@ void agent_container_exited(struct agent *a, const char *process_id);
  * reply's results ({"interfaces": [{"mac", "name", "ifindex"}]}).
  */
 int agent_configure_network(json_t *req, json_t **reply, hull_error_t *err);
+
+/*
+ * vmm/agent/oom.c: OOM kills in a container's cgroup, each rise of its
+ * memory.events oom_kill sent as {"event": "oom", "container_id"}.
+ */
+int agent_oom_init(void); /* the inotify fd for a->oom_fd, or -1 */
+/* Starts watching a new container's memory.events (its cgroup made). */
+void agent_oom_watch(struct agent *a, struct agent_container *ctr);
+/* Sends an "oom" event if the container's count went up since last seen. */
+void agent_oom_check(struct agent *a, struct agent_container *ctr);
+void agent_oom_unwatch(struct agent *a, struct agent_container *ctr);
+/* a->oom_fd is readable: every watched container is checked. */
+void agent_oom_serve(struct agent *a);
 
 #endif

@@ -483,10 +483,11 @@ static int await_ready(int sync, pid_t pid, const char *cgroup, struct container
 	return 0;
 }
 
-static void container_forget(struct agent_container *ctr)
+static void container_forget(struct agent *a, struct agent_container *ctr)
 {
 	cleanup_error hull_error_t err = NULL;
 
+	agent_oom_unwatch(a, ctr);
 	if (ctr->cgroup && cgroup_destroy(ctr->cgroup, &err) < 0)
 		log_warning("container %s: %s", ctr->id, hull_error_str(err));
 	if (ctr->sync_fd >= 0)
@@ -581,12 +582,16 @@ int agent_container_create(struct agent *a, json_t *req, json_t **reply, hull_er
 	ctr->process_id = strdup(c.process_id);
 	if (ctr->id == NULL || ctr->process_id == NULL) {
 		hull_fail(err, ENOMEM, "container \"%s\"", c.id);
-		container_forget(ctr);
+		container_forget(a, ctr);
 		goto out;
 	}
-	if (cgroup_create(a->cgroup_parent, c.id, c.cgroup, &ctr->cgroup, err) < 0 ||
-	    spawn(a, ctr->cgroup, &c, &ctr->sync_fd, &ctr->pid, err) < 0) {
-		container_forget(ctr);
+	if (cgroup_create(a->cgroup_parent, c.id, c.cgroup, &ctr->cgroup, err) < 0) {
+		container_forget(a, ctr);
+		goto out;
+	}
+	agent_oom_watch(a, ctr);
+	if (spawn(a, ctr->cgroup, &c, &ctr->sync_fd, &ctr->pid, err) < 0) {
+		container_forget(a, ctr);
 		goto out;
 	}
 	*reply = create_reply(ctr, &c);
@@ -676,6 +681,9 @@ out:
 void agent_container_exited(struct agent *a, const char *process_id)
 {
 	for (int i = 0; i < AGENT_MAX_CONTAINERS; i++)
-		if (a->ctrs[i].id && strcmp(a->ctrs[i].process_id, process_id) == 0)
-			container_forget(&a->ctrs[i]);
+		if (a->ctrs[i].id && strcmp(a->ctrs[i].process_id, process_id) == 0) {
+			/* An OOM kill of its first process is told before that process's exit. */
+			agent_oom_check(a, &a->ctrs[i]);
+			container_forget(a, &a->ctrs[i]);
+		}
 }

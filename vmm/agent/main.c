@@ -471,15 +471,16 @@ static void say_ready(struct agent *a)
 	json_decref(ready);
 }
 
-#define POLL_MAX (2 + 2 * AGENT_MAX_PROCESSES)
+#define POLL_MAX (3 + 2 * AGENT_MAX_PROCESSES)
 
-/* fds[0] the channel, fds[1] the signalfd, then each process's output fds. */
+/* fds[0] the channel, fds[1] the signalfd, fds[2] the OOM watch, then each process's output fds. */
 static nfds_t poll_set(struct agent *a, int sfd, struct pollfd *fds, struct agent_process **owner)
 {
 	nfds_t n = 0;
 
 	fds[n++] = (struct pollfd){.fd = a->channel, .events = POLLIN};
 	fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+	fds[n++] = (struct pollfd){.fd = a->oom_fd, .events = POLLIN};
 	for (int i = 0; i < AGENT_MAX_PROCESSES; i++) {
 		struct agent_process *p = &a->procs[i];
 
@@ -506,7 +507,7 @@ static void serve(struct agent *a, int sfd, struct agent_reader *reader)
 		if (poll(fds, n, -1) < 0 && errno != EINTR)
 			break;
 		/* Output first, so that it reaches the host before the exit event. */
-		for (nfds_t i = 2; i < n; i++) {
+		for (nfds_t i = 3; i < n; i++) {
 			struct agent_process *p = owner[i];
 
 			/* The slot may have been released by an earlier fd of this round. */
@@ -514,6 +515,8 @@ static void serve(struct agent *a, int sfd, struct agent_reader *reader)
 			    (fds[i].fd == p->stdout_fd || fds[i].fd == p->stderr_fd))
 				agent_process_relay(a, p, fds[i].fd);
 		}
+		if (fds[2].revents)
+			agent_oom_serve(a);
 		if (fds[1].revents) {
 			struct signalfd_siginfo si;
 
@@ -536,8 +539,10 @@ static void serve(struct agent *a, int sfd, struct agent_reader *reader)
 int main(int argc, char **argv)
 {
 	cleanup_error hull_error_t err = NULL;
-	struct agent a = {
-	    .channel = -1, .is_init = getpid() == 1, .cgroup_parent = AGENT_CGROUP_PARENT};
+	struct agent a = {.channel = -1,
+	                  .is_init = getpid() == 1,
+	                  .cgroup_parent = AGENT_CGROUP_PARENT,
+	                  .oom_fd = -1};
 	struct agent_reader reader;
 	bool debug = false;
 	int sfd;
@@ -559,6 +564,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sfd = setup_signals();
+	a.oom_fd = agent_oom_init();
 	agent_reader_init(&reader);
 	say_ready(&a);
 	serve(&a, sfd, &reader);

@@ -29,7 +29,7 @@ static int setup(void **state)
 {
 	static const char *const applets[] = {"sh",    "cat",  "hostname", "ls",       "mkdir",
 	                                      "sleep", "grep", "echo",     "readlink", "true",
-	                                      "id",    "ps",   NULL};
+	                                      "id",    "ps",   "dd",       NULL};
 	static const char *const dirs[] = {"proc", "dev", "tmp", NULL};
 
 	return agent_fixture_setup(state, applets, dirs);
@@ -447,6 +447,84 @@ static void proc_files_without_proc_mount(void **state)
 	assert_int_equal(agent_peer_collect(f->peer, "np", NULL, 0, NULL, 0), 128 + SIGKILL);
 }
 
+/* linux.resources with a memory limit of 16 MiB; the test skips on a host without cgroup v2's memory controller. */
+static json_t *small_memory(struct agent_fixture *f)
+{
+	char path[300], controllers[256];
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", f->cgroup);
+	read_file(path, controllers, sizeof(controllers));
+	if (strstr(controllers, "memory") == NULL) {
+		print_message("no memory controller on this host's cgroup v2 (%s)\n", f->cgroup);
+		skip();
+	}
+	return json_pack("{s:{s:{s:I}}}", "resources", "memory", "limit", (json_int_t)16 << 20);
+}
+
+/*
+ * Events until process id's exit: its status; *ooms the "oom" events of
+ * container id before it, *after those that came with no exit yet seen
+ * when stop_at_oom (then it returns -1 at the first).
+ */
+static int events_until_exit(struct agent_fixture *f, const char *id, int *ooms, bool stop_at_oom)
+{
+	for (;;) {
+		cleanup_json json_t *msg = agent_peer_next(f->peer);
+		const char *event = json_string_value(json_object_get(msg, "event"));
+		const char *pid = json_string_value(json_object_get(msg, "process_id"));
+		const char *cid = json_string_value(json_object_get(msg, "container_id"));
+
+		if (event && strcmp(event, "oom") == 0) {
+			assert_non_null(cid);
+			assert_string_equal(cid, id);
+			(*ooms)++;
+			if (stop_at_oom)
+				return -1;
+		}
+		if (event && pid && strcmp(event, "exit") == 0 && strcmp(pid, id) == 0)
+			return (int)json_integer_value(json_object_get(msg, "status"));
+	}
+}
+
+/* Its first process killed for memory: one "oom" event, then the exit (SIGKILL's 137). */
+static void oom_kill_of_first_process_is_told_before_its_exit(void **state)
+{
+	struct agent_fixture *f = *state;
+	int ooms = 0;
+
+	create(f, "m1", "exec dd if=/dev/zero of=/dev/null bs=64M count=1", small_memory(f));
+	start(f, "m1");
+	assert_int_equal(events_until_exit(f, "m1", &ooms, false), 128 + SIGKILL);
+	assert_int_equal(ooms, 1);
+	assert_false(cgroup_exists(f, "m1"));
+}
+
+/* A child killed for memory while the container runs on: told at once, not at the end. */
+static void oom_kill_in_running_container_is_told_at_once(void **state)
+{
+	struct agent_fixture *f = *state;
+	int ooms = 0;
+	char out[256];
+
+	create(f, "m2", "dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd=$?; sleep 60",
+	       small_memory(f));
+	start(f, "m2");
+	assert_int_equal(events_until_exit(f, "m2", &ooms, true), -1);
+	assert_int_equal(ooms, 1);
+	agent_peer_expect_ok(agent_peer_call(
+	    f->peer, json_pack("{s:s, s:s, s:i, s:b}", "op", "kill_container", "container_id", "m2",
+	                       "signal", SIGKILL, "all", true)));
+	assert_int_equal(agent_peer_collect(f->peer, "m2", out, sizeof(out), NULL, 0),
+	                 128 + SIGKILL);
+	expect_in(out, "dd=137\n");
+	/* A container without OOM kills has no "oom" event. */
+	create(f, "m3", "echo fits", small_memory(f));
+	start(f, "m3");
+	ooms = 0;
+	assert_int_equal(events_until_exit(f, "m3", &ooms, false), 0);
+	assert_int_equal(ooms, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +547,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(proc_files_without_proc_mount, setup,
 	                                    agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(proc_files_are_the_containers, setup,
+	                                    agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(oom_kill_of_first_process_is_told_before_its_exit,
+	                                    setup, agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(oom_kill_in_running_container_is_told_at_once, setup,
 	                                    agent_fixture_teardown),
 	};
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,15 +23,14 @@ struct holder {
 	void (*body)(void *arg, struct proc_view *view);
 	void *arg;
 	struct proc_view *view;
-	int go[2]; /* the leader writes one byte when view is settled */
+	sem_t go; /* posted by the leader when view and its namespace are settled */
 };
 
 static void *worker(void *data)
 {
 	struct holder *h = data;
-	char c;
 
-	while (read(h->go[0], &c, 1) < 0 && errno == EINTR)
+	while (sem_wait(&h->go) < 0 && errno == EINTR)
 		;
 	h->body(h->arg, h->view);
 	_exit(1); /* body does not return */
@@ -62,18 +62,41 @@ static int attach_binds(int rootfd, const struct proc_view_root *r)
 	return 0;
 }
 
-/* The rootfs made "/" of this thread's new namespace, the view on /proc; the failed step. */
-static const char *enter_root(struct proc_view *v, const struct proc_view_root *r)
+/*
+ * The working directory, a mount's root, made "/" of this thread's
+ * namespace; the host's tree, then on top of it, detached: the namespace
+ * holds what is under the new "/" only.  The failed step, NULL on success.
+ */
+static const char *pivot_to_cwd(void)
+{
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return "pivot_root";
+	if (umount2(".", MNT_DETACH) < 0)
+		return "detach the host's tree";
+	if (chdir("/") < 0)
+		return "chdir to the new /";
+	return NULL;
+}
+
+/*
+ * The rootfs made "/" of this thread's new namespace, the view on /proc if
+ * v (*on_proc says whether it is there: without /proc in the rootfs, or if
+ * the mount fails, the root is still the container's, /proc the rootfs's);
+ * the failed step, NULL on success.
+ */
+static const char *enter_root(struct proc_view *v, const struct proc_view_root *r, bool *on_proc)
 {
 	cleanup_close int rootfd = -1, proc = -1, dev = -1;
 	char opts[128], target[64];
 
-	if (mount(r->rootfs, r->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	*on_proc = false;
+	if (mount(r->rootfs, r->rootfs, "none", MS_BIND | MS_REC, NULL) < 0)
 		return "bind the rootfs";
 	rootfd = open(r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || attach_binds(rootfd, r) < 0)
 		return "bind the container's mounts";
-	if (r->readonly && mount(NULL, r->rootfs, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+	if (r->readonly &&
+	    mount("none", r->rootfs, "none", MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		return "make the rootfs read-only";
 	/* psgo lists /dev and /dev/pts for terminals; the guest's are not on the host. */
 	dev = mount_tree_open_in(rootfd, "dev", O_PATH | O_DIRECTORY);
@@ -85,61 +108,97 @@ static const char *enter_root(struct proc_view *v, const struct proc_view_root *
 			return "mount a tmpfs on /dev";
 		tmpfs = mount_tree_open_in(rootfd, "dev", O_PATH | O_DIRECTORY);
 		if (tmpfs < 0 || mkdirat(tmpfs, "pts", 0755) < 0 ||
-		    mount(NULL, fd_path(tmpfs, target, sizeof(target)), NULL,
+		    mount("none", fd_path(tmpfs, target, sizeof(target)), "none",
 		          MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
 			return "make /dev/pts";
 	}
 	/* Without a view (no /dev/fuse), /proc stays the rootfs's: empty, never the host's. */
 	proc = v ? mount_tree_open_in(rootfd, "proc", O_PATH | O_DIRECTORY) : -1;
 	if (v && proc < 0)
-		return "find /proc in the rootfs";
-	if (v && (proc_view_mount_options(v, opts, sizeof(opts)) < 0 ||
-	          mount("hull-proc", fd_path(proc, target, sizeof(target)), "fuse",
-	                MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) < 0))
-		return "mount the view on /proc";
-	if (chdir(r->rootfs) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
-		return "pivot_root into the rootfs";
-	/* The host's tree, now under ".", goes: the namespace holds the container's mounts only. */
-	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
-		log_warning("the container's /proc view: detach the host's tree: %s",
+		log_warning("the container's /proc view: find /proc in the rootfs: %s; no view for "
+		            "`podman top`",
 		            strerror(errno));
-	return NULL;
+	else if (v && (proc_view_mount_options(v, opts, sizeof(opts)) < 0 ||
+	               mount("hull-proc", fd_path(proc, target, sizeof(target)), "fuse",
+	                     MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) < 0))
+		log_warning("the container's /proc view: mount it on /proc: %s; no view for "
+		            "`podman top`",
+		            strerror(errno));
+	else
+		*on_proc = v != NULL;
+	if (chdir(r->rootfs) < 0)
+		return "chdir to the rootfs";
+	return pivot_to_cwd();
 }
 
-/* This thread into a new mount namespace (the container's root, the view on /proc); false (logged) if not. */
+/*
+ * An empty read-only tmpfs made "/" of this thread's namespace (slave to
+ * the host's) and the host's tree detached: a process joining the namespace
+ * finds nothing, and writes nothing, there.  The failed step, NULL on
+ * success.
+ */
+static const char *enter_empty_root(void)
+{
+	/* On top of "/" (and of whatever failed steps left there): a joiner's "/" is the topmost. */
+	if (mount("hull-empty", "/", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	          "mode=0555,size=4k") < 0)
+		return "mount a tmpfs on /";
+	/* "/.." is the topmost mount on "/": the tmpfs. */
+	if (chdir("/..") < 0)
+		return "chdir to the tmpfs";
+	return pivot_to_cwd();
+}
+
+/*
+ * This thread into a mount namespace of its own: the container's root
+ * (root), with the view on /proc if v, or, when that cannot be made, an
+ * empty read-only root; only if even that fails (logged as an error) can
+ * it see the host's tree.  Whether the view is on /proc.
+ */
 static bool mount_view(struct proc_view *v, const struct proc_view_root *r)
 {
-	cleanup_close int host = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	const char *step;
+	const char *step, *empty;
+	bool on_proc;
+	char why[160];
 
-	if (host < 0) {
-		log_warning("the container's /proc view: /proc/self/ns/mnt: %s", strerror(errno));
+	if (unshare(CLONE_NEWNS) < 0) {
+		log_error(
+		    "the container's namespace: unshare(CLONE_NEWNS): %s; the monitor's pid "
+		    "stays in the host's mount namespace: `podman cp` into the running "
+		    "container writes the host's files, `podman top` lists the host's processes",
+		    strerror(errno));
 		return false;
 	}
-	step = "unshare(CLONE_NEWNS)";
-	if (unshare(CLONE_NEWNS) < 0)
-		goto fail_here;
 	/* A slave: nothing mounted here reaches the host. */
-	step = "make / a slave of the host's";
-	if (mount("none", "/", "none", MS_REC | MS_SLAVE, NULL) < 0)
-		goto fail;
-	step = enter_root(v, r);
-	if (step)
-		goto fail;
-	log_debug("the container's root and /proc view are in the monitor's mount namespace");
-	return true;
-fail : {
-	int saved = errno;
-
-	/* Back to the host's namespace: the leader holds nothing of its own. */
-	if (setns(host, CLONE_NEWNS) < 0 || chdir("/") < 0)
-		log_warning("the container's /proc view: back to the host's namespace: %s",
-		            strerror(errno));
-	errno = saved;
-}
-fail_here:
-	log_warning("the container's /proc view: %s: %s; `podman top` lists the host's /proc", step,
-	            strerror(errno));
+	if (mount("none", "/", "none", MS_REC | MS_SLAVE, NULL) < 0) {
+		/* No empty root either: on a "/" shared with the host's, it would reach the host. */
+		log_error("the container's namespace: make / a slave of the host's: %s; the "
+		          "monitor's pid is in a copy of the host's mount namespace: `podman cp` "
+		          "into the running container writes the host's files",
+		          strerror(errno));
+		return false;
+	}
+	step = r ? enter_root(v, r, &on_proc) : NULL;
+	if (r && step == NULL) {
+		log_debug("the container's root%s is in the monitor's mount namespace",
+		          on_proc ? " and /proc view" : "");
+		return on_proc;
+	}
+	if (r)
+		snprintf(why, sizeof(why), "%s: %s", step, strerror(errno));
+	else
+		snprintf(why, sizeof(why), "no plan of its mounts");
+	empty = enter_empty_root();
+	if (empty == NULL)
+		log_warning("the container's namespace: %s; the monitor's pid holds an empty "
+		            "read-only root instead: `podman cp` into the running container and "
+		            "`podman top` fail",
+		            why);
+	else
+		log_error("the container's namespace: %s; an empty root instead: %s: %s; the "
+		          "monitor's pid may see the host's tree: `podman cp` into the running "
+		          "container can write the host's files",
+		          why, empty, strerror(errno));
 	return false;
 }
 
@@ -163,7 +222,7 @@ _Noreturn void proc_view_hold(const struct proc_view_root *root, proc_view_fetch
                               void *arg)
 {
 	struct holder h = {.body = body, .arg = arg};
-	int fuse = open_fuse();
+	int fuse = open_fuse(), e;
 	pthread_t t;
 
 	if (fuse < 0)
@@ -172,11 +231,16 @@ _Noreturn void proc_view_hold(const struct proc_view_root *root, proc_view_fetch
 		            strerror(errno));
 	if (fuse >= 0 && (h.view = proc_view_new(fuse, fetch, fetch_data)) == NULL)
 		close(fuse);
+	sem_init(&h.go, 0, 0);
 	/* The worker starts in the host's namespaces, before this thread leaves them. */
-	if (root == NULL || pipe2(h.go, O_CLOEXEC) < 0 ||
-	    pthread_create(&t, NULL, worker, &h) != 0) {
-		log_warning("the container's namespace: %s; the monitor's is the host's",
-		            root ? strerror(errno ? errno : ENOMEM) : "no plan of its mounts");
+	e = pthread_create(&t, NULL, worker, &h);
+	if (e != 0) {
+		log_error(
+		    "the container's namespace: no thread for the monitor's work: %s; the "
+		    "monitor's pid stays in the host's mount namespace: `podman cp` into the "
+		    "running container writes the host's files, `podman top` lists the host's "
+		    "processes",
+		    strerror(e));
 		proc_view_free(h.view);
 		body(arg, NULL);
 	}
@@ -184,8 +248,7 @@ _Noreturn void proc_view_hold(const struct proc_view_root *root, proc_view_fetch
 		proc_view_free(h.view);
 		h.view = NULL;
 	}
-	while (write(h.go[1], "", 1) < 0 && errno == EINTR)
-		;
+	sem_post(&h.go);
 	for (;;)
 		pause();
 }

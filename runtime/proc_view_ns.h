@@ -33,9 +33,14 @@ struct proc_view_root {
  * Runs body(arg, view) on a new thread while this one, the process's
  * leader, moves to a mount namespace of its own whose root is root's
  * rootfs, with view's file system on /proc, and waits there.  view is
- * NULL without /dev/fuse (the namespace is still the container's, its
- * /proc the rootfs's empty directory) or when the namespace could not be
- * made; why is logged as a warning.  Never returns: body ends the process.
+ * NULL without /dev/fuse or without a /proc directory in the rootfs (the
+ * namespace is still the container's, with the rootfs's /proc if any),
+ * and when the container's namespace cannot be made (or root is NULL: no
+ * plan of its mounts): the leader then holds an empty read-only tmpfs as
+ * "/", the host's tree detached, so nothing of the host is seen or
+ * written through its pid.  Why is logged as a warning; as an error when
+ * the leader could not leave the host's tree (unshare, or the empty root,
+ * failing; no thread).  Never returns: body ends the process.
  */
 _Noreturn void proc_view_hold(const struct proc_view_root *root, proc_view_fetch_fn fetch,
                               void *fetch_data, void (*body)(void *arg, struct proc_view *view),

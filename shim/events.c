@@ -73,3 +73,12 @@ void shim_publish(const char *topic, const char *type, const struct pb_writer *e
 	pb_writer_release(&envelope);
 	pb_writer_release(&forward);
 }
+
+void shim_publish_task_event(const char *container_id, const char *topic, const char *type)
+{
+	struct pb_writer ev = {0};
+
+	pb_put_string(&ev, 1, container_id);
+	shim_publish(topic, type, &ev);
+	pb_writer_release(&ev);
+}

@@ -21,4 +21,10 @@ void shim_events_init(const char *ttrpc_address, const char *ns);
  */
 void shim_publish(const char *topic, const char *type, const struct pb_writer *event);
 
+/*
+ * An event whose only field is {container_id = 1}: /tasks/paused
+ * (TaskPaused), /tasks/resumed (TaskResumed), /tasks/oom (TaskOOM).
+ */
+void shim_publish_task_event(const char *container_id, const char *topic, const char *type);
+
 #endif

@@ -87,39 +87,84 @@ static char *stderr_message(const char *text)
 	return strndup(start, (size_t)(end - start));
 }
 
-int hull_run(const struct hull_runner *runner, const char *const args[],
-             const struct hull_run_options *opts, char **output, hull_error_t *err)
+/*
+ * Starts `hull --root ROOT [--log FILE --log-format json] ARGS...` with
+ * stdio fds 0-2 of targets (-1: /dev/null); errno-style error code, 0 on success.
+ */
+static int spawn_hull(const struct hull_runner *runner, const char *const args[],
+                      const char *log_path, const int targets[3], pid_t *pid)
 {
 	const char *argv[MAX_ARGS];
 	size_t n = 0;
-	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
 	cleanup_close int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	cleanup_free char *out = NULL, *errtext = NULL, *message = NULL;
-	struct stat log_before;
-	size_t out_len = 0, err_len = 0;
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
-	sigset_t none;
-	pid_t pid;
+	sigset_t none, defaults;
 	int rc;
 
 	argv[n++] = runner->hull;
 	argv[n++] = "--root";
 	argv[n++] = runner->root;
-	if (opts->log_path) {
+	if (log_path) {
 		argv[n++] = "--log";
-		argv[n++] = opts->log_path;
+		argv[n++] = log_path;
 		argv[n++] = "--log-format";
 		argv[n++] = "json";
 	}
 	for (size_t i = 0; args[i]; i++) {
 		if (n == MAX_ARGS - 1)
-			return hull_fail(err, E2BIG, "hull %s", args[0]);
+			return E2BIG;
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
 	if (devnull < 0)
-		return hull_fail(err, errno, "open /dev/null");
+		return errno;
+	posix_spawn_file_actions_init(&actions);
+	for (int fd = 0; fd < 3; fd++)
+		posix_spawn_file_actions_adddup2(&actions, targets[fd] >= 0 ? targets[fd] : devnull,
+		                                 fd);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	/* The shim ignores SIGPIPE; hull and what it starts get the default
+	 * back (a container's writer must die of a reader going away). */
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGPIPE);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawnp(pid, runner->hull, &actions, &attr, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	return rc;
+}
+
+int hull_spawn(const struct hull_runner *runner, const char *const args[], int *out_fd, pid_t *pid,
+               hull_error_t *err)
+{
+	int out_pipe[2], rc;
+
+	if (pipe2(out_pipe, O_CLOEXEC) < 0)
+		return hull_fail(err, errno, "run %s", runner->hull);
+	rc = spawn_hull(runner, args, NULL, (const int[3]){-1, out_pipe[1], 2}, pid);
+	close(out_pipe[1]);
+	if (rc != 0) {
+		close(out_pipe[0]);
+		return hull_fail(err, rc, "run %s %s", runner->hull, args[0]);
+	}
+	*out_fd = out_pipe[0];
+	return 0;
+}
+
+int hull_run(const struct hull_runner *runner, const char *const args[],
+             const struct hull_run_options *opts, char **output, hull_error_t *err)
+{
+	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+	cleanup_free char *out = NULL, *errtext = NULL, *message = NULL;
+	struct stat log_before;
+	size_t out_len = 0, err_len = 0;
+	pid_t pid;
+	int rc;
+
 	/* Only what this command logs is its error: the log is the task's. */
 	if (!opts->log_path || stat(opts->log_path, &log_before) < 0)
 		log_before.st_size = 0;
@@ -129,25 +174,9 @@ int hull_run(const struct hull_runner *runner, const char *const args[],
 		goto pipe_failed;
 	}
 
-	posix_spawn_file_actions_init(&actions);
 	int targets[3] = {opts->stdio[0], output ? out_pipe[1] : opts->stdio[1],
 	                  opts->log_path ? opts->stdio[2] : err_pipe[1]};
-	for (int fd = 0; fd < 3; fd++)
-		posix_spawn_file_actions_adddup2(&actions, targets[fd] >= 0 ? targets[fd] : devnull,
-		                                 fd);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&attr, &none);
-	/* The shim ignores SIGPIPE; hull and what it starts get the default
-	 * back (a container's writer must die of a reader going away). */
-	sigset_t defaults;
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&pid, runner->hull, &actions, &attr, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&actions);
-	posix_spawnattr_destroy(&attr);
+	rc = spawn_hull(runner, args, opts->log_path, targets, &pid);
 	if (out_pipe[1] >= 0)
 		close(out_pipe[1]);
 	if (err_pipe[1] >= 0)
@@ -197,5 +226,7 @@ pipe_failed:
 		if (err_pipe[i] >= 0)
 			close(err_pipe[i]);
 	}
+	if (rc == E2BIG)
+		return hull_fail(err, E2BIG, "hull %s", args[0]);
 	return hull_fail(err, rc, "run %s", runner->hull);
 }

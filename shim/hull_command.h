@@ -9,6 +9,7 @@
 #define HULL_SHIM_HULL_COMMAND_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -37,5 +38,14 @@ struct hull_run_options {
  */
 int hull_run(const struct hull_runner *runner, const char *const args[],
              const struct hull_run_options *opts, char **output, hull_error_t *err);
+
+/*
+ * Starts hull with args (as hull_run, without --log) and returns at once:
+ * *out_fd the read end of its stdout, its stdin /dev/null, its stderr the
+ * shim's (containerd's log).  The caller reads *out_fd to its end, closes
+ * it and reaps *pid (reaper_wait).
+ */
+int hull_spawn(const struct hull_runner *runner, const char *const args[], int *out_fd, pid_t *pid,
+               hull_error_t *err);
 
 #endif

@@ -21,6 +21,9 @@
 #include "shim/rootfs.h"
 #include "shim/task_internal.h"
 
+/* How long Start waits for `hull events` to subscribe before it starts the container anyway. */
+#define OOM_WATCH_START_MS 10000
+
 /* containerd.v1.types.Status */
 enum task_status {
 	STATUS_UNKNOWN = 0,
@@ -61,16 +64,6 @@ static enum ttrpc_code fail_hull(hull_error_t *err, char **message)
 		code = TTRPC_ALREADY_EXISTS;
 	*message = strdup(text);
 	return code;
-}
-
-/* An event whose only field is {container_id = 1}: /tasks/paused, /tasks/resumed. */
-static void publish_task_event(struct shim_task *t, const char *topic, const char *type)
-{
-	struct pb_writer ev = {0};
-
-	pb_put_string(&ev, 1, t->id);
-	shim_publish(topic, type, &ev);
-	pb_writer_release(&ev);
 }
 
 static void put_exit(struct pb_writer *w, uint32_t status_field, const struct shim_process *p)
@@ -220,9 +213,25 @@ static enum ttrpc_code task_start(struct shim_task *t, struct shim_process *p,
 	if (already)
 		return fail(TTRPC_FAILED_PRECONDITION, message, "process %s: already started",
 		            p->exec_id ? p->exec_id : t->id);
+	struct oom_watch *oom = NULL;
+	if (!p->exec_id) {
+		cleanup_error hull_error_t oom_err = NULL;
+
+		/* Subscribed before the start: no OOM kill comes before the stream. */
+		oom = oom_watch_start(&t->runner, t->id, OOM_WATCH_START_MS, &oom_err);
+		if (!oom)
+			log_warning("task %s: no /tasks/oom events: %s", t->id,
+			            hull_error_str(oom_err));
+	}
 	int rc = p->exec_id ? start_exec(t, p, &err)
 	                    : task_run_hull(t, (const char *[]){"start", t->id, NULL}, NULL, &err);
+	if (rc < 0) {
+		oom_watch_stop(oom);
+		oom = NULL;
+	}
 	pthread_mutex_lock(&t->lock);
+	if (oom)
+		t->oom = oom;
 	p->starting = false;
 	p->started = rc == 0;
 	/* An exec that never ran has no process to reap: it is done, so that
@@ -343,6 +352,12 @@ static enum ttrpc_code task_delete(struct shim_task *t, struct shim_process *p,
 		if (task_run_hull(t, (const char *[]){"delete", t->id, NULL}, NULL, &err) < 0 &&
 		    !strstr(hull_error_str(err), "does not exist"))
 			return fail_hull(&err, message);
+		/* The container is gone: so is its stream, and hull events with it. */
+		pthread_mutex_lock(&t->lock);
+		struct oom_watch *oom = t->oom;
+		t->oom = NULL;
+		pthread_mutex_unlock(&t->lock);
+		oom_watch_stop(oom);
 		if (t->rootfs_mounted) {
 			cleanup_free char *rootfs = NULL;
 			hull_error_release(&err);
@@ -456,7 +471,7 @@ static enum ttrpc_code task_pause(struct shim_task *t, struct shim_process *p,
 	(void)p, (void)req, (void)resp;
 	if (task_run_hull(t, (const char *[]){"pause", t->id, NULL}, NULL, &err) < 0)
 		return fail_hull(&err, message);
-	publish_task_event(t, "/tasks/paused", "containerd.events.TaskPaused");
+	shim_publish_task_event(t->id, "/tasks/paused", "containerd.events.TaskPaused");
 	return TTRPC_OK;
 }
 
@@ -468,7 +483,7 @@ static enum ttrpc_code task_resume(struct shim_task *t, struct shim_process *p,
 	(void)p, (void)req, (void)resp;
 	if (task_run_hull(t, (const char *[]){"resume", t->id, NULL}, NULL, &err) < 0)
 		return fail_hull(&err, message);
-	publish_task_event(t, "/tasks/resumed", "containerd.events.TaskResumed");
+	shim_publish_task_event(t->id, "/tasks/resumed", "containerd.events.TaskResumed");
 	return TTRPC_OK;
 }
 

@@ -7,6 +7,9 @@
 #include "shim/reaper.h"
 #include "shim/task_internal.h"
 
+/* How long an init's exit waits for the rest of its `hull events` stream. */
+#define OOM_DRAIN_MS 2000
+
 void task_close_stdin_keeper(struct shim_process *p)
 {
 	if (p->stdin_keeper >= 0)
@@ -57,6 +60,8 @@ void task_publish_exit_if_due(struct shim_task *t, struct shim_process *p)
 	int status = 0;
 	struct timespec when = {0};
 
+	struct oom_watch *oom = NULL;
+
 	pthread_mutex_lock(&t->lock);
 	bool due = p->exited && !p->starting && !p->exit_published;
 	if (due) {
@@ -65,8 +70,15 @@ void task_publish_exit_if_due(struct shim_task *t, struct shim_process *p)
 		pid = p->pid;
 		status = p->exit_status;
 		when = p->exited_at;
+		if (!p->exec_id && t->oom)
+			oom = oom_watch_get(t->oom);
 	}
 	pthread_mutex_unlock(&t->lock);
+	/* An OOM kill that ended the container goes first: its stream ends with it. */
+	if (oom) {
+		oom_watch_drain(oom, OOM_DRAIN_MS);
+		oom_watch_put(oom);
+	}
 	if (due && id)
 		publish_exit(t->id, id, pid, status, when);
 	free(id);

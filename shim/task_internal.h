@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "shim/hull_command.h"
+#include "shim/oom_watch.h"
 #include "shim/stdio.h"
 
 /* A process of the task: its init (exec_id NULL) or an exec. */
@@ -46,6 +47,7 @@ struct shim_task {
 	bool rootfs_mounted;
 	bool exit_asked;
 	unsigned consoles;              /* console sockets made, for their names */
+	struct oom_watch *oom;          /* the init's OOM kills (shim/oom_watch.h), once started */
 	struct shim_process *processes; /* the init first */
 };
 

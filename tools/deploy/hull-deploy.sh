@@ -244,21 +244,20 @@ install() {
 	prepare_toml "$old_toml"
 	created_dirs=()
 	mkdir_recorded $PREFIX
-	local src rel
-	while IFS= read -r src; do
-		rel=${src#"$HULL_ARTIFACTS"/}
-		mkdir -p "$(dirname "$(h "$PREFIX/$rel")")"
-		cp "$src" "$(h "$PREFIX/$rel").new"
-		mv -f "$(h "$PREFIX/$rel").new" "$(h "$PREFIX/$rel")"
-	done < <(find "$HULL_ARTIFACTS" -type f)
+	local src dst
+	find "$HULL_ARTIFACTS" -type f | while IFS= read -r src; do
+		dst=$(h "$PREFIX/${src#"$HULL_ARTIFACTS"/}")
+		mkdir -p "$(dirname "$dst")"
+		cp "$src" "$dst.new"
+		mv -f "$dst.new" "$dst"
+	done
 	chmod 0755 "$(h $PREFIX/bin/hull)" "$(h $PREFIX/bin/$SHIM)"
 
 	local out
 	if ! out=$(chroot "$HOST_ROOT" $PREFIX/bin/hull --version 2>&1); then
-		local libs="" l
-		while read -r l; do
-			if [ -n "$l" ]; then libs+="${libs:+, }$l ($(lib_package "$l"))"; fi
-		done < <(missing_libs "$out")
+		local libs l
+		libs=$(missing_libs "$out" | while read -r l; do echo "$l ($(lib_package "$l"))"; done)
+		libs=${libs//$'\n'/, }
 		if [ -n "$first" ]; then
 			rm -rf "$(h $PREFIX)"
 			remove_dirs "${created_dirs[@]}"

@@ -420,10 +420,7 @@ void monitor_main(struct monitor_options *o)
 		_exit(1);
 	}
 	/* The root and binds the share holds, for the namespace Podman joins. */
-	root = (struct proc_view_root){.rootfs = o->sc->spec.rootfs,
-	                               .readonly = o->sc->spec.readonly,
-	                               .binds = m.sb.share.binds,
-	                               .n_binds = m.sb.share.container.n_binds};
+	root = proc_view_root_of(&m.sb.share.container);
 	/* Signals stay blocked in both threads: the worker's signalfd reads them. */
 	proc_view_hold(&root, fetch_proc_files, &m, run, &m);
 }

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The monitor's control requests (see runtime/control.h): start, kill,
- * shutdown, and runc's pause, resume, ps, update and stats.
+ * shutdown, and runc's pause, resume, ps, update and stats; proc_files
+ * for a pod member's /proc view (runtime/pod.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -218,6 +220,18 @@ static int op_stats(struct monitor *m, int conn, json_t *req, json_t **reply, hu
 	return *reply ? 0 : hull_fail(err, ENOMEM, "stats");
 }
 
+/*
+ * proc_files {container_id}: the agent's "proc_files" of the container (a
+ * pod member's, for the /proc view its relay serves: runtime/pod.c).  Its
+ * reply may be larger than a control line: it goes as a frame.
+ */
+static int op_proc_files(struct monitor *m, int conn, json_t *req, json_t **reply,
+                         hull_error_t *err)
+{
+	(void)conn;
+	return container_request(m, "proc_files", req, NULL, reply, err);
+}
+
 static int op_shutdown(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err)
 {
 	const char *id = json_string_value(json_object_get(req, "container_id"));
@@ -237,27 +251,48 @@ static int op_shutdown(struct monitor *m, int conn, json_t *req, json_t **reply,
  * or MONITOR_KEEP_CONN when it took the connection over (an exec session).
  * A session request (an exec's, a pod member's) needs a free session slot,
  * which is checked first; its error goes as the session's first frame, the
- * only thing its relay reads.
+ * only thing its relay reads.  A framed request's reply, or error, is one
+ * frame (vmm/agent_proto.h) instead of a line: it may be larger than a line
+ * can be (runtime/control.c reads 64 KiB at most).
  */
 static const struct monitor_op {
 	const char *name;
 	int (*handle)(struct monitor *m, int conn, json_t *req, json_t **reply, hull_error_t *err);
 	bool session;
+	bool framed;
 } monitor_ops[] = {
-    {"start", op_start, false},
-    {"kill", op_kill, false},
-    {"pause", op_pause, false},
-    {"resume", op_resume, false},
-    {"ps", op_ps, false},
-    {"update", op_update, false},
-    {"stats", op_stats, false},
-    {"events", monitor_op_events, false},
-    {"shutdown", op_shutdown, false},
-    {"exec", monitor_op_exec, true},
-    {"add_container", monitor_op_add_container, true},
-    {"remove_container", monitor_op_remove_container, false},
-    {NULL, NULL, false},
+    {"start", op_start, false, false},
+    {"kill", op_kill, false, false},
+    {"pause", op_pause, false, false},
+    {"resume", op_resume, false, false},
+    {"ps", op_ps, false, false},
+    {"update", op_update, false, false},
+    {"stats", op_stats, false, false},
+    {"events", monitor_op_events, false, false},
+    {"shutdown", op_shutdown, false, false},
+    {"exec", monitor_op_exec, true, false},
+    {"add_container", monitor_op_add_container, true, false},
+    {"remove_container", monitor_op_remove_container, false, false},
+    {"proc_files", op_proc_files, false, true},
+    {NULL, NULL, false, false},
 };
+
+/* How long a framed reply waits for its reader to take it. */
+#define FRAME_SEND_TIMEOUT_S 2
+
+/* msg (stolen) as one frame on conn, which is closed: a reader that stalls is given up on. */
+static void reply_frame(int conn, json_t *msg)
+{
+	struct timeval tv = {.tv_sec = FRAME_SEND_TIMEOUT_S};
+	cleanup_error hull_error_t err = NULL;
+
+	if (msg == NULL || setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    agent_send(conn, msg, &err) < 0)
+		log_debug("control: a framed reply did not go: %s",
+		          err ? hull_error_str(err) : strerror(errno));
+	json_decref(msg);
+	close(conn);
+}
 
 void monitor_handle_control(struct monitor *m)
 {
@@ -292,18 +327,18 @@ void monitor_handle_control(struct monitor *m)
 		json_t *msg = json_pack("{s:s}", "error", text ? text : "error");
 
 		json_decref(reply);
-		if (o->session) {
-			agent_send(conn, msg, NULL);
-			json_decref(msg);
-			close(conn);
-		} else {
+		if (o->session || o->framed)
+			reply_frame(conn, msg);
+		else
 			control_reply(conn, msg);
-		}
 		return;
 	}
 	if (reply == NULL)
 		reply = json_pack("{s:b}", "ok", 1);
 	else
 		json_object_set_new(reply, "ok", json_true());
-	control_reply(conn, reply);
+	if (o->framed)
+		reply_frame(conn, reply);
+	else
+		control_reply(conn, reply);
 }

@@ -40,10 +40,24 @@ int pod_monitor_enter(const struct hull_spec *spec, hull_error_t *err);
  * (its control socket at monitor_socket) to add container id from bundle,
  * says "ok\n" or the error on ready_fd (closed), then relays the
  * container's first process with stdio on 0-2 (a terminal when tty) until
- * it exits, and exits with its status.
+ * it exits, and exits with its status.  Before it says "ok", its leader
+ * thread moves into a mount namespace made like the member's
+ * (proc_view_hold, runtime/proc_view_ns.h): the member's rootfs as "/",
+ * its bind mounts, /proc a view of its processes in the guest
+ * (pod_member_proc_files), so that what joins its pid's mount namespace
+ * (`nsenter -t PID -m`, a cp into the container) reaches the member's
+ * files, never the host's.
  */
 __attribute__((noreturn)) void pod_member_relay(const char *monitor_socket, const char *id,
                                                 const char *bundle, bool tty, int ready_fd);
+
+/*
+ * The guest's "proc_files" of pod member id (vmm/agent/proc_files.c), from
+ * its sandbox's monitor (its control socket at monitor_socket): *snapshot
+ * (the caller's) on success; the monitor's or agent's error otherwise.
+ */
+int pod_member_proc_files(const char *monitor_socket, const char *id, json_t **snapshot,
+                          hull_error_t *err);
 
 /*
  * After `hull delete` removed app container id's state: asks the monitor of

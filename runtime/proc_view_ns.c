@@ -19,6 +19,12 @@
 #include "common/log.h"
 #include "common/mount_tree.h"
 
+struct proc_view_root proc_view_root_of(const struct virtiofsd_container *c)
+{
+	return (struct proc_view_root){
+	    .rootfs = c->rootfs, .readonly = c->readonly, .binds = c->binds, .n_binds = c->n_binds};
+}
+
 struct holder {
 	void (*body)(void *arg, struct proc_view *view);
 	void *arg;

@@ -30,6 +30,13 @@ struct proc_view_root {
 };
 
 /*
+ * The root of a container whose pieces are on a virtio-fs share (its
+ * mounts_share_plan, runtime/mounts_share.h): its rootfs and binds, as
+ * the guest mounts them.  Points into c.
+ */
+struct proc_view_root proc_view_root_of(const struct virtiofsd_container *c);
+
+/*
  * Runs body(arg, view) on a new thread while this one, the process's
  * leader, moves to a mount namespace of its own whose root is root's
  * rootfs, with view's file system on /proc, and waits there.  view is

@@ -2,7 +2,8 @@
 /*
  * The monitor's control requests (see runtime/control.h): start, kill,
  * shutdown, and runc's pause, resume, ps, update and stats; proc_files
- * for a pod member's /proc view (runtime/pod.c).
+ * for a pod member's /proc view (runtime/pod.c); events, a subscription
+ * that keeps its connection (runtime/monitor_events.c).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -17,6 +17,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export HULL=${HULL:-$here/../../build/bin/hull}
+# Absolute: the shims run hull through a wrapper in another directory.
+HULL=$(realpath -m "$HULL")
+[ -z "${HULL_GUEST:-}" ] || export HULL_GUEST=$(realpath -m "$HULL_GUEST")
 export HULL_SELFTESTS=$here/../../selftests
 ROUNDS=${BENCH_CLIENTS_ROUNDS:-5}
 EXECS=${BENCH_CLIENTS_EXECS:-10}

@@ -24,6 +24,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export HULL=${HULL:-$here/../../build/bin/hull}
+# Absolute: the shims run hull through a wrapper in another directory.
+HULL=$(realpath -m "$HULL")
+[ -z "${HULL_GUEST:-}" ] || export HULL_GUEST=$(realpath -m "$HULL_GUEST")
 export HULL_SELFTESTS=$here/../../selftests
 ROUNDS=${BENCH_PODS_ROUNDS:-5}
 COUNTS=${BENCH_PODS_COUNTS:-1 4 8}

@@ -91,9 +91,11 @@ first() { echo "${1%% *}"; }
 
 # call VERB ID begin|end: the time of the first such runtime call.
 call() { awk -v v="$1" -v i="$2" -v w="$3" '$2 == w && $3 == v && $4 == i { print $1; exit }' "$work/calls.log"; }
-# in_calls T0 T1: ms spent in hull's calls that began in [T0, T1], and their count.
+# in_calls T0 T1: ms spent in hull's calls that began in [T0, T1], and
+# their count; not hull's shim's `hull events` (an OOM subscription that
+# lasts as long as its container: the shim waits only for its first line).
 in_calls() {
-	awk -v a="$1" -v b="$2" '$2 == "begin" && $1 >= a && $1 <= b { t[$3 " " $4 " " NR] = $1; q[$3 " " $4] = q[$3 " " $4] " " NR }
+	awk -v a="$1" -v b="$2" '$2 == "begin" && $3 != "events" && $1 >= a && $1 <= b { t[$3 " " $4 " " NR] = $1; q[$3 " " $4] = q[$3 " " $4] " " NR }
 		$2 == "end" { k = $3 " " $4; if (split(q[k], o, " ") > 0) { s += $1 - t[k " " o[1]]; n++
 			sub(/^ [0-9]+/, "", q[k]) } }
 		END { printf "%.1f %d", s * 1000, n }' "$work/calls.log"
@@ -224,10 +226,17 @@ for ((i = 0; i < ROUNDS; i++)); do
 done
 
 # --- memory ---
-# procs ROOTPID: ROOTPID and its descendants, "PID COMM" a line.
+# procs ROOTPID: ROOTPID and its descendants, "PID COMM" a line, but for
+# the bench's own wrapper ($work/hull, a bash script whose comm is "hull"):
+# it waits for the calls that last, such as hull's shim's `hull events`.
 procs() {
+	local pid comm
 	ps -e -o pid=,ppid=,comm= | awk -v r="$1" '{ p[$1] = $2; c[$1] = $3 }
-		END { for (x in p) { y = x; while (y != "" && y != r && y > 1) y = p[y]; if (y == r) print x, c[x] } }'
+		END { for (x in p) { y = x; while (y != "" && y != r && y > 1) y = p[y]; if (y == r) print x, c[x] } }' |
+		while read -r pid comm; do
+			[[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *bash" $work/hull "* ]] ||
+				echo "$pid $comm"
+		done
 }
 # kb PID FIELD: FIELD (Rss, Pss) of PID's smaps_rollup, in kB.
 kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }

@@ -155,39 +155,39 @@ static int block_signals(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/*
- * The session's first frame: the monitor's answer to request op (what its
- * errors are named by); what follows stays in reader.
- */
-static int read_reply(int conn, const char *op, struct agent_reader *reader, hull_error_t *err)
+int exec_relay_read_frame(int conn, struct agent_reader *reader, int timeout_ms, const char *op,
+                          json_t **msg, hull_error_t *err)
 {
-	int ret = -1;
-
 	for (;;) {
 		struct pollfd p = {.fd = conn, .events = POLLIN};
-		uint8_t buf[4096];
-		json_t *msg = NULL;
+		uint8_t buf[65536];
+		enum agent_read_result r = agent_reader_next(reader, msg, err);
 		ssize_t n;
 
-		if (agent_reader_next(reader, &msg, err) == AGENT_READ_MESSAGE) {
-			const char *error = json_string_value(json_object_get(msg, "error"));
-
-			ret = error ? hull_fail(err, 0, "%s", error) : 0;
-			json_decref(msg);
-			break;
-		}
-		if (poll(&p, 1, RELAY_REPLY_TIMEOUT_MS) <= 0) {
-			hull_fail(err, ETIMEDOUT, "%s: the monitor did not answer", op);
-			break;
-		}
+		if (r != AGENT_READ_AGAIN)
+			return r == AGENT_READ_MESSAGE ? 0 : -1;
+		if (poll(&p, 1, timeout_ms) <= 0)
+			return hull_fail(err, ETIMEDOUT, "%s: the monitor did not answer", op);
 		n = read(conn, buf, sizeof(buf));
-		if (n <= 0) {
-			hull_fail(err, n < 0 ? errno : 0, "%s: the monitor went away", op);
-			break;
-		}
+		if (n <= 0)
+			return hull_fail(err, n < 0 ? errno : 0, "%s: the monitor went away", op);
 		if (agent_reader_feed(reader, buf, (size_t)n, err) < 0)
-			break;
+			return -1;
 	}
+}
+
+/* The session's first frame, the monitor's answer to request op: -1 for its error. */
+static int read_reply(int conn, const char *op, struct agent_reader *reader, hull_error_t *err)
+{
+	json_t *msg = NULL;
+	const char *error;
+	int ret;
+
+	if (exec_relay_read_frame(conn, reader, RELAY_REPLY_TIMEOUT_MS, op, &msg, err) < 0)
+		return -1;
+	error = json_string_value(json_object_get(msg, "error"));
+	ret = error ? hull_fail(err, 0, "%s", error) : 0;
+	json_decref(msg);
 	return ret;
 }
 

@@ -25,6 +25,14 @@ struct exec_relay {
 };
 
 /*
+ * Reads conn's next agent-protocol frame into *msg (the caller's) within
+ * timeout_ms; the frames that came with it stay in reader.  Errors are
+ * named by op.
+ */
+int exec_relay_read_frame(int conn, struct agent_reader *reader, int timeout_ms, const char *op,
+                          json_t **msg, hull_error_t *err);
+
+/*
  * Opens a session to the monitor at monitor_socket with req (borrowed) and
  * reads its reply: r->conn and r->reader are then set.  An error reply is
  * the error.

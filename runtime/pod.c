@@ -82,53 +82,25 @@ int pod_monitor_enter(const struct hull_spec *spec, hull_error_t *err)
 /* How long a relay waits for its member's process files: the monitor waits 10 s for the agent. */
 #define PROC_FILES_TIMEOUT_MS 15000
 
-/* The one frame a framed request is answered with (runtime/monitor_control.c). */
-static int read_frame(int conn, json_t **msg, hull_error_t *err)
-{
-	struct agent_reader reader;
-	int ret = -1;
-
-	agent_reader_init(&reader);
-	for (;;) {
-		struct pollfd p = {.fd = conn, .events = POLLIN};
-		enum agent_read_result r = agent_reader_next(&reader, msg, err);
-		uint8_t buf[65536];
-		ssize_t n;
-
-		if (r != AGENT_READ_AGAIN) {
-			ret = r == AGENT_READ_MESSAGE ? 0 : -1;
-			break;
-		}
-		if (poll(&p, 1, PROC_FILES_TIMEOUT_MS) <= 0) {
-			hull_fail(err, ETIMEDOUT,
-			          "proc_files: the sandbox's monitor did not answer");
-			break;
-		}
-		n = read(conn, buf, sizeof(buf));
-		if (n <= 0) {
-			hull_fail(err, n < 0 ? errno : 0,
-			          "proc_files: the sandbox's monitor went away");
-			break;
-		}
-		if (agent_reader_feed(&reader, buf, (size_t)n, err) < 0)
-			break;
-	}
-	agent_reader_release(&reader);
-	return ret;
-}
-
 int pod_member_proc_files(const char *monitor_socket, const char *id, json_t **snapshot,
                           hull_error_t *err)
 {
 	cleanup_json json_t *req = json_pack("{s:s, s:s}", "op", "proc_files", "container_id", id);
 	cleanup_close int conn = -1;
+	struct agent_reader reader;
 	json_t *msg = NULL;
 	const char *error;
+	int rc;
 
 	if (req == NULL)
 		return hull_fail(err, ENOMEM, "proc_files");
 	conn = control_open_session(monitor_socket, req, err);
-	if (conn < 0 || read_frame(conn, &msg, err) < 0)
+	if (conn < 0)
+		return -1;
+	agent_reader_init(&reader);
+	rc = exec_relay_read_frame(conn, &reader, PROC_FILES_TIMEOUT_MS, "proc_files", &msg, err);
+	agent_reader_release(&reader);
+	if (rc < 0)
 		return -1;
 	error = json_string_value(json_object_get(msg, "error"));
 	if (error) {
